@@ -1,0 +1,253 @@
+// Open Babel reader plugin: periodic structure formats other than CIF
+// (VASP POSCAR/CONTCAR, extended XYZ, PDB CRYST1, CML, CASTEP, PWscf, ShelX...)
+// turned into the core's structure model.
+//
+// This is mmscore's one C++ file: Open Babel 3 has only a C++ API, so the
+// plugin wraps it and exposes nothing but the plugin ABI's C entry point.
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <openbabel/atom.h>
+#include <openbabel/generic.h>
+#include <openbabel/math/spacegroup.h>
+#include <openbabel/mol.h>
+#include <openbabel/obconversion.h>
+#include <openbabel/obiter.h>
+#include <openbabel/oberror.h>
+
+#include "mmscore/plugin.h"
+
+namespace {
+
+// Formats whose Open Babel reader can carry a unit cell (OBUnitCell), by the
+// name mmscore uses (also the file extension) and Open Babel's format id.
+// Only these are offered: a structure without a cell cannot be scored.
+struct Format {
+    const char *name;
+    const char *ob_id;
+};
+const Format kFormats[] = {
+    {"poscar", "POSCAR"}, {"contcar", "CONTCAR"}, {"vasp", "VASP"},
+    {"xyz", "exyz"},      {"exyz", "exyz"},       {"extxyz", "exyz"},
+    {"pdb", "pdb"},       {"cml", "cml"},         {"castep", "castep"},
+    {"pwscf", "pwscf"},   {"res", "res"},         {"ins", "ins"},
+    {"car", "car"},       {"arc", "arc"},         {"gro", "gro"},
+    {"fract", "fract"},   {"fhiaims", "fhiaims"}, {"dmol", "dmol"},
+    {"outmol", "outmol"}, {"cif", "cif"},         {"mcif", "mcif"},
+};
+// Space-separated copy of the names above, for the descriptor.
+const char kFormatList[] =
+    "poscar contcar vasp xyz exyz extxyz pdb cml castep pwscf res ins car arc gro fract "
+    "fhiaims dmol outmol cif mcif";
+
+// Open Babel keeps global, unsynchronised state (format registry, error log):
+// one read at a time.
+std::mutex ob_mutex;
+
+const Format *find_format(const char *name)
+{
+    if (!name)
+        return nullptr;
+    for (const Format &f : kFormats)
+        if (strcasecmp(f.name, name) == 0)
+            return &f;
+    return nullptr;
+}
+
+// The first error Open Babel logged during this read, for the record's error.
+std::string ob_last_error()
+{
+    std::vector<std::string> msgs = OpenBabel::obErrorLog.GetMessagesOfLevel(OpenBabel::obError);
+    if (msgs.empty())
+        return std::string();
+    std::string m = msgs.back();
+    // Open Babel's messages are framed by "=====" lines and newlines.
+    std::string out;
+    for (char c : m)
+        if (c != '=' && c != '\n' && c != '\r')
+            out += c;
+    size_t a = out.find_first_not_of(' ');
+    return a == std::string::npos ? std::string() : out.substr(a);
+}
+
+// One Open Babel molecule -> one mms_structure, or an error for that block.
+int convert_mol(OpenBabel::OBMol &mol, const char *fmt, const mms_read_options *opt,
+                mms_structure **out, mms_error *err)
+{
+    using namespace OpenBabel;
+    *out = nullptr;
+    OBUnitCell *uc = static_cast<OBUnitCell *>(mol.GetData(OBGenericDataType::UnitCell));
+    if (!uc)
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "%s: this %s structure has no unit cell; a periodic structure "
+                             "needs lattice vectors",
+                             opt && opt->source ? opt->source : "input", fmt);
+    // Asymmetric-unit formats (CIF, ShelX, PDB) list a space group: expand it
+    // so the cell holds every atom, as the core's CIF reader does.
+    const SpaceGroup *sg = uc->GetSpaceGroup();
+    if (sg && sg->GetId() != 1 && mol.NumAtoms() > 0)
+        uc->FillUnitCell(&mol);
+
+    size_t max_sites = opt && opt->max_sites ? opt->max_sites : MMS_DEFAULT_MAX_SITES;
+    if (mol.NumAtoms() > max_sites)
+        return mms_error_set(err, MMS_ELIMIT, 0,
+                             "%u atoms in the cell, more than the limit of %zu (--max-atoms)",
+                             mol.NumAtoms(), max_sites);
+
+    std::vector<vector3> v = uc->GetCellVectors();
+    if (v.size() != 3)
+        return mms_error_set(err, MMS_EPARSE, 0, "unit cell without three lattice vectors");
+    double lattice[3][3];
+    for (int i = 0; i < 3; i++) {
+        lattice[i][0] = v[i].x();
+        lattice[i][1] = v[i].y();
+        lattice[i][2] = v[i].z();
+    }
+    mms_structure *s = nullptr;
+    int rc = mms_structure_create(&s, lattice, err);
+    if (rc != MMS_OK)
+        return rc;
+    s->format = fmt;
+
+    FOR_ATOMS_OF_MOL(atom, mol)
+    {
+        mms_site site;
+        memset(&site, 0, sizeof site);
+        vector3 f = uc->CartesianToFractional(atom->GetVector());
+        site.frac[0] = f.x();
+        site.frac[1] = f.y();
+        site.frac[2] = f.z();
+        site.n_species = 1;
+        site.species[0].z = static_cast<int>(atom->GetAtomicNum());
+        site.species[0].occupancy = 1.0;
+        // Open Babel's CIF reader keeps partial occupancy as pair data.
+        if (OBGenericData *d = atom->GetData("_atom_site_occupancy")) {
+            char *end = nullptr;
+            std::string val = d->GetValue();
+            double occ = strtod(val.c_str(), &end);
+            if (end != val.c_str() && occ > 0.0 && occ <= 1.0)
+                site.species[0].occupancy = occ;
+        }
+        if (site.species[0].z <= 0) {
+            mms_structure_free(s);
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "atom %u is not a chemical element (dummy or unknown type)",
+                                 atom->GetIdx());
+        }
+        snprintf(site.label, sizeof site.label, "%s%u",
+                 mms_element_symbol(site.species[0].z), atom->GetIdx());
+        rc = mms_structure_add_site(s, &site, max_sites, err);
+        if (rc != MMS_OK) {
+            mms_structure_free(s);
+            return rc;
+        }
+    }
+    const char *title = mol.GetTitle();
+    if (title && *title)
+        s->name = strdup(title);
+    rc = mms_structure_finalize(s, err);
+    if (rc != MMS_OK) {
+        mms_structure_free(s);
+        return rc;
+    }
+    *out = s;
+    return MMS_OK;
+}
+
+int ob_create(void **state, const cJSON *config, mms_error *err)
+{
+    (void)config;
+    (void)err;
+    *state = nullptr;
+    return MMS_OK;
+}
+
+void ob_destroy(void *state) { (void)state; }
+
+int ob_read(void *state, const char *format, const char *text, size_t len,
+            const mms_read_options *opt, mms_structure_cb cb, void *ctx, mms_error *err)
+{
+    (void)state;
+    const Format *f = find_format(format);
+    if (!f)
+        return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                             "the openbabel plugin does not read format '%s' (it reads: %s)",
+                             format ? format : "(none)", kFormatList);
+    try {
+        std::lock_guard<std::mutex> lock(ob_mutex);
+        using namespace OpenBabel;
+        static std::ostringstream sink; // keep Open Babel quiet; errors are read back
+        obErrorLog.SetOutputStream(&sink);
+        obErrorLog.SetOutputLevel(obError);
+        obErrorLog.ClearLog();
+        sink.str(std::string());
+
+        OBConversion conv;
+        if (!conv.SetInFormat(f->ob_id))
+            return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                                 "this Open Babel build has no '%s' reader", f->ob_id);
+        std::istringstream in(std::string(text, len));
+        size_t block = 0;
+        for (;;) {
+            OBMol mol;
+            std::streampos before = in.tellg();
+            bool ok = conv.Read(&mol, &in);
+            if (!ok) {
+                if (block == 0) {
+                    std::string why = ob_last_error();
+                    return mms_error_set(err, MMS_EPARSE, 0,
+                                         "Open Babel could not read this as %s%s%s", f->name,
+                                         why.empty() ? "" : ": ", why.c_str());
+                }
+                break;
+            }
+            mms_structure *s = nullptr;
+            mms_error block_err;
+            mms_error_clear(&block_err);
+            int rc = convert_mol(mol, f->name, opt, &s, &block_err);
+            rc = rc == MMS_OK ? cb(ctx, block, s, nullptr) : cb(ctx, block, nullptr, &block_err);
+            if (rc != MMS_OK)
+                return MMS_OK;
+            block++;
+            // A reader that consumes nothing would loop forever.
+            if (!in.good() || in.tellg() == before)
+                break;
+        }
+        return MMS_OK;
+    } catch (const std::exception &e) {
+        return mms_error_set(err, MMS_EPLUGIN, 0, "Open Babel failed: %s", e.what());
+    } catch (...) {
+        return mms_error_set(err, MMS_EPLUGIN, 0, "Open Babel failed with an unknown exception");
+    }
+}
+
+const mms_option_def kOptions[] = {{nullptr, MMS_OPT_BOOL, nullptr, nullptr}};
+
+mms_plugin make_descriptor()
+{
+    mms_plugin d;
+    memset(&d, 0, sizeof d);
+    d.abi_version = MMS_PLUGIN_ABI_VERSION;
+    d.struct_size = sizeof(mms_plugin);
+    d.name = "openbabel";
+    d.version = "1.0.0";
+    d.description = "Reads periodic structure formats (POSCAR, extended XYZ, PDB, CML, CASTEP, "
+                    "PWscf, ShelX...) through Open Babel 3";
+    d.kind = MMS_PLUGIN_READER;
+    d.options = kOptions;
+    d.create = ob_create;
+    d.destroy = ob_destroy;
+    d.formats = kFormatList;
+    d.read = ob_read;
+    return d;
+}
+
+const mms_plugin kDescriptor = make_descriptor();
+
+} // namespace
+
+extern "C" MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &kDescriptor; }
