@@ -1,0 +1,32 @@
+/* Internal to libmmscore: what the structure model, tag store and readers
+ * share without making it public API. */
+#ifndef MMSCORE_READERS_INTERNAL_H
+#define MMSCORE_READERS_INTERNAL_H
+
+#include <stddef.h>
+
+#include "mmscore/reader.h"
+#include "mmscore/structure.h"
+
+/* ---- tag store (tags.c); names case-insensitive, last write wins ---- */
+mms_tags *mms_tags_new(void);
+void mms_tags_free(mms_tags *t);
+int mms_tags_set(mms_tags *t, const char *name, const char *value);
+int mms_tags_set_loop(mms_tags *t, const char *name, size_t n, const char *const *values);
+/* *out is NULL when src is NULL. */
+int mms_tags_copy(mms_tags **out, const mms_tags *src);
+
+/* ---- structure.c ---- */
+
+/* pymatgen's Lattice.from_parameters without refusing anything: the cosine
+ * of gamma* is capped to [-1, 1] as abs_cap does, so impossible angle sets
+ * give the flat cells pymatgen builds (CifParser reads those).  Returns 1 if
+ * the cap had to act beyond rounding noise, i.e. the angles admit no cell. */
+int mms_lattice_from_parameters_capped(double lattice[3][3], const double abc[3],
+                                       const double angles[3]);
+
+/* Python's repr() of a float (shortest round-trip digits, Python's switch
+ * to exponent notation) into buf; returns the length. n >= 32 is enough. */
+size_t mms_py_float_repr(double x, char *buf, size_t n);
+
+#endif
