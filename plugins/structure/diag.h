@@ -1,0 +1,23 @@
+/* Diagnostics in the checkCIF spirit: a stable code, a severity, a message.
+ * Shared by the structure and symmetry plugins; codes are documented in
+ * docs/diagnostics.md.  A list is a cJSON array owned by the caller until it
+ * is handed to mms_values_set_json. */
+#ifndef MMS_STRUCTURE_DIAG_H
+#define MMS_STRUCTURE_DIAG_H
+
+#include <cjson/cJSON.h>
+
+typedef enum mms_severity { MMS_SEV_INFO, MMS_SEV_WARNING, MMS_SEV_ERROR } mms_severity;
+
+/* Append {code, severity, message} to list (a cJSON array).  Returns 0, or
+ * -1 when memory ran out (the list is then unchanged). */
+int mms_diag_add(cJSON *list, const char *code, mms_severity sev, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* "Fe1 (site 3, line 27)" or "site 3" when the site has no label/line. */
+void mms_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line);
+
+#endif

@@ -1,0 +1,480 @@
+/* The `symmetry` scorer: spglib's space group of a structure, called the
+ * way pymatgen 2022.11.7's SpacegroupAnalyzer calls it, and CrystaLLM's
+ * consistency checks between a CIF's stated tags and its content.
+ * Definitions: docs/metrics-symmetry.md; codes: docs/diagnostics.md.
+ *
+ * spglib 2.0.2 reports failures through one process-wide error code, so
+ * each detection and the reading of that code happen under one mutex; the
+ * options are read-only after create, so score() is otherwise thread-safe. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spglib.h>
+
+#include "mmscore/plugin.h"
+
+#include "diag.h"
+#include "formula.h"
+
+typedef struct options {
+    double symprec, symprec_extra, angle_tolerance;
+} options;
+
+static pthread_mutex_t spglib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const mms_option_def option_defs[] = {
+    {"symprec", MMS_OPT_NUMBER, "0.1",
+     "spglib distance tolerance (Å); 0.1 as CrystaLLM and MatterGen"},
+    {"symprec_extra", MMS_OPT_NUMBER, "0",
+     "a second tolerance reported in the *_extra values (e.g. 0.01); 0 = off"},
+    {"angle_tolerance", MMS_OPT_NUMBER, "5",
+     "spglib angle tolerance (degrees); 5 as pymatgen's SpacegroupAnalyzer"},
+    {NULL, 0, NULL, NULL}};
+
+static const mms_metric_def metric_defs[] = {
+    {"sg_number", "int", "international space group number at symprec; null if spglib fails"},
+    {"sg_symbol", "string", "Hermann-Mauguin symbol as spglib writes it (\"Pm-3m\")"},
+    {"hall_number", "int", "spglib Hall number (1..530)"},
+    {"crystal_system", "string", "crystal system of sg_number, as pymatgen names it"},
+    {"wyckoffs", "object", "Wyckoff letter of each site, in input order"},
+    {"site_multiplicities", "object",
+     "per site: number of sites of the input cell in its crystallographic orbit"},
+    {"sg_error", "string", "spglib's message when detection fails"},
+    {"sg_number_extra", "int", "sg_number at symprec_extra (when set)"},
+    {"sg_symbol_extra", "string", "sg_symbol at symprec_extra"},
+    {"hall_number_extra", "int", "hall_number at symprec_extra"},
+    {"crystal_system_extra", "string", "crystal_system at symprec_extra"},
+    {"sg_error_extra", "string", "spglib's message at symprec_extra"},
+    {"sg_consistent", "bool",
+     "CrystaLLM: stated _symmetry_space_group_name_H-M equals the detected symbol"},
+    {"formula_consistent", "bool",
+     "CrystaLLM: data_ name, _chemical_formula_sum and _chemical_formula_structural reduce to "
+     "one formula"},
+    {"multiplicity_consistent", "bool",
+     "CrystaLLM: per _atom_site_type_symbol, summed _atom_site_symmetry_multiplicity equals "
+     "_chemical_formula_sum"},
+    {"symmetry_diagnostics", "object", "array of {code, severity, message}"},
+    {NULL, NULL, NULL}};
+
+static double opt_number(const cJSON *config, const char *name, double fallback)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+static int symmetry_create(void **state, const cJSON *config, mms_error *err)
+{
+    options *o = malloc(sizeof *o);
+    if (!o)
+        return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
+    o->symprec = opt_number(config, "symprec", 0.1);
+    o->symprec_extra = opt_number(config, "symprec_extra", 0.0);
+    o->angle_tolerance = opt_number(config, "angle_tolerance", 5.0);
+    if (!(o->symprec > 0) || !(o->symprec_extra >= 0) || !isfinite(o->angle_tolerance)) {
+        free(o);
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "symmetry: symprec must be > 0 and symprec_extra >= 0");
+    }
+    *state = o;
+    return MMS_OK;
+}
+
+static void symmetry_destroy(void *state)
+{
+    free(state);
+}
+
+/* pymatgen SpacegroupAnalyzer.get_crystal_system. */
+static const char *crystal_system(int n)
+{
+    if (n <= 2)
+        return "triclinic";
+    if (n <= 15)
+        return "monoclinic";
+    if (n <= 74)
+        return "orthorhombic";
+    if (n <= 142)
+        return "tetragonal";
+    if (n <= 167)
+        return "trigonal";
+    if (n <= 194)
+        return "hexagonal";
+    return "cubic";
+}
+
+static int same_site_species(const mms_site *a, const mms_site *b)
+{
+    if (a->n_species != b->n_species)
+        return 0;
+    for (int k = 0; k < a->n_species; k++) {
+        const mms_species *x = &a->species[k];
+        int found = 0;
+        for (int l = 0; l < b->n_species && !found; l++) {
+            const mms_species *y = &b->species[l];
+            found = x->z == y->z && x->has_oxidation == y->has_oxidation &&
+                    (!x->has_oxidation || x->oxidation == y->oxidation) &&
+                    fabs(x->occupancy - y->occupancy) < 1e-8;
+        }
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* The spglib cell as SpacegroupAnalyzer builds it: lattice of the
+ * structure (here basic_eval's rebuilt one, vectors as columns for the C
+ * API), fractional coordinates as they are, and as types the 1-based index
+ * of each site's species in order of first appearance. */
+typedef struct spg_cell {
+    double lattice[3][3];
+    double (*pos)[3];
+    int *types;
+    int n;
+} spg_cell;
+
+static int cell_build(const mms_structure *s, spg_cell *c)
+{
+    double lat[3][3];
+    if (mms_lattice_from_parameters(lat, s->abc, s->angles, NULL) != MMS_OK)
+        memcpy(lat, s->lattice, sizeof lat);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            c->lattice[i][j] = lat[j][i];
+    c->n = (int)s->n_sites;
+    c->pos = malloc(s->n_sites * sizeof *c->pos);
+    c->types = malloc(s->n_sites * sizeof *c->types);
+    size_t *first = malloc(s->n_sites * sizeof *first);
+    if (!c->pos || !c->types || !first) {
+        free(first);
+        return -1;
+    }
+    size_t n_unique = 0;
+    for (size_t i = 0; i < s->n_sites; i++) {
+        memcpy(c->pos[i], s->sites[i].frac, sizeof c->pos[i]);
+        size_t u = 0;
+        while (u < n_unique && !same_site_species(&s->sites[first[u]], &s->sites[i]))
+            u++;
+        if (u == n_unique)
+            first[n_unique++] = i;
+        c->types[i] = (int)u + 1;
+    }
+    free(first);
+    return 0;
+}
+
+static void cell_free(spg_cell *c)
+{
+    free(c->pos);
+    free(c->types);
+}
+
+/* One detection.  Returns the dataset (caller frees) or NULL with spglib's
+ * message in msg. */
+static SpglibDataset *detect(spg_cell *c, double symprec, double angle_tol, char *msg,
+                             size_t n)
+{
+    pthread_mutex_lock(&spglib_lock);
+    SpglibDataset *d = spgat_get_dataset(c->lattice, c->pos, c->types, c->n, symprec,
+                                         angle_tol);
+    if (!d)
+        snprintf(msg, n, "%s", spg_get_error_message(spg_get_error_code()));
+    pthread_mutex_unlock(&spglib_lock);
+    return d;
+}
+
+static cJSON *wyckoff_array(const SpglibDataset *d)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < d->n_atoms; i++) {
+        int w = d->wyckoffs[i];
+        char s[2] = {(w >= 0 && w < (int)sizeof letters - 1) ? letters[w] : '?', '\0'};
+        if (!cJSON_AddItemToArray(a, cJSON_CreateString(s))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static cJSON *multiplicity_array(const SpglibDataset *d)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < d->n_atoms; i++) {
+        int m = 0;
+        for (int j = 0; j < d->n_atoms; j++)
+            m += d->crystallographic_orbits[j] == d->crystallographic_orbits[i];
+        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(m))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+/* Write one tolerance's values; suffix "" or "_extra".  *symbol gets the
+ * detected symbol (empty when detection failed). */
+static void report(spg_cell *c, double symprec, double angle_tol, const char *suffix,
+                   mms_values *out, cJSON *diags, char symbol[16])
+{
+    char name[64], msg[128];
+    SpglibDataset *d = detect(c, symprec, angle_tol, msg, sizeof msg);
+    symbol[0] = '\0';
+#define NAME(x) (snprintf(name, sizeof name, "%s%s", (x), suffix), name)
+    if (!d) {
+        mms_values_set_null(out, NAME("sg_number"));
+        mms_values_set_null(out, NAME("sg_symbol"));
+        mms_values_set_null(out, NAME("hall_number"));
+        mms_values_set_null(out, NAME("crystal_system"));
+        mms_values_set_string(out, NAME("sg_error"), msg);
+        mms_diag_add(diags, *suffix ? "MMS207" : "MMS201", MMS_SEV_WARNING,
+                     "spglib found no space group at symprec %g Å, angle tolerance %g°: %s",
+                     symprec, angle_tol, msg);
+        return;
+    }
+    snprintf(symbol, 16, "%s", d->international_symbol);
+    mms_values_set_int(out, NAME("sg_number"), d->spacegroup_number);
+    mms_values_set_string(out, NAME("sg_symbol"), d->international_symbol);
+    mms_values_set_int(out, NAME("hall_number"), d->hall_number);
+    mms_values_set_string(out, NAME("crystal_system"), crystal_system(d->spacegroup_number));
+    if (!*suffix) {
+        cJSON *w = wyckoff_array(d), *m = multiplicity_array(d);
+        if (w)
+            mms_values_set_json(out, "wyckoffs", w);
+        if (m)
+            mms_values_set_json(out, "site_multiplicities", m);
+    }
+#undef NAME
+    spg_free_dataset(d);
+}
+
+/* ----------------------------------------------------- CIF consistency */
+
+static void strip_copy(char *dst, size_t n, const char *src)
+{
+    while (*src == ' ' || *src == '\t' || *src == '\n' || *src == '\r')
+        src++;
+    snprintf(dst, n, "%s", src);
+    size_t l = strlen(dst);
+    while (l && (dst[l - 1] == ' ' || dst[l - 1] == '\t' || dst[l - 1] == '\n' ||
+                 dst[l - 1] == '\r'))
+        dst[--l] = '\0';
+}
+
+static int same_ignoring_spaces(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == ' ')
+            a++;
+        while (*b == ' ')
+            b++;
+        if (*a != *b)
+            return 0;
+        if (!*a)
+            return 1;
+        a++;
+        b++;
+    }
+}
+
+static int tag_usable(const char *v)
+{
+    return v && strcmp(v, "?") && strcmp(v, ".");
+}
+
+static void check_space_group(const mms_structure *s, const char *detected, mms_values *out,
+                              cJSON *diags)
+{
+    const char *stated = mms_structure_tag(s, "_symmetry_space_group_name_H-M");
+    if (!tag_usable(stated) || !*detected) {
+        mms_values_set_null(out, "sg_consistent");
+        if (!tag_usable(stated))
+            mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+                         "no _symmetry_space_group_name_H-M: sg_consistent not checked");
+        return;
+    }
+    char st[128];
+    strip_copy(st, sizeof st, stated);
+    int same = !strcmp(st, detected);
+    mms_values_set_bool(out, "sg_consistent", same);
+    if (same)
+        return;
+    if (same_ignoring_spaces(st, detected))
+        mms_diag_add(diags, "MMS203", MMS_SEV_INFO,
+                     "stated space group '%s' is the detected '%s' written with other spacing; "
+                     "CrystaLLM's exact comparison counts it as inconsistent",
+                     st, detected);
+    else
+        mms_diag_add(diags, "MMS202", MMS_SEV_WARNING,
+                     "stated space group '%s' differs from the detected '%s'", st, detected);
+}
+
+/* CrystaLLM reads the formula from the block name with data_([A-Za-z0-9]+)\n. */
+static int data_name_formula(const mms_structure *s, mms_formula *f, char *why, size_t n)
+{
+    const char *name = s->name;
+    if (!name || !*name) {
+        snprintf(why, n, "no data_ block name");
+        return -1;
+    }
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+            snprintf(why, n, "data_ name '%s' is not a bare formula", name);
+            return -1;
+        }
+    return mms_formula_parse(name, f, why, n);
+}
+
+static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags)
+{
+    const char *sum = mms_structure_tag(s, "_chemical_formula_sum");
+    const char *structural = mms_structure_tag(s, "_chemical_formula_structural");
+    if (!tag_usable(sum) || !tag_usable(structural)) {
+        mms_values_set_null(out, "formula_consistent");
+        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+                     "no _chemical_formula_sum or _chemical_formula_structural: "
+                     "formula_consistent not checked");
+        return;
+    }
+    mms_formula fd, fs, ft;
+    char why[160];
+    const char *which = "data_ name";
+    int rc = data_name_formula(s, &fd, why, sizeof why);
+    if (rc == 0 && (which = "_chemical_formula_sum", rc = mms_formula_parse(sum, &fs, why,
+                                                                          sizeof why)) == 0)
+        which = "_chemical_formula_structural",
+        rc = mms_formula_parse(structural, &ft, why, sizeof why);
+    if (rc != 0) {
+        mms_values_set_null(out, "formula_consistent");
+        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+                     "%s is not a formula pymatgen reads (%s): formula_consistent not checked",
+                     which, why);
+        return;
+    }
+    int same = mms_formula_same_reduced(&fd, &fs) && mms_formula_same_reduced(&fs, &ft);
+    mms_values_set_bool(out, "formula_consistent", same);
+    if (!same)
+        mms_diag_add(diags, "MMS204", MMS_SEV_WARNING,
+                     "formulas disagree: data_%s, _chemical_formula_sum '%s', "
+                     "_chemical_formula_structural '%s'",
+                     s->name, sum, structural);
+}
+
+static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *diags)
+{
+    const char *sum = mms_structure_tag(s, "_chemical_formula_sum");
+    const char *const *types = NULL, *const *mults = NULL;
+    size_t nt = mms_structure_loop(s, "_atom_site_type_symbol", &types);
+    size_t nm = mms_structure_loop(s, "_atom_site_symmetry_multiplicity", &mults);
+    if (!tag_usable(sum) || nt == 0 || nm == 0) {
+        mms_values_set_null(out, "multiplicity_consistent");
+        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+                     "no _chemical_formula_sum or no _atom_site_type_symbol/"
+                     "_atom_site_symmetry_multiplicity loop: multiplicity_consistent not checked");
+        return;
+    }
+    mms_formula expected, actual = {0};
+    char why[160];
+    if (mms_formula_parse(sum, &expected, why, sizeof why) != 0) {
+        mms_values_set_null(out, "multiplicity_consistent");
+        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+                     "_chemical_formula_sum is not a formula pymatgen reads (%s): "
+                     "multiplicity_consistent not checked",
+                     why);
+        return;
+    }
+    /* zip() stops at the shorter column; keys are the type symbols as written */
+    size_t n = nt < nm ? nt : nm;
+    int ok = 1;
+    for (size_t i = 0; i < n && ok; i++) {
+        char *end;
+        long m = strtol(mults[i], &end, 10);
+        size_t len = strlen(types[i]);
+        if (*end != '\0' || end == mults[i] || len > 3) {
+            ok = 0; /* int() would raise, or a key no formula has */
+            break;
+        }
+        size_t k = 0;
+        while (k < actual.n && strcmp(actual.symbol[k], types[i]))
+            k++;
+        if (k == actual.n) {
+            if (actual.n == MMS_FORMULA_MAX_ELEMENTS) {
+                ok = 0;
+                break;
+            }
+            strcpy(actual.symbol[actual.n], types[i]);
+            actual.amount[actual.n++] = 0;
+        }
+        actual.amount[k] += (double)m;
+    }
+    /* dict equality: same keys, equal amounts */
+    if (ok && actual.n != expected.n)
+        ok = 0;
+    for (size_t i = 0; ok && i < expected.n; i++) {
+        size_t k = 0;
+        while (k < actual.n && strcmp(actual.symbol[k], expected.symbol[i]))
+            k++;
+        ok = k < actual.n && actual.amount[k] == expected.amount[i];
+    }
+    mms_values_set_bool(out, "multiplicity_consistent", ok);
+    if (!ok)
+        mms_diag_add(diags, "MMS205", MMS_SEV_WARNING,
+                     "summed _atom_site_symmetry_multiplicity per type does not match "
+                     "_chemical_formula_sum '%s'",
+                     sum);
+}
+
+static int symmetry_score(void *state, const mms_record *rec, const mms_values *earlier,
+                          mms_values *out, mms_error *err)
+{
+    (void)earlier;
+    const options *o = state;
+    const mms_structure *s = rec->structure;
+    if (!s)
+        return MMS_OK;
+    cJSON *diags = cJSON_CreateArray();
+    spg_cell c = {0};
+    if (!diags || cell_build(s, &c) != 0) {
+        cJSON_Delete(diags);
+        cell_free(&c);
+        return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
+    }
+    char detected[16], detected_extra[16];
+    report(&c, o->symprec, o->angle_tolerance, "", out, diags, detected);
+    if (o->symprec_extra > 0)
+        report(&c, o->symprec_extra, o->angle_tolerance, "_extra", out, diags, detected_extra);
+    cell_free(&c);
+
+    if (s->format && !strcmp(s->format, "cif")) {
+        check_space_group(s, detected, out, diags);
+        check_formulas(s, out, diags);
+        check_multiplicity(s, out, diags);
+    }
+    return mms_values_set_json(out, "symmetry_diagnostics", diags);
+}
+
+static const mms_plugin descriptor = {
+    .abi_version = MMS_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(mms_plugin),
+    .name = "symmetry",
+    .version = "1.0.0",
+    .description = "space group (spglib, as pymatgen's SpacegroupAnalyzer) and CIF consistency",
+    .kind = MMS_PLUGIN_SCORER,
+    .accepts = MMS_ACCEPT_STRUCTURE,
+    .commands = "validate",
+    .requires = "",
+    .options = option_defs,
+    .metrics = metric_defs,
+    .summary = NULL,
+    .create = symmetry_create,
+    .destroy = symmetry_destroy,
+    .score = symmetry_score,
+};
+
+MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)
+{
+    return &descriptor;
+}
