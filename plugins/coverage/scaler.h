@@ -1,0 +1,16 @@
+/* CDVAE's StandardScaler for the Magpie composition fingerprint
+ * (CompScaler in crystal-text-llm basic_eval.py): fixed means and standard
+ * deviations, NaN results replaced by 0 (replace_nan_token=0.). */
+#ifndef MMSCORE_COVERAGE_SCALER_H
+#define MMSCORE_COVERAGE_SCALER_H
+
+#define COV_COMP_FP_LEN 132
+
+extern const double cov_comp_scaler_means[COV_COMP_FP_LEN];
+extern const double cov_comp_scaler_stds[COV_COMP_FP_LEN];
+
+/* out[i] = (in[i] - mean[i]) / std[i], 0 where that is NaN (a Magpie
+ * property the element table lacks).  in and out may alias. */
+void cov_comp_scale(const double *in, double *out);
+
+#endif
