@@ -383,10 +383,11 @@ static size_t skip_latex(const char *t, size_t n, size_t q)
  * "option"/"choice" + copula ("is", "would be", ...) and/or, for "answer",
  * a colon; Chinese "答案" (+ "是") + colon.  Copula with "not" finds no
  * label after it, so "the answer is not B" states nothing. */
-static size_t answer_marker_at(const char *t, size_t n, size_t p)
+static size_t answer_marker_at(const char *t, size_t n, size_t p, unsigned *bare)
 {
     size_t q;
     int is_answer = 0;
+    *bare = LBL_BARE_UPPER;
     if (ci_at(t, n, p, "\xe7\xad\x94\xe6\xa1\x88")) { /* 答案 */
         q = p + 6;
         if (ci_at(t, n, q, "\xe6\x98\xaf")) q += 3; /* 是 */
@@ -395,7 +396,8 @@ static size_t answer_marker_at(const char *t, size_t n, size_t p)
     }
     if (!is_alpha((unsigned char)t[p]) || !word_start(t, p)) return 0;
     if (word_at(t, n, p, "answer")) q = p + 6, is_answer = 1;
-    else if (!option_word_at(t, n, p, &q)) return 0;
+    else if (option_word_at(t, n, p, &q)) *bare |= LBL_BARE_LOWER; /* "the correct option is b" */
+    else return 0;
     q = skip_fill(t, n, q);
     size_t c = copula_at(t, n, q);
     int stated = c != 0;
@@ -411,11 +413,11 @@ static hit answer_statement(const char *t, size_t n, const choice_options *opt)
 {
     hit h = {0, NULL};
     for (size_t p = 0; p < n; p++) {
-        size_t q = answer_marker_at(t, n, p);
+        unsigned bare;
+        size_t q = answer_marker_at(t, n, p, &bare);
         if (!q) continue;
         q = skip_latex(t, n, q);
         size_t end, w;
-        unsigned bare = LBL_BARE_UPPER;
         if (option_word_at(t, n, q, &w)) q = skip_fill(t, n, w), bare |= LBL_BARE_LOWER;
         char x = label_at(t, n, q, bare, opt->mask, &end);
         if (x) {
@@ -434,16 +436,16 @@ static hit answer_statement(const char *t, size_t n, const choice_options *opt)
 static char line_label(const char *t, size_t n, size_t p, unsigned mask)
 {
     size_t q = skip_fill(t, n, p), end, w;
-    if (option_word_at(t, n, q, &w)) {
-        q = skip_fill(t, n, w);
-        return label_at(t, n, q, LBL_BARE_UPPER | LBL_BARE_LOWER, mask, &end);
-    }
+    int named = option_word_at(t, n, q, &w); /* "Option b" */
+    if (named) q = skip_fill(t, n, w);
     unsigned char c = q < n ? (unsigned char)t[q] : 0;
-    if (c == '(' || c == '[' || c == '*') return label_at(t, n, q, 0, mask, &end);
+    if (!named && (c == '(' || c == '[' || c == '*')) return label_at(t, n, q, 0, mask, &end);
     char x = label_at(t, n, q, LBL_BARE_UPPER | LBL_BARE_LOWER, mask, &end);
     if (!x) return 0;
+    /* "Option C would be correct if ..." is a sentence about C, not a pick. */
     unsigned char d = end < n ? (unsigned char)t[end] : '\n';
-    if (is_upper(c) && (d == '.' || d == ':' || d == ')' || d == '\n' || d == '\r')) return x;
+    if (named && d == '*') end = skip_fill(t, n, end), d = end < n ? (unsigned char)t[end] : '\n';
+    if ((named || is_upper(c)) && (d == '.' || d == ':' || d == ')' || d == '\n' || d == '\r')) return x;
     if (is_lower(c) && (d == ')' || d == ':')) return x;
     return 0;
 }
@@ -574,8 +576,8 @@ static int option_text_has(const choice_options *opt, const char *paren)
     return 0;
 }
 
-/* Exactly one distinct "(X)" (capital) in the whole reply, not a panel
- * reference such as "figure (B)" nor words quoted from an option. */
+/* Exactly one distinct "(X)" (capital) in the whole reply, in a reply that
+ * does not speak of panels, and not words quoted from an option. */
 static char single_parenthesised(const char *t, size_t n, const choice_options *opt)
 {
     unsigned mask = opt->mask;
@@ -583,7 +585,10 @@ static char single_parenthesised(const char *t, size_t n, const choice_options *
     for (size_t p = 0; p + 2 < n; p++) {
         if (t[p] != '(' || !is_upper((unsigned char)t[p + 1]) || t[p + 2] != ')') continue;
         char paren[4] = {'(', t[p + 1], ')', 0};
-        if (panel_before(t, p) || option_text_has(opt, paren)) continue;
+        /* A reply that names panels "(b)", "figure (C)" uses parentheses
+         * for panels: none of its "(X)" can be trusted as a label. */
+        if (panel_before(t, p)) return 0;
+        if (option_text_has(opt, paren)) continue;
         char y = t[p + 1];
         if (!letter_ok(mask, (unsigned char)y)) continue;
         if (x && x != y) return 0;
@@ -641,8 +646,16 @@ void choice_extract_strict(const char *s, size_t n, const choice_options *opt, c
     size_t lb = last;
     while (lb > 0 && t[lb - 1] != '\n') lb--;
     if (lb > 0 && ((x = bare_letter(t, lb, last, mask)) || (x = line_label(t, last, lb, mask)))) {
-        r->letter = x, r->path = "last_line_label";
-        return;
+        /* The last of a list of labelled lines is no answer. */
+        size_t pe = lb - 1;
+        while (pe > 0 && is_blank((unsigned char)t[pe - 1])) pe--;
+        size_t pb = pe;
+        while (pb > 0 && t[pb - 1] != '\n') pb--;
+        char y = pe > pb ? line_label(t, pe, pb, mask) : 0;
+        if (!y || y == x) {
+            r->letter = x, r->path = "last_line_label";
+            return;
+        }
     }
     if ((x = whole_option_text(t, 0, m, opt)) ||
         (x = whole_option_text(t, 0, line_end(t, m, 0), opt)) ||
