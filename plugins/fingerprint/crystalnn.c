@@ -1,0 +1,671 @@
+/* CrystalNN 'ops' fingerprint of a periodic structure, as matminer v0.8.0
+ * CrystalNNFingerprint.from_preset("ops").featurize computes it per site with
+ * pymatgen 2022.11.7 CrystalNN (analysis/local_env.py), averaged over sites as
+ * CDVAE / crystal-text-llm basic_eval do.
+ *
+ * Per site: the periodic images within the search cutoff, sorted by distance
+ * (Structure.get_sites_in_sphere), go to qhull's Voronoi ("v Qbb Qc Qz", the
+ * options scipy.spatial.Voronoi uses); the facets of the site's cell give
+ * solid angles, areas and volumes (VoronoiNN._extract_cell_info); CrystalNN
+ * turns them into weights (porous adjustment, electronegativity, smooth
+ * distance cut-offs, rounding to 3 decimals) and coordination-number
+ * probabilities (semicircle integrals); each CN's order parameters are
+ * weighted by that probability. */
+#include "fp_internal.h"
+
+#include <libqhull_r/qhull_ra.h>
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmscore/elements.h"
+
+void fp_cnn_options_default(fp_cnn_options *o)
+{
+    o->search_cutoff = 7.0;
+    o->distance_cutoff_lo = 0.5;
+    o->distance_cutoff_hi = 1.0;
+    o->x_diff_weight = 3.0;
+    o->porous_adjustment = 1;
+    o->max_points = 20000;
+}
+
+/* Covalent radii (Å) by Z = 1..96: pymatgen 2022.11.7
+ * analysis/molecule_structure_comparator.py CovalentRadius.radius (Cordero et
+ * al., Dalton Trans. 2008).  CrystalNN falls back to pymatgen's atomic_radius,
+ * which has no value beyond Cm either, so Z > 96 cannot be fingerprinted. */
+static const double covalent_radius[97] = {
+    NAN,  0.31, 0.28, 1.28, 0.96, 0.84, 0.73, 0.71, 0.66, 0.57, 0.58, 1.66, 1.41, 1.21, 1.11,
+    1.07, 1.05, 1.02, 1.06, 2.03, 1.76, 1.7,  1.6,  1.53, 1.39, 1.5,  1.42, 1.38, 1.24, 1.32,
+    1.22, 1.22, 1.2,  1.19, 1.2,  1.2,  1.16, 2.2,  1.95, 1.9,  1.75, 1.64, 1.54, 1.47, 1.46,
+    1.42, 1.39, 1.45, 1.44, 1.42, 1.39, 1.39, 1.38, 1.39, 1.4,  2.44, 2.15, 2.07, 2.04, 2.03,
+    2.01, 1.99, 1.98, 1.98, 1.96, 1.94, 1.92, 1.92, 1.89, 1.9,  1.87, 1.87, 1.75, 1.7,  1.62,
+    1.51, 1.44, 1.41, 1.36, 1.36, 1.32, 1.45, 1.46, 1.48, 1.4,  1.5,  1.5,  2.6,  2.21, 2.15,
+    2.06, 2.0,  1.96, 1.9,  1.87, 1.8,  1.69};
+
+static double default_radius(int z)
+{
+    if (z >= 1 && z <= 96)
+        return covalent_radius[z];
+    return mms_element_atomic_radius(z);
+}
+
+/* ------------------------------------------------------------ geometry */
+
+static void frac_to_cart(const double lat[3][3], const double f[3], double c[3])
+{
+    for (int d = 0; d < 3; d++)
+        c[d] = f[0] * lat[0][d] + f[1] * lat[1][d] + f[2] * lat[2][d];
+}
+
+static double dot3(const double *a, const double *b)
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static void cross3(const double *a, const double *b, double *c)
+{
+    c[0] = a[1] * b[2] - a[2] * b[1];
+    c[1] = a[2] * b[0] - a[0] * b[2];
+    c[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static double norm3(const double *a)
+{
+    return sqrt(dot3(a, a));
+}
+
+/* A point of the tessellation: a periodic image of a site. */
+typedef struct image {
+    double cart[3];
+    double dist;
+    int site;
+    int shift[3];
+} image;
+
+static int cmp_image(const void *pa, const void *pb)
+{
+    const image *a = pa, *b = pb;
+    if (a->dist != b->dist)
+        return a->dist < b->dist ? -1 : 1;
+    /* equal distances: any fixed order; the Voronoi cell does not depend on it */
+    if (a->site != b->site)
+        return a->site - b->site;
+    for (int d = 0; d < 3; d++)
+        if (a->shift[d] != b->shift[d])
+            return a->shift[d] - b->shift[d];
+    return 0;
+}
+
+/* Everything computed once per structure. */
+typedef struct cellinfo {
+    const fp_cell *cell;
+    double (*cart)[3];    /* n */
+    double inv_d[3];      /* 1 / interplanar spacing of each lattice direction */
+    double max_cutoff;    /* VoronoiNN: longest cell diagonal + 0.01 */
+} cellinfo;
+
+typedef struct errbuf {
+    char *why;
+    size_t len;
+} errbuf;
+
+static int fail(errbuf *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static int fail(errbuf *e, const char *fmt, ...)
+{
+    if (e->why && e->len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->why, e->len, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Images of all sites within r of centre (Structure.get_sites_in_sphere),
+ * sorted by distance.  *out is malloc'ed.  Returns the count, -1 on error. */
+static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], const double centre[3],
+                            double r, size_t max_points, image **out, errbuf *e)
+{
+    const fp_cell *cell = ci->cell;
+    size_t cap = 64, n = 0;
+    image *pts = malloc(cap * sizeof *pts);
+    if (!pts)
+        return fail(e, "out of memory");
+    for (size_t i = 0; i < cell->n; i++) {
+        int lo[3], hi[3];
+        double span = 1.0;
+        for (int d = 0; d < 3; d++) {
+            double off = cell->frac[i][d] - centre_frac[d];
+            double reach = r * ci->inv_d[d];
+            lo[d] = (int)floor(-reach - off) - 1;
+            hi[d] = (int)ceil(reach - off) + 1;
+            span *= (double)(hi[d] - lo[d] + 1);
+        }
+        if (span > 4.0 * (double)max_points + 1e6) {
+            free(pts);
+            return fail(e, "cell too thin for a %.3g A neighbour search", r);
+        }
+        for (int a = lo[0]; a <= hi[0]; a++)
+            for (int b = lo[1]; b <= hi[1]; b++)
+                for (int c = lo[2]; c <= hi[2]; c++) {
+                    double f[3] = {cell->frac[i][0] + a, cell->frac[i][1] + b,
+                                   cell->frac[i][2] + c};
+                    double x[3];
+                    frac_to_cart(cell->lattice, f, x);
+                    double v[3] = {x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]};
+                    double dist = norm3(v);
+                    if (dist > r)
+                        continue;
+                    if (n == cap) {
+                        if (cap >= max_points) {
+                            free(pts);
+                            return fail(e, "more than %zu atoms within %.3g A of a site",
+                                        max_points, r);
+                        }
+                        cap *= 2;
+                        image *np = realloc(pts, cap * sizeof *np);
+                        if (!np) {
+                            free(pts);
+                            return fail(e, "out of memory");
+                        }
+                        pts = np;
+                    }
+                    image *p = &pts[n++];
+                    memcpy(p->cart, x, sizeof x);
+                    p->dist = dist;
+                    p->site = (int)i;
+                    p->shift[0] = a;
+                    p->shift[1] = b;
+                    p->shift[2] = c;
+                }
+    }
+    qsort(pts, n, sizeof *pts, cmp_image);
+    *out = pts;
+    return (long)n;
+}
+
+/* ------------------------------------------------------------ Voronoi */
+
+/* One facet of the central cell (VoronoiNN's poly_info). */
+typedef struct facet_info {
+    int other;          /* index into the image list */
+    double solid_angle;
+    double area;
+    double weight;      /* CrystalNN weight, evolving */
+} facet_info;
+
+typedef struct vcollect {
+    qhT *qh;
+    const image *pts;
+    int npts;
+    facet_info *facets;
+    int nfacets, cap;
+    int status;          /* 0 ok, 1 pathological (infinite vertex), 2 error */
+    double (*centres)[3]; /* Voronoi vertex coordinates by visitid, cached */
+    unsigned char *have;
+    unsigned ncentres;
+} vcollect;
+
+/* pymatgen solid_angle(center, coords): fan from the first vertex, the
+ * Van Oosterom-Strackee formula per triangle, with its branch handling. */
+static double solid_angle(const double *c, const double (*v)[3], int nv)
+{
+    double angle = 0.0;
+    double r0[3] = {v[0][0] - c[0], v[0][1] - c[1], v[0][2] - c[2]};
+    double n0 = norm3(r0);
+    for (int i = 1; i < nv - 1; i++) {
+        int j = i + 1;
+        double ri[3] = {v[i][0] - c[0], v[i][1] - c[1], v[i][2] - c[2]};
+        double rj[3] = {v[j][0] - c[0], v[j][1] - c[1], v[j][2] - c[2]};
+        double ni = norm3(ri), nj = norm3(rj);
+        double x[3];
+        cross3(ri, rj, x);
+        double tp = fabs(dot3(r0, x));
+        double de = n0 * ni * nj + nj * dot3(r0, ri) + ni * dot3(r0, rj) + n0 * dot3(ri, rj);
+        double a = de == 0 ? (tp > 0 ? 0.5 * M_PI : -0.5 * M_PI) : atan(tp / de);
+        angle += (a > 0 ? a : a + M_PI) * 2;
+    }
+    return angle;
+}
+
+static double vol_tetra(const double *a, const double *b, const double *c, const double *d)
+{
+    double u[3], v[3], w[3], x[3];
+    for (int k = 0; k < 3; k++) {
+        u[k] = a[k] - d[k];
+        v[k] = b[k] - d[k];
+        w[k] = c[k] - d[k];
+    }
+    cross3(v, w, x);
+    return fabs(dot3(u, x)) / 6;
+}
+
+/* qh_eachvoronoi callback: one ridge between the central point and another. */
+static void visit_ridge(qhT *qh, FILE *fp, vertexT *vertex, vertexT *vertexA, setT *centers,
+                        boolT unbounded)
+{
+    (void)unbounded;
+    vcollect *vc = (vcollect *)(void *)fp;
+    if (vc->status)
+        return;
+    int p1 = qh_pointid(qh, vertex->point), p2 = qh_pointid(qh, vertexA->point);
+    int other = p1 == 0 ? p2 : p1;
+    if ((p1 != 0 && p2 != 0) || other < 0 || other >= vc->npts) {
+        vc->status = 2;
+        return;
+    }
+    int nv = qh_setsize(qh, centers);
+    double(*v)[3] = malloc((size_t)(nv > 0 ? nv : 1) * sizeof *v);
+    if (!v) {
+        vc->status = 2;
+        return;
+    }
+    for (int i = 0; i < nv; i++) {
+        facetT *f = (facetT *)centers->e[i].p;
+        if (f->visitid == 0) { /* vertex at infinity: an unbounded cell */
+            vc->status = 1;
+            free(v);
+            return;
+        }
+        if (f->visitid >= vc->ncentres) {
+            vc->status = 2;
+            free(v);
+            return;
+        }
+        if (!vc->have[f->visitid]) {
+            pointT *c = qh_facetcenter(qh, f->vertices);
+            memcpy(vc->centres[f->visitid], c, 3 * sizeof(double));
+            qh_memfree(qh, c, qh->center_size);
+            vc->have[f->visitid] = 1;
+        }
+        memcpy(v[i], vc->centres[f->visitid], sizeof v[i]);
+    }
+    const double *c = vc->pts[0].cart;
+    double sa = solid_angle(c, (const double (*)[3])v, nv);
+    double volume = 0.0;
+    for (int j = 1; j + 1 < nv; j++)
+        volume += vol_tetra(c, v[0], v[j], v[j + 1]);
+    free(v);
+    double dv[3];
+    for (int k = 0; k < 3; k++)
+        dv[k] = c[k] - vc->pts[other].cart[k];
+    double face_dist = norm3(dv) / 2;
+    if (vc->nfacets == vc->cap) {
+        int ncap = vc->cap ? 2 * vc->cap : 32;
+        facet_info *nf = realloc(vc->facets, (size_t)ncap * sizeof *nf);
+        if (!nf) {
+            vc->status = 2;
+            return;
+        }
+        vc->facets = nf;
+        vc->cap = ncap;
+    }
+    facet_info *fi = &vc->facets[vc->nfacets++];
+    fi->other = other;
+    fi->solid_angle = sa;
+    fi->area = 3 * volume / face_dist;
+    fi->weight = 0;
+}
+
+/* Voronoi cell of point 0 of pts.  Returns 0 and fills vc->facets, 1 when the
+ * cell is unbounded or qhull fails (the reference retries with a larger
+ * cutoff), -1 on a hard error. */
+static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbuf *e)
+{
+    memset(vc, 0, sizeof *vc);
+    vc->pts = pts;
+    vc->npts = npts;
+    if (npts < 5)
+        return 1;
+    coordT *xyz = malloc((size_t)npts * 3 * sizeof *xyz);
+    if (!xyz)
+        return fail(e, "out of memory");
+    for (int i = 0; i < npts; i++)
+        memcpy(xyz + 3 * i, pts[i].cart, 3 * sizeof(double));
+
+    qhT qh_storage, *qh = &qh_storage;
+    char cmd[] = "qhull v Qbb Qc Qz";
+    qh_zero(qh, qerr);
+    int rc = qh_new_qhull(qh, 3, npts, xyz, False, cmd, NULL, qerr);
+    int result = 1;
+    if (rc == 0) {
+        vc->qh = qh;
+        /* qhull reports later errors by longjmp to errexit */
+        volatile int jumped = setjmp(qh->errexit);
+        if (!jumped) {
+            qh->NOerrexit = False;
+            /* the set-up of qh_eachvoronoi_all: number the Voronoi vertices
+             * (lower-Delaunay facets) from 1, 0 = vertex at infinity */
+            facetT *facet;
+            vertexT *vertex, *v0 = NULL;
+            unsigned numcenters = 1;
+            boolT isUpper = qh->UPPERdelaunay;
+            qh_clearcenters(qh, qh_ASvoronoi);
+            qh_vertexneighbors(qh);
+            maximize_(qh->visit_id, (unsigned int)qh->num_facets);
+            FORALLfacets {
+                facet->visitid = 0;
+                facet->seen = False;
+                facet->seen2 = True;
+            }
+            FORALLfacets {
+                if (facet->upperdelaunay == isUpper)
+                    facet->visitid = numcenters++;
+            }
+            FORALLvertices {
+                vertex->seen = False;
+                if (qh_pointid(qh, vertex->point) == 0)
+                    v0 = vertex;
+            }
+            vc->ncentres = numcenters;
+            vc->centres = malloc(numcenters * sizeof *vc->centres);
+            vc->have = calloc(numcenters, 1);
+            if (!v0 || !vc->centres || !vc->have) {
+                result = v0 ? -1 : 1;
+            } else {
+                qh_eachvoronoi(qh, (FILE *)(void *)vc, visit_ridge, v0, qh_ALL, qh_RIDGEall, True);
+                result = vc->status == 0 ? 0 : vc->status == 1 ? 1 : -1;
+            }
+        } else {
+            result = 1;
+        }
+        qh->NOerrexit = True;
+    }
+    int curlong, totlong;
+    qh_freeqhull(qh, !qh_ALL);
+    qh_memfreeshort(qh, &curlong, &totlong);
+    free(xyz);
+    free(vc->centres);
+    free(vc->have);
+    vc->centres = NULL;
+    vc->have = NULL;
+    if (result < 0) {
+        free(vc->facets);
+        vc->facets = NULL;
+        return fail(e, "Voronoi construction failed");
+    }
+    if (result > 0) {
+        free(vc->facets);
+        vc->facets = NULL;
+    }
+    return result;
+}
+
+/* ------------------------------------------------------------ CrystalNN */
+
+/* Python's round(x, 3): exact decimal rounding of the binary value, ties to
+ * even; printf's %.3f does the same in glibc. */
+static double round3(double x)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", x);
+    return strtod(buf, NULL);
+}
+
+static double semicircle_integral(const double *bins, int idx)
+{
+    double x1 = bins[idx], x2 = bins[idx + 1];
+    double area1 = x1 == 1 ? 0.25 * M_PI
+                           : 0.5 * ((x1 * sqrt(1 - x1 * x1)) + atan(x1 / sqrt(1 - x1 * x1)));
+    double area2 = 0.5 * ((x2 * sqrt(1 - x2 * x2)) + atan(x2 / sqrt(1 - x2 * x2)));
+    return (area1 - area2) / (0.25 * M_PI);
+}
+
+/* Stable sort by weight, highest first (Python's sorted(reverse=True) keeps
+ * the order of equal keys). */
+static void sort_by_weight(facet_info *f, int n)
+{
+    for (int i = 1; i < n; i++) {
+        facet_info t = f[i];
+        int j = i - 1;
+        while (j >= 0 && f[j].weight < t.weight) {
+            f[j + 1] = f[j];
+            j--;
+        }
+        f[j + 1] = t;
+    }
+}
+
+/* The Voronoi facets of site `site`, with the cutoff growth loop of
+ * VoronoiNN.get_voronoi_polyhedra.  On success *pts_out holds the images
+ * and vc the facets; caller frees both. */
+static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+                           image **pts_out, vcollect *vc, errbuf *e)
+{
+    const fp_cell *cell = ci->cell;
+    double cutoff = opt->search_cutoff;
+    for (;;) {
+        image *pts = NULL;
+        long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], cutoff,
+                                    opt->max_points, &pts, e);
+        if (npts < 0)
+            return -1;
+        int rc = voronoi_cell(pts, (int)npts, qerr, vc, e);
+        if (rc == 0) {
+            *pts_out = pts;
+            return 0;
+        }
+        free(pts);
+        if (rc < 0)
+            return -1;
+        if (cutoff >= ci->max_cutoff)
+            return fail(e, "Voronoi cell of site %d unbounded or degenerate up to the %.3g A "
+                           "maximum cutoff", site, cutoff);
+        cutoff = fmin(cutoff * 2, ci->max_cutoff + 0.001);
+    }
+}
+
+/* CrystalNN.get_nn_data for one site, then the fingerprint row (61 values). */
+static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+                            double out[FP_CNN_LEN], errbuf *e)
+{
+    const fp_cell *cell = ci->cell;
+    image *pts = NULL;
+    vcollect vc;
+    if (site_polyhedron(ci, site, opt, qerr, &pts, &vc, e))
+        return -1;
+    int rc = -1;
+    double *scratch = NULL;
+    double(*r)[3] = NULL;
+    facet_info *nn = vc.facets;
+    int n = vc.nfacets;
+    if (n == 0) {
+        fail(e, "no Voronoi neighbours for site %d", site);
+        goto done;
+    }
+
+    /* VoronoiNN._extract_nn_info: weight = solid angle / largest, keep > 0 */
+    double max_sa = nn[0].solid_angle;
+    for (int i = 1; i < n; i++)
+        if (nn[i].solid_angle > max_sa)
+            max_sa = nn[i].solid_angle;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (nn[i].solid_angle > 0 * max_sa) {
+            nn[m] = nn[i];
+            nn[m].weight = nn[i].solid_angle / max_sa;
+            m++;
+        }
+    n = m;
+    if (n == 0) {
+        fail(e, "no Voronoi neighbours with a positive solid angle for site %d", site);
+        goto done;
+    }
+
+    int zc = cell->z[site];
+    double x1 = mms_element_x(zc);
+    for (int i = 0; i < n; i++) {
+        if (opt->porous_adjustment)
+            nn[i].weight *= nn[i].solid_angle / nn[i].area;
+        if (opt->x_diff_weight > 0) {
+            double x2 = mms_element_x(cell->z[pts[nn[i].other].site]);
+            double chem = (isnan(x1) || isnan(x2))
+                              ? 1
+                              : 1 + opt->x_diff_weight * sqrt(fabs(x1 - x2) / 3.3);
+            nn[i].weight = nn[i].weight * chem;
+        }
+    }
+    sort_by_weight(nn, n);
+    memset(out, 0, FP_CNN_LEN * sizeof(double));
+    if (nn[0].weight == 0) { /* CN 0 with probability 1: all zero */
+        rc = 0;
+        goto done;
+    }
+    double highest = nn[0].weight;
+    for (int i = 0; i < n; i++)
+        nn[i].weight = nn[i].weight / highest;
+
+    if (opt->distance_cutoff_lo >= 0) {
+        double r1 = default_radius(zc);
+        for (int i = 0; i < n; i++) {
+            double r2 = default_radius(cell->z[pts[nn[i].other].site]);
+            if (isnan(r1) || isnan(r2)) {
+                fail(e, "no covalent or atomic radius for Z=%d", isnan(r1) ? zc
+                                                                      : cell->z[pts[nn[i].other].site]);
+                goto done;
+            }
+            double d = r1 + r2;
+            const double *a = ci->cart[site], *b = pts[nn[i].other].cart;
+            double dv[3] = {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+            double dist = norm3(dv);
+            double lo = d + opt->distance_cutoff_lo, hi = d + opt->distance_cutoff_hi;
+            double w = 0;
+            if (dist <= lo)
+                w = 1;
+            else if (dist < hi)
+                w = (cos((dist - lo) / (hi - lo) * M_PI) + 1) * 0.5;
+            nn[i].weight = nn[i].weight * w;
+        }
+    }
+    sort_by_weight(nn, n);
+    if (nn[0].weight == 0) {
+        rc = 0;
+        goto done;
+    }
+    m = 0;
+    for (int i = 0; i < n; i++) {
+        nn[i].weight = round3(nn[i].weight);
+        if (nn[i].weight > 0)
+            nn[m++] = nn[i];
+    }
+    n = m;
+
+    /* distinct weights, then 0 */
+    double bins[FP_CNN_MAX_CN + 2];
+    double *dist_bins = n + 1 <= FP_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
+    if (!dist_bins) {
+        fail(e, "out of memory");
+        goto done;
+    }
+    int nb = 0;
+    for (int i = 0; i < n; i++)
+        if (nb == 0 || dist_bins[nb - 1] != nn[i].weight)
+            dist_bins[nb++] = nn[i].weight;
+    dist_bins[nb] = 0;
+
+    scratch = malloc(fp_op_scratch_size(FP_CNN_MAX_CN) * sizeof *scratch);
+    r = malloc(FP_CNN_MAX_CN * sizeof *r);
+    if (!scratch || !r) {
+        if (dist_bins != bins)
+            free(dist_bins);
+        fail(e, "out of memory");
+        goto done;
+    }
+    /* fingerprint layout: for CN 1..24, "wt" then that CN's ops */
+    int offset[FP_CNN_MAX_CN + 1], pos = 0;
+    for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++) {
+        offset[cn] = pos;
+        pos += 1 + fp_ops_preset[cn].n_ops;
+    }
+    for (int b = 0; b < nb; b++) {
+        /* neighbours with weight >= bins[b]: the first cn entries of nn */
+        int cn = 0;
+        while (cn < n && nn[cn].weight >= dist_bins[b])
+            cn++;
+        if (cn < 1 || cn > FP_CNN_MAX_CN)
+            continue;
+        double wt = semicircle_integral(dist_bins, b);
+        out[offset[cn]] = wt;
+        if (wt == 0)
+            continue;
+        for (int i = 0; i < cn; i++)
+            for (int k = 0; k < 3; k++)
+                r[i][k] = pts[nn[i].other].cart[k] - ci->cart[site][k];
+        for (int o = 0; o < fp_ops_preset[cn].n_ops; o++) {
+            int none;
+            double v = fp_op_value(&fp_ops_preset[cn].ops[o], (const double (*)[3])r, (size_t)cn,
+                                   scratch, &none);
+            out[offset[cn] + 1 + o] = none ? 0.0 : wt * v;
+        }
+    }
+    if (dist_bins != bins)
+        free(dist_bins);
+    rc = 0;
+done:
+    free(scratch);
+    free(r);
+    free(vc.facets);
+    free(pts);
+    return rc;
+}
+
+int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
+                             double out[FP_CNN_LEN], char *why, size_t why_len)
+{
+    errbuf e = {why, why_len};
+    if (why && why_len)
+        why[0] = '\0';
+    if (cell->n == 0)
+        return fail(&e, "no sites");
+    cellinfo ci = {.cell = cell};
+    const double (*L)[3] = cell->lattice;
+    double vol_vec[3];
+    cross3(L[1], L[2], vol_vec);
+    double vol = fabs(dot3(L[0], vol_vec));
+    if (!(vol > 0) || !isfinite(vol))
+        return fail(&e, "degenerate lattice (volume %g)", vol);
+    for (int d = 0; d < 3; d++) {
+        double x[3];
+        cross3(L[(d + 1) % 3], L[(d + 2) % 3], x);
+        ci.inv_d[d] = norm3(x) / vol;
+    }
+    static const double corners[4][3] = {{1, 1, 1}, {-1, 1, 1}, {1, -1, 1}, {1, 1, -1}};
+    ci.max_cutoff = 0;
+    for (int k = 0; k < 4; k++) {
+        double c[3];
+        frac_to_cart(cell->lattice, corners[k], c);
+        ci.max_cutoff = fmax(ci.max_cutoff, norm3(c));
+    }
+    ci.max_cutoff += 0.01;
+    ci.cart = malloc(cell->n * sizeof *ci.cart);
+    double *row = malloc(FP_CNN_LEN * sizeof *row);
+    double *sum = calloc(FP_CNN_LEN, sizeof *sum);
+    int rc = 0;
+    if (!ci.cart || !row || !sum) {
+        rc = fail(&e, "out of memory");
+    } else {
+        for (size_t i = 0; i < cell->n; i++)
+            frac_to_cart(cell->lattice, cell->frac[i], ci.cart[i]);
+        /* numpy's mean over axis 0: rows added in site order, then / n */
+        for (size_t i = 0; i < cell->n && rc == 0; i++) {
+            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, row, &e);
+            for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
+                sum[k] += row[k];
+        }
+        for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
+            out[k] = sum[k] / (double)cell->n;
+    }
+    free(ci.cart);
+    free(row);
+    free(sum);
+    return rc;
+}

@@ -1,0 +1,441 @@
+/* Local structure order parameters, as pymatgen 2022.11.7
+ * analysis/local_env.py LocalStructOrderParams.get_order_parameters computes
+ * them for one op type at a time (matminer builds one LocalStructOrderParams
+ * per op), restricted to the types CrystalNNFingerprint's "ops" preset uses.
+ * Loops, the order of accumulation and the None cases follow the reference so
+ * that values agree to rounding; there is no C library for these definitions. */
+#include "fp_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Parameters: op_params.yaml (defaults) and cn_opt_params.yaml (the per-CN
+ * motif parameters, which REPLACE the defaults when given), both shipped in
+ * pymatgen 2022.11.7 analysis/.  Motif names: matminer v0.8.0
+ * featurizers/site/cn_target_motif_op.yaml. */
+#define BENT(lbl, ta, igw) {.type = FP_OP_BENT, .label = lbl, .TA = ta, .IGW_TA = igw}
+static const fp_op cn1[] = {{.type = FP_OP_SGL_BD, .label = "sgl_bd CN_1"}};
+static const fp_op cn2[] = {
+    BENT("L-shaped CN_2", 0.5, 15.15),
+    BENT("water-like CN_2", 0.5802777777777778, 13.95),
+    BENT("bent 120 degrees CN_2", 0.666666666667, 13.25),
+    BENT("bent 150 degrees CN_2", 0.833333333333333, 12.45),
+    BENT("linear CN_2", 1, 8.667),
+};
+static const fp_op cn3[] = {
+    {.type = FP_OP_TRI_PLAN_MAX, .label = "trigonal planar CN_3", .IGW_TA = 17.5, .TA = 0.66666666667,
+     .fac_AA = 1, .exp_cos_AA = 2},
+    {.type = FP_OP_TET_MAX, .label = "trigonal non-coplanar CN_3", .TA = 0.6081734479693927, .IGW_TA = 18.33,
+     .fac_AA = 1.5, .exp_cos_AA = 2},
+    {.type = FP_OP_T, .label = "T-shaped CN_3", .IGW_EP = 15.5, .fac_AA = 1, .exp_cos_AA = 2},
+};
+static const fp_op cn4[] = {
+    {.type = FP_OP_SQ_PLAN_MAX, .label = "square co-planar CN_4", .min_SPP = 2.356194490192345, .IGW_SPP = 13.5,
+     .IGW_EP = 17.7, .w_SPP = 1, .fac_AA = 1, .exp_cos_AA = 2},
+    {.type = FP_OP_TET_MAX, .label = "tetrahedral CN_4", .IGW_TA = 18.5, .TA = 0.6081734479693927, .fac_AA = 1.5,
+     .exp_cos_AA = 2},
+    {.type = FP_OP_SEE_SAW_RECT, .label = "rectangular see-saw-like CN_4", .min_SPP = 2.356194490192345,
+     .IGW_SPP = 11.5, .IGW_EP = 27, .fac_AA = 2, .exp_cos_AA = 2},
+    {.type = FP_OP_TRI_BIPYR, .label = "see-saw-like CN_4", .min_SPP = 2.356194490192345, .IGW_EP = 15.75,
+     .IGW_SPP = 12.75, .fac_AA = 1.5, .exp_cos_AA = 2, .w_SPP = 1},
+    {.type = FP_OP_TRI_PYR, .label = "trigonal pyramidal CN_4", .IGW_EP = 15.5, .fac_AA = 1.5, .exp_cos_AA = 2},
+};
+static const fp_op cn5[] = {
+    {.type = FP_OP_PENT_PLAN_MAX, .label = "pentagonal planar CN_5", .TA = 0.6, .IGW_TA = 19.333},
+    {.type = FP_OP_SQ_PYR, .label = "square pyramidal CN_5", .IGW_EP = 14.9, .fac_AA = 2, .exp_cos_AA = 2},
+    {.type = FP_OP_TRI_BIPYR, .label = "trigonal bipyramidal CN_5", .min_SPP = 2.356194490192345, .IGW_SPP = 12,
+     .IGW_EP = 16.6, .fac_AA = 1.5, .exp_cos_AA = 2, .w_SPP = 1},
+};
+static const fp_op cn6[] = {
+    {.type = FP_OP_HEX_PLAN_MAX, .label = "hexagonal planar CN_6", .min_SPP = 2.6179938779914944, .IGW_SPP = 7.5,
+     .w_SPP = 1, .fac_AA = 1, .exp_cos_AA = 2, .IGW_TA = 25, .TA = 0.16666667},
+    {.type = FP_OP_OCT_MAX, .label = "octahedral CN_6", .min_SPP = 2.356194490192345, .IGW_SPP = 15, .IGW_EP = 18,
+     .w_SPP = 1, .fac_AA = 2, .exp_cos_AA = 2},
+    {.type = FP_OP_PENT_PYR, .label = "pentagonal pyramidal CN_6", .IGW_EP = 13.8, .fac_AA = 2.5, .exp_cos_AA = 2},
+};
+static const fp_op cn7[] = {
+    {.type = FP_OP_HEX_PYR, .label = "hexagonal pyramidal CN_7", .IGW_EP = 12.5, .fac_AA = 3, .exp_cos_AA = 2},
+    {.type = FP_OP_PENT_BIPYR, .label = "pentagonal bipyramidal CN_7", .min_SPP = 2.356194490192345,
+     .IGW_SPP = 12.5, .IGW_EP = 14.75, .fac_AA = 2.5, .exp_cos_AA = 2, .w_SPP = 1},
+};
+static const fp_op cn8[] = {
+    {.type = FP_OP_BCC, .label = "body-centered cubic CN_8", .min_SPP = 2.5261129449194057, .IGW_SPP = 15,
+     .w_SPP = 6},
+    {.type = FP_OP_HEX_BIPYR, .label = "hexagonal bipyramidal CN_8", .min_SPP = 2.356194490192345,
+     .IGW_SPP = 14.1, .IGW_EP = 13.6, .fac_AA = 3, .exp_cos_AA = 2, .w_SPP = 1},
+};
+#define BOOPS(cn)                                  \
+    {.type = FP_OP_Q2, .label = "q2 CN_" #cn},     \
+    {.type = FP_OP_Q4, .label = "q4 CN_" #cn},     \
+    {.type = FP_OP_Q6, .label = "q6 CN_" #cn}
+static const fp_op cn9[] = {BOOPS(9)};
+static const fp_op cn10[] = {BOOPS(10)};
+static const fp_op cn11[] = {BOOPS(11)};
+static const fp_op cn12[] = {
+    {.type = FP_OP_CUBOCT_MAX, .label = "cuboctahedral CN_12", .min_SPP = 2.792526803190927, .IGW_SPP = 28.75,
+     .p2 = 1.8325957145940461, .w_SPP = 1.8, .p4 = 1.3089969389957472, .p5 = 25.5, .p6 = 31.25},
+    BOOPS(12)};
+
+#define N(a) (int)(sizeof(a) / sizeof(a[0])), a
+const fp_cn_ops fp_ops_preset[FP_CNN_MAX_CN + 1] = {
+    {0, NULL}, {N(cn1)}, {N(cn2)}, {N(cn3)}, {N(cn4)}, {N(cn5)}, {N(cn6)},
+    {N(cn7)}, {N(cn8)}, {N(cn9)}, {N(cn10)}, {N(cn11)}, {N(cn12)},
+    /* CN 13..24: only "wt" */
+};
+
+static double dot3(const double *a, const double *b)
+{
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static double clamp1(double x)
+{
+    return fmax(-1.0, fmin(x, 1.0));
+}
+
+static double gauss(double t)
+{
+    return exp(-0.5 * t * t);
+}
+
+size_t fp_op_scratch_size(size_t n)
+{
+    /* unit vectors (3n) + per (j, k) accumulators and norms (2 n^2) */
+    return 3 * n + 2 * n * n + 8;
+}
+
+/* ---- Steinhardt bond-orientational order parameters q2, q4, q6 ---- */
+
+/* pymatgen's compute_trigonometric_terms + get_q{2,4,6}: sums of spherical
+ * harmonics over neighbours, m = l..-l in the reference's order. */
+static double boop(int l, const double (*u)[3], size_t n)
+{
+    const double left_of_unity = 1.0 - 1.0e-12;
+    double acc = 0.0;
+    /* per neighbour: sin^k(theta), cos^k(theta), sin(m phi), cos(m phi) */
+    double st[7], ct[7], sp[7], cp[7];
+    /* sums of Re/Im Y_lm * normalisation for m = 0..l (sign handled below) */
+    double re[7] = {0}, im[7] = {0};
+    double re0 = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *v = u[i];
+        double theta = acos(clamp1(v[2]));
+        double phi = 0.0;
+        if (-left_of_unity < v[2] && v[2] < left_of_unity) {
+            phi = acos(clamp1(v[0] / sqrt(v[0] * v[0] + v[1] * v[1])));
+            if (v[1] < 0.0)
+                phi = -phi;
+        }
+        st[1] = sin(theta);
+        ct[1] = cos(theta);
+        sp[1] = sin(phi);
+        cp[1] = cos(phi);
+        for (int k = 2; k <= l; k++) {
+            st[k] = st[k - 1] * st[1];
+            ct[k] = ct[k - 1] * ct[1];
+            sp[k] = sin((double)k * phi);
+            cp[k] = cos((double)k * phi);
+        }
+        double pre[7] = {0};
+        double y0 = 0.0;
+        if (l == 2) {
+            double s15 = sqrt(15.0 / (2 * M_PI)), s5 = sqrt(5.0 / M_PI);
+            pre[2] = 0.25 * s15 * st[2];
+            pre[1] = 0.5 * s15 * st[1] * ct[1];
+            y0 = 0.25 * s5 * (3 * ct[2] - 1.0);
+        } else if (l == 4) {
+            double i16_3 = 3.0 / 16.0, i8_3 = 3.0 / 8.0;
+            double s35 = sqrt(35.0 / M_PI), s35_2 = sqrt(35.0 / (2 * M_PI));
+            double s5 = sqrt(5.0 / M_PI), s5_2 = sqrt(5.0 / (2 * M_PI)), s1 = sqrt(1.0 / M_PI);
+            pre[4] = i16_3 * s35_2 * st[4];
+            pre[3] = i8_3 * s35 * st[3] * ct[1];
+            pre[2] = i8_3 * s5_2 * st[2] * (7 * ct[2] - 1.0);
+            pre[1] = i8_3 * s5 * st[1] * (7 * ct[3] - 3 * ct[1]);
+            y0 = i16_3 * s1 * (35 * ct[4] - 30 * ct[2] + 3.0);
+        } else {
+            double i64 = 1.0 / 64.0, i32 = 1.0 / 32.0, i32_3 = 3.0 / 32.0, i16 = 1.0 / 16.0;
+            double s3003 = sqrt(3003.0 / M_PI), s1001 = sqrt(1001.0 / M_PI);
+            double s91_2 = sqrt(91.0 / (2 * M_PI)), s1365 = sqrt(1365.0 / M_PI);
+            double s273_2 = sqrt(273.0 / (2 * M_PI)), s13 = sqrt(13.0 / M_PI);
+            pre[6] = i64 * s3003 * st[6];
+            pre[5] = i32_3 * s1001 * st[5] * ct[1];
+            pre[4] = i32_3 * s91_2 * st[4] * (11 * ct[2] - 1.0);
+            pre[3] = i32 * s1365 * st[3] * (11 * ct[3] - 3 * ct[1]);
+            pre[2] = i64 * s1365 * st[2] * (33 * ct[4] - 18 * ct[2] + 1.0);
+            pre[1] = i16 * s273_2 * st[1] * (33 * ct[5] - 30 * ct[3] + 5 * ct[1]);
+            y0 = i32 * s13 * (231 * ct[6] - 315 * ct[4] + 105 * ct[2] - 5.0);
+        }
+        for (int m = 1; m <= l; m++) {
+            re[m] += pre[m] * cp[m];
+            im[m] -= pre[m] * sp[m];
+        }
+        re0 += y0;
+    }
+    /* m = l..1, then 0, then -1..-l: |sum|^2 is the same for +m and -m up to
+     * the signs the reference applies, which do not change the squares. */
+    for (int m = l; m >= 1; m--)
+        acc += re[m] * re[m] + im[m] * im[m];
+    acc += re0 * re0;
+    for (int m = 1; m <= l; m++)
+        acc += re[m] * re[m] + im[m] * im[m];
+    return sqrt(4 * M_PI * acc / ((2 * l + 1) * (double)(n * n)));
+}
+
+/* ---- geometric order parameters ---- */
+
+static int is_bipyr_like(fp_op_type t)
+{
+    return t == FP_OP_TRI_BIPYR || t == FP_OP_OCT_MAX || t == FP_OP_SQ_PLAN_MAX ||
+           t == FP_OP_HEX_PLAN_MAX || t == FP_OP_PENT_BIPYR || t == FP_OP_HEX_BIPYR;
+}
+
+static int is_pyr_like(fp_op_type t)
+{
+    return t == FP_OP_T || t == FP_OP_TRI_PYR || t == FP_OP_SQ_PYR || t == FP_OP_PENT_PYR ||
+           t == FP_OP_HEX_PYR;
+}
+
+/* Contribution of neighbour k (prime meridian) given its polar angle. */
+static void k_term(const fp_op *p, double thetak, int j, int k, double *q, double *nrm)
+{
+    const double ipi = 1.0 / M_PI;
+    fp_op_type t = p->type;
+    if (t == FP_OP_BENT) {
+        *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
+        *nrm += 1;
+    } else if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
+        *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
+        *nrm += 1;
+    } else if (is_pyr_like(t)) {
+        *q += gauss(p->IGW_EP * (thetak * ipi - 0.5));
+        *nrm += 1;
+    } else if (t == FP_OP_CUBOCT_MAX) {
+        if (thetak >= p->min_SPP) {
+            *q += p->w_SPP * gauss(p->IGW_SPP * (thetak * ipi - 1.0));
+            *nrm += p->w_SPP;
+        }
+    } else if (is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT) {
+        if (thetak < p->min_SPP) {
+            double tmp = t != FP_OP_HEX_PLAN_MAX
+                             ? p->IGW_EP * (thetak * ipi - 0.5)
+                             : p->IGW_TA * (fabs(thetak * ipi - 0.5) - p->TA);
+            *q += gauss(tmp);
+            *nrm += 1;
+        }
+    } else if (t == FP_OP_PENT_PLAN_MAX) {
+        double c = thetak <= p->TA * M_PI ? 0.4 : 0.8;
+        *q += gauss(p->IGW_TA * (thetak * ipi - c));
+        *nrm += 1;
+    } else if (t == FP_OP_BCC && j < k) {
+        if (thetak >= p->min_SPP) {
+            *q += p->w_SPP * gauss(p->IGW_SPP * (thetak * ipi - 1.0));
+            *nrm += p->w_SPP;
+        }
+    }
+}
+
+/* Contribution of a third neighbour m at polar angle thetam, azimuth phi
+ * from neighbour k's meridian (only when both axes are defined). */
+static void m_term(const fp_op *p, double thetak, double thetam, double phi, int j, int k,
+                   double *q, double *nrm)
+{
+    const double ipi = 1.0 / M_PI, piover2 = M_PI / 2.0;
+    fp_op_type t = p->type;
+    if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
+        double tmp = p->IGW_TA * (thetam * ipi - p->TA);
+        double tmp2 = pow(cos(p->fac_AA * phi), p->exp_cos_AA);
+        *q += 1 * exp(-0.5 * tmp * tmp) * tmp2;
+        *nrm += 1;
+    } else if (t == FP_OP_PENT_PLAN_MAX) {
+        double c = thetam <= p->TA * M_PI ? 0.4 : 0.8;
+        double tmp2 = p->IGW_TA * (thetam * ipi - c);
+        double tmp3 = cos(phi);
+        *q += 1 * exp(-0.5 * tmp2 * tmp2) * tmp3 * tmp3;
+        *nrm += 1;
+    } else if (is_pyr_like(t)) {
+        double tmp = pow(cos(p->fac_AA * phi), p->exp_cos_AA);
+        double tmp3 = p->IGW_EP * (thetam * ipi - 0.5);
+        *q += tmp * exp(-0.5 * tmp3 * tmp3);
+        *nrm += 1;
+    } else if (is_bipyr_like(t)) {
+        if (thetam < p->min_SPP && thetak < p->min_SPP) {
+            double tmp = pow(cos(p->fac_AA * phi), p->exp_cos_AA);
+            double tmp2 = t != FP_OP_HEX_PLAN_MAX
+                              ? p->IGW_EP * (thetam * ipi - 0.5)
+                              : p->IGW_TA * (fabs(thetam * ipi - 0.5) - p->TA);
+            *q += tmp * exp(-0.5 * tmp2 * tmp2);
+            *nrm += 1;
+        }
+    } else if (t == FP_OP_BCC && j < k) {
+        if (thetak < p->min_SPP) {
+            double fac = thetak > piover2 ? 1.0 : -1.0;
+            double tmp = (thetam - piover2) / asin(1.0 / 3.0);
+            *q += fac * cos(3 * phi) * (1.0 / exp(-0.5)) * tmp * exp(-0.5 * tmp * tmp);
+            *nrm += 1;
+        }
+    } else if (t == FP_OP_SEE_SAW_RECT) {
+        if (thetam < p->min_SPP && thetak < p->min_SPP && phi < 0.75 * M_PI) {
+            double tmp = pow(cos(p->fac_AA * phi), p->exp_cos_AA);
+            double tmp2 = p->IGW_EP * (thetam * ipi - 0.5);
+            *q += tmp * exp(-0.5 * tmp2 * tmp2);
+            *nrm += 1.0;
+        }
+    } else if (t == FP_OP_CUBOCT_MAX) {
+        if (thetam < p->min_SPP && p->p4 < thetak && thetak < p->p2) {
+            if (p->p4 < thetam && thetam < p->p2) {
+                double tmp = cos(phi);
+                double tmp2 = p->p5 * (thetam * ipi - 0.5);
+                *q += tmp * tmp * exp(-0.5 * tmp2 * tmp2);
+                *nrm += 1.0;
+            } else if (thetam < p->p4) {
+                double tmp = 0.0556 * (cos(phi - 0.5 * M_PI) - 0.81649658);
+                double tmp2 = p->p6 * (thetam * ipi - 1.0 / 3.0);
+                *q += exp(-0.5 * tmp * tmp) * exp(-0.5 * tmp2 * tmp2);
+                *nrm += 1.0;
+            } else if (thetam > p->p2) {
+                double tmp = 0.0556 * (cos(phi - 0.5 * M_PI) - 0.81649658);
+                double tmp2 = p->p6 * (thetam * ipi - 2.0 / 3.0);
+                *q += exp(-0.5 * tmp * tmp) * exp(-0.5 * tmp2 * tmp2);
+                *nrm += 1.0;
+            }
+        }
+    }
+}
+
+/* gramschmidt(v, u) = v - (v.u / u.u) u; u is a unit vector here, never 0. */
+static void gramschmidt(const double *v, const double *u, double *out)
+{
+    double f = dot3(v, u) / dot3(u, u);
+    for (int d = 0; d < 3; d++)
+        out[d] = v[d] - f * u[d];
+}
+
+double fp_op_value(const fp_op *p, const double (*r)[3], size_t n, double *scratch,
+                   int *is_none)
+{
+    const double very_small = 1.0e-12, ipi = 1.0 / M_PI;
+    *is_none = 0;
+    double (*u)[3] = (double (*)[3])scratch;
+    for (size_t j = 0; j < n; j++) {
+        double d = sqrt(dot3(r[j], r[j]));
+        for (int c = 0; c < 3; c++)
+            u[j][c] = r[j][c] / d;
+    }
+
+    if (p->type == FP_OP_SGL_BD) {
+        if (n == 1)
+            return 1.0;
+        if (n == 0) {
+            *is_none = 1; /* the reference leaves 0.0 here; "or 0" makes it 0 */
+            return 0.0;
+        }
+        double d0 = INFINITY, d1 = INFINITY;
+        for (size_t j = 0; j < n; j++) {
+            double d = sqrt(dot3(r[j], r[j]));
+            if (d < d0) {
+                d1 = d0;
+                d0 = d;
+            } else if (d < d1) {
+                d1 = d;
+            }
+        }
+        return 1.0 - d0 / d1;
+    }
+    if (p->type == FP_OP_Q2 || p->type == FP_OP_Q4 || p->type == FP_OP_Q6) {
+        if (n == 0) {
+            *is_none = 1;
+            return 0.0;
+        }
+        int l = p->type == FP_OP_Q2 ? 2 : p->type == FP_OP_Q4 ? 4 : 6;
+        return boop(l, (const double (*)[3])u, n);
+    }
+
+    /* q[j][kc], nrm[j][kc]: pymatgen's qsptheta and norms, kc over k != j */
+    size_t nk = n > 0 ? n - 1 : 0;
+    double *q = scratch + 3 * n, *nrm = q + n * nk;
+    memset(q, 0, 2 * n * nk * sizeof *q);
+    const fp_op_type t = p->type;
+    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    for (size_t j = 0; j < n; j++) {
+        const double *zaxis = u[j];
+        size_t kc = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (j == k)
+                continue;
+            double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
+            double thetak = acos(clamp1(dot3(zaxis, u[k])));
+            double xaxis[3];
+            gramschmidt(u[k], zaxis, xaxis);
+            double xl = sqrt(dot3(xaxis, xaxis));
+            int flag_xaxis = xl < very_small;
+            if (!flag_xaxis)
+                for (int c = 0; c < 3; c++)
+                    xaxis[c] /= xl;
+            k_term(p, thetak, (int)j, (int)k, qq, nn);
+            for (size_t m = 0; m < n && !flag_xaxis; m++) {
+                if (m == j || m == k)
+                    continue;
+                double thetam = acos(clamp1(dot3(zaxis, u[m])));
+                double x2[3];
+                gramschmidt(u[m], zaxis, x2);
+                double l2 = sqrt(dot3(x2, x2));
+                int flag_x2 = l2 < very_small;
+                double phi = 0.0;
+                if (!flag_x2) {
+                    for (int c = 0; c < 3; c++)
+                        x2[c] /= l2;
+                    phi = acos(clamp1(dot3(x2, xaxis)));
+                }
+                if (spp_m && thetam >= p->min_SPP) {
+                    *qq += gauss(p->IGW_SPP * (thetam * ipi - 1.0));
+                    *nn += 1;
+                }
+                if (!flag_x2)
+                    m_term(p, thetak, thetam, phi, (int)j, (int)k, qq, nn);
+            }
+            kc++;
+        }
+    }
+
+    if (t == FP_OP_BENT) {
+        double s = 0.0, norm = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double sj = 0.0, nj = 0.0;
+            for (size_t c = 0; c < nk; c++) {
+                sj += q[j * nk + c];
+                nj += nrm[j * nk + c];
+            }
+            s += sj;
+            norm += nj;
+        }
+        if (norm > 1.0e-12)
+            return s / norm;
+        *is_none = 1;
+        return 0.0;
+    }
+    if (t == FP_OP_BCC) {
+        double s = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double sj = 0.0;
+            for (size_t c = 0; c < nk; c++)
+                sj += q[j * nk + c];
+            s += sj;
+        }
+        if (n > 3)
+            return s / (0.5 * (double)(n * (6 + (n - 2) * (n - 3))));
+        *is_none = 1;
+        return 0.0;
+    }
+    /* the "max" family: largest normalised entry over all (j, k) */
+    if (n <= 1) {
+        *is_none = 1;
+        return 0.0;
+    }
+    double best = -INFINITY;
+    for (size_t i = 0; i < n * nk; i++) {
+        double v = nrm[i] > 1.0e-12 ? q[i] / nrm[i] : 0.0;
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
