@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Record-by-record agreement of `mmscore validate` with the reference.
+
+Usage: compare_cli.py BUILD_DIR FIXTURES_CRYSTALS_DIR
+
+For each fixture input (the CSVs and cif_corpus/) runs
+`BUILD_DIR/mmscore validate --records ...` and compares, on the rows the
+reference built a Crystal for (crystal_ok), comp_valid with `comp_valid` and
+valid (struct_valid AND comp_valid) with `valid_pre_fp`; the reference's
+timeout row (null) is compared with the exact answer True given in the
+fixtures README.  Also counts rows the reference did not build that mmscore
+marks valid_counted (should be none).  Exit status 1 on any disagreement.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def run_validate(build, path, out):
+    cmd = [os.path.join(build, "mmscore"), "validate", "--records", out, path]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        sys.stderr.write(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}\n")
+        return None
+    with open(out) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def compare(name, refs, recs, by_file):
+    if by_file:
+        got = {os.path.basename(r.get("source") or ""): r for r in recs}
+        pairs = [(ref, got.get(os.path.basename(ref["file"]))) for ref in refs]
+    else:
+        got = {r.get("index"): r for r in recs}
+        pairs = [(ref, got.get(ref["row"])) for ref in refs]
+    t = dict(rows=len(refs), built=0, comp=0, valid=0, counted_ok=0, missing=0, timeouts=0,
+             extra_counted=0)
+    bad = []
+    for ref, rec in pairs:
+        if not ref.get("crystal_ok"):
+            if rec is not None and rec.get("valid_counted") is True:
+                t["extra_counted"] += 1
+                bad.append((ref, rec, "counted but the reference built no Crystal"))
+            continue
+        t["built"] += 1
+        if rec is None:
+            t["missing"] += 1
+            bad.append((ref, rec, "no record"))
+            continue
+        want_comp = ref["comp_valid"]
+        want_valid = ref["valid_pre_fp"]
+        if want_comp is None:  # the reference's timeout: exact answer True
+            t["timeouts"] += 1
+            want_comp = True
+            want_valid = bool(ref["struct_valid"])
+        t["comp"] += rec.get("comp_valid") is want_comp
+        t["valid"] += rec.get("valid") is want_valid
+        t["counted_ok"] += rec.get("valid_counted") is True
+        if rec.get("comp_valid") is not want_comp or rec.get("valid") is not want_valid:
+            bad.append((ref, rec, f"comp {rec.get('comp_valid')} (ref {want_comp}), "
+                                  f"valid {rec.get('valid')} (ref {want_valid})"))
+    print(f"{name:28s} {t['rows']:6d} {t['built']:7d} {t['comp']:>6d}/{t['built']:<6d}"
+          f" {t['valid']:>6d}/{t['built']:<6d} {t['counted_ok']:>6d}/{t['built']:<6d}"
+          f" {t['timeouts']:8d} {t['extra_counted']:6d}")
+    for ref, rec, why in bad[:10]:
+        rid = ref.get("id") or ref.get("material_id") or ref.get("file") or ref["row"]
+        print(f"    {rid}: {why}")
+    return not bad
+
+
+def main():
+    build, fixtures = sys.argv[1], sys.argv[2]
+    inputs = sorted(glob.glob(os.path.join(fixtures, "*.csv")))
+    if os.path.isdir(os.path.join(fixtures, "cif_corpus")):
+        inputs.append(os.path.join(fixtures, "cif_corpus"))
+    print(f"{'input':28s} {'rows':>6s} {'built':>7s} {'comp_valid':>13s} {'valid_pre_fp':>13s}"
+          f" {'counted':>13s} {'timeouts':>8s} {'extra':>6s}")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in inputs:
+            base = os.path.basename(path.rstrip("/"))
+            ref_path = os.path.join(fixtures, (base[:-4] if base.endswith(".csv") else base)
+                                    + ".ref.jsonl")
+            if not os.path.exists(ref_path):
+                continue
+            with open(ref_path) as f:
+                refs = [json.loads(line) for line in f]
+            recs = run_validate(build, path, os.path.join(tmp, base + ".records.jsonl"))
+            if recs is None:
+                ok = False
+                continue
+            ok &= compare(base, refs, recs, by_file=os.path.isdir(path))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
