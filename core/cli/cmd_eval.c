@@ -1,0 +1,65 @@
+/* mmscore eval --ref REF [--novelty-ref TRAIN] [--ref-cache FILE] GENERATED...
+ * Set-level evaluation of generated structures against reference ones. */
+#include <unistd.h>
+
+#include "cli.h"
+
+static const cli_flag eval_flags[] = {
+    {"ref", "REF", "reference structures (test set): set \"reference\""},
+    {"novelty-ref", "TRAIN", "training structures for novelty: set \"train\" (default: REF)"},
+    {"ref-cache", "FILE", "load the reference accumulators from FILE if it exists, else save them "
+                          "there after reading REF/TRAIN"},
+    {"save-state", "FILE", "save every accumulator to FILE at the end (for mmscore merge)"},
+    {NULL, NULL, NULL}};
+
+static int select_eval(cli_ctx *c, mms_pipeline *p, mms_error *err)
+{
+    (void)c;
+    return mms_pipeline_select_command(p, "eval", err);
+}
+
+static int fail(cli_ctx *c, const mms_error *err)
+{
+    fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err->message);
+    return CLI_INPUT;
+}
+
+static int feed_eval(cli_ctx *c, mms_pipeline *p)
+{
+    const char *ref = cli_flag_value(c, "ref");
+    const char *train = cli_flag_value(c, "novelty-ref");
+    const char *cache = cli_flag_value(c, "ref-cache");
+    const char *save = cli_flag_value(c, "save-state");
+    mms_error err;
+    int rc = CLI_OK;
+    if (cache && access(cache, F_OK) == 0) {
+        if (mms_pipeline_merge_state(p, cache, &err) != MMS_OK)
+            return fail(c, &err);
+    } else {
+        rc = cli_add_inputs(c, p, &ref, 1, "reference");
+        if (rc == CLI_OK && train)
+            rc = cli_add_inputs(c, p, &train, 1, "train");
+        if (rc != CLI_OK)
+            return rc; /* no cache from a half-read reference */
+        if (cache && mms_pipeline_save_state(p, cache, &err) != MMS_OK)
+            return fail(c, &err);
+    }
+    rc = cli_add_inputs(c, p, c->args, c->n_args, "generated");
+    if (save && mms_pipeline_save_state(p, save, &err) != MMS_OK)
+        return fail(c, &err);
+    return rc;
+}
+
+static int run_eval(cli_ctx *c)
+{
+    if (!cli_flag_value(c, "ref") || !*cli_flag_value(c, "ref"))
+        return cli_usage_error(c, "expected --ref REF (the reference structures)");
+    if (!c->n_args)
+        return cli_usage_error(c, "expected at least one GENERATED input");
+    return cli_run(c, select_eval, feed_eval);
+}
+
+const cli_command cli_cmd_eval = {
+    "eval", "--ref REF [--novelty-ref TRAIN] [--ref-cache FILE] GENERATED...",
+    "Evaluate generated structures as a set against reference (and training) structures.",
+    eval_flags, run_eval};

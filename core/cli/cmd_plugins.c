@@ -1,0 +1,156 @@
+/* mmscore plugins: every plugin found, what it offers, and the ones that
+ * failed to load with why. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static const char *type_name(mms_option_type t)
+{
+    switch (t) {
+    case MMS_OPT_BOOL: return "bool";
+    case MMS_OPT_INT: return "int";
+    case MMS_OPT_NUMBER: return "number";
+    case MMS_OPT_STRING: return "string";
+    }
+    return "?";
+}
+
+static cJSON *metrics_json(const mms_metric_def *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (; a && m && m->name; m++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", m->name);
+        cJSON_AddStringToObject(o, "type", m->type ? m->type : "");
+        cJSON_AddStringToObject(o, "help", m->help ? m->help : "");
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *plugins_json(const mms_host *h)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(root, "plugins");
+    for (size_t i = 0; i < mms_host_plugin_count(h); i++) {
+        const char *path;
+        const mms_plugin *d = mms_host_plugin(h, i, &path);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", d->name);
+        cJSON_AddStringToObject(o, "file", path);
+        cJSON_AddStringToObject(o, "version", d->version ? d->version : "");
+        cJSON_AddStringToObject(o, "kind", d->kind == MMS_PLUGIN_READER ? "reader" : "scorer");
+        cJSON_AddNumberToObject(o, "abi", d->abi_version);
+        cJSON_AddStringToObject(o, "description", d->description ? d->description : "");
+        cJSON_AddStringToObject(o, "commands", d->commands ? d->commands : "");
+        cJSON_AddStringToObject(o, "requires", d->requires ? d->requires : "");
+        if (d->kind == MMS_PLUGIN_READER)
+            cJSON_AddStringToObject(o, "formats", d->formats);
+        cJSON *opts = cJSON_AddArrayToObject(o, "options");
+        for (const mms_option_def *op = d->options; op && op->name; op++) {
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "name", op->name);
+            cJSON_AddStringToObject(x, "type", type_name(op->type));
+            if (op->default_value)
+                cJSON_AddStringToObject(x, "default", op->default_value);
+            else
+                cJSON_AddNullToObject(x, "default");
+            cJSON_AddStringToObject(x, "help", op->help ? op->help : "");
+            cJSON_AddItemToArray(opts, x);
+        }
+        cJSON_AddItemToObject(o, "metrics", metrics_json(d->metrics));
+        cJSON_AddItemToObject(o, "summary", metrics_json(d->summary));
+        cJSON_AddItemToArray(list, o);
+    }
+    cJSON *failed = cJSON_AddArrayToObject(root, "failed");
+    for (size_t i = 0; i < mms_host_failure_count(h); i++) {
+        const char *path;
+        const char *why = mms_host_failure(h, i, &path);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", path);
+        cJSON_AddStringToObject(o, "error", why);
+        cJSON_AddItemToArray(failed, o);
+    }
+    return root;
+}
+
+static void print_metrics(const char *title, const cJSON *a)
+{
+    if (!cJSON_GetArraySize(a))
+        return;
+    printf("  %s:\n", title);
+    const cJSON *m;
+    cJSON_ArrayForEach(m, a)
+        printf("    %-24s %-9s %s\n", cJSON_GetObjectItem(m, "name")->valuestring,
+               cJSON_GetObjectItem(m, "type")->valuestring,
+               cJSON_GetObjectItem(m, "help")->valuestring);
+}
+
+static int run_plugins(cli_ctx *c)
+{
+    cJSON *j = plugins_json(c->host);
+    if (!j) {
+        fprintf(stderr, "mmscore plugins: out of memory\n");
+        return CLI_INPUT;
+    }
+    if (c->json) {
+        char *t = cJSON_Print(j);
+        if (t)
+            printf("%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(j);
+        return CLI_OK;
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "plugins")) {
+        printf("%s %s (%s, ABI %d)\n  %s\n  file: %s\n", cJSON_GetObjectItem(p, "name")->valuestring,
+               cJSON_GetObjectItem(p, "version")->valuestring,
+               cJSON_GetObjectItem(p, "kind")->valuestring,
+               cJSON_GetObjectItem(p, "abi")->valueint,
+               cJSON_GetObjectItem(p, "description")->valuestring,
+               cJSON_GetObjectItem(p, "file")->valuestring);
+        const cJSON *f = cJSON_GetObjectItem(p, "formats");
+        if (f)
+            printf("  formats: %s\n", f->valuestring);
+        const char *cmds = cJSON_GetObjectItem(p, "commands")->valuestring;
+        if (*cmds)
+            printf("  commands: %s\n", cmds);
+        const char *req = cJSON_GetObjectItem(p, "requires")->valuestring;
+        if (*req)
+            printf("  requires: %s\n", req);
+        const cJSON *opts = cJSON_GetObjectItem(p, "options");
+        if (cJSON_GetArraySize(opts)) {
+            printf("  options:\n");
+            const cJSON *o;
+            cJSON_ArrayForEach(o, opts) {
+                const cJSON *dv = cJSON_GetObjectItem(o, "default");
+                printf("    --%-22s %-7s default %-8s %s\n",
+                       cJSON_GetObjectItem(o, "name")->valuestring,
+                       cJSON_GetObjectItem(o, "type")->valuestring,
+                       cJSON_IsString(dv) ? dv->valuestring : "(none)",
+                       cJSON_GetObjectItem(o, "help")->valuestring);
+            }
+        }
+        print_metrics("metrics", cJSON_GetObjectItem(p, "metrics"));
+        print_metrics("summary", cJSON_GetObjectItem(p, "summary"));
+        printf("\n");
+    }
+    const cJSON *failed = cJSON_GetObjectItem(j, "failed");
+    if (cJSON_GetArraySize(failed)) {
+        printf("not loaded:\n");
+        const cJSON *f;
+        cJSON_ArrayForEach(f, failed)
+            printf("  %s\n", cJSON_GetObjectItem(f, "error")->valuestring);
+    }
+    if (!mms_host_plugin_count(c->host))
+        printf("no plugins found (looked in --plugin-dir, MMSCORE_PLUGIN_PATH, plugins/ next to "
+               "the binary, and the install directory)\n");
+    cJSON_Delete(j);
+    return CLI_OK;
+}
+
+const cli_command cli_cmd_plugins = {
+    "plugins", "",
+    "List every plugin found: file, version, kind, ABI, options, metrics, summary values, reader "
+    "formats; and the plugins that failed to load, with why.",
+    NULL, run_plugins};

@@ -1,0 +1,228 @@
+/* RFC 4180 CSV, one row at a time, from a bounded buffered byte reader.
+ * Hand-written because no Debian C library reads CSV with line tracking and
+ * a per-row size cap; the grammar is small: quoted cells may hold commas,
+ * newlines and "" escapes; rows end at LF or CRLF. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_internal.h"
+
+void byte_in_file(byte_in *b, FILE *f)
+{
+    b->f = f;
+    b->mem = NULL;
+    b->mem_len = b->mem_pos = 0;
+    b->pos = b->len = 0;
+    b->eof = 0;
+}
+
+void byte_in_mem(byte_in *b, const char *text, size_t len)
+{
+    b->f = NULL;
+    b->mem = text;
+    b->mem_len = len;
+    b->mem_pos = 0;
+    b->pos = b->len = 0;
+    b->eof = 0;
+}
+
+static int refill(byte_in *b)
+{
+    if (b->eof)
+        return 0;
+    if (b->f) {
+        b->len = fread(b->buf, 1, sizeof b->buf, b->f);
+    } else {
+        size_t n = b->mem_len - b->mem_pos;
+        if (n > sizeof b->buf)
+            n = sizeof b->buf;
+        memcpy(b->buf, b->mem + b->mem_pos, n);
+        b->mem_pos += n;
+        b->len = n;
+    }
+    b->pos = 0;
+    if (b->len == 0)
+        b->eof = 1;
+    return b->len > 0;
+}
+
+int byte_in_get(byte_in *b)
+{
+    if (b->pos == b->len && !refill(b))
+        return -1;
+    return b->buf[b->pos++];
+}
+
+int byte_in_peek(byte_in *b)
+{
+    if (b->pos == b->len && !refill(b))
+        return -1;
+    return b->buf[b->pos];
+}
+
+int strbuf_put(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *t = realloc(b->s, cap);
+        if (!t)
+            return MMS_ENOMEM;
+        b->s = t;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return MMS_OK;
+}
+
+int strbuf_putc(strbuf *b, char c)
+{
+    if (b->len + 2 <= b->cap) {
+        b->s[b->len++] = c;
+        b->s[b->len] = '\0';
+        return MMS_OK;
+    }
+    return strbuf_put(b, &c, 1);
+}
+
+void strbuf_free(strbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+void csv_init(csv_reader *r, byte_in *in, size_t max_row)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->line = 1;
+    r->max_row = max_row;
+}
+
+static void clear_cells(csv_reader *r)
+{
+    for (size_t i = 0; i < r->n_cells; i++)
+        free(r->cells[i]);
+    r->n_cells = 0;
+}
+
+void csv_free(csv_reader *r)
+{
+    clear_cells(r);
+    free(r->cells);
+    free(r->cell_lines);
+    strbuf_free(&r->cell);
+}
+
+static int push_cell(csv_reader *r, long line)
+{
+    if (r->n_cells == r->cap_cells) {
+        size_t cap = r->cap_cells ? 2 * r->cap_cells : 16;
+        char **c = realloc(r->cells, cap * sizeof *c);
+        if (!c)
+            return MMS_ENOMEM;
+        r->cells = c;
+        long *l = realloc(r->cell_lines, cap * sizeof *l);
+        if (!l)
+            return MMS_ENOMEM;
+        r->cell_lines = l;
+        r->cap_cells = cap;
+    }
+    char *s = malloc(r->cell.len + 1);
+    if (!s)
+        return MMS_ENOMEM;
+    memcpy(s, r->cell.s ? r->cell.s : "", r->cell.len);
+    s[r->cell.len] = '\0';
+    r->cells[r->n_cells] = s;
+    r->cell_lines[r->n_cells] = line;
+    r->n_cells++;
+    r->cell.len = 0;
+    return MMS_OK;
+}
+
+/* Skip to the end of the current row after a size overflow, honouring
+ * quotes so that a newline inside a quoted cell does not end it. */
+static void skip_row(csv_reader *r, int in_quotes)
+{
+    int c;
+    while ((c = byte_in_get(r->in)) >= 0) {
+        if (c == '\n')
+            r->line++;
+        if (c == '"')
+            in_quotes = !in_quotes;
+        else if (c == '\n' && !in_quotes)
+            return;
+    }
+}
+
+int csv_next(csv_reader *r, long *row_line, mms_error *err)
+{
+    clear_cells(r);
+    r->cell.len = 0;
+    int c = byte_in_peek(r->in);
+    if (c < 0)
+        return CSV_END;
+    long start = r->line, cell_line = r->line;
+    *row_line = start;
+    size_t row_bytes = 0;
+    int quoted = 0, was_quoted = 0;
+    for (;;) {
+        c = byte_in_get(r->in);
+        if (c >= 0 && ++row_bytes > r->max_row) {
+            skip_row(r, quoted);
+            return mms_error_set(err, MMS_ELIMIT, start,
+                                 "row starting at line %ld is longer than %zu bytes "
+                                 "(--max-record-bytes)",
+                                 start, r->max_row);
+        }
+        if (quoted) {
+            if (c < 0)
+                return mms_error_set(err, MMS_EPARSE, start,
+                                     "unterminated quoted cell opened on line %ld: "
+                                     "expected a closing \" before the end of the file",
+                                     cell_line);
+            if (c == '"') {
+                if (byte_in_peek(r->in) == '"') {
+                    byte_in_get(r->in);
+                    row_bytes++;
+                    if (strbuf_putc(&r->cell, '"'))
+                        return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
+                } else {
+                    quoted = 0;
+                }
+                continue;
+            }
+            if (c == '\n')
+                r->line++;
+            if (strbuf_putc(&r->cell, (char)c))
+                return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
+            continue;
+        }
+        if (c == '"' && r->cell.len == 0 && !was_quoted) {
+            quoted = was_quoted = 1;
+            continue;
+        }
+        if (c == ',' || c == '\n' || c < 0) {
+            /* CRLF: the CR belongs to the line end, not the cell. */
+            if (c != ',' && r->cell.len && r->cell.s[r->cell.len - 1] == '\r')
+                r->cell.len--;
+            if (push_cell(r, cell_line))
+                return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
+            was_quoted = 0;
+            cell_line = r->line;
+            if (c == ',')
+                continue;
+            if (c == '\n')
+                r->line++;
+            return CSV_ROW;
+        }
+        /* A stray quote inside an unquoted cell is kept literally, as
+         * Python's csv module and pandas do. */
+        if (strbuf_putc(&r->cell, (char)c))
+            return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
+    }
+}

@@ -1,0 +1,611 @@
+/* Plugin host: find plugin files, dlopen them, check the ABI guard before
+ * trusting anything else in the descriptor, keep each plugin's config. */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+
+/* Core record keys: a plugin metric of one of these names would be written
+ * over the core's value in the records file. */
+static const char *const core_keys[] = {
+    "id", "index", "source", "line", "set", "ok", "error", "formula", "elements", "counts",
+    "n_sites", "volume", "lattice", "disordered", "has_oxidation", "plugin_errors", NULL};
+
+int mms_word_in_list(const char *list, const char *word)
+{
+    if (!list || !word)
+        return 0;
+    size_t n = strlen(word);
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        const char *q = p;
+        while (*q && *q != ' ' && *q != '\t' && *q != ',')
+            q++;
+        if ((size_t)(q - p) == n && n && memcmp(p, word, n) == 0)
+            return 1;
+        p = q;
+    }
+    return 0;
+}
+
+int mms_host_new(mms_host **out, mms_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    return MMS_OK;
+}
+
+void mms_host_free(mms_host *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n_plugins; i++) {
+        cJSON_Delete(h->plugins[i].config);
+        free(h->plugins[i].path);
+        if (h->plugins[i].dl)
+            dlclose(h->plugins[i].dl);
+    }
+    for (size_t i = 0; i < h->n_failures; i++) {
+        free(h->failures[i].path);
+        free(h->failures[i].message);
+    }
+    free(h->plugins);
+    free(h->failures);
+    free(h);
+}
+
+static int add_failure(mms_host *h, const char *path, int code, mms_error *err)
+{
+    if (h->n_failures == h->cap_failures) {
+        size_t cap = h->cap_failures ? 2 * h->cap_failures : 8;
+        host_failure *f = realloc(h->failures, cap * sizeof *f);
+        if (!f)
+            return MMS_ENOMEM;
+        h->failures = f;
+        h->cap_failures = cap;
+    }
+    host_failure *f = &h->failures[h->n_failures];
+    f->path = strdup(path);
+    f->message = strdup(err->message);
+    if (!f->path || !f->message) {
+        free(f->path);
+        free(f->message);
+        return MMS_ENOMEM;
+    }
+    h->n_failures++;
+    return code;
+}
+
+/* "some-option" and "some_option" name the same option. */
+static int option_name_eq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static int valid_plugin_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+/* Parse option text as its declared type into a new cJSON item. */
+static int option_from_text(const mms_option_def *o, const char *text, cJSON **out,
+                            mms_error *err)
+{
+    char *end;
+    *out = NULL;
+    switch (o->type) {
+    case MMS_OPT_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "1") || !strcmp(text, "yes") || !strcmp(text, "on"))
+            *out = cJSON_CreateTrue();
+        else if (!strcmp(text, "false") || !strcmp(text, "0") || !strcmp(text, "no") || !strcmp(text, "off"))
+            *out = cJSON_CreateFalse();
+        else
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "option %s: expected true or false, got \"%s\"", o->name, text);
+        break;
+    case MMS_OPT_INT: {
+        errno = 0;
+        long long v = strtoll(text, &end, 10);
+        if (!*text || *end || errno)
+            return mms_error_set(err, MMS_EINVAL, 0, "option %s: expected an integer, got \"%s\"",
+                                 o->name, text);
+        *out = cJSON_CreateNumber((double)v);
+        break;
+    }
+    case MMS_OPT_NUMBER: {
+        errno = 0;
+        double v = strtod(text, &end);
+        if (!*text || *end || errno)
+            return mms_error_set(err, MMS_EINVAL, 0, "option %s: expected a number, got \"%s\"",
+                                 o->name, text);
+        *out = cJSON_CreateNumber(v);
+        break;
+    }
+    case MMS_OPT_STRING:
+        *out = cJSON_CreateString(text);
+        break;
+    default:
+        return mms_error_set(err, MMS_EINVAL, 0, "option %s: unknown option type %d", o->name,
+                             (int)o->type);
+    }
+    return *out ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+}
+
+/* Check a JSON value against the declared type; on success *out is a copy. */
+static int option_from_json(const mms_option_def *o, const cJSON *v, cJSON **out, mms_error *err)
+{
+    int ok = 0;
+    switch (o->type) {
+    case MMS_OPT_BOOL: ok = cJSON_IsBool(v); break;
+    case MMS_OPT_INT:
+        ok = cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+        break;
+    case MMS_OPT_NUMBER: ok = cJSON_IsNumber(v); break;
+    case MMS_OPT_STRING: ok = cJSON_IsString(v); break;
+    }
+    if (!ok) {
+        static const char *const names[] = {"?", "a boolean", "an integer", "a number", "a string"};
+        int t = o->type >= 1 && o->type <= 4 ? (int)o->type : 0;
+        return mms_error_set(err, MMS_EINVAL, 0, "option %s: expected %s", o->name, names[t]);
+    }
+    *out = cJSON_Duplicate(v, 1);
+    return *out ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+}
+
+static int set_config_item(cJSON *config, const char *name, cJSON *item)
+{
+    if (cJSON_GetObjectItemCaseSensitive(config, name))
+        return cJSON_ReplaceItemInObjectCaseSensitive(config, name, item) ? MMS_OK : MMS_ENOMEM;
+    return cJSON_AddItemToObject(config, name, item) ? MMS_OK : MMS_ENOMEM;
+}
+
+/* Every declared option present with its default (null when none). */
+static int default_config(const mms_plugin *d, cJSON **out, mms_error *err)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    for (const mms_option_def *o = d->options; o && o->name; o++) {
+        cJSON *item = NULL;
+        int rc = o->default_value ? option_from_text(o, o->default_value, &item, err) : MMS_OK;
+        if (rc == MMS_OK && !item)
+            item = cJSON_CreateNull();
+        if (rc == MMS_OK)
+            rc = item ? set_config_item(c, o->name, item) : MMS_ENOMEM;
+        if (rc != MMS_OK) {
+            cJSON_Delete(c);
+            if (rc == MMS_ENOMEM)
+                mms_error_set(err, rc, 0, "out of memory");
+            return mms_error_set(err, MMS_EPLUGIN, 0, "default of %s", err->message);
+        }
+    }
+    *out = c;
+    return MMS_OK;
+}
+
+static int check_metric_clash(const mms_host *h, const mms_plugin *d, mms_error *err)
+{
+    for (const mms_metric_def *m = d->metrics; m && m->name; m++) {
+        for (const char *const *k = core_keys; *k; k++)
+            if (!strcmp(*k, m->name))
+                return mms_error_set(err, MMS_EPLUGIN, 0,
+                                     "plugin %s: metric name \"%s\" is a core record field",
+                                     d->name, m->name);
+        for (size_t i = 0; i < h->n_plugins; i++)
+            for (const mms_metric_def *o = h->plugins[i].desc->metrics; o && o->name; o++)
+                if (!strcmp(o->name, m->name))
+                    return mms_error_set(err, MMS_EPLUGIN, 0,
+                                         "plugin %s: metric \"%s\" is already produced by "
+                                         "plugin %s (%s)",
+                                         d->name, m->name, h->plugins[i].desc->name,
+                                         h->plugins[i].path);
+    }
+    return MMS_OK;
+}
+
+static int check_descriptor(const mms_host *h, const mms_plugin *d, mms_error *err)
+{
+    if (!valid_plugin_name(d->name))
+        return mms_error_set(err, MMS_EPLUGIN, 0, "plugin name \"%s\" is not [a-z0-9_]+",
+                             d->name ? d->name : "(null)");
+    const mms_plugin *other = mms_host_find(h, d->name);
+    if (other) {
+        for (size_t i = 0; i < h->n_plugins; i++)
+            if (h->plugins[i].desc == other)
+                return mms_error_set(err, MMS_EPLUGIN, 0,
+                                     "plugin %s already loaded from %s (first in discovery "
+                                     "order wins)",
+                                     d->name, h->plugins[i].path);
+    }
+    if (d->kind == MMS_PLUGIN_READER) {
+        if (!d->read || !d->formats || !*d->formats)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "reader %s has no read function or formats",
+                                 d->name);
+    } else if (d->kind == MMS_PLUGIN_SCORER) {
+        int set_part = d->acc_new || d->acc_add || d->acc_finish || d->acc_free;
+        if (set_part && !(d->acc_new && d->acc_add && d->acc_finish && d->acc_free))
+            return mms_error_set(err, MMS_EPLUGIN, 0,
+                                 "scorer %s: acc_new, acc_add, acc_finish and acc_free go together",
+                                 d->name);
+        if (!d->score && !set_part)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "scorer %s has neither score nor acc_*",
+                                 d->name);
+    } else {
+        return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: unknown kind %d", d->name,
+                             (int)d->kind);
+    }
+    for (const mms_option_def *o = d->options; o && o->name; o++)
+        if (o->type < MMS_OPT_BOOL || o->type > MMS_OPT_STRING)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: option %s has unknown type %d",
+                                 d->name, o->name, (int)o->type);
+    return check_metric_clash(h, d, err);
+}
+
+int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
+{
+    mms_error local;
+    if (!err)
+        err = &local;
+    mms_error_clear(err);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        const char *why = dlerror();
+        mms_error_set(err, MMS_EPLUGIN, 0, "%s: cannot load: %s", path, why ? why : "?");
+        return add_failure(h, path, MMS_EPLUGIN, err);
+    }
+    mms_plugin_entry_fn entry;
+    /* POSIX's sanctioned way to turn dlsym's object pointer into a function pointer. */
+    *(void **)(&entry) = dlsym(dl, MMS_PLUGIN_ENTRY_SYMBOL);
+    if (!entry) {
+        mms_error_set(err, MMS_EPLUGIN, 0, "%s: no %s symbol: not an mmscore plugin", path,
+                      MMS_PLUGIN_ENTRY_SYMBOL);
+        dlclose(dl);
+        return add_failure(h, path, MMS_EPLUGIN, err);
+    }
+    const mms_plugin *d = entry();
+    int rc = MMS_OK;
+    /* Only the two guard fields may be read before they are checked: a
+     * plugin of another ABI may have a shorter or differently laid-out
+     * descriptor. */
+    if (!d)
+        rc = mms_error_set(err, MMS_EPLUGIN, 0, "%s: %s returned NULL", path,
+                           MMS_PLUGIN_ENTRY_SYMBOL);
+    else if (d->abi_version != MMS_PLUGIN_ABI_VERSION)
+        rc = mms_error_set(err, MMS_EABI, 0, "%s: ABI version %u, this mmscore speaks %u", path,
+                           (unsigned)d->abi_version, (unsigned)MMS_PLUGIN_ABI_VERSION);
+    else if (d->struct_size != sizeof(mms_plugin))
+        rc = mms_error_set(err, MMS_EABI, 0,
+                           "%s: descriptor size %u, this mmscore expects %zu (built against "
+                           "another plugin.h)",
+                           path, (unsigned)d->struct_size, sizeof(mms_plugin));
+    else {
+        rc = check_descriptor(h, d, err);
+        if (rc != MMS_OK) {
+            char msg[MMS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            mms_error_set(err, rc, 0, "%s: %s", path, msg);
+        }
+    }
+    cJSON *config = NULL;
+    if (rc == MMS_OK) {
+        rc = default_config(d, &config, err);
+        if (rc != MMS_OK) {
+            char msg[MMS_ERROR_MESSAGE_MAX];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            mms_error_set(err, rc, 0, "%s: %s", path, msg);
+        }
+    }
+    if (rc == MMS_OK && h->n_plugins == h->cap_plugins) {
+        size_t cap = h->cap_plugins ? 2 * h->cap_plugins : 16;
+        host_plugin *p = realloc(h->plugins, cap * sizeof *p);
+        if (!p)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        else {
+            h->plugins = p;
+            h->cap_plugins = cap;
+        }
+    }
+    char *pcopy = rc == MMS_OK ? strdup(path) : NULL;
+    if (rc == MMS_OK && !pcopy)
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    if (rc != MMS_OK) {
+        cJSON_Delete(config);
+        dlclose(dl);
+        return add_failure(h, path, rc, err);
+    }
+    h->plugins[h->n_plugins++] = (host_plugin){pcopy, dl, d, config};
+    return MMS_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mms_host_load_dir(mms_host *h, const char *dir, mms_error *err)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open plugin directory: %s", dir,
+                             strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = MMS_OK;
+    struct dirent *e;
+    while ((e = readdir(dp))) {
+        size_t len = strlen(e->d_name);
+        if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **nn = realloc(names, cap * sizeof *nn);
+            if (!nn) {
+                rc = MMS_ENOMEM;
+                break;
+            }
+            names = nn;
+        }
+        if (!(names[n] = strdup(e->d_name))) {
+            rc = MMS_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(dp);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == MMS_OK) {
+            size_t len = strlen(dir) + strlen(names[i]) + 2;
+            char *p = malloc(len);
+            if (!p)
+                rc = MMS_ENOMEM;
+            else {
+                snprintf(p, len, "%s/%s", dir, names[i]);
+                mms_host_load_file(h, p, NULL); /* failures are recorded in h */
+                free(p);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (rc == MMS_ENOMEM)
+        return mms_error_set(err, rc, 0, "out of memory");
+    return MMS_OK;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int mms_host_load_default(mms_host *h, mms_error *err)
+{
+    const char *env = getenv("MMSCORE_PLUGIN_PATH");
+    if (env && *env) {
+        char *copy = strdup(env);
+        if (!copy)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            if (is_dir(d))
+                mms_host_load_dir(h, d, NULL);
+        free(copy);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            char dir[PATH_MAX + 64];
+            snprintf(dir, sizeof dir, "%s/plugins", exe);
+            if (is_dir(dir))
+                mms_host_load_dir(h, dir, NULL);
+#ifdef MMSCORE_PLUGIN_INSTALL_RELDIR
+            /* A relocated install (cmake --install --prefix elsewhere). */
+            snprintf(dir, sizeof dir, "%s/../%s", exe, MMSCORE_PLUGIN_INSTALL_RELDIR);
+            if (is_dir(dir))
+                mms_host_load_dir(h, dir, NULL);
+#endif
+        }
+    }
+#ifdef MMSCORE_PLUGIN_INSTALL_DIR
+    if (is_dir(MMSCORE_PLUGIN_INSTALL_DIR))
+        mms_host_load_dir(h, MMSCORE_PLUGIN_INSTALL_DIR, NULL);
+#endif
+    return MMS_OK;
+}
+
+size_t mms_host_plugin_count(const mms_host *h)
+{
+    return h->n_plugins;
+}
+
+const mms_plugin *mms_host_plugin(const mms_host *h, size_t i, const char **path)
+{
+    if (i >= h->n_plugins)
+        return NULL;
+    if (path)
+        *path = h->plugins[i].path;
+    return h->plugins[i].desc;
+}
+
+const mms_plugin *mms_host_find(const mms_host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++)
+        if (!strcmp(h->plugins[i].desc->name, name))
+            return h->plugins[i].desc;
+    return NULL;
+}
+
+size_t mms_host_failure_count(const mms_host *h)
+{
+    return h->n_failures;
+}
+
+const char *mms_host_failure(const mms_host *h, size_t i, const char **path)
+{
+    if (i >= h->n_failures)
+        return NULL;
+    if (path)
+        *path = h->failures[i].path;
+    return h->failures[i].message;
+}
+
+static host_plugin *find_hp(const mms_host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++)
+        if (!strcmp(h->plugins[i].desc->name, name))
+            return &h->plugins[i];
+    return NULL;
+}
+
+const cJSON *mms_host_config(const mms_host *h, const char *plugin)
+{
+    host_plugin *hp = find_hp(h, plugin);
+    return hp ? hp->config : NULL;
+}
+
+static const mms_option_def *find_option(const mms_plugin *d, const char *name)
+{
+    for (const mms_option_def *o = d->options; o && o->name; o++)
+        if (option_name_eq(o->name, name))
+            return o;
+    return NULL;
+}
+
+int mms_host_apply_config(mms_host *h, const cJSON *config, mms_error *err)
+{
+    if (!cJSON_IsObject(config))
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "config: expected an object {\"plugin\": {\"option\": value}}");
+    const cJSON *pl;
+    cJSON_ArrayForEach(pl, config) {
+        host_plugin *hp = find_hp(h, pl->string);
+        if (!hp)
+            return mms_error_set(err, MMS_ENOTFOUND, 0, "config: no plugin named \"%s\" is loaded",
+                                 pl->string);
+        if (!cJSON_IsObject(pl))
+            return mms_error_set(err, MMS_EPARSE, 0, "config: \"%s\" must be an object of options",
+                                 pl->string);
+        const cJSON *opt;
+        cJSON_ArrayForEach(opt, pl) {
+            const mms_option_def *o = find_option(hp->desc, opt->string);
+            if (!o)
+                return mms_error_set(err, MMS_ENOTFOUND, 0,
+                                     "config: plugin %s has no option \"%s\"", pl->string,
+                                     opt->string);
+            cJSON *item;
+            int rc = option_from_json(o, opt, &item, err);
+            if (rc != MMS_OK) {
+                char msg[MMS_ERROR_MESSAGE_MAX];
+                snprintf(msg, sizeof msg, "%s", err->message);
+                return mms_error_set(err, rc, 0, "config: plugin %s: %s", pl->string, msg);
+            }
+            if (set_config_item(hp->config, o->name, item) != MMS_OK)
+                return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        }
+    }
+    return MMS_OK;
+}
+
+int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
+    strbuf text = {0};
+    char chunk[65536];
+    size_t got;
+    int rc = MMS_OK;
+    while (rc == MMS_OK && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (text.len + got > max)
+            rc = mms_error_set(err, MMS_ELIMIT, 0, "%s: larger than %zu bytes", path, max);
+        else if (strbuf_put(&text, chunk, got))
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    if (rc == MMS_OK && ferror(f))
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: read error", path);
+    fclose(f);
+    if (rc == MMS_OK) {
+        const char *end = NULL;
+        *out = cJSON_ParseWithLengthOpts(text.s ? text.s : "", text.len, &end, 0);
+        if (!*out) {
+            long line = 1;
+            for (const char *q = text.s; q && end && q < end; q++)
+                line += *q == '\n';
+            rc = mms_error_set(err, MMS_EPARSE, line, "%s:%ld: not valid JSON", path, line);
+        }
+    }
+    strbuf_free(&text);
+    return rc;
+}
+
+int mms_host_load_config(mms_host *h, const char *path, mms_error *err)
+{
+    cJSON *c;
+    int rc = mms_json_read_file(path, 16u << 20, &c, err);
+    if (rc != MMS_OK)
+        return rc;
+    rc = mms_host_apply_config(h, c, err);
+    cJSON_Delete(c);
+    if (rc != MMS_OK) {
+        char msg[MMS_ERROR_MESSAGE_MAX];
+        snprintf(msg, sizeof msg, "%s", err->message);
+        mms_error_set(err, rc, 0, "%s: %s", path, msg);
+    }
+    return rc;
+}
+
+int mms_host_set_option(mms_host *h, const char *name, const char *text, mms_error *err)
+{
+    int found = 0;
+    for (size_t i = 0; i < h->n_plugins; i++) {
+        const mms_option_def *o = find_option(h->plugins[i].desc, name);
+        if (!o)
+            continue;
+        found = 1;
+        cJSON *item;
+        int rc = option_from_text(o, text, &item, err);
+        if (rc != MMS_OK)
+            return rc;
+        if (set_config_item(h->plugins[i].config, o->name, item) != MMS_OK)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    if (!found)
+        return mms_error_set(err, MMS_ENOTFOUND, 0, "no loaded plugin has an option \"%s\"", name);
+    return MMS_OK;
+}
+
+int mms_host_option_type(const mms_host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_plugins; i++) {
+        const mms_option_def *o = find_option(h->plugins[i].desc, name);
+        if (o)
+            return (int)o->type;
+    }
+    return 0;
+}

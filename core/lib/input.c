@@ -1,0 +1,739 @@
+/* Inputs: turn files, folders, CSV rows, JSONL lines and stdin into records,
+ * streaming, so memory is bounded by one record, never by the input.  Every
+ * piece of input that should have been a record becomes one: a structure, a
+ * fields-only record, or an error record saying what was expected where. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pipeline_internal.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static const char *extension(const char *path)
+{
+    const char *b = base_name(path);
+    const char *dot = strrchr(b, '.');
+    return dot && dot != b ? dot + 1 : "";
+}
+
+/* File name without its extension: the id of a one-structure file. */
+static char *stem(const char *path)
+{
+    const char *b = base_name(path);
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, b, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+static char *id_printf(const char *fmt, const char *a, size_t k)
+{
+    size_t n = strlen(a) + 32;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, fmt, a, k);
+    return s;
+}
+
+/* Hand one record to the sink; id ownership passes (also on failure). */
+static int emit(input_ctx *in, char *id, const char *source, long line, mms_structure *s,
+                cJSON *fields, const mms_error *e)
+{
+    input_item it = {id, source, line, s, fields, e};
+    return in->sink(in->sink_ctx, &it);
+}
+
+static int emit_error(input_ctx *in, char *id, const char *source, long line, cJSON *fields,
+                      int code, const char *fmt, const char *detail)
+{
+    mms_error e;
+    mms_error_set(&e, code, line, fmt, detail ? detail : "");
+    return emit(in, id, source, line, NULL, fields, &e);
+}
+
+/* Reader plugin (by the format it declares) for a format name, or -1. */
+static long reader_plugin_for(const input_ctx *in, const char *format)
+{
+    for (size_t i = 0; i < mms_host_plugin_count(in->host); i++) {
+        const mms_plugin *d = mms_host_plugin(in->host, i, NULL);
+        if (d->kind == MMS_PLUGIN_READER && in->reader_ok && in->reader_ok[i] &&
+            mms_word_in_list(d->formats, format))
+            return (long)i;
+    }
+    return -1;
+}
+
+static int is_core_format(const char *f)
+{
+    return !strcasecmp(f, "cif") || !strcasecmp(f, "text");
+}
+
+/* ------------------------------------------------ structures from a reader */
+
+typedef struct read_job {
+    input_ctx *in;
+    const char *source;
+    const char *id_base;  /* id of block 0; later blocks get "#k" */
+    long first_line;
+    cJSON *fields;        /* owned; the first record takes it, later ones a copy */
+    size_t n_seen;
+    int sink_rc;
+} read_job;
+
+static int read_cb(void *ctx, size_t block, mms_structure *s, const mms_error *e)
+{
+    read_job *j = ctx;
+    j->n_seen++;
+    char *id = block == 0 ? strdup(j->id_base) : id_printf("%s#%zu", j->id_base, block);
+    long line = s ? (s->line ? s->line : j->first_line) : (e && e->line ? e->line : j->first_line);
+    mms_error none;
+    if (!s && !e) {
+        mms_error_set(&none, MMS_EPARSE, line, "reader gave neither a structure nor an error");
+        e = &none;
+    }
+    cJSON *fields = j->fields;
+    if (j->n_seen == 1)
+        j->fields = NULL;
+    else if (fields)
+        fields = cJSON_Duplicate(fields, 1);
+    j->sink_rc = emit(j->in, id, j->source, line, s, fields, s ? NULL : e);
+    return j->sink_rc;
+}
+
+/* Read `text` as `format` with the core reader or a reader plugin.  Every
+ * outcome is at least one record (the reader's structures and block errors,
+ * or one error record).  `fields` (owned) go with the records of the text. */
+static int read_structures(input_ctx *in, const char *format, const char *text, size_t len,
+                           const char *source, const char *id_base, long first_line,
+                           cJSON *fields)
+{
+    read_job j = {in, source, id_base, first_line, fields, 0, MMS_OK};
+    mms_read_options ro = in->ropt;
+    ro.line_offset = first_line > 0 ? first_line - 1 : 0;
+    ro.source = source;
+    mms_error e;
+    mms_error_clear(&e);
+    int rc;
+    if (is_core_format(format)) {
+        rc = mms_read_format(!strcasecmp(format, "cif") ? "cif" : "text", text, len, &ro,
+                             read_cb, &j, &e);
+    } else {
+        long pi = reader_plugin_for(in, format);
+        if (pi < 0) {
+            rc = mms_error_set(&e, MMS_EUNSUPPORTED, first_line,
+                               "no reader for format \"%s\" (core reads cif and text; "
+                               "reader plugins add others)",
+                               format);
+        } else {
+            const mms_plugin *d = mms_host_plugin(in->host, (size_t)pi, NULL);
+            rc = d->read(in->reader_states[pi], format, text, len, &ro, read_cb, &j, &e);
+        }
+    }
+    if (j.sink_rc != MMS_OK) {
+        cJSON_Delete(j.fields);
+        return j.sink_rc;
+    }
+    if (j.n_seen == 0) {
+        if (rc == MMS_OK)
+            mms_error_set(&e, MMS_EPARSE, first_line, "expected a structure, found none");
+        if (!e.line)
+            e.line = first_line;
+        return emit(in, strdup(id_base), source, e.line, NULL, j.fields, &e);
+    }
+    cJSON_Delete(j.fields);
+    return MMS_OK;
+}
+
+/* ------------------------------------------------------- whole-file kinds */
+
+/* Read the rest of a byte stream into memory, at most `max` bytes. */
+static int slurp(byte_in *b, size_t max, strbuf *out, int *too_big)
+{
+    *too_big = 0;
+    int c;
+    while ((c = byte_in_get(b)) >= 0) {
+        if (out->len >= max) {
+            *too_big = 1;
+            while (byte_in_get(b) >= 0)
+                ;
+            return MMS_OK;
+        }
+        if (strbuf_putc(out, (char)c))
+            return MMS_ENOMEM;
+        /* Bulk-copy the rest of the buffer. */
+        size_t avail = b->len - b->pos;
+        if (avail && out->len + avail <= max) {
+            if (strbuf_put(out, (const char *)b->buf + b->pos, avail))
+                return MMS_ENOMEM;
+            b->pos = b->len;
+        }
+    }
+    return MMS_OK;
+}
+
+static int read_whole(input_ctx *in, byte_in *b, const char *source, const char *format)
+{
+    strbuf text = {0};
+    int too_big;
+    char *id = stem(source);
+    if (!id)
+        return MMS_ENOMEM;
+    int rc = slurp(b, in->max_record, &text, &too_big);
+    if (rc == MMS_OK && too_big)
+        rc = emit_error(in, id, source, 1, NULL, MMS_ELIMIT,
+                        "file is larger than the record limit (--max-record-bytes)%s", NULL);
+    else if (rc == MMS_OK) {
+        rc = read_structures(in, format, text.s ? text.s : "", text.len, source, id, 1, NULL);
+        free(id);
+    } else
+        free(id);
+    strbuf_free(&text);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- CIF */
+
+/* A CIF file is split into data blocks while streaming so that a file of a
+ * million blocks never sits in memory: a block starts at a line beginning
+ * with data_ (case-insensitive) outside a ;-delimited text field.  Each block
+ * is read on its own with its line offset, so errors name file lines. */
+typedef struct cif_split {
+    input_ctx *in;
+    const char *source;
+    char *file_stem;
+    strbuf block;
+    long block_line;       /* first line of the current block; 0 = preamble */
+    char *block_name;
+    int overflow;          /* current block exceeded a limit: error instead */
+    int overflow_code;
+    char overflow_msg[200];
+    size_t n_blocks;
+} cif_split;
+
+static int flush_block(cif_split *c)
+{
+    if (c->block_line == 0)
+        return MMS_OK;
+    c->n_blocks++;
+    const char *nm = c->block_name && *c->block_name ? c->block_name : c->file_stem;
+    int rc;
+    if (c->overflow) {
+        rc = emit_error(c->in, strdup(nm), c->source, c->block_line, NULL, c->overflow_code,
+                        "%s", c->overflow_msg);
+    } else {
+        rc = read_structures(c->in, "cif", c->block.s ? c->block.s : "", c->block.len, c->source,
+                             nm, c->block_line, NULL);
+    }
+    c->block.len = 0;
+    c->overflow = 0;
+    free(c->block_name);
+    c->block_name = NULL;
+    return rc;
+}
+
+static int starts_data(const char *s, size_t n)
+{
+    return n >= 5 && !strncasecmp(s, "data_", 5);
+}
+
+static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
+{
+    cif_split c = {.in = in, .source = source};
+    c.file_stem = stem(source);
+    if (!c.file_stem)
+        return MMS_ENOMEM;
+    strbuf line = {0}, preamble = {0};
+    long lineno = 0;
+    int in_text = 0, rc = MMS_OK, ch = 0;
+    while (rc == MMS_OK && ch >= 0) {
+        line.len = 0;
+        int long_line = 0;
+        lineno++;
+        while ((ch = byte_in_get(b)) >= 0 && ch != '\n') {
+            if (line.len < in->ropt.max_line_len) {
+                if (strbuf_putc(&line, (char)ch)) {
+                    rc = MMS_ENOMEM;
+                    break;
+                }
+            } else
+                long_line = 1;
+        }
+        if (rc != MMS_OK || (ch < 0 && line.len == 0 && !long_line))
+            break;
+        const char *s = line.s ? line.s : "";
+        if (!in_text && starts_data(s, line.len)) {
+            rc = flush_block(&c);
+            if (rc != MMS_OK)
+                break;
+            c.block_line = lineno;
+            size_t k = 5;
+            while (k < line.len && !isspace((unsigned char)s[k]))
+                k++;
+            c.block_name = malloc(k - 5 + 1);
+            if (!c.block_name) {
+                rc = MMS_ENOMEM;
+                break;
+            }
+            memcpy(c.block_name, s + 5, k - 5);
+            c.block_name[k - 5] = '\0';
+        }
+        if (line.len && s[0] == ';')
+            in_text = !in_text;
+        if (c.block_line == 0) {
+            /* Before the first block: comments, or a file that is no CIF. */
+            if (preamble.len < 4096 && strbuf_put(&preamble, s, line.len) == MMS_OK)
+                strbuf_putc(&preamble, '\n');
+            continue;
+        }
+        if (c.overflow)
+            continue;
+        if (long_line) {
+            c.overflow = 1;
+            c.overflow_code = MMS_ELIMIT;
+            snprintf(c.overflow_msg, sizeof c.overflow_msg,
+                     "line %ld is longer than %zu bytes (line limit)", lineno,
+                     in->ropt.max_line_len);
+        } else if (c.block.len + line.len + 1 > in->max_record) {
+            c.overflow = 1;
+            c.overflow_code = MMS_ELIMIT;
+            snprintf(c.overflow_msg, sizeof c.overflow_msg,
+                     "data block starting at line %ld is larger than %zu bytes "
+                     "(--max-record-bytes)",
+                     c.block_line, in->max_record);
+        } else if (strbuf_put(&c.block, s, line.len) || strbuf_putc(&c.block, '\n')) {
+            rc = MMS_ENOMEM;
+        }
+    }
+    if (rc == MMS_OK)
+        rc = flush_block(&c);
+    if (rc == MMS_OK && c.n_blocks == 0) {
+        /* No data_ block at all: still one record, with the reader's word
+         * on what is wrong (or "empty file"). */
+        char *id = c.file_stem;
+        c.file_stem = NULL;
+        int blank = 1;
+        for (size_t i = 0; i < preamble.len; i++) {
+            if (preamble.s[i] == '#') {
+                while (i < preamble.len && preamble.s[i] != '\n')
+                    i++;
+            } else if (!isspace((unsigned char)preamble.s[i]))
+                blank = 0;
+        }
+        if (blank)
+            rc = emit_error(in, id, source, 1, NULL, MMS_EPARSE,
+                            "empty CIF: expected a data_ block%s", NULL);
+        else
+            rc = read_structures(in, "cif", preamble.s, preamble.len, source, id, 1, NULL),
+            free(id);
+    }
+    free(c.file_stem);
+    free(c.block_name);
+    strbuf_free(&c.block);
+    strbuf_free(&line);
+    strbuf_free(&preamble);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- CSV */
+
+static long find_col(char **cells, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(cells[i], name))
+            return (long)i;
+    return -1;
+}
+
+static int read_csv(input_ctx *in, byte_in *b, const char *source)
+{
+    csv_reader r;
+    csv_init(&r, b, in->max_record);
+    mms_error e;
+    long row_line;
+    int rc = csv_next(&r, &row_line, &e);
+    if (rc == CSV_END) {
+        csv_free(&r);
+        char *id = stem(source);
+        return emit_error(in, id, source, 1, NULL, MMS_EPARSE,
+                          "empty CSV: expected a header row%s", NULL);
+    }
+    if (rc != CSV_ROW) {
+        csv_free(&r);
+        char *id = stem(source);
+        return emit_error(in, id, source, e.line, NULL, rc, "header: %s", e.message);
+    }
+    size_t ncol = r.n_cells;
+    char **header = r.cells;
+    /* Keep the header; the reader gets fresh cell storage. */
+    r.cells = NULL;
+    r.n_cells = r.cap_cells = 0;
+    free(r.cell_lines);
+    r.cell_lines = NULL;
+    long struct_col = find_col(header, ncol, "cif");
+    const char *format = "cif";
+    if (struct_col < 0 && (struct_col = find_col(header, ncol, "text")) >= 0)
+        format = "text";
+    if (in->force_format)
+        format = in->force_format;
+    long id_col = find_col(header, ncol, "material_id");
+    if (id_col < 0)
+        id_col = find_col(header, ncol, "id");
+    if (id_col < 0)
+        id_col = 0;
+    size_t row = 0;
+    rc = MMS_OK;
+    for (;;) {
+        int st = csv_next(&r, &row_line, &e);
+        if (st == CSV_END)
+            break;
+        char *row_id = id_printf("%s:row%zu", source, row);
+        row++;
+        if (st != CSV_ROW) {
+            rc = emit_error(in, row_id, source, e.line, NULL, st, "%s", e.message);
+            if (rc != MMS_OK || st == MMS_ENOMEM)
+                break;
+            continue;
+        }
+        if (r.n_cells == 1 && r.cells[0][0] == '\0') {
+            free(row_id);
+            row--;
+            continue; /* blank line, as pandas skips it */
+        }
+        if (r.n_cells != ncol) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu", ncol,
+                     r.n_cells);
+            rc = emit_error(in, row_id, source, row_line, NULL, MMS_EPARSE, "%s", msg);
+            if (rc != MMS_OK)
+                break;
+            continue;
+        }
+        if ((size_t)id_col < r.n_cells && r.cells[id_col][0]) {
+            free(row_id);
+            row_id = strdup(r.cells[id_col]);
+        }
+        cJSON *fields = cJSON_CreateObject();
+        for (size_t i = 0; fields && i < ncol; i++)
+            if ((long)i != struct_col)
+                cJSON_AddStringToObject(fields, header[i], r.cells[i]);
+        if (!row_id || !fields) {
+            free(row_id);
+            cJSON_Delete(fields);
+            rc = MMS_ENOMEM;
+            break;
+        }
+        if (struct_col >= 0) {
+            const char *cell = r.cells[struct_col];
+            rc = read_structures(in, format, cell, strlen(cell), source, row_id,
+                                 r.cell_lines[struct_col], fields);
+            free(row_id);
+        } else {
+            rc = emit(in, row_id, source, row_line, NULL, fields, NULL);
+        }
+        if (rc != MMS_OK)
+            break;
+    }
+    for (size_t i = 0; i < ncol; i++)
+        free(header[i]);
+    free(header);
+    csv_free(&r);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- JSONL */
+
+static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
+{
+    strbuf line = {0};
+    long lineno = 0;
+    size_t rec = 0;
+    int rc = MMS_OK, ch = 0;
+    while (rc == MMS_OK && ch >= 0) {
+        line.len = 0;
+        int too_long = 0;
+        lineno++;
+        while ((ch = byte_in_get(b)) >= 0 && ch != '\n') {
+            if (line.len < in->max_record) {
+                if (strbuf_putc(&line, (char)ch)) {
+                    rc = MMS_ENOMEM;
+                    break;
+                }
+            } else
+                too_long = 1;
+        }
+        if (rc != MMS_OK)
+            break;
+        const char *s = line.s ? line.s : "";
+        size_t k = 0;
+        while (k < line.len && isspace((unsigned char)s[k]))
+            k++;
+        if (k == line.len && !too_long)
+            continue; /* blank lines are not records */
+        char *id = id_printf("%s:line%zu", source, (size_t)lineno);
+        (void)rec;
+        rec++;
+        if (too_long) {
+            char msg[120];
+            snprintf(msg, sizeof msg, "line longer than %zu bytes (--max-record-bytes)",
+                     in->max_record);
+            rc = emit_error(in, id, source, lineno, NULL, MMS_ELIMIT, "%s", msg);
+            continue;
+        }
+        const char *end = NULL;
+        cJSON *obj = cJSON_ParseWithLengthOpts(s, line.len, &end, 0);
+        if (!obj || !cJSON_IsObject(obj)) {
+            char msg[160];
+            if (!obj)
+                snprintf(msg, sizeof msg, "expected a JSON object, invalid JSON near column %ld",
+                         end ? (long)(end - s) + 1 : 1L);
+            else
+                snprintf(msg, sizeof msg, "expected a JSON object, found another JSON value");
+            cJSON_Delete(obj);
+            rc = emit_error(in, id, source, lineno, NULL, MMS_EPARSE, "%s", msg);
+            continue;
+        }
+        const cJSON *jid = cJSON_GetObjectItemCaseSensitive(obj, "id");
+        if (cJSON_IsString(jid) && jid->valuestring[0]) {
+            free(id);
+            id = strdup(jid->valuestring);
+        } else if (cJSON_IsNumber(jid)) {
+            free(id);
+            char num[64];
+            snprintf(num, sizeof num, "%.17g", jid->valuedouble);
+            id = strdup(num);
+        }
+        if (!id) {
+            cJSON_Delete(obj);
+            rc = MMS_ENOMEM;
+            break;
+        }
+        const char *key = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "cif")) ? "cif"
+                          : cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "text")) ? "text"
+                                                                                          : NULL;
+        if (key) {
+            cJSON *cell = cJSON_DetachItemFromObjectCaseSensitive(obj, key);
+            const char *fmt = in->force_format ? in->force_format : key;
+            /* The structure text is inside a JSON string: its lines are not
+             * file lines, so errors name the record's line. */
+            rc = read_structures(in, fmt, cell->valuestring, strlen(cell->valuestring), source,
+                                 id, lineno, obj);
+            cJSON_Delete(cell);
+            free(id);
+        } else {
+            rc = emit(in, id, source, lineno, NULL, obj, NULL);
+        }
+    }
+    strbuf_free(&line);
+    return rc;
+}
+
+/* ----------------------------------------------------------- dispatching */
+
+typedef enum { K_CIF, K_TEXT, K_CSV, K_JSONL, K_PLUGIN, K_NONE } kind;
+
+static kind kind_of(const input_ctx *in, const char *name, const char **format)
+{
+    const char *ext = name;
+    *format = name;
+    if (!strcasecmp(ext, "cif") || !strcasecmp(ext, "mcif"))
+        return *format = "cif", K_CIF;
+    if (!strcasecmp(ext, "txt") || !strcasecmp(ext, "text"))
+        return *format = "text", K_TEXT;
+    if (!strcasecmp(ext, "csv"))
+        return K_CSV;
+    if (!strcasecmp(ext, "jsonl") || !strcasecmp(ext, "ndjson"))
+        return K_JSONL;
+    if (reader_plugin_for(in, ext) >= 0)
+        return K_PLUGIN;
+    return K_NONE;
+}
+
+static int read_stream(input_ctx *in, byte_in *b, const char *source, kind k, const char *format)
+{
+    switch (k) {
+    case K_CIF: return read_cif_stream(in, b, source);
+    case K_TEXT: return read_whole(in, b, source, "text");
+    case K_CSV: return read_csv(in, b, source);
+    case K_JSONL: return read_jsonl(in, b, source);
+    case K_PLUGIN: return read_whole(in, b, source, format);
+    default: return MMS_EUNSUPPORTED;
+    }
+}
+
+/* What kind of text stdin holds: { → JSONL, data_ → CIF, else CSV. */
+static kind sniff(byte_in *b)
+{
+    if (byte_in_peek(b) < 0)
+        return K_CSV;
+    size_t i = b->pos;
+    while (i < b->len && isspace(b->buf[i]))
+        i++;
+    /* Leading CIF comments ("# generated using pymatgen"). */
+    while (i < b->len && b->buf[i] == '#') {
+        while (i < b->len && b->buf[i] != '\n')
+            i++;
+        while (i < b->len && isspace(b->buf[i]))
+            i++;
+    }
+    if (i < b->len && b->buf[i] == '{')
+        return K_JSONL;
+    if (b->len - i >= 5 && !strncasecmp((const char *)b->buf + i, "data_", 5))
+        return K_CIF;
+    return K_CSV;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err);
+
+/* Recursive, in sorted name order so runs are reproducible. */
+static int read_dir(input_ctx *in, const char *dir, int depth, mms_error *err)
+{
+    if (depth > 64)
+        return MMS_OK; /* symlink loops */
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    int rc = MMS_OK;
+    while ((e = readdir(dp))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **t = realloc(names, cap * sizeof *t);
+            if (!t) {
+                rc = MMS_ENOMEM;
+                break;
+            }
+            names = t;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if (!(names[n] = malloc(len))) {
+            rc = MMS_ENOMEM;
+            break;
+        }
+        snprintf(names[n], len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+        n++;
+    }
+    closedir(dp);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (rc == MMS_OK && stat(names[i], &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = read_dir(in, names[i], depth + 1, err);
+            else if (S_ISREG(st.st_mode))
+                rc = read_file(in, names[i], 1, err);
+            if (rc == MMS_EIO) /* an unreadable file in a folder is an error record */
+                rc = MMS_OK;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc == MMS_ENOMEM ? mms_error_set(err, rc, 0, "out of memory") : rc;
+}
+
+static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err)
+{
+    const char *format;
+    kind k = kind_of(in, in->force_format ? in->force_format : extension(path), &format);
+    if (k == K_NONE) {
+        if (from_dir)
+            return MMS_OK; /* READMEs and the like in a structure folder */
+        if (in->force_format && is_core_format(in->force_format))
+            k = K_TEXT;
+        else
+            return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                                 "%s: no reader for \"%s\" files (cif, txt, csv, jsonl, or a "
+                                 "reader plugin's format; --format NAME forces one)",
+                                 path, extension(path));
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
+        if (from_dir) {
+            /* Inside a folder the file still counts as one (failed) record. */
+            char *id = stem(path);
+            emit_error(in, id, path, 0, NULL, MMS_EIO, "%s", err->message);
+        }
+        return code;
+    }
+    byte_in *b = malloc(sizeof *b);
+    if (!b) {
+        fclose(f);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    byte_in_file(b, f);
+    int rc = read_stream(in, b, path, k, format);
+    if (rc == MMS_OK && ferror(f))
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: read error", path);
+    free(b);
+    fclose(f);
+    if (rc == MMS_ENOMEM)
+        return mms_error_set(err, rc, 0, "out of memory");
+    return rc;
+}
+
+int mms_input_path(input_ctx *in, const char *path, mms_error *err)
+{
+    if (!strcmp(path, "-")) {
+        byte_in *b = malloc(sizeof *b);
+        if (!b)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        byte_in_file(b, stdin);
+        const char *format = "cif";
+        kind k = in->force_format ? kind_of(in, in->force_format, &format) : sniff(b);
+        if (k == K_NONE)
+            k = K_TEXT;
+        int rc = read_stream(in, b, "-", k, format);
+        free(b);
+        return rc;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot read input: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return read_dir(in, path, 0, err);
+    return read_file(in, path, 0, err);
+}
+
+int mms_input_buffer(input_ctx *in, const char *source, const char *kind_name, const char *text,
+                     size_t len, mms_error *err)
+{
+    const char *format;
+    kind k = kind_of(in, kind_name, &format);
+    if (k == K_NONE)
+        return mms_error_set(err, MMS_EUNSUPPORTED, 0, "%s: unknown input kind \"%s\"", source,
+                             kind_name);
+    byte_in *b = malloc(sizeof *b);
+    if (!b)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    byte_in_mem(b, text, len);
+    int rc = read_stream(in, b, source, k, format);
+    free(b);
+    if (rc == MMS_ENOMEM)
+        return mms_error_set(err, rc, 0, "out of memory");
+    return rc;
+}

@@ -1,0 +1,140 @@
+/* Internals shared by the host, inputs, pipeline and report (not installed). */
+#ifndef MMSCORE_PIPELINE_INTERNAL_H
+#define MMSCORE_PIPELINE_INTERNAL_H
+
+#include <stdio.h>
+
+#include "mmscore/host.h"
+
+struct mms_values {
+    cJSON *obj; /* owned */
+};
+
+mms_values *mms_values_new(void);
+void mms_values_free(mms_values *v);
+/* Take the object out (caller owns it) and leave v empty. */
+cJSON *mms_values_detach(mms_values *v);
+
+/* One loaded plugin. */
+typedef struct host_plugin {
+    char *path;              /* owned */
+    void *dl;                /* dlopen handle */
+    const mms_plugin *desc;  /* lives as long as dl */
+    cJSON *config;           /* owned: defaults, then config file, then flags */
+} host_plugin;
+
+typedef struct host_failure {
+    char *path;
+    char *message;
+} host_failure;
+
+struct mms_host {
+    host_plugin *plugins;
+    size_t n_plugins, cap_plugins;
+    host_failure *failures;
+    size_t n_failures, cap_failures;
+};
+
+/* Parse a JSON file of at most max bytes; *out owned by the caller. */
+int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err);
+
+/* Does the space-separated list contain word? */
+int mms_word_in_list(const char *list, const char *word);
+
+/* A record as the pipeline holds it; `pub` points into the owned fields. */
+typedef struct pipe_record {
+    mms_record pub;
+    char *id;               /* owned */
+    char *source;           /* owned */
+    char *set;              /* owned */
+    mms_structure *structure;  /* owned, NULL if none */
+    cJSON *fields;          /* owned, NULL if none */
+    mms_error error;        /* code MMS_OK when the record read */
+    mms_values *values;     /* all plugins' per-record values */
+    cJSON *plugin_errors;   /* owned, NULL if none */
+} pipe_record;
+
+/* The input layer hands records to the pipeline through this.  It fills id
+ * (a fresh string it gives away), source/line, structure (given away),
+ * fields (given away), error. */
+typedef struct input_item {
+    char *id;
+    const char *source;
+    long line;
+    mms_structure *structure;
+    cJSON *fields;
+    const mms_error *error; /* NULL when read */
+} input_item;
+
+typedef int (*input_sink)(void *ctx, input_item *it);
+
+typedef struct input_ctx {
+    input_sink sink;
+    void *sink_ctx;
+    const mms_host *host;
+    void **reader_states;    /* per host plugin index: created reader state or NULL */
+    mms_read_options ropt;   /* max_sites, max_line_len filled */
+    size_t max_record;
+    const char *force_format;
+    const unsigned char *reader_ok; /* per host plugin index: reader created */
+} input_ctx;
+
+/* Read a path (file, folder, "-") and feed every record to the sink.
+ * MMS_EIO when it cannot be opened at all. */
+int mms_input_path(input_ctx *in, const char *path, mms_error *err);
+/* Read text of a known kind ("cif", "text", "csv", "jsonl", plugin format). */
+int mms_input_buffer(input_ctx *in, const char *source, const char *kind, const char *text,
+                     size_t len, mms_error *err);
+
+/* Buffered byte reader used by CSV and JSONL so a hostile file never makes a
+ * line or record bigger than its limit in memory. */
+typedef struct byte_in {
+    FILE *f;             /* NULL when reading from mem */
+    const char *mem;
+    size_t mem_len, mem_pos;
+    unsigned char buf[65536];
+    size_t pos, len;
+    int eof;
+} byte_in;
+
+void byte_in_file(byte_in *b, FILE *f);
+void byte_in_mem(byte_in *b, const char *text, size_t len);
+/* Next byte, or -1 at end of input. */
+int byte_in_get(byte_in *b);
+int byte_in_peek(byte_in *b);
+
+/* A growable string with a hard cap. */
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+} strbuf;
+
+int strbuf_putc(strbuf *b, char c);
+int strbuf_put(strbuf *b, const char *s, size_t n);
+void strbuf_free(strbuf *b);
+
+/* CSV (RFC 4180) reader: one row at a time. */
+typedef struct csv_reader {
+    byte_in *in;
+    long line;            /* current line (1-based) */
+    size_t max_row;       /* bytes per row */
+    strbuf cell;
+    char **cells;         /* owned; n_cells valid after a row */
+    long *cell_lines;     /* first line of each cell */
+    size_t n_cells, cap_cells;
+} csv_reader;
+
+enum { CSV_ROW = 1, CSV_END = 0 };
+
+void csv_init(csv_reader *r, byte_in *in, size_t max_row);
+void csv_free(csv_reader *r);
+/* CSV_ROW with cells filled, CSV_END at end of input, or an error code
+ * (MMS_EPARSE unterminated quote, MMS_ELIMIT row too big: the rest of the
+ * row is skipped) with err->line the row's first line.  *row_line gets the
+ * row's first line. */
+int csv_next(csv_reader *r, long *row_line, mms_error *err);
+
+/* Report building: the per-record JSON line. */
+cJSON *mms_report_record(const pipe_record *r);
+
+#endif

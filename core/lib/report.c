@@ -1,0 +1,156 @@
+/* Reports: one JSON object per record for the records file, and the summary
+ * as a readable table. */
+#include <math.h>
+#include <string.h>
+
+#include "mmscore/mmscore.h"
+#include "pipeline_internal.h"
+
+static void add_structure(cJSON *o, const mms_structure *s)
+{
+    char formula[1024];
+    mms_error e;
+    if (mms_structure_formula_reduced(s, formula, sizeof formula, &e) == MMS_OK)
+        cJSON_AddStringToObject(o, "formula", formula);
+    else
+        cJSON_AddNullToObject(o, "formula");
+    cJSON *el = cJSON_AddArrayToObject(o, "elements");
+    for (size_t i = 0; el && i < s->n_elements; i++) {
+        const char *sym = mms_element_symbol(s->element_z[i]);
+        cJSON_AddItemToArray(el, cJSON_CreateString(sym ? sym : "?"));
+    }
+    int small[64];
+    int *counts = s->n_elements <= 64 ? small : NULL;
+    if (counts && mms_structure_counts_reduced(s, counts, &e) == MMS_OK)
+        cJSON_AddItemToObject(o, "counts", cJSON_CreateIntArray(counts, (int)s->n_elements));
+    else
+        cJSON_AddNullToObject(o, "counts"); /* not integers: a disordered structure */
+    cJSON_AddNumberToObject(o, "n_sites", (double)s->n_sites);
+    if (isfinite(s->volume))
+        cJSON_AddNumberToObject(o, "volume", s->volume);
+    else
+        cJSON_AddNullToObject(o, "volume");
+    cJSON *lat = cJSON_AddObjectToObject(o, "lattice");
+    if (lat) {
+        static const char *const keys[6] = {"a", "b", "c", "alpha", "beta", "gamma"};
+        for (int i = 0; i < 3; i++)
+            cJSON_AddNumberToObject(lat, keys[i], s->abc[i]);
+        for (int i = 0; i < 3; i++)
+            cJSON_AddNumberToObject(lat, keys[3 + i], s->angles[i]);
+        cJSON *m = cJSON_AddArrayToObject(lat, "matrix");
+        for (int i = 0; m && i < 3; i++)
+            cJSON_AddItemToArray(m, cJSON_CreateDoubleArray(s->lattice[i], 3));
+    }
+    cJSON_AddBoolToObject(o, "disordered", !s->is_ordered);
+    cJSON_AddBoolToObject(o, "has_oxidation", s->has_oxidation != 0);
+}
+
+cJSON *mms_report_record(const pipe_record *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", r->id);
+    cJSON_AddNumberToObject(o, "index", (double)r->pub.index);
+    cJSON_AddStringToObject(o, "source", r->source);
+    cJSON_AddNumberToObject(o, "line", (double)r->pub.line);
+    cJSON_AddStringToObject(o, "set", r->set);
+    cJSON_AddBoolToObject(o, "ok", r->error.code == MMS_OK);
+    if (r->error.code != MMS_OK) {
+        cJSON *e = cJSON_AddObjectToObject(o, "error");
+        cJSON_AddStringToObject(e, "code", mms_error_code_name(r->error.code));
+        cJSON_AddStringToObject(e, "message", r->error.message);
+        cJSON_AddNumberToObject(e, "line", (double)r->error.line);
+    }
+    if (r->structure)
+        add_structure(o, r->structure);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, r->values->obj)
+        cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
+    if (r->plugin_errors)
+        cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
+    return o;
+}
+
+/* ------------------------------------------------------------ the table */
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void print_value(FILE *f, const cJSON *v)
+{
+    if (cJSON_IsNumber(v)) {
+        double x = v->valuedouble;
+        if (x == (double)(long long)x && fabs(x) < 1e15)
+            fprintf(f, "%lld", (long long)x);
+        else
+            fprintf(f, "%.6g", x);
+    } else if (cJSON_IsBool(v)) {
+        fputs(cJSON_IsTrue(v) ? "true" : "false", f);
+    } else if (cJSON_IsString(v)) {
+        fputs(v->valuestring, f);
+    } else if (cJSON_IsNull(v)) {
+        fputs("-", f);
+    } else {
+        char *t = cJSON_PrintUnformatted(v);
+        if (t) {
+            /* Long arrays or objects stay readable: cut them short. */
+            if (strlen(t) > 100)
+                fprintf(f, "%.97s...", t);
+            else
+                fputs(t, f);
+            cJSON_free(t);
+        }
+    }
+}
+
+static void print_failed(FILE *f, const cJSON *failed)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, failed)
+        fprintf(f, "  %s %lld", c->string, (long long)c->valuedouble);
+}
+
+int mms_report_print(FILE *f, const cJSON *s)
+{
+    fprintf(f, "%-28s %lld\n", "records", (long long)num(s, "records"));
+    fprintf(f, "%-28s %lld\n", "read", (long long)num(s, "read"));
+    const cJSON *failed = cJSON_GetObjectItemCaseSensitive(s, "failed");
+    long long nf = (long long)(num(s, "records") - num(s, "read"));
+    fprintf(f, "%-28s %lld", "failed", nf);
+    if (nf)
+        print_failed(f, failed);
+    fputc('\n', f);
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(s, "sets");
+    if (cJSON_GetArraySize(sets) > 1 ||
+        (cJSON_GetArraySize(sets) == 1 && strcmp(sets->child->string, "input") != 0)) {
+        const cJSON *set;
+        cJSON_ArrayForEach(set, sets) {
+            fprintf(f, "  set %-22s records %lld  read %lld", set->string,
+                    (long long)num(set, "records"), (long long)num(set, "read"));
+            print_failed(f, cJSON_GetObjectItemCaseSensitive(set, "failed"));
+            fputc('\n', f);
+        }
+    }
+    const cJSON *errs = cJSON_GetObjectItemCaseSensitive(s, "plugin_errors");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, errs)
+        fprintf(f, "plugin %-21s failed on %lld records\n", e->string, (long long)e->valuedouble);
+    const cJSON *pl;
+    cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(s, "plugins")) {
+        fprintf(f, "\n[%s]\n", pl->string);
+        const cJSON *v;
+        cJSON_ArrayForEach(v, pl) {
+            fprintf(f, "  %-26s ", v->string);
+            print_value(f, v);
+            fputc('\n', f);
+        }
+    }
+    const cJSON *w;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(s, "warnings"))
+        fprintf(f, "\nwarning: %s\n", w->valuestring);
+    return ferror(f) ? MMS_EIO : MMS_OK;
+}

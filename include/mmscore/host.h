@@ -1,0 +1,160 @@
+/* mmscore — embedding API: load plugins, configure them, run the pipeline.
+ *
+ * The `mmscore` CLI is a thin layer over these calls; a program embedding
+ * mmscore does the same:
+ *
+ *     mms_host *h;  mms_host_new(&h, &err);
+ *     mms_host_load_default(h, NULL, &err);          // env, next to binary, install dir
+ *     mms_host_set_option(h, "symprec", "0.01", &err);
+ *     mms_pipeline *p;  mms_pipeline_new(&p, h, &opt, &err);
+ *     mms_pipeline_select_command(p, "validate", &err);
+ *     mms_pipeline_start(p, &err);
+ *     mms_pipeline_add_input(p, "structures/", "input", &err);
+ *     cJSON *summary;  mms_pipeline_finish(p, &summary, &err);
+ *     mms_report_print(stdout, summary);  cJSON_Delete(summary);
+ *     mms_pipeline_free(p);  mms_host_free(h);
+ *
+ * Every fallible call returns MMS_OK or a negative MMS_E* code and fills the
+ * mms_error given (may be NULL).  Ownership: objects made by *_new are the
+ * caller's and released by the matching *_free; strings and descriptors
+ * returned by getters are borrowed and live as long as the host.  A host and
+ * its pipelines are used from one thread; the pipeline runs its own workers. */
+#ifndef MMSCORE_HOST_H
+#define MMSCORE_HOST_H
+
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+#include "plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ host */
+
+typedef struct mms_host mms_host;
+
+MMS_EXPORT int mms_host_new(mms_host **out, mms_error *err);
+/* Unloads every plugin; NULL is fine.  Free pipelines first. */
+MMS_EXPORT void mms_host_free(mms_host *h);
+
+/* Load one plugin file.  A plugin that cannot be used (dlopen error, no entry
+ * symbol, other ABI version or descriptor size, bad descriptor, a name or a
+ * metric name already taken) is recorded as a load failure and the call
+ * returns its code; the host stays usable. */
+MMS_EXPORT int mms_host_load_file(mms_host *h, const char *path, mms_error *err);
+
+/* Load every *.so of dir in name order.  Per-file failures are recorded (see
+ * mms_host_failure) and do not fail the call; MMS_EIO if dir cannot be read. */
+MMS_EXPORT int mms_host_load_dir(mms_host *h, const char *dir, mms_error *err);
+
+/* The default discovery after any --plugin-dir: every directory of the
+ * MMSCORE_PLUGIN_PATH environment variable (colon list), then `plugins/` next
+ * to the running executable (the build tree), then the install directory
+ * (<exe>/../lib/mmscore/plugins, then the configured prefix).  Directories
+ * that do not exist are skipped.  First plugin of a name wins. */
+MMS_EXPORT int mms_host_load_default(mms_host *h, mms_error *err);
+
+MMS_EXPORT size_t mms_host_plugin_count(const mms_host *h);
+/* i-th loaded plugin in discovery order; *path (may be NULL) gets its file. */
+MMS_EXPORT const mms_plugin *mms_host_plugin(const mms_host *h, size_t i, const char **path);
+MMS_EXPORT const mms_plugin *mms_host_find(const mms_host *h, const char *name);
+
+/* Plugins that were refused: file and why. */
+MMS_EXPORT size_t mms_host_failure_count(const mms_host *h);
+MMS_EXPORT const char *mms_host_failure(const mms_host *h, size_t i, const char **path);
+
+/* ---------------------------------------------------------------- options */
+
+/* Merge a JSON config file {"plugin": {"option": value}} into the plugins'
+ * configs.  MMS_EIO if unreadable, MMS_EPARSE if not such an object,
+ * MMS_ENOTFOUND for a plugin or option nobody declares, MMS_EINVAL for a
+ * value of the wrong type. */
+MMS_EXPORT int mms_host_load_config(mms_host *h, const char *path, mms_error *err);
+MMS_EXPORT int mms_host_apply_config(mms_host *h, const cJSON *config, mms_error *err);
+
+/* Set option `name` (dashes and underscores equivalent) from text on every
+ * loaded plugin declaring it.  MMS_ENOTFOUND if no plugin declares it,
+ * MMS_EINVAL if text does not parse as the declared type. */
+MMS_EXPORT int mms_host_set_option(mms_host *h, const char *name, const char *text,
+                                   mms_error *err);
+
+/* Declared type of option `name` on the first plugin declaring it; 0 if none. */
+MMS_EXPORT int mms_host_option_type(const mms_host *h, const char *name);
+
+/* A plugin's current config object (borrowed); NULL if no such plugin. */
+MMS_EXPORT const cJSON *mms_host_config(const mms_host *h, const char *plugin);
+
+/* --------------------------------------------------------------- pipeline */
+
+typedef struct mms_pipeline mms_pipeline;
+
+typedef struct mms_pipeline_options {
+    int threads;             /* worker threads; <= 0 = number of cores */
+    size_t batch;            /* records per batch; 0 = 256 */
+    size_t max_atoms;        /* sites per structure after expansion; 0 = MMS_DEFAULT_MAX_SITES */
+    size_t max_record_bytes; /* one record's text; 0 = MMS_DEFAULT_MAX_RECORD */
+    size_t max_line_bytes;   /* one line inside a record; 0 = MMS_DEFAULT_MAX_LINE */
+    const char *format;      /* force a reader ("cif", "text", a plugin format); NULL = by name */
+    FILE *records;           /* one JSON line per record goes here; NULL = none (borrowed) */
+    int progress;            /* 1: a progress line on stderr after each batch */
+} mms_pipeline_options;
+
+/* opt may be NULL (defaults).  The host must outlive the pipeline. */
+MMS_EXPORT int mms_pipeline_new(mms_pipeline **out, mms_host *h,
+                                const mms_pipeline_options *opt, mms_error *err);
+MMS_EXPORT void mms_pipeline_free(mms_pipeline *p);
+
+/* Select the scorers whose `commands` contain `command`, plus what they
+ * require.  A scorer whose requirement is not loaded is left out and
+ * reported by mms_pipeline_warning. */
+MMS_EXPORT int mms_pipeline_select_command(mms_pipeline *p, const char *command, mms_error *err);
+/* Select one scorer by name plus what it requires; MMS_ENOTFOUND if it (or
+ * a requirement) is not loaded. */
+MMS_EXPORT int mms_pipeline_select_plugin(mms_pipeline *p, const char *name, mms_error *err);
+
+/* Order the selection by `requires`, create every selected plugin and reader
+ * plugin with its config, make the set accumulators.  MMS_EPLUGIN if a
+ * create fails, MMS_EINVAL on a requirement cycle. */
+MMS_EXPORT int mms_pipeline_start(mms_pipeline *p, mms_error *err);
+
+/* Read one input (file, folder, "-" for stdin) as records of input set
+ * `set`, score them and write them.  Bad records become error records and
+ * never fail the call; MMS_EIO when the input cannot be read at all. */
+MMS_EXPORT int mms_pipeline_add_input(mms_pipeline *p, const char *path, const char *set,
+                                      mms_error *err);
+
+/* Same for text already in memory (borrowed), named `source` in messages.
+ * `kind` is "cif", "text", "csv", "jsonl" or a reader plugin's format. */
+MMS_EXPORT int mms_pipeline_add_buffer(mms_pipeline *p, const char *source, const char *kind,
+                                       const char *text, size_t len, const char *set,
+                                       mms_error *err);
+
+/* Accumulator state of every selected set scorer plus the core's counts, as
+ * JSON ({"format":"mmscore-state",...}).  Flushes pending records first.
+ * Save writes it to a file; merge adds a saved state into the accumulators
+ * (MMS_EINVAL if it names other plugins). */
+MMS_EXPORT int mms_pipeline_save_state(mms_pipeline *p, const char *path, mms_error *err);
+MMS_EXPORT int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err);
+
+/* Flush, finish every accumulator and build the summary report (owned by
+ * the caller).  Call once, last. */
+MMS_EXPORT int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err);
+
+/* Notes the pipeline wants shown (plugins left out...); NULL past the end. */
+MMS_EXPORT const char *mms_pipeline_warning(const mms_pipeline *p, size_t i);
+
+/* Names of the plugins in a saved state file (caller frees with
+ * cJSON_Delete): lets `mmscore merge` select the same scorers. */
+MMS_EXPORT int mms_state_plugins(const char *path, cJSON **names, mms_error *err);
+
+/* ----------------------------------------------------------------- report */
+
+/* The summary as a readable table. */
+MMS_EXPORT int mms_report_print(FILE *f, const cJSON *summary);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
