@@ -100,7 +100,7 @@ static size_t find_last(const char *s, size_t b, size_t e, const char *lit)
     size_t k = strlen(lit);
     if (e - b < k) return (size_t)-1;
     for (size_t p = e - k + 1; p-- > b;)
-        if (memcmp(s + p, lit, k) == 0) return p;
+        if (s[p] == lit[0] && memcmp(s + p, lit, k) == 0) return p;
     return (size_t)-1;
 }
 
@@ -156,15 +156,17 @@ void choice_extract_mmsci(const char *s, size_t n, choice_result *r)
         unsigned char prev = i > 0 ? (unsigned char)t[i - 1] : 0;
         unsigned char next = i + 1 < m ? (unsigned char)t[i + 1] : 0;
         int bold_after = i + 2 < m && t[i + 1] == '*' && t[i + 2] == '*';
-        if (ends_with(t, i, "*Answer*: ")) occ[MM_ANSWER_STAR] |= bit;
-        if (ends_with(t, i, "**Answer**: ")) occ[MM_ANSWER_BOLD] |= bit;
-        if (ends_with(t, i, "**") && bold_after) occ[MM_BOLD_LABEL] |= bit;
+        if (prev == ' ' && i >= 10 && t[i - 2] == ':') {
+            if (ends_with(t, i, "*Answer*: ")) occ[MM_ANSWER_STAR] |= bit;
+            if (ends_with(t, i, "**Answer**: ")) occ[MM_ANSWER_BOLD] |= bit;
+        }
+        if (prev == '*' && bold_after && ends_with(t, i, "**")) occ[MM_BOLD_LABEL] |= bit;
         if (prev == ' ' && next == '.') occ[MM_SPACE_LABEL_PERIOD] |= bit;
         if (is_upper(c)) {
             if (prev == ' ' && next == ' ') occ[MM_SPACE_LABEL_SPACE] |= bit;
             if (next == ':') occ[MM_LABEL_COLON] |= bit;
             if (prev == ' ' && bold_after) occ[MM_SPACE_LABEL_BOLD] |= bit;
-        } else {
+        } else if (prev == ' ' || prev == '(') {
             if (ends_with(t, i, "sub-figure ")) occ[MM_SUBFIG_HYPHEN] |= bit;
             if (ends_with(t, i, "subfigure ")) occ[MM_SUBFIG] |= bit;
             if (next == ')') {
@@ -413,6 +415,8 @@ static hit answer_statement(const char *t, size_t n, const choice_options *opt)
 {
     hit h = {0, NULL};
     for (size_t p = 0; p < n; p++) {
+        unsigned char c = to_lower((unsigned char)t[p]);
+        if (c != 'a' && c != 'o' && c != 'c' && c != 'l' && c != 0xe7) continue; /* answer option choice letter 答 */
         unsigned bare;
         size_t q = answer_marker_at(t, n, p, &bare);
         if (!q) continue;

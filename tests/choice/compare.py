@@ -28,9 +28,8 @@ def main():
             if key not in ours:
                 missing += 1
                 continue
-            src = ref.get("source")
             groups.setdefault("ALL", []).append((ref, ours[key]))
-            g = key.rsplit("-", 1)[0]
+            g = "mmsci-cot" if key.startswith("mmsci-cot") else key.rsplit("-", 1)[0]
             groups.setdefault(g, []).append((ref, ours[key]))
     summary = json.load(open(summary_path)) if summary_path != "-" else {}
     hdr = ("group", "n", "mm_agree", "mm_path", "mm_acc", "mm_ref_acc", "st_acc", "st_unp",
