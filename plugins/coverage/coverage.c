@@ -432,7 +432,7 @@ static const mms_plugin DESCRIPTOR = {
     .description = "basic_eval/CDVAE generation table: validity, COV-R/P, AMSD/AMCD, "
                    "novelty, diversity",
     .kind = MMS_PLUGIN_SCORER,
-    .accepts = MMS_ACCEPT_STRUCTURE | MMS_ACCEPT_FAILED,
+    .accepts = MMS_ACCEPT_STRUCTURE | MMS_ACCEPT_FIELDS | MMS_ACCEPT_FAILED,
     .commands = "eval",
     .options = OPTIONS,
     .summary = SUMMARY,

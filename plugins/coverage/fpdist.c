@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define PW 8 /* panel width: rows of the packed set per panel (SIMD lanes) */
-#define RB 4 /* rows of the streamed set per block (register reuse of a panel) */
+#define RB 8 /* rows of the streamed set per block (register reuse of a panel) */
 #define MAX_THREADS 64
 
 /* The hot loop, compiled for AVX-512/AVX2/baseline and picked at load time.
@@ -31,19 +31,22 @@
 #define CLONES
 #endif
 
+/* One SIMD vector holds a panel row: the PW lanes are PW different pairs. */
+typedef double lanes __attribute__((vector_size(PW * sizeof(double))));
+
 CLONES
 static void block_sq(const double *const rows[RB], const double *panel, size_t dim,
                      double s[RB][PW])
 {
-    double acc[RB][PW] = {{0}};
+    lanes acc[RB];
+    for (int r = 0; r < RB; r++)
+        acc[r] = (lanes){0};
     for (size_t j = 0; j < dim; j++) {
-        const double *p = panel + j * PW;
+        lanes p;
+        memcpy(&p, panel + j * PW, sizeof p);
         for (int r = 0; r < RB; r++) {
-            const double x = rows[r][j];
-            for (int k = 0; k < PW; k++) {
-                const double t = x - p[k];
-                acc[r][k] += t * t;
-            }
+            lanes t = rows[r][j] - p; /* scalar broadcast to every lane */
+            acc[r] += t * t;
         }
     }
     memcpy(s, acc, sizeof acc);
