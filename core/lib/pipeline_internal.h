@@ -10,8 +10,6 @@ struct mms_values {
     cJSON *obj; /* owned */
 };
 
-mms_values *mms_values_new(void);
-void mms_values_free(mms_values *v);
 /* Take the object out (caller owns it) and leave v empty. */
 cJSON *mms_values_detach(mms_values *v);
 

@@ -149,6 +149,14 @@ MMS_EXPORT const char *mms_pipeline_warning(const mms_pipeline *p, size_t i);
  * cJSON_Delete): lets `mmscore merge` select the same scorers. */
 MMS_EXPORT int mms_state_plugins(const char *path, cJSON **names, mms_error *err);
 
+/* ----------------------------------------------------------------- values */
+
+/* A fresh empty values set (for embedders calling a plugin's score or
+ * acc_finish themselves, and for tests); NULL when out of memory.  Owned by
+ * the caller, released with mms_values_free (NULL is fine). */
+MMS_EXPORT mms_values *mms_values_new(void);
+MMS_EXPORT void mms_values_free(mms_values *v);
+
 /* ----------------------------------------------------------------- report */
 
 /* The summary as a readable table. */

@@ -1,0 +1,451 @@
+/* Core pipeline: values API, plugin loading and refusal, options, inputs
+ * (CSV, JSONL, CIF streams) with every record accounted for, thread-count
+ * independence, plugin errors, saved states. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mmscore/host.h"
+
+#define CIF(name, a)                                                                              \
+    "data_" name "\n_cell_length_a " a "\n_cell_length_b " a "\n_cell_length_c " a                \
+    "\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"                         \
+    "_symmetry_space_group_name_H-M 'P 1'\nloop_\n_atom_site_label\n_atom_site_type_symbol\n"     \
+    "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"          \
+    "Na1 Na 0 0 0 1\nCl1 Cl 0.5 0.5 0.5 1\n"
+
+/* ---------------------------------------------------------------- values */
+
+static void values_api(void **st)
+{
+    (void)st;
+    mms_values *v = mms_values_new();
+    assert_non_null(v);
+    assert_int_equal(mms_values_set_number(v, "x", 1.5), MMS_OK);
+    assert_int_equal(mms_values_set_int(v, "n", 7), MMS_OK);
+    assert_int_equal(mms_values_set_bool(v, "b", 1), MMS_OK);
+    assert_int_equal(mms_values_set_string(v, "s", "hi"), MMS_OK);
+    assert_int_equal(mms_values_set_null(v, "z"), MMS_OK);
+    double arr[3] = {1, 2, 3};
+    assert_int_equal(mms_values_set_numbers(v, "a", arr, 3), MMS_OK);
+    /* Replacing keeps the position. */
+    assert_int_equal(mms_values_set_number(v, "x", 2.5), MMS_OK);
+    assert_string_equal(mms_values_json(v)->child->string, "x");
+    double d;
+    int b;
+    assert_int_equal(mms_values_get_number(v, "x", &d), MMS_OK);
+    assert_true(d == 2.5);
+    assert_int_equal(mms_values_get_number(v, "b", &d), MMS_OK); /* bool as 0/1 */
+    assert_true(d == 1.0);
+    assert_int_equal(mms_values_get_bool(v, "b", &b), MMS_OK);
+    assert_int_equal(b, 1);
+    assert_int_equal(mms_values_get_bool(v, "n", &b), MMS_EINVAL);
+    assert_int_equal(mms_values_get_number(v, "s", &d), MMS_EINVAL);
+    assert_int_equal(mms_values_get_number(v, "missing", &d), MMS_ENOTFOUND);
+    double out[2];
+    size_t n = 0;
+    assert_int_equal(mms_values_get_numbers(v, "a", out, 2, &n), MMS_OK);
+    assert_int_equal(n, 3); /* length reported even beyond cap */
+    assert_true(out[0] == 1 && out[1] == 2);
+    assert_int_equal(mms_values_get_numbers(v, "s", out, 2, &n), MMS_EINVAL);
+    /* Non-finite numbers cannot be JSON: they become null. */
+    assert_int_equal(mms_values_set_number(v, "nan", 0.0 / 0.0), MMS_OK);
+    assert_true(cJSON_IsNull(mms_values_get(v, "nan")));
+    assert_int_equal(mms_values_set_json(v, "", cJSON_CreateTrue()), MMS_EINVAL);
+    assert_string_equal(mms_values_get(v, "s")->valuestring, "hi");
+    mms_values_free(v);
+}
+
+/* ----------------------------------------------------------------- host */
+
+static mms_host *good_host(void)
+{
+    mms_host *h;
+    assert_int_equal(mms_host_new(&h, NULL), MMS_OK);
+    assert_int_equal(mms_host_load_dir(h, TP_GOOD, NULL), MMS_OK);
+    assert_int_equal(mms_host_plugin_count(h), 2);
+    return h;
+}
+
+static void host_loads_good(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    const char *path;
+    assert_string_equal(mms_host_plugin(h, 0, &path)->name, "tp_after"); /* name order */
+    assert_non_null(strstr(path, "tp_after.so"));
+    assert_non_null(mms_host_find(h, "tp_count"));
+    assert_null(mms_host_find(h, "nope"));
+    assert_int_equal(mms_host_failure_count(h), 0);
+    mms_host_free(h);
+}
+
+static void host_refuses_bad(void **st)
+{
+    (void)st;
+    mms_host *h;
+    assert_int_equal(mms_host_new(&h, NULL), MMS_OK);
+    assert_int_equal(mms_host_load_dir(h, TP_BAD, NULL), MMS_OK); /* not fatal */
+    assert_int_equal(mms_host_plugin_count(h), 0);
+    assert_int_equal(mms_host_failure_count(h), 2);
+    const char *path;
+    const char *m0 = mms_host_failure(h, 0, &path);
+    assert_non_null(strstr(path, "bad_abi.so"));
+    assert_non_null(strstr(m0, "bad_abi.so: ABI version 2, this mmscore speaks 1"));
+    const char *m1 = mms_host_failure(h, 1, NULL);
+    assert_non_null(strstr(m1, "bad_size.so: descriptor size"));
+    mms_error e;
+    assert_int_equal(mms_host_load_file(h, TP_BAD "/bad_abi.so", &e), MMS_EABI);
+    assert_int_equal(mms_host_load_file(h, TP_BAD "/nonexistent.so", &e), MMS_EPLUGIN);
+    assert_non_null(strstr(e.message, "nonexistent.so"));
+    assert_int_equal(mms_host_load_dir(h, TP_BAD "/nonexistent", &e), MMS_EIO);
+    mms_host_free(h);
+}
+
+static void host_duplicates(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    assert_int_equal(mms_host_load_dir(h, TP_DUP, NULL), MMS_OK);
+    assert_int_equal(mms_host_plugin_count(h), 2); /* first of a name wins */
+    assert_int_equal(mms_host_failure_count(h), 2);
+    assert_non_null(strstr(mms_host_failure(h, 0, NULL), "tp_nsites\" is already produced by"));
+    assert_non_null(strstr(mms_host_failure(h, 1, NULL), "tp_count already loaded from"));
+    mms_host_free(h);
+}
+
+static void options(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    const cJSON *c = mms_host_config(h, "tp_count");
+    assert_true(cJSON_GetObjectItem(c, "scale")->valuedouble == 1.0);
+    assert_string_equal(cJSON_GetObjectItem(c, "label")->valuestring, "x");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(c, "refuse")));
+    assert_int_equal(cJSON_GetObjectItem(c, "n_max")->valueint, 3);
+    mms_error e;
+    assert_int_equal(mms_host_set_option(h, "scale", "2.5", &e), MMS_OK);
+    assert_true(cJSON_GetObjectItem(c, "scale")->valuedouble == 2.5);
+    assert_int_equal(mms_host_set_option(h, "n-max", "x", &e), MMS_EINVAL); /* dashes ok */
+    assert_non_null(strstr(e.message, "expected an integer"));
+    assert_int_equal(mms_host_set_option(h, "n_max", "4.5", &e), MMS_EINVAL);
+    assert_int_equal(mms_host_set_option(h, "refuse", "maybe", &e), MMS_EINVAL);
+    assert_int_equal(mms_host_set_option(h, "scale", "1e", &e), MMS_EINVAL);
+    assert_int_equal(mms_host_set_option(h, "nope", "1", &e), MMS_ENOTFOUND);
+    assert_int_equal(mms_host_option_type(h, "refuse"), MMS_OPT_BOOL);
+    assert_int_equal(mms_host_option_type(h, "nope"), 0);
+    cJSON *cfg = cJSON_Parse("{\"tp_count\": {\"n_max\": 9, \"label\": \"y\"}}");
+    assert_int_equal(mms_host_apply_config(h, cfg, &e), MMS_OK);
+    assert_int_equal(cJSON_GetObjectItem(c, "n_max")->valueint, 9);
+    cJSON_Delete(cfg);
+    const char *bad[] = {"{\"tp_count\": {\"n_max\": 1.5}}", "{\"tp_count\": {\"label\": 3}}",
+                         "{\"tp_count\": {\"refuse\": 1}}", "{\"nobody\": {}}",
+                         "{\"tp_count\": {\"nope\": 1}}", "[1]", "{\"tp_count\": 3}"};
+    const int codes[] = {MMS_EINVAL, MMS_EINVAL, MMS_EINVAL, MMS_ENOTFOUND, MMS_ENOTFOUND,
+                         MMS_EPARSE, MMS_EPARSE};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cfg = cJSON_Parse(bad[i]);
+        assert_int_equal(mms_host_apply_config(h, cfg, &e), codes[i]);
+        cJSON_Delete(cfg);
+    }
+    assert_int_equal(mms_host_load_config(h, "/nonexistent/config.json", &e), MMS_EIO);
+    mms_host_free(h);
+}
+
+/* ------------------------------------------------------------- pipelines */
+
+typedef struct run {
+    char *records;
+    size_t len;
+    cJSON *summary;
+    cJSON **lines;
+    size_t n;
+} run;
+
+static void run_free(run *r)
+{
+    free(r->records);
+    cJSON_Delete(r->summary);
+    for (size_t i = 0; i < r->n; i++)
+        cJSON_Delete(r->lines[i]);
+    free(r->lines);
+}
+
+/* Run the validate scorers of the test plugins over one buffer. */
+static run run_buffer(mms_host *h, const char *kind, const char *text, int threads, size_t batch,
+                      size_t max_record)
+{
+    run r = {0};
+    FILE *f = open_memstream(&r.records, &r.len);
+    assert_non_null(f);
+    mms_pipeline_options o = {.threads = threads, .batch = batch, .records = f,
+                              .max_record_bytes = max_record};
+    mms_pipeline *p;
+    mms_error e;
+    assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+    assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_add_buffer(p, "mem", kind, text, strlen(text), "input", &e),
+                     MMS_OK);
+    assert_int_equal(mms_pipeline_finish(p, &r.summary, &e), MMS_OK);
+    mms_pipeline_free(p);
+    fclose(f);
+    for (char *s = r.records; s && *s;) {
+        char *nl = strchr(s, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        r.lines = realloc(r.lines, (r.n + 1) * sizeof *r.lines);
+        r.lines[r.n] = cJSON_Parse(s);
+        assert_non_null(r.lines[r.n]);
+        r.n++;
+        *nl = '\n';
+        s = nl + 1;
+    }
+    return r;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const cJSON *err_of(const cJSON *rec)
+{
+    return cJSON_GetObjectItem(rec, "error");
+}
+
+static void csv_edge_cases(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    /* Header with pandas' empty first column, CRLF rows, a quoted multi-line
+     * CIF, a "" escape, a short row, and a quote left open at the end. */
+    const char *csv = ",material_id,cif,note\r\n"
+                      "0,m-1,\"" CIF("A", "5.64") "\",\"say \"\"hi\"\"\"\r\n"
+                      "1,m-2\r\n"
+                      "\r\n"
+                      "2,m-3,\"" CIF("B", "4.0") "\",plain\n"
+                      "3,m-4,\"data_C\n_cell_length_a 1\n";
+    run r = run_buffer(h, "csv", csv, 1, 0, 0);
+    assert_int_equal(r.n, 4); /* the blank line is not a record */
+    assert_string_equal(str(r.lines[0], "id"), "m-1");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r.lines[0], "ok")));
+    assert_int_equal(num(r.lines[0], "n_sites"), 2);
+    assert_int_equal(num(r.lines[0], "line"), 2);
+    assert_string_equal(str(r.lines[1], "id"), "mem:row1");
+    assert_string_equal(str(err_of(r.lines[1]), "code"), "parse");
+    assert_non_null(strstr(str(err_of(r.lines[1]), "message"), "expected 4 columns"));
+    assert_non_null(strstr(str(err_of(r.lines[1]), "message"), "mem:"));
+    assert_int_equal(num(err_of(r.lines[1]), "line"), 20);
+    assert_string_equal(str(r.lines[2], "id"), "m-3");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(r.lines[2], "ok")));
+    assert_int_equal(num(r.lines[2], "index"), 2);
+    assert_string_equal(str(err_of(r.lines[3]), "code"), "parse");
+    assert_non_null(strstr(str(err_of(r.lines[3]), "message"), "unterminated"));
+    assert_int_equal(num(r.lines[3], "line"), 40);
+    assert_int_equal(num(r.summary, "records"), 4);
+    assert_int_equal(num(r.summary, "read"), 2);
+    assert_int_equal(num(cJSON_GetObjectItem(r.summary, "failed"), "parse"), 2);
+    run_free(&r);
+
+    /* The "" escape reaches the fields (seen through a fields-only CSV). */
+    r = run_buffer(h, "csv", "id,note\nq1,\"say \"\"hi\"\"\"\n", 1, 0, 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(str(r.lines[0], "id"), "q1");
+    assert_int_equal(num(r.lines[0], "tp_nfields"), 2);
+    run_free(&r);
+    mms_host_free(h);
+}
+
+static void jsonl_edge_cases(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    char huge[600];
+    memset(huge, 'x', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    char *text = malloc(2000);
+    snprintf(text, 2000,
+             "{\"id\": \"a\", \"q\": 1}\n"
+             "\n   \n"
+             "[1, 2]\n"
+             "{\"id\": \"big\", \"s\": \"%s\"}\n"
+             "not json\n"
+             "{\"id\": 5, \"fail\": true}\n"
+             "{\"id\": \"last\"}",
+             huge);
+    run r = run_buffer(h, "jsonl", text, 2, 0, 200);
+    assert_int_equal(r.n, 6);
+    assert_string_equal(str(r.lines[0], "id"), "a");
+    assert_int_equal(num(r.lines[0], "tp_nfields"), 2);
+    assert_string_equal(str(err_of(r.lines[1]), "code"), "parse");
+    assert_int_equal(num(r.lines[1], "line"), 4);
+    assert_non_null(strstr(str(err_of(r.lines[1]), "message"), "expected a JSON object"));
+    assert_string_equal(str(err_of(r.lines[2]), "code"), "limit");
+    assert_int_equal(num(r.lines[2], "line"), 5);
+    assert_string_equal(str(err_of(r.lines[3]), "code"), "parse");
+    assert_string_equal(str(r.lines[4], "id"), "5");
+    /* tp_after failed on this record only; the batch went on. */
+    const cJSON *pe = cJSON_GetObjectItem(r.lines[4], "plugin_errors");
+    assert_string_equal(str(cJSON_GetObjectItem(pe, "tp_after"), "code"), "compute");
+    assert_string_equal(str(r.lines[5], "id"), "last");
+    assert_int_equal(num(r.summary, "records"), 6);
+    assert_int_equal(num(cJSON_GetObjectItem(r.summary, "plugin_errors"), "tp_after"), 1);
+    /* Summary values in declared order although set in another. */
+    const cJSON *tp = cJSON_GetObjectItem(cJSON_GetObjectItem(r.summary, "plugins"), "tp_count");
+    assert_string_equal(tp->child->string, "tp_total");
+    assert_int_equal(num(tp, "tp_total"), 6); /* it accepts failed records too */
+    run_free(&r);
+    free(text);
+    mms_host_free(h);
+}
+
+static void cif_stream(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    run r = run_buffer(h, "cif", "# comment\n" CIF("one", "5.0") CIF("two", "6.0"), 1, 0, 0);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(str(r.lines[0], "id"), "one");
+    assert_string_equal(str(r.lines[1], "id"), "two");
+    assert_int_equal(num(r.lines[1], "line"), 19); /* 1 comment line + 17 of block one */
+    /* Plugins run in requires order: tp_after read tp_count's value. */
+    assert_true(num(r.lines[0], "tp_double") == 2 * num(r.lines[0], "tp_nsites"));
+    run_free(&r);
+    /* A block over the record limit is an error record; the next one reads. */
+    r = run_buffer(h, "cif", CIF("big", "5.0") CIF("ok", "5.0"), 1, 0, 200);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(str(err_of(r.lines[0]), "code"), "limit");
+    assert_string_equal(str(err_of(r.lines[1]), "code"), "limit");
+    run_free(&r);
+    r = run_buffer(h, "cif", "# nothing\n\n", 1, 0, 0);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(str(err_of(r.lines[0]), "code"), "parse");
+    run_free(&r);
+    mms_host_free(h);
+}
+
+static void threads_identical(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    size_t cap = 1 << 20, len = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 700; i++) {
+        if (i % 7 == 3)
+            len += (size_t)snprintf(text + len, cap - len, "not json %d\n", i);
+        else
+            len += (size_t)snprintf(text + len, cap - len, "{\"id\": \"r%d\", \"k\": %d%s}\n", i,
+                                    i, i % 11 == 0 ? ", \"fail\": 1" : "");
+    }
+    run a = run_buffer(h, "jsonl", text, 1, 64, 0);
+    run b = run_buffer(h, "jsonl", text, 2, 64, 0);
+    run c = run_buffer(h, "jsonl", text, 3, 7, 0);
+    assert_int_equal(a.n, 700);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.records, b.records, a.len);
+    assert_int_equal(a.len, c.len);
+    assert_memory_equal(a.records, c.records, a.len);
+    for (size_t i = 0; i < a.n; i++)
+        assert_int_equal(num(a.lines[i], "index"), (double)i);
+    run_free(&a);
+    run_free(&b);
+    run_free(&c);
+    free(text);
+    mms_host_free(h);
+}
+
+static void state_save_merge(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    char path[2][64];
+    const char *shards[2] = {CIF("a", "5.0") CIF("b", "5.0"), CIF("c", "5.0")};
+    mms_error e;
+    for (int i = 0; i < 2; i++) {
+        snprintf(path[i], sizeof path[i], "/tmp/mms_test_state_%d_%d.json", (int)getpid(), i);
+        mms_pipeline *p;
+        assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_select_plugin(p, "tp_count", &e), MMS_OK);
+        assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_add_buffer(p, "mem", "cif", shards[i], strlen(shards[i]),
+                                                 "generated", &e),
+                         MMS_OK);
+        assert_int_equal(mms_pipeline_save_state(p, path[i], &e), MMS_OK);
+        mms_pipeline_free(p);
+    }
+    cJSON *names;
+    assert_int_equal(mms_state_plugins(path[0], &names, &e), MMS_OK);
+    assert_int_equal(cJSON_GetArraySize(names), 1);
+    assert_string_equal(names->child->valuestring, "tp_count");
+    cJSON_Delete(names);
+    mms_pipeline *p;
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_plugin(p, "tp_count", &e), MMS_OK);
+    assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mms_pipeline_merge_state(p, path[i], &e), MMS_OK);
+    assert_int_equal(mms_pipeline_merge_state(p, "/nonexistent.json", &e), MMS_EIO);
+    cJSON *s;
+    assert_int_equal(mms_pipeline_finish(p, &s, &e), MMS_OK);
+    assert_int_equal(num(s, "records"), 3);
+    const cJSON *tp = cJSON_GetObjectItem(cJSON_GetObjectItem(s, "plugins"), "tp_count");
+    assert_int_equal(num(tp, "tp_total"), 3);
+    assert_true(num(tp, "tp_sum") == 6);
+    cJSON_Delete(s);
+    mms_pipeline_free(p);
+    /* A state of other plugins is refused. */
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_plugin(p, "tp_after", &e), MMS_OK); /* + tp_count */
+    assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_merge_state(p, path[0], &e), MMS_OK);
+    mms_pipeline_free(p);
+    for (int i = 0; i < 2; i++)
+        remove(path[i]);
+    mms_host_free(h);
+}
+
+static void create_failure(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    mms_error e;
+    assert_int_equal(mms_host_set_option(h, "refuse", "true", &e), MMS_OK);
+    mms_pipeline *p;
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+    assert_int_equal(mms_pipeline_start(p, &e), MMS_EPLUGIN);
+    assert_non_null(strstr(e.message, "refused by option"));
+    mms_pipeline_free(p);
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_plugin(p, "nope", &e), MMS_ENOTFOUND);
+    mms_pipeline_free(p);
+    mms_host_free(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(values_api),       cmocka_unit_test(host_loads_good),
+        cmocka_unit_test(host_refuses_bad), cmocka_unit_test(host_duplicates),
+        cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
+        cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
+        cmocka_unit_test(threads_identical), cmocka_unit_test(state_save_merge),
+        cmocka_unit_test(create_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

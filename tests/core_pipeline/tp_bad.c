@@ -1,0 +1,46 @@
+/* Test plugins the host must refuse: built once per TP_BAD_* variant. */
+#include "mmscore/plugin.h"
+
+#if defined(TP_BAD_ABI)
+/* A future ABI: only the first two fields may be read. */
+static const struct {
+    uint32_t abi_version, struct_size;
+} desc = {2, 16};
+#elif defined(TP_BAD_SIZE)
+static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
+                                .struct_size = sizeof(mms_plugin) - 8,
+                                .name = "tp_bad_size",
+                                .kind = MMS_PLUGIN_SCORER};
+#elif defined(TP_DUP_NAME)
+static int score(void *s, const mms_record *r, const mms_values *e, mms_values *o, mms_error *err)
+{
+    (void)s, (void)r, (void)e, (void)err;
+    return mms_values_set_int(o, "tp_dup", 1);
+}
+static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
+                                .struct_size = sizeof(mms_plugin),
+                                .name = "tp_count",
+                                .kind = MMS_PLUGIN_SCORER,
+                                .accepts = MMS_ACCEPT_STRUCTURE,
+                                .score = score};
+#elif defined(TP_DUP_METRIC)
+static int score(void *s, const mms_record *r, const mms_values *e, mms_values *o, mms_error *err)
+{
+    (void)s, (void)r, (void)e, (void)err;
+    return mms_values_set_int(o, "tp_nsites", 1);
+}
+static const mms_metric_def metrics[] = {{"tp_nsites", "int", "clashes with tp_count"},
+                                         {NULL, NULL, NULL}};
+static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
+                                .struct_size = sizeof(mms_plugin),
+                                .name = "tp_dup_metric",
+                                .kind = MMS_PLUGIN_SCORER,
+                                .accepts = MMS_ACCEPT_STRUCTURE,
+                                .metrics = metrics,
+                                .score = score};
+#endif
+
+MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)
+{
+    return (const mms_plugin *)(const void *)&desc;
+}
