@@ -107,6 +107,7 @@ typedef struct cellinfo {
     double (*cart)[3];    /* n */
     double inv_d[3];      /* 1 / interplanar spacing of each lattice direction */
     double max_cutoff;    /* VoronoiNN: longest cell diagonal + 0.01 */
+    double r_start;       /* first tessellation radius (see site_polyhedron) */
 } cellinfo;
 
 typedef struct errbuf {
@@ -213,6 +214,7 @@ typedef struct vcollect {
     double (*centres)[3]; /* Voronoi vertex coordinates by visitid, cached */
     unsigned char *have;
     unsigned ncentres;
+    double rmax;          /* largest distance from the centre to a cell vertex */
 } vcollect;
 
 /* pymatgen solid_angle(center, coords): fan from the first vertex, the
@@ -286,6 +288,9 @@ static void visit_ridge(qhT *qh, FILE *fp, vertexT *vertex, vertexT *vertexA, se
             memcpy(vc->centres[f->visitid], c, 3 * sizeof(double));
             qh_memfree(qh, c, qh->center_size);
             vc->have[f->visitid] = 1;
+            const double *x0 = vc->pts[0].cart, *cc = vc->centres[f->visitid];
+            double dv[3] = {cc[0] - x0[0], cc[1] - x0[1], cc[2] - x0[2]};
+            vc->rmax = fmax(vc->rmax, norm3(dv));
         }
         memcpy(v[i], vc->centres[f->visitid], sizeof v[i]);
     }
@@ -435,32 +440,56 @@ static void sort_by_weight(facet_info *f, int n)
     }
 }
 
-/* The Voronoi facets of site `site`, with the cutoff growth loop of
- * VoronoiNN.get_voronoi_polyhedra.  On success *pts_out holds the images
- * and vc the facets; caller frees both. */
+/* The Voronoi facets of site `site`, as VoronoiNN.get_voronoi_polyhedra
+ * finds them: all images within the search cutoff, the cutoff doubled (up to
+ * the cell diagonal) while the cell is unbounded or qhull fails.
+ *
+ * Speed-up with the same cell: qhull's cost grows with the number of points,
+ * and only points closer than twice the cell's farthest vertex can cut the
+ * cell.  So we first tessellate the images within a smaller radius r; if
+ * the resulting cell's vertices all lie within r/2 of the site, no further
+ * image within the cutoff can change it, and it is the reference's cell.
+ * Otherwise r grows (to 2 x that vertex distance, at most the cutoff, where
+ * the point set is exactly the reference's).  On success *pts_out holds the
+ * images and vc the facets; the caller frees both. */
 static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
                            image **pts_out, vcollect *vc, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
     double cutoff = opt->search_cutoff;
+    double r = fmin(cutoff, ci->r_start);
     for (;;) {
         image *pts = NULL;
-        long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], cutoff,
-                                    opt->max_points, &pts, e);
+        long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], r, opt->max_points,
+                                    &pts, e);
         if (npts < 0)
             return -1;
         int rc = voronoi_cell(pts, (int)npts, qerr, vc, e);
+        if (rc < 0) {
+            free(pts);
+            return -1;
+        }
         if (rc == 0) {
-            *pts_out = pts;
-            return 0;
+            double need = 2 * vc->rmax * (1 + 1e-9) + 1e-9;
+            if (r >= cutoff || need < r) {
+                *pts_out = pts;
+                return 0;
+            }
+            free(pts);
+            free(vc->facets);
+            r = fmin(fmax(need * 1.02, 1.25 * r), cutoff);
+            continue;
         }
         free(pts);
-        if (rc < 0)
-            return -1;
+        if (r < cutoff) {
+            r = fmin(2 * r, cutoff);
+            continue;
+        }
         if (cutoff >= ci->max_cutoff)
             return fail(e, "Voronoi cell of site %d unbounded or degenerate up to the %.3g A "
                            "maximum cutoff", site, cutoff);
         cutoff = fmin(cutoff * 2, ci->max_cutoff + 0.001);
+        r = cutoff;
     }
 }
 
@@ -646,6 +675,8 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
         ci.max_cutoff = fmax(ci.max_cutoff, norm3(c));
     }
     ci.max_cutoff += 0.01;
+    /* a sphere holding about 40 atoms at the cell's mean density */
+    ci.r_start = cbrt(40.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
     ci.cart = malloc(cell->n * sizeof *ci.cart);
     double *row = malloc(FP_CNN_LEN * sizeof *row);
     double *sum = calloc(FP_CNN_LEN, sizeof *sum);
