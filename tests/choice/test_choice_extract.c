@@ -175,6 +175,47 @@ static void test_item_read_errors(void **unused)
     cJSON_Delete(j);
 }
 
+/* Random replies built from the characters the rules look at (and bytes
+ * that are not UTF-8): no crash (run under ASan/UBSan), strict only ever
+ * returns an option letter, MMSci only A-Z. */
+static void test_hostile_input(void **unused)
+{
+    (void)unused;
+    static const char alphabet[] = "ABCDEabcdez ()[]*:.-'\n\t\xc2\xa0\xe2\x80\xa8\xe7\xad\x94\xe6\xa1\x88\xff$\\{}";
+    static const char *const words[] = {"answer", "Answer", "option", "is", "the", "not", "sub-figure ", "[/INST]",
+                                        "**Answer**: ", "best", "boxed{", "Assistant:", "if", "figure"};
+    choice_options o = abcd();
+    o.mask = 0x7u; /* A-C only: D must never come out of strict */
+    unsigned long long x = 88172645463325252ull;
+    char buf[600];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0, len;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len = (size_t)(x % 500);
+        while (n < len) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 5 == 0) {
+                const char *w = words[(x >> 8) % (sizeof words / sizeof *words)];
+                size_t k = strlen(w);
+                if (n + k > sizeof buf) break;
+                memcpy(buf + n, w, k);
+                n += k;
+            } else {
+                buf[n++] = alphabet[(x >> 8) % (sizeof alphabet - 1)];
+            }
+        }
+        choice_result r;
+        choice_extract_strict(buf, n, &o, &r);
+        assert_true(r.letter == 0 || (r.letter >= 'A' && r.letter <= 'C'));
+        assert_non_null(r.path);
+        choice_extract_mmsci(buf, n, &r);
+        assert_true(r.letter == 0 || (r.letter >= 'A' && r.letter <= 'Z'));
+        assert_int_equal(choice_options_from_question(buf, n, &o) >= 0, 1);
+        o = abcd();
+        o.mask = 0x7u;
+    }
+}
+
 /* Reads a JSONL file into an array of parsed objects. */
 static cJSON *read_jsonl(const char *path)
 {
@@ -250,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_strict_refuses),
         cmocka_unit_test(test_options_from_question),
         cmocka_unit_test(test_item_read_errors),
+        cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_fixture_subset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
