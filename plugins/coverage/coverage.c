@@ -99,31 +99,6 @@ static int cov_acc_new(void *state, void **acc, mms_error *err)
     return ev_acc_new((ev_acc **)acc, 1, err);
 }
 
-static int cov_acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
-                       mms_error *err)
-{
-    (void)state;
-    return ev_acc_add_record(acc, rec, values, err);
-}
-
-static int cov_acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
-{
-    (void)state;
-    return ev_acc_save(acc, out, err);
-}
-
-static int cov_acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
-{
-    (void)state;
-    return ev_acc_merge(acc, saved, err);
-}
-
-static void cov_acc_free(void *state, void *acc)
-{
-    (void)state;
-    ev_acc_free(acc);
-}
-
 /* ----------------------------------------------------------- finish */
 
 /* The generated fingerprints the metrics use: rows of the valid crystals
@@ -439,11 +414,11 @@ static const mms_plugin DESCRIPTOR = {
     .create = cov_create,
     .destroy = cov_destroy,
     .acc_new = cov_acc_new,
-    .acc_add = cov_acc_add,
-    .acc_save = cov_acc_save,
-    .acc_merge = cov_acc_merge,
+    .acc_add = ev_cb_add,
+    .acc_save = ev_cb_save,
+    .acc_merge = ev_cb_merge,
     .acc_finish = cov_acc_finish,
-    .acc_free = cov_acc_free,
+    .acc_free = ev_cb_free,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &DESCRIPTOR; }

@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gsl/gsl_rng.h>
-
 /* ------------------------------------------------------------- set */
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -372,34 +370,127 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
     return MMS_OK;
 }
 
+/* Appends src's entries after dst's. */
+static int append_set(ev_set *dst, const ev_set *src)
+{
+    if (set_reserve(dst, src->n, src->nfp) != 0)
+        return -1;
+    if (src->n) {
+        memcpy(dst->flags + dst->n, src->flags, src->n * sizeof *src->flags);
+        memcpy(dst->density + dst->n, src->density, src->n * sizeof *src->density);
+        memcpy(dst->nelems + dst->n, src->nelems, src->n * sizeof *src->nelems);
+        for (size_t i = 0; i < src->n; i++)
+            dst->fp_of[dst->n + i] = src->fp_of[i] == SIZE_MAX ? SIZE_MAX : dst->nfp + src->fp_of[i];
+    }
+    if (src->nfp) {
+        memcpy(dst->sfp + dst->nfp * EV_STRUCT_FP_LEN, src->sfp,
+               src->nfp * EV_STRUCT_FP_LEN * sizeof(double));
+        memcpy(dst->cfp + dst->nfp * COV_COMP_FP_LEN, src->cfp,
+               src->nfp * COV_COMP_FP_LEN * sizeof(double));
+    }
+    dst->records += src->records;
+    dst->read += src->read;
+    dst->n += src->n;
+    dst->nfp += src->nfp;
+    return 0;
+}
+
+/* The saved state is read whole into a scratch accumulator first, so a
+ * refused state leaves acc as it was. */
 int ev_acc_merge(ev_acc *a, const cJSON *saved, mms_error *err)
 {
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(saved, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "mmscore-evalset-1") != 0)
         return mms_error_set(err, MMS_EPARSE, 0,
                              "saved eval state: expected format \"mmscore-evalset-1\"");
-    for (int si = 0; si < EV_NSETS; si++) {
-        int rc = merge_set(a, &a->set[si],
-                           cJSON_GetObjectItemCaseSensitive(saved, SET_NAMES[si]),
-                           SET_NAMES[si], err);
-        if (rc != MMS_OK)
-            return rc;
-    }
-    return MMS_OK;
+    ev_acc *tmp = NULL;
+    int rc = ev_acc_new(&tmp, a->keep_fp, err);
+    for (int si = 0; si < EV_NSETS && rc == MMS_OK; si++)
+        rc = merge_set(tmp, &tmp->set[si],
+                       cJSON_GetObjectItemCaseSensitive(saved, SET_NAMES[si]), SET_NAMES[si],
+                       err);
+    for (int si = 0; si < EV_NSETS && rc == MMS_OK; si++)
+        if (append_set(&a->set[si], &tmp->set[si]) != 0)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory merging a saved state");
+    ev_acc_free(tmp);
+    return rc;
+}
+
+/* ------------------------------------------------- plugin callbacks */
+
+int ev_cb_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
+              mms_error *err)
+{
+    (void)state;
+    return ev_acc_add_record(acc, rec, values, err);
+}
+
+int ev_cb_save(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    return ev_acc_save(acc, out, err);
+}
+
+int ev_cb_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
+{
+    (void)state;
+    return ev_acc_merge(acc, saved, err);
+}
+
+void ev_cb_free(void *state, void *acc)
+{
+    (void)state;
+    ev_acc_free(acc);
 }
 
 /* --------------------------------------------------------- sampling */
 
-/* numpy's legacy RandomState.randint(0, n): a 32-bit Mersenne Twister draw
- * masked to the next power of two minus one, rejected until < n. */
-static size_t draw_masked(gsl_rng *r, size_t n)
+/* numpy's legacy RandomState: MT19937 seeded by init_genrand(seed).  GSL has
+ * the same generator (gsl_rng_mt19937) but replaces seed 0 by 4357, and
+ * np.random.seed(0) is the most common seed, so the 30 lines are here. */
+#define MT_N 624
+#define MT_M 397
+
+typedef struct mt19937 {
+    uint32_t mt[MT_N];
+    int i;
+} mt19937;
+
+static void mt_seed(mt19937 *r, uint32_t seed)
 {
-    unsigned long rng = (unsigned long)(n - 1), mask = rng;
+    r->mt[0] = seed;
+    for (int i = 1; i < MT_N; i++)
+        r->mt[i] = 1812433253u * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + (uint32_t)i;
+    r->i = MT_N;
+}
+
+static uint32_t mt_next(mt19937 *r)
+{
+    if (r->i >= MT_N) {
+        for (int k = 0; k < MT_N; k++) {
+            uint32_t y = (r->mt[k] & 0x80000000u) | (r->mt[(k + 1) % MT_N] & 0x7fffffffu);
+            r->mt[k] = r->mt[(k + MT_M) % MT_N] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+        }
+        r->i = 0;
+    }
+    uint32_t y = r->mt[r->i++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    y ^= y >> 18;
+    return y;
+}
+
+/* RandomState.randint(0, n) for n <= 2^32: a draw masked to the next power
+ * of two minus one, rejected until it is below n. */
+static size_t draw_masked(mt19937 *r, size_t n)
+{
+    uint32_t rng = (uint32_t)(n - 1), mask = rng;
     for (int sh = 1; sh <= 16; sh *= 2)
         mask |= mask >> sh;
-    unsigned long v;
+    uint32_t v;
     do
-        v = gsl_rng_get(r) & mask;
+        v = mt_next(r) & mask;
     while (v > rng);
     return (size_t)v;
 }
@@ -419,22 +510,15 @@ int ev_acc_generated(const ev_acc *a, const ev_sampling *smp, size_t **idx, size
             ix[i] = i;
         *note = "all generated crystals (no sampling)";
     } else {
-        if (total - 1 > 0xffffffffUL || smp->seed > 0xffffffffLL) {
+        if (total - 1 > 0xffffffffu || smp->seed > 0xffffffffLL) {
             free(ix);
             return mms_error_set(err, MMS_EINVAL, 0,
                                  "sampling needs seed and crystal count below 2^32");
         }
-        /* GSL's mt19937 seeds as numpy's RandomState(seed) does (init_genrand),
-         * except that GSL turns seed 0 into 4357. */
-        gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-        if (!r) {
-            free(ix);
-            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-        }
-        gsl_rng_set(r, (unsigned long)smp->seed);
+        mt19937 r;
+        mt_seed(&r, (uint32_t)smp->seed);
         for (size_t i = 0; i < m; i++)
-            ix[i] = draw_masked(r, total);
-        gsl_rng_free(r);
+            ix[i] = draw_masked(&r, total);
         *note = "sampled with replacement as basic_eval (seed option)";
     }
     *idx = ix;

@@ -87,6 +87,13 @@ int ev_acc_merge(ev_acc *a, const cJSON *saved, mms_error *err);
 int ev_acc_generated(const ev_acc *a, const ev_sampling *smp, size_t **idx, size_t *n,
                      const char **note, mms_error *err);
 
+/* Accumulator callbacks both plugins use as they are (state unused). */
+int ev_cb_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
+              mms_error *err);
+int ev_cb_save(void *state, const void *acc, cJSON **out, mms_error *err);
+int ev_cb_merge(void *state, void *acc, const cJSON *saved, mms_error *err);
+void ev_cb_free(void *state, void *acc);
+
 /* Options both plugins declare, and reading them from a config. */
 #define EV_SAMPLING_OPTIONS                                                                   \
     {"seed", MMS_OPT_INT, "-1",                                                               \

@@ -38,31 +38,6 @@ static int dist_acc_new(void *state, void **acc, mms_error *err)
     return ev_acc_new((ev_acc **)acc, 0, err);
 }
 
-static int dist_acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
-                        mms_error *err)
-{
-    (void)state;
-    return ev_acc_add_record(acc, rec, values, err);
-}
-
-static int dist_acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
-{
-    (void)state;
-    return ev_acc_save(acc, out, err);
-}
-
-static int dist_acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
-{
-    (void)state;
-    return ev_acc_merge(acc, saved, err);
-}
-
-static void dist_acc_free(void *state, void *acc)
-{
-    (void)state;
-    ev_acc_free(acc);
-}
-
 /* W1 of a property between the generated sample and the reference crystals;
  * null when either side is empty (scipy raises there). */
 static int put_wdist(mms_values *out, const char *name, double *gen, size_t ng, double *ref,
@@ -160,11 +135,11 @@ static const mms_plugin DESCRIPTOR = {
     .create = dist_create,
     .destroy = dist_destroy,
     .acc_new = dist_acc_new,
-    .acc_add = dist_acc_add,
-    .acc_save = dist_acc_save,
-    .acc_merge = dist_acc_merge,
+    .acc_add = ev_cb_add,
+    .acc_save = ev_cb_save,
+    .acc_merge = ev_cb_merge,
     .acc_finish = dist_acc_finish,
-    .acc_free = dist_acc_free,
+    .acc_free = ev_cb_free,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &DESCRIPTOR; }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Full comparison of the coverage and distribution plugins with the reference
+# table rows (aggregates.json: perov_5_val generated vs perov_5_test reference,
+# cutoff sets mp20, carbon, perovskite), fed with the reference's own
+# per-structure values (*.ref.jsonl).  Prints the agreement table.
+# Usage: tests/coverage/compare_full.sh [BUILD_DIR] [FIXTURES_CRYSTALS_DIR]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+build="$(cd "${1:-$here/../../build}" && pwd)"
+fixtures="${2:-$here/../../../shared/fixtures/crystals}"
+if [ ! -f "$fixtures/aggregates.json" ]; then
+  fixtures=/work/shared/fixtures/crystals
+fi
+if [ ! -f "$fixtures/aggregates.json" ]; then
+  echo "compare_full: no fixtures (aggregates.json) found; skipped"
+  exit 0
+fi
+bin="$build/tests/coverage/test_coverage"
+[ -x "$bin" ] || { echo "compare_full: build $bin first" >&2; exit 1; }
+cd "$here/.."
+MMSCORE_COVERAGE_FULL="$fixtures" "$bin"
