@@ -221,6 +221,7 @@ static int word_end(const char *t, size_t n, size_t p)
 /* Whole word w (lower-case literal) at p? */
 static int word_at(const char *t, size_t n, size_t p, const char *w)
 {
+    if (p >= n || to_lower((unsigned char)t[p]) != (unsigned char)w[0]) return 0; /* fast reject */
     return word_start(t, p) && ci_at(t, n, p, w) && word_end(t, n, p + strlen(w));
 }
 
@@ -235,7 +236,7 @@ static int reads_as_word(const char *t, size_t n, size_t p)
     if (q >= n || t[q] != ' ') return 0;
     q++;
     if (q >= n || !is_lower((unsigned char)t[q])) return 0;
-    static const char *const connectives[] = {"because", "since", "which", "as"};
+    static const char *const connectives[] = {"because", "since", "which", "as", "is"};
     for (size_t i = 0; i < sizeof connectives / sizeof *connectives; i++)
         if (word_at(t, n, q, connectives[i])) return 0;
     return 1;
@@ -381,6 +382,33 @@ static size_t skip_latex(const char *t, size_t n, size_t q)
     return q;
 }
 
+/* Is the word before p "correct", "final", "best" or "right"? */
+static int preceded_by_qualifier(const char *t, size_t p)
+{
+    static const char *const words[] = {"correct", "final", "best", "right"};
+    while (p > 0 && is_fill((unsigned char)t[p - 1])) p--;
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        size_t k = strlen(words[i]);
+        if (p >= k && ci_at(t, p, p - k, words[i]) && word_start(t, p - k)) return 1;
+    }
+    return 0;
+}
+
+/* Past up to five small-letter words ("answer to this question is"), when
+ * a copula follows them; else q unchanged. */
+static size_t skip_small_words(const char *t, size_t n, size_t q)
+{
+    size_t r = q;
+    for (int k = 0; k < 5; k++) {
+        if (copula_at(t, n, r)) return r;
+        size_t e = r;
+        while (e < n && is_lower((unsigned char)t[e])) e++;
+        if (e - r < 2 || !word_end(t, n, e) || e >= n || t[e] != ' ') return q;
+        r = e + 1;
+    }
+    return copula_at(t, n, r) ? r : q;
+}
+
 /* Where the answer begins after an answer marker at p, or 0: "answer" or
  * "option"/"choice" + copula ("is", "would be", ...) and/or, for "answer",
  * a colon; Chinese "答案" (+ "是") + colon.  Copula with "not" finds no
@@ -400,38 +428,42 @@ static size_t answer_marker_at(const char *t, size_t n, size_t p, unsigned *bare
     if (word_at(t, n, p, "answer")) q = p + 6, is_answer = 1;
     else if (option_word_at(t, n, p, &q)) *bare |= LBL_BARE_LOWER; /* "the correct option is b" */
     else return 0;
+    /* "Correct option: B" names the answer; "Option B: text" does not. */
+    int qualified = is_answer || preceded_by_qualifier(t, p);
     q = skip_fill(t, n, q);
-    size_t c = copula_at(t, n, q);
+    size_t c = copula_at(t, n, skip_small_words(t, n, q));
     int stated = c != 0;
     if (c) q = skip_fill(t, n, c);
-    if (q < n && t[q] == ':' && (is_answer || stated)) q = skip_fill(t, n, q + 1), stated = 1;
+    if (q < n && t[q] == ':' && (qualified || stated)) q = skip_fill(t, n, q + 1), stated = 1;
     return stated ? q : 0;
 }
 
-/* "The answer is (B)", "Answer: C", "**Answer**: d) text", "the correct
- * option is B", "the final answer is: 8.1" (option text).  The last
- * statement in the text wins: after chain-of-thought the conclusion is last. */
-static hit answer_statement(const char *t, size_t n, const choice_options *opt)
+/* "B is the correct answer", "(C) is correct": a label, a copula, then
+ * "correct"/"right", or "the" + optional adjective + answer/option/choice.
+ * Returns the letter; 0 if the text at p is not such a statement. */
+static char reversed_statement_at(const char *t, size_t n, size_t p, unsigned mask)
 {
-    hit h = {0, NULL};
-    for (size_t p = 0; p < n; p++) {
-        unsigned char c = to_lower((unsigned char)t[p]);
-        if (c != 'a' && c != 'o' && c != 'c' && c != 'l' && c != 0xe7) continue; /* answer option choice letter 答 */
-        unsigned bare;
-        size_t q = answer_marker_at(t, n, p, &bare);
-        if (!q) continue;
-        q = skip_latex(t, n, q);
-        size_t end, w;
-        if (option_word_at(t, n, q, &w)) q = skip_fill(t, n, w), bare |= LBL_BARE_LOWER;
-        char x = label_at(t, n, q, bare, opt->mask, &end);
-        if (x) {
-            h.letter = x, h.path = "answer_statement";
-            continue;
-        }
-        x = option_text_at(t, n, q, opt, &end);
-        if (x) h.letter = x, h.path = "answer_statement_text";
+    size_t end;
+    char x = label_at(t, n, p, LBL_BARE_UPPER, mask, &end);
+    if (!x) return 0;
+    size_t q = copula_at(t, n, skip_fill(t, n, end));
+    if (!q) return 0;
+    q = skip_blank(t, n, q);
+    if (word_at(t, n, q, "correct") || word_at(t, n, q, "right")) {
+        q += word_at(t, n, q, "right") ? 5 : 7;
+    } else {
+        if (!word_at(t, n, q, "the")) return 0;
+        q = skip_blank(t, n, q + 3);
+        static const char *const adjectives[] = {"correct", "right", "best", "final", "most likely"};
+        for (size_t i = 0; i < sizeof adjectives / sizeof *adjectives; i++)
+            if (word_at(t, n, q, adjectives[i])) q = skip_blank(t, n, q + strlen(adjectives[i]));
+        if (word_at(t, n, q, "answer")) q += 6;
+        else if (!option_word_at(t, n, q, &q)) return 0;
     }
-    return h;
+    /* "C would be correct if ..." is a hypothesis. */
+    q = skip_blank(t, n, q);
+    if (word_at(t, n, q, "if") || word_at(t, n, q, "unless") || word_at(t, n, q, "only")) return 0;
+    return x;
 }
 
 /* The label a line starts with ("B: ...", "(D) text", "**C**", "Option b",
@@ -458,6 +490,51 @@ static size_t line_end(const char *t, size_t n, size_t p)
 {
     while (p < n && t[p] != '\n') p++;
     return p;
+}
+
+/* Does the line after the one holding a label x (ending at end) start with
+ * another label?  Then "Choose the correct option:\n(A) ..\n(B) .." lists
+ * the options instead of answering. */
+static int echoes_option_list(const char *t, size_t n, size_t end, char x, unsigned mask)
+{
+    size_t r = line_end(t, n, end);
+    while (r < n && (is_blank((unsigned char)t[r]) || t[r] == '-' || t[r] == '>')) r++;
+    char y = r < n ? line_label(t, n, r, mask) : 0;
+    return y && y != x;
+}
+
+/* "The answer is (B)", "Answer: C", "**Answer**: d) text", "the correct
+ * option is B", "the final answer is: 8.1" (option text).  The last
+ * statement in the text wins: after chain-of-thought the conclusion is last. */
+static hit answer_statement(const char *t, size_t n, const choice_options *opt)
+{
+    hit h = {0, NULL};
+    for (size_t p = 0; p < n; p++) {
+        unsigned char c = to_lower((unsigned char)t[p]);
+        if (is_upper((unsigned char)t[p]) || t[p] == '(' || t[p] == '[' || t[p] == '*') {
+            char y = reversed_statement_at(t, n, p, opt->mask);
+            if (y) {
+                h.letter = y, h.path = "answer_statement";
+                continue;
+            }
+        }
+        if (c != 'a' && c != 'o' && c != 'c' && c != 'l' && c != 0xe7) continue; /* answer option choice letter 答 */
+        unsigned bare;
+        size_t q = answer_marker_at(t, n, p, &bare);
+        if (!q) continue;
+        q = skip_latex(t, n, q);
+        size_t end, w;
+        if (option_word_at(t, n, q, &w)) q = skip_fill(t, n, w), bare |= LBL_BARE_LOWER;
+        char x = label_at(t, n, q, bare, opt->mask, &end);
+        if (x && echoes_option_list(t, n, end, x, opt->mask)) continue;
+        if (x) {
+            h.letter = x, h.path = "answer_statement";
+            continue;
+        }
+        x = option_text_at(t, n, q, opt, &end);
+        if (x) h.letter = x, h.path = "answer_statement_text";
+    }
+    return h;
 }
 
 /* A reply that opens with a label, unless the reply is a list going through

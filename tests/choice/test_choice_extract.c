@@ -106,6 +106,10 @@ static void test_strict_forms(void **unused)
     strict_is(&o, "[INST] pick one [/INST] The answer is C.", 'C', "answer_statement");
     strict_is(&o, "The correct answer is $\\boxed{\\text{(D)}}$.", 'D', "answer_statement");
     strict_is(&o, "\xe7\xad\x94\xe6\xa1\x88:C", 'C', "answer_statement");
+    strict_is(&o, "The answer to this question is (c).", 'C', "answer_statement");
+    strict_is(&o, "Correct option: D", 'D', "answer_statement");
+    strict_is(&o, "Looking at the web, B is the correct answer.", 'B', "answer_statement");
+    strict_is(&o, "A is correct, since crickets thrive.", 'A', "answer_statement");
 }
 
 static void test_strict_refuses(void **unused)
@@ -117,6 +121,8 @@ static void test_strict_refuses(void **unused)
     strict_is(&o, "The answer is A tricky one to call.", 0, "none");
     strict_is(&o, "The answer is E.", 0, "none");                    /* not an option */
     strict_is(&o, "The answer is not B.", 0, "none");
+    strict_is(&o, "B is not the correct answer.", 0, "none");
+    strict_is(&o, "Option B: deer graze.\nOption C: snakes eat frogs.", 0, "none");
     strict_is(&o, "A's population grows; B-cells too.", 0, "none");
     strict_is(&o, "Option C would be correct if hawks were absent.", 0, "none");
     strict_is(&o, "A: crickets grow\nB: deer stay\nC: snakes drop", 0, "none"); /* a list, no pick */
