@@ -13,6 +13,12 @@ mms_tags *mms_tags_new(void);
 void mms_tags_free(mms_tags *t);
 int mms_tags_set(mms_tags *t, const char *name, const char *value);
 int mms_tags_set_loop(mms_tags *t, const char *name, size_t n, const char *const *values);
+/* Slice forms for readers: name/value need no NUL.  loop_begin returns the
+ * column's n value slots (arena memory) for the caller to fill with strings
+ * from mms_tags_strndup; NULL on allocation failure. */
+int mms_tags_set_n(mms_tags *t, const char *name, size_t nlen, const char *value, size_t vlen);
+const char **mms_tags_loop_begin(mms_tags *t, const char *name, size_t nlen, size_t n);
+const char *mms_tags_strndup(mms_tags *t, const char *s, size_t n);
 /* *out is NULL when src is NULL. */
 int mms_tags_copy(mms_tags **out, const mms_tags *src);
 

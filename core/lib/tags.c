@@ -56,13 +56,19 @@ static void *arena_alloc(mms_tags *t, size_t size)
     return p;
 }
 
+const char *mms_tags_strndup(mms_tags *t, const char *s, size_t n)
+{
+    char *p = arena_alloc(t, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
 static const char *arena_strdup(mms_tags *t, const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *p = arena_alloc(t, n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
+    return mms_tags_strndup(t, s, strlen(s));
 }
 
 static int lower(int c)
@@ -70,25 +76,33 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
-static uint64_t name_hash(const char *s)
+static uint64_t name_hash_n(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)lower((unsigned char)*s);
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)lower((unsigned char)s[i]);
         h *= 1099511628211ull;
     }
     return h;
 }
 
-static int name_eq(const char *a, const char *b)
+static uint64_t name_hash(const char *s)
 {
-    for (; *a && *b; a++, b++)
-        if (lower((unsigned char)*a) != lower((unsigned char)*b))
-            return 0;
-    return *a == *b;
+    return name_hash_n(s, strlen(s));
 }
 
-static tag_entry *find(const mms_tags *t, const char *name, uint64_t h, size_t *slot)
+/* a is NUL-terminated (stored), b is a slice */
+static int name_eq(const char *a, const char *b, size_t bn)
+{
+    size_t i = 0;
+    for (; a[i] && i < bn; i++)
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+    return a[i] == '\0' && i == bn;
+}
+
+static tag_entry *find_n(const mms_tags *t, const char *name, size_t nlen, uint64_t h,
+                         size_t *slot)
 {
     if (!t || !t->n_slots)
         return NULL;
@@ -101,7 +115,7 @@ static tag_entry *find(const mms_tags *t, const char *name, uint64_t h, size_t *
             return NULL;
         }
         tag_entry *e = &t->entries[k - 1];
-        if (e->hash == h && name_eq(e->name, name)) {
+        if (e->hash == h && name_eq(e->name, name, nlen)) {
             if (slot)
                 *slot = i;
             return e;
@@ -126,11 +140,16 @@ static int rehash(mms_tags *t, size_t n_slots)
     return MMS_OK;
 }
 
-/* The entry for name, created empty if new; NULL on allocation failure. */
-static tag_entry *entry_for(mms_tags *t, const char *name)
+static tag_entry *find(const mms_tags *t, const char *name, uint64_t h, size_t *slot)
 {
-    uint64_t h = name_hash(name);
-    tag_entry *e = find(t, name, h, NULL);
+    return find_n(t, name, strlen(name), h, slot);
+}
+
+/* The entry for name, created empty if new; NULL on allocation failure. */
+static tag_entry *entry_for_n(mms_tags *t, const char *name, size_t nlen)
+{
+    uint64_t h = name_hash_n(name, nlen);
+    tag_entry *e = find_n(t, name, nlen, h, NULL);
     if (e)
         return e;
     if ((t->n_entries + 1) * 2 > t->n_slots &&
@@ -144,11 +163,11 @@ static tag_entry *entry_for(mms_tags *t, const char *name)
         t->entries = ne;
         t->cap_entries = cap;
     }
-    const char *copy = arena_strdup(t, name);
+    const char *copy = mms_tags_strndup(t, name, nlen);
     if (!copy)
         return NULL;
     size_t slot = 0;
-    find(t, name, h, &slot);
+    find_n(t, name, nlen, h, &slot);
     e = &t->entries[t->n_entries];
     *e = (tag_entry){.name = copy, .hash = h};
     t->slots[slot] = ++t->n_entries;
@@ -171,6 +190,39 @@ void mms_tags_free(mms_tags *t)
     free(t->entries);
     free(t->slots);
     free(t);
+}
+
+static tag_entry *entry_for(mms_tags *t, const char *name)
+{
+    return entry_for_n(t, name, strlen(name));
+}
+
+int mms_tags_set_n(mms_tags *t, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    tag_entry *e = entry_for_n(t, name, nlen);
+    const char *v = e ? mms_tags_strndup(t, value, vlen) : NULL;
+    if (!v)
+        return MMS_ENOMEM;
+    e->is_loop = 0;
+    e->n = 0;
+    e->value = v;
+    e->values = NULL;
+    return MMS_OK;
+}
+
+const char **mms_tags_loop_begin(mms_tags *t, const char *name, size_t nlen, size_t n)
+{
+    tag_entry *e = entry_for_n(t, name, nlen);
+    if (!e || n > SIZE_MAX / sizeof(char *) - 1)
+        return NULL;
+    const char **vals = arena_alloc(t, (n ? n : 1) * sizeof *vals);
+    if (!vals)
+        return NULL;
+    e->is_loop = 1;
+    e->n = n;
+    e->value = NULL;
+    e->values = vals;
+    return vals;
 }
 
 int mms_tags_set(mms_tags *t, const char *name, const char *value)

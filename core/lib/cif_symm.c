@@ -1,0 +1,299 @@
+/* Symmetry operations of a CIF block: the listed "x, y, z" strings, parsed
+ * exactly as pymatgen 2022.11.7's SymmOp.from_xyz_string reads them, or,
+ * when none are listed, the operations of the named space group from
+ * spglib's database (spg_get_symmetry_from_database), the space group being
+ * found by Hall symbol, Hermann-Mauguin symbol or number through
+ * spg_get_spacegroup_type over spglib's 530 Hall settings. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spglib.h>
+
+#include "cif_internal.h"
+
+/* ---- "x, y, z" strings ---- */
+
+static int is_num_char(char c)
+{
+    return (c >= '0' && c <= '9') || c == '.';
+}
+
+static int is_var(char c)
+{
+    return c >= 'x' && c <= 'z';
+}
+
+/* Python float() of a run of digits and dots. */
+static int run_value(const char *p, size_t n, double *v)
+{
+    return n > 0 && cif_parse_number(p, n, v) && !(n == 1 && p[0] == '.');
+}
+
+/* pymatgen applies two regexes to each comma-separated part (spaces removed,
+ * lower-cased): rotation terms ([+-]?)([\d.]*)/?([\d.]*)([x-z]) and
+ * translation terms ([+-]?)([\d.]+)/?([\d.]*)(?![x-z]), each scanned with
+ * finditer, the last match of each kind winning.  The translation regex
+ * backtracks one character when its lookahead fails, so "1/2x" gives a
+ * translation of 1: reproduced on purpose. */
+static int parse_part(const char *s, size_t n, double rot[3], double *trans)
+{
+    for (size_t pos = 0; pos < n;) { /* rotation terms */
+        size_t i = pos;
+        double f = 1.0;
+        if (s[i] == '+' || s[i] == '-')
+            f = s[i++] == '-' ? -1.0 : 1.0;
+        size_t a = i;
+        while (i < n && is_num_char(s[i]))
+            i++;
+        size_t alen = i - a, b = i, blen = 0;
+        if (i < n && s[i] == '/') {
+            b = ++i;
+            while (i < n && is_num_char(s[i]))
+                i++;
+            blen = i - b;
+        }
+        if (i < n && is_var(s[i])) {
+            if (alen) {
+                double av, bv;
+                if (!run_value(s + a, alen, &av))
+                    return 0;
+                if (blen) {
+                    if (!run_value(s + b, blen, &bv) || bv == 0.0)
+                        return 0;
+                    av /= bv;
+                }
+                f *= av;
+            }
+            rot[s[i] - 'x'] = f;
+            pos = i + 1;
+        } else {
+            pos++;
+        }
+    }
+    for (size_t pos = 0; pos < n;) { /* translation terms */
+        size_t i = pos;
+        double f = 1.0;
+        if (s[i] == '+' || s[i] == '-')
+            f = s[i++] == '-' ? -1.0 : 1.0;
+        size_t a = i;
+        while (i < n && is_num_char(s[i]))
+            i++;
+        size_t alen = i - a, blen = 0, b = i;
+        if (alen == 0) {
+            pos++;
+            continue;
+        }
+        int slash = i < n && s[i] == '/';
+        if (slash) {
+            b = ++i;
+            while (i < n && is_num_char(s[i]))
+                i++;
+            blen = i - b;
+        }
+        if (i < n && is_var(s[i])) { /* lookahead failed: backtrack one step */
+            if (slash && blen) {
+                blen--;
+                i--;
+            } else if (slash) {
+                slash = 0;
+                i--;
+            } else if (alen > 1) {
+                alen--;
+                i--;
+            } else {
+                pos++;
+                continue;
+            }
+        }
+        double av, bv;
+        if (!run_value(s + a, alen, &av))
+            return 0;
+        if (slash && blen) {
+            if (!run_value(s + b, blen, &bv) || bv == 0.0)
+                return 0;
+            av /= bv;
+        }
+        *trans = f * av;
+        pos = i;
+    }
+    return 1;
+}
+
+int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, mms_error *err)
+{
+    char buf[256];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        if (k + 1 >= sizeof buf)
+            return mms_error_set(err, MMS_EPARSE, line,
+                                 "line %ld: symmetry operation longer than %zu characters", line,
+                                 sizeof buf - 1);
+        buf[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    buf[k] = '\0';
+    if (magnetic) { /* "x,y,z,+1": the time reversal does not move atoms */
+        char *last = strrchr(buf, ',');
+        if (!last)
+            return mms_error_set(err, MMS_EPARSE, line,
+                                 "line %ld: expected a magnetic operation 'x,y,z,+1', got '%s'",
+                                 line, buf);
+        *last = '\0';
+        k = (size_t)(last - buf);
+    }
+    memset(op, 0, sizeof *op);
+    size_t start = 0;
+    int part = 0;
+    for (size_t i = 0; i <= k; i++) {
+        if (i < k && buf[i] != ',')
+            continue;
+        if (part >= 3 ||
+            !parse_part(buf + start, i - start, op->rot[part], &op->trans[part]))
+            return mms_error_set(err, MMS_EPARSE, line,
+                                 "line %ld: expected a symmetry operation like '-y, x-y, "
+                                 "z+1/2', got '%s'",
+                                 line, buf);
+        part++;
+        start = i + 1;
+    }
+    if (part != 3)
+        return mms_error_set(err, MMS_EPARSE, line,
+                             "line %ld: expected 3 comma-separated parts in symmetry "
+                             "operation '%s', got %d",
+                             line, buf, part);
+    return MMS_OK;
+}
+
+/* ---- spglib's space group database ---- */
+
+typedef struct hall_entry {
+    int number;
+    char short_sym[16], full_sym[24], intl[40], hall[24];
+} hall_entry;
+
+static hall_entry hall_table[531];
+static pthread_once_t hall_once = PTHREAD_ONCE_INIT;
+
+/* Hermann-Mauguin key: whitespace and '_' removed (pymatgen's sub_spgrp). */
+static size_t hm_key(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '_' && p[i] != '\n' && p[i] != '\r')
+            out[k++] = p[i];
+    out[k] = '\0';
+    return k;
+}
+
+/* Hall key: runs of whitespace collapse to one space, ends trimmed. */
+static size_t hall_key(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    int space = 0;
+    for (size_t i = 0; i < n && k + 2 < cap; i++) {
+        char c = p[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '_') {
+            space = k > 0;
+            continue;
+        }
+        if (space)
+            out[k++] = ' ';
+        space = 0;
+        out[k++] = c;
+    }
+    out[k] = '\0';
+    return k;
+}
+
+static void build_hall_table(void)
+{
+    for (int h = 1; h <= 530; h++) {
+        SpglibSpacegroupType t = spg_get_spacegroup_type(h);
+        hall_entry *e = &hall_table[h];
+        e->number = t.number;
+        hm_key(t.international_short, strlen(t.international_short), e->short_sym,
+               sizeof e->short_sym);
+        hm_key(t.international_full, strlen(t.international_full), e->full_sym,
+               sizeof e->full_sym);
+        hm_key(t.international, strlen(t.international), e->intl, sizeof e->intl);
+        hall_key(t.hall_symbol, strlen(t.hall_symbol), e->hall, sizeof e->hall);
+    }
+}
+
+static size_t ops_of_hall(int hall, cif_op *ops)
+{
+    int (*rot)[3][3] = malloc(sizeof(int[192][3][3]));
+    double (*tr)[3] = malloc(sizeof(double[192][3]));
+    size_t n = 0;
+    if (rot && tr) {
+        int got = spg_get_symmetry_from_database(rot, tr, hall);
+        for (int i = 0; i < got && i < 192 && i < CIF_MAX_OPS; i++, n++)
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 3; c++)
+                    ops[n].rot[r][c] = rot[i][r][c];
+                ops[n].trans[r] = tr[i][r];
+            }
+    }
+    free(rot);
+    free(tr);
+    return n;
+}
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+size_t cif_ops_from_hall_symbol(const char *p, size_t n, cif_op *ops)
+{
+    char key[64];
+    if (!hall_key(p, n, key, sizeof key))
+        return 0;
+    pthread_once(&hall_once, build_hall_table);
+    for (int h = 1; h <= 530; h++)
+        if (ieq(hall_table[h].hall, key))
+            return ops_of_hall(h, ops);
+    return 0;
+}
+
+/* The first Hall setting whose short, full or setting-qualified symbol is
+ * the given one: spglib lists the standard setting first (unique axis b,
+ * origin choice 1, hexagonal axes for R groups). */
+size_t cif_ops_from_hm_symbol(const char *p, size_t n, cif_op *ops)
+{
+    char key[64];
+    if (!hm_key(p, n, key, sizeof key))
+        return 0;
+    pthread_once(&hall_once, build_hall_table);
+    for (int pass = 0; pass < 2; pass++) /* exact case first, then any case */
+        for (int h = 1; h <= 530; h++) {
+            const hall_entry *e = &hall_table[h];
+            int hit = pass == 0 ? (!strcmp(e->short_sym, key) || !strcmp(e->full_sym, key) ||
+                                   !strcmp(e->intl, key))
+                                : (ieq(e->short_sym, key) || ieq(e->full_sym, key) ||
+                                   ieq(e->intl, key));
+            if (hit)
+                return ops_of_hall(h, ops);
+        }
+    return 0;
+}
+
+size_t cif_ops_from_it_number(int number, cif_op *ops)
+{
+    if (number < 1 || number > 230)
+        return 0;
+    pthread_once(&hall_once, build_hall_table);
+    for (int h = 1; h <= 530; h++)
+        if (hall_table[h].number == number)
+            return ops_of_hall(h, ops);
+    return 0;
+}
