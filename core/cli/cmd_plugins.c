@@ -124,8 +124,13 @@ static int run_plugins(cli_ctx *c)
             const cJSON *o;
             cJSON_ArrayForEach(o, opts) {
                 const cJSON *dv = cJSON_GetObjectItem(o, "default");
-                printf("    --%-22s %-7s default %-8s %s\n",
-                       cJSON_GetObjectItem(o, "name")->valuestring,
+                /* Shown as the command-line flag that sets it. */
+                char flag[128];
+                snprintf(flag, sizeof flag, "%s", cJSON_GetObjectItem(o, "name")->valuestring);
+                for (char *q = flag; *q; q++)
+                    if (*q == '_')
+                        *q = '-';
+                printf("    --%-22s %-7s default %-8s %s\n", flag,
                        cJSON_GetObjectItem(o, "type")->valuestring,
                        cJSON_IsString(dv) ? dv->valuestring : "(none)",
                        cJSON_GetObjectItem(o, "help")->valuestring);
