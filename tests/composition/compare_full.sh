@@ -22,7 +22,7 @@ if [ ! -x "$tool" ]; then
     exit 2
 fi
 echo "== SMACT check on the reference compositions =="
-"$tool" "$fixtures"/*.ref.jsonl
+"$tool" --repeat 5 "$fixtures"/*.ref.jsonl
 status=$?
 if [ -x "$build/mmscore" ] && command -v python3 >/dev/null; then
     echo
