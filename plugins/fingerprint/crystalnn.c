@@ -107,7 +107,7 @@ typedef struct cellinfo {
     double (*cart)[3];    /* n */
     double inv_d[3];      /* 1 / interplanar spacing of each lattice direction */
     double max_cutoff;    /* VoronoiNN: longest cell diagonal + 0.01 */
-    double r_start;       /* first tessellation radius (see site_polyhedron) */
+    double r_list;        /* first listing radius (see site_polyhedron) */
 } cellinfo;
 
 typedef struct errbuf {
@@ -215,6 +215,8 @@ typedef struct vcollect {
     unsigned char *have;
     unsigned ncentres;
     double rmax;          /* largest distance from the centre to a cell vertex */
+    double (*verts)[3];   /* after voronoi_cell: the cell's vertices (nverts) */
+    int nverts;
 } vcollect;
 
 /* pymatgen solid_angle(center, coords): fan from the first vertex, the
@@ -389,7 +391,15 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
     qh_freeqhull(qh, !qh_ALL);
     qh_memfreeshort(qh, &curlong, &totlong);
     free(xyz);
-    free(vc->centres);
+    /* keep the vertices of the central cell (for the completeness check) */
+    if (result == 0) {
+        for (unsigned i = 0; i < vc->ncentres; i++)
+            if (vc->have[i])
+                memmove(vc->centres[vc->nverts++], vc->centres[i], sizeof vc->centres[i]);
+        vc->verts = vc->centres;
+    } else {
+        free(vc->centres);
+    }
     free(vc->have);
     vc->centres = NULL;
     vc->have = NULL;
@@ -440,49 +450,121 @@ static void sort_by_weight(facet_info *f, int n)
     }
 }
 
+/* Marks (in[i] = 1) every image of pts not yet in the tessellation that lies
+ * inside or on the circumsphere of a vertex of the central cell: only such
+ * points can cut the cell (a Voronoi vertex is the centre of an empty sphere
+ * through its sites).  Returns how many were added. */
+static int add_cutting_points(const image *pts, long npts, unsigned char *in, const vcollect *vc)
+{
+    const double *x0 = pts[0].cart;
+    double reach = 2 * vc->rmax * (1 + 1e-9) + 1e-9;
+    int added = 0;
+    for (long i = 1; i < npts && pts[i].dist <= reach; i++) {
+        if (in[i])
+            continue;
+        for (int v = 0; v < vc->nverts; v++) {
+            const double *c = vc->verts[v];
+            double a[3] = {c[0] - x0[0], c[1] - x0[1], c[2] - x0[2]};
+            double b[3] = {c[0] - pts[i].cart[0], c[1] - pts[i].cart[1], c[2] - pts[i].cart[2]};
+            if (dot3(b, b) <= dot3(a, a) * (1 + 1e-9)) {
+                in[i] = 1;
+                added++;
+                break;
+            }
+        }
+    }
+    return added;
+}
+
 /* The Voronoi facets of site `site`, as VoronoiNN.get_voronoi_polyhedra
- * finds them: all images within the search cutoff, the cutoff doubled (up to
- * the cell diagonal) while the cell is unbounded or qhull fails.
+ * finds them: a tessellation of all images within the search cutoff, the
+ * cutoff doubled (up to the cell diagonal) while the cell is unbounded or
+ * qhull fails.
  *
- * Speed-up with the same cell: qhull's cost grows with the number of points,
- * and only points closer than twice the cell's farthest vertex can cut the
- * cell.  So we first tessellate the images within a smaller radius r; if
- * the resulting cell's vertices all lie within r/2 of the site, no further
- * image within the cutoff can change it, and it is the reference's cell.
- * Otherwise r grows (to 2 x that vertex distance, at most the cutoff, where
- * the point set is exactly the reference's).  On success *pts_out holds the
- * images and vc the facets; the caller frees both. */
+ * Same cell, less work: qhull's cost grows with the number of points, and
+ * the central cell depends only on the points that cut it.  We tessellate the
+ * nearest images first, then add every image inside the circumsphere of a
+ * vertex of the resulting cell and repeat until none is left: the cell is
+ * then exactly the one of the whole point set.  On success *pts_out holds
+ * the images (facet `other` indices refer to it) and vc the facets; the
+ * caller frees both. */
 static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
                            image **pts_out, vcollect *vc, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
     double cutoff = opt->search_cutoff;
-    double r = fmin(cutoff, ci->r_start);
+    /* images are listed within r (a sphere of ~80 atoms) first: enough for
+     * the cell unless it reaches farther than r/2, then within the cutoff */
+    double r = fmin(cutoff, ci->r_list);
     for (;;) {
         image *pts = NULL;
         long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], r, opt->max_points,
                                     &pts, e);
         if (npts < 0)
             return -1;
-        int rc = voronoi_cell(pts, (int)npts, qerr, vc, e);
-        if (rc < 0) {
+        unsigned char *in = calloc((size_t)npts + 1, 1);
+        image *sub = malloc(((size_t)npts + 1) * sizeof *sub);
+        int *map = malloc(((size_t)npts + 1) * sizeof *map);
+        if (!in || !sub || !map) {
             free(pts);
-            return -1;
+            free(in);
+            free(sub);
+            free(map);
+            return fail(e, "out of memory");
         }
-        if (rc == 0) {
-            double need = 2 * vc->rmax * (1 + 1e-9) + 1e-9;
-            if (r >= cutoff || need < r) {
-                *pts_out = pts;
-                return 0;
+        long first = npts < 20 ? npts : 20;
+        for (long i = 0; i < first; i++)
+            in[i] = 1;
+        int rc;
+        for (;;) {
+            int nsub = 0;
+            for (long i = 0; i < npts; i++)
+                if (in[i]) {
+                    sub[nsub] = pts[i];
+                    map[nsub++] = (int)i;
+                }
+            rc = voronoi_cell(sub, nsub, qerr, vc, e);
+            if (rc < 0)
+                break;
+            if (rc > 0) {
+                if (nsub == npts) {
+                    rc = r < cutoff ? 2 : 1;
+                    break;
+                }
+                /* unbounded with a subset: take twice as many of the nearest */
+                for (long i = 0; i < npts && i < 2 * (long)nsub; i++)
+                    in[i] = 1;
+                continue;
             }
-            free(pts);
+            if (r < cutoff && 2 * vc->rmax * (1 + 1e-9) + 1e-9 >= r) {
+                rc = 2; /* the list may miss images that cut the cell */
+                free(vc->verts);
+                free(vc->facets);
+                break;
+            }
+            int added = nsub == npts ? 0 : add_cutting_points(pts, npts, in, vc);
+            free(vc->verts);
+            vc->verts = NULL;
+            if (added == 0) {
+                for (int f = 0; f < vc->nfacets; f++)
+                    vc->facets[f].other = map[vc->facets[f].other];
+                break;
+            }
             free(vc->facets);
-            r = fmin(fmax(need * 1.02, 1.25 * r), cutoff);
-            continue;
+            vc->facets = NULL;
+        }
+        free(in);
+        free(sub);
+        free(map);
+        if (rc == 0) {
+            *pts_out = pts;
+            return 0;
         }
         free(pts);
-        if (r < cutoff) {
-            r = fmin(2 * r, cutoff);
+        if (rc < 0)
+            return -1;
+        if (rc == 2) { /* list all images within the cutoff */
+            r = cutoff;
             continue;
         }
         if (cutoff >= ci->max_cutoff)
@@ -675,8 +757,7 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
         ci.max_cutoff = fmax(ci.max_cutoff, norm3(c));
     }
     ci.max_cutoff += 0.01;
-    /* a sphere holding about 40 atoms at the cell's mean density */
-    ci.r_start = cbrt(40.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
+    ci.r_list = cbrt(80.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
     ci.cart = malloc(cell->n * sizeof *ci.cart);
     double *row = malloc(FP_CNN_LEN * sizeof *row);
     double *sum = calloc(FP_CNN_LEN, sizeof *sum);
