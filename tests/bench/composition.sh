@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of the SMACT check alone (compositions/s) on the perturbed
-# fixture's compositions (where the reference was timed), against SMACT 2.5.5's median of 51 us per
-# composition (../shared/fixtures/crystals/README.md).  $1 = build dir.
+# fixture's compositions, where the reference was timed: SMACT 2.5.5 took
+# 51 us per composition at the median (../shared/fixtures/crystals/README.md).
+# $1 = build dir.
 build=${1:?build dir}
 fixtures=$(dirname "$0")/../../../shared/fixtures/crystals
 tool=$build/tests/composition/compare_smact

@@ -33,7 +33,17 @@ static const char *inputs =
     /* half-occupied site: non-integer amounts, no verdict */
     CIF("disordered", "4.2", "Fe1 Fe 0 0 0 0.5\nNi1 Ni 0 0 0 0.5\nO1 O 0.5 0.5 0.5 1\n")
     /* two atoms 0.1 A apart: structurally invalid, compositionally valid */
-    CIF("tooclose", "5.0", "Na1 Na 0 0 0 1\nCl1 Cl 0.02 0 0 1\n");
+    CIF("tooclose", "5.0", "Na1 Na 0 0 0 1\nCl1 Cl 0.02 0 0 1\n")
+    /* rutherfordium: beyond SMACT's element table, no verdict */
+    CIF("RfO", "5.0", "Rf1 Rf 0 0 0 1\nO1 O 0.5 0.5 0.5 1\n")
+    /* oxidation-state species (as pymatgen's CifWriter writes them): scored
+     * from the element amounts */
+    "data_NaCl_ox\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+    "loop_\n_atom_type_symbol\n_atom_type_oxidation_number\nNa+ 1.0\nCl- -1.0\n"
+    "loop_\n_atom_site_type_symbol\n_atom_site_label\n_atom_site_fract_x\n"
+    "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+    "Na+ Na1 0 0 0 1\nCl- Cl1 0.5 0.5 0.5 1\n";
 
 typedef struct expect {
     const char *id_part;
@@ -44,7 +54,9 @@ typedef struct expect {
 static const expect expected[] = {
     {"NaCl", 1, "charge-balanced"},   {"Fe2O3", 1, "charge-balanced"},
     {"ArO", 0, "no oxidation states"}, {"CuAu", 1, "alloy"},
-    {"disordered", -1, "non-integer element amounts"}, {"tooclose", 1, "charge-balanced"}};
+    {"disordered", -1, "non-integer element amounts"}, {"tooclose", 1, "charge-balanced"},
+    {"RfO", -1, "element without SMACT data"}, {"NaCl_ox", 1, "charge-balanced"}};
+#define N_INPUTS ((int)(sizeof expected / sizeof expected[0]))
 
 static int have_plugin(const char *name)
 {
@@ -121,8 +133,8 @@ static void test_composition_records(void **state)
     (void)state;
     cJSON *summary = NULL;
     cJSON *recs = run("composition", inputs, &summary);
-    assert_int_equal(cJSON_GetArraySize(recs), 6);
-    for (int i = 0; i < 6; i++) {
+    assert_int_equal(cJSON_GetArraySize(recs), N_INPUTS);
+    for (int i = 0; i < N_INPUTS; i++) {
         const cJSON *rec = cJSON_GetArrayItem(recs, i);
         const cJSON *cv = field(rec, "comp_valid");
         if (expected[i].comp_valid < 0)
@@ -144,7 +156,7 @@ static void test_validity_records_and_summary(void **state)
     (void)state;
     if (!have_plugin("structure") || !have_plugin("validity"))
         skip(); /* built with MMSCORE_ONLY without them */
-    /* A seventh record that fails to read. */
+    /* One more record, that fails to read. */
     char *text = malloc(strlen(inputs) + 128);
     strcpy(text, inputs);
     strcat(text, "data_broken\n_cell_length_a 5.0\nloop_\n_atom_site_label\n");
@@ -152,9 +164,9 @@ static void test_validity_records_and_summary(void **state)
     cJSON *recs = run("validity", text, &summary);
     free(text);
     int n = cJSON_GetArraySize(recs);
-    assert_int_equal(n, 7);
-    static const int valid[] = {1, 1, 0, 1, -1, 0, 0};
-    static const int counted[] = {1, 1, 1, 1, 0, 1, 0};
+    assert_int_equal(n, N_INPUTS + 1);
+    static const int valid[] = {1, 1, 0, 1, -1, 0, -1, 1, 0};
+    static const int counted[] = {1, 1, 1, 1, 0, 1, 0, 0, 0};
     for (int i = 0; i < n; i++) {
         const cJSON *rec = cJSON_GetArrayItem(recs, i);
         const cJSON *v = field(rec, "valid");
@@ -166,12 +178,12 @@ static void test_validity_records_and_summary(void **state)
     }
     const cJSON *v = holder_of(summary, "n_counted");
     assert_non_null(v);
-    assert_int_equal(field(v, "n_records")->valueint, 7);
-    assert_int_equal(field(v, "n_read")->valueint, 6);
+    assert_int_equal(field(v, "n_records")->valueint, 9);
+    assert_int_equal(field(v, "n_read")->valueint, 8);
     assert_int_equal(field(v, "n_counted")->valueint, 5);
     assert_int_equal(field(v, "n_valid")->valueint, 3);
     assert_true(field(v, "valid_rate")->valuedouble == 3.0 / 5.0);
-    assert_true(field(v, "valid_rate_all_records")->valuedouble == 3.0 / 7.0);
+    assert_true(field(v, "valid_rate_all_records")->valuedouble == 4.0 / 9.0);
     cJSON_Delete(recs);
     cJSON_Delete(summary);
 }
