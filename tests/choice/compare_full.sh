@@ -19,3 +19,23 @@ trap 'rm -f "$out"' EXIT
 args=("$out" "$fixtures/choice.ref.jsonl" "$fixtures/choice.summary.json")
 [ -n "${2:-}" ] && args+=(--list-disagreements "$2")
 python3 "$here/compare.py" "${args[@]}"
+
+# The plugin through the CLI must give the tool's letters record for record.
+cli="$build/mmscore"
+if [ -x "$cli" ]; then
+  for mode in strict mmsci; do
+    "$cli" qa choice --quiet --extractor "$mode" --records "$out.$mode" "$fixtures/choice.jsonl" > /dev/null
+  done
+  python3 - "$out" "$out.strict" "$out.mmsci" <<'PY'
+import json, sys
+tool = {json.loads(l)["id"]: json.loads(l) for l in open(sys.argv[1])}
+for mode, path in (("strict", sys.argv[2]), ("mmsci", sys.argv[3])):
+    same = total = 0
+    for line in open(path):
+        r = json.loads(line)
+        total += 1
+        same += r.get("pred") == tool[r["id"]][mode + "_pred"] and r.get("extract_path") == tool[r["id"]][mode + "_path"]
+    print("CLI %-6s records agreeing with choice_tool: %d/%d" % (mode, same, total))
+PY
+  rm -f "$out.strict" "$out.mmsci"
+fi
