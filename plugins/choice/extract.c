@@ -292,17 +292,6 @@ static int option_word_at(const char *t, size_t n, size_t p, size_t *end)
     return 0;
 }
 
-/* A reference to an option at p: "Option b", "choice (C)", or a label. */
-static char option_ref_at(const char *t, size_t n, size_t p, unsigned bare, unsigned mask, size_t *end)
-{
-    size_t q;
-    if (option_word_at(t, n, p, &q)) {
-        q = skip_fill(t, n, q);
-        return label_at(t, n, q, LBL_BARE_UPPER | LBL_BARE_LOWER, mask, end);
-    }
-    return label_at(t, n, p, bare, mask, end);
-}
-
 /* Option-text matching: case-insensitive, runs of blanks equal, option text
  * taken without surrounding blanks or a final period, and the match must end
  * at a word end.  Returns the end of the match in t or 0. */
@@ -608,7 +597,8 @@ static char option_conclusion(const char *t, size_t n, unsigned mask)
         for (size_t p = b; p < e; p++) {
             size_t end;
             char y = 0;
-            if (option_word_at(t, e, p, &end)) y = option_ref_at(t, e, p, 0, mask, &end);
+            if (option_word_at(t, e, p, &end))
+                y = label_at(t, e, skip_fill(t, e, end), LBL_BARE_UPPER | LBL_BARE_LOWER, mask, &end);
             else if (t[p] == '(' && p + 1 < e && is_upper((unsigned char)t[p + 1]) && !panel_before(t, p))
                 y = label_at(t, e, p, 0, mask, &end);
             if (y && x && y != x) several = 1;
