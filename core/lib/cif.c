@@ -1106,6 +1106,8 @@ static int build_structure(const build_ctx *bc, mms_structure **out, mms_error *
     if (rc == MMS_OK)
         rc = expand(bc, as, n_as, ops, n_ops, s, err);
     if (rc == MMS_OK)
+        rc = mms_structure_sort_sites_pymatgen(s, err);
+    if (rc == MMS_OK)
         rc = mms_structure_finalize(s, err);
     if (rc == MMS_OK)
         rc = record_tags(b, s, err);

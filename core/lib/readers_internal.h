@@ -31,6 +31,20 @@ int mms_tags_copy(mms_tags **out, const mms_tags *src);
 int mms_lattice_from_parameters_capped(double lattice[3][3], const double abc[3],
                                        const double angles[3]);
 
+/* CPython 3.11's list.sort on int items with a "less than" callback,
+ * reproduced comparison for comparison, so that pymatgen's sorts under
+ * non-transitive orders (NaN electronegativities) come out the same.
+ * MMS_ENOMEM if the merge buffer cannot be allocated. */
+typedef ptrdiff_t Py_ssize;
+typedef int (*py_less)(const void *ctx, int a, int b);
+int mms_py_sort(int *v, size_t n, py_less lt, const void *ctx);
+
+/* Put the sites in the order pymatgen's CifParser leaves them: grouped by
+ * composition in Composition order, then Structure.get_sorted_structure
+ * (average electronegativity, then species string, under CPython's sort).
+ * Formula strings depend on it where electronegativities are NaN. */
+int mms_structure_sort_sites_pymatgen(mms_structure *s, mms_error *err);
+
 /* Python's repr() of a float (shortest round-trip digits, Python's switch
  * to exponent notation) into buf; returns the length. n >= 32 is enough. */
 size_t mms_py_float_repr(double x, char *buf, size_t n);

@@ -305,43 +305,438 @@ double mms_structure_density(const mms_structure *s)
 /* ------------------------------------------------------------------ */
 /* reduced formula (pymatgen Composition.reduced_formula)              */
 
-/* pymatgen sorts with Python's sorted(); where electronegativity is NaN
- * (He, Ne, Ar, Z >= 104) every comparison is false, so the result depends on
- * the sort algorithm.  CPython's list.sort on fewer than 64 items is a run
- * detection followed by binary insertion: reproduced here exactly (beyond 64
- * distinct elements the same insertion sort is used; it is only different
- * from CPython's merges when NaN keys are present). */
-typedef int (*py_less)(const void *ctx, int a, int b);
+/* pymatgen sorts with Python's sorted().  Where an electronegativity is NaN
+ * (He, Ne, Ar, Z >= 104) comparisons stop being a total order, and the
+ * result depends on the exact sequence of comparisons CPython makes.  So
+ * this is CPython 3.11's list.sort (the Python of Debian 12, which produced
+ * the reference): run detection, binary insertion up to minrun, powersort
+ * merge policy, merges with galloping and the adaptive min_gallop.  With a
+ * total order it is simply a stable sort. */
+typedef struct py_sort {
+    int *keys, *tmp;
+    py_less lt;
+    const void *ctx;
+    Py_ssize min_gallop;
+    struct py_run { Py_ssize base, len; int power; } runs[85];
+    int n_runs;
+    Py_ssize listlen;
+} py_sort;
 
-static void py_sorted(int *v, size_t n, py_less lt, const void *ctx)
+#define LT(a, b) (ms->lt(ms->ctx, (a), (b)))
+#define MIN_GALLOP 7
+
+static void binarysort(py_sort *ms, int *lo, int *hi, int *start)
 {
-    if (n < 2)
-        return;
-    size_t run = 2;
-    if (lt(ctx, v[1], v[0])) {
-        while (run < n && lt(ctx, v[run], v[run - 1]))
-            run++;
-        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
-            int t = v[i];
-            v[i] = v[j];
-            v[j] = t;
-        }
-    } else {
-        while (run < n && !lt(ctx, v[run], v[run - 1]))
-            run++;
-    }
-    for (size_t start = run; start < n; start++) {
-        int pivot = v[start];
-        size_t l = 0, r = start;
+    if (lo == start)
+        ++start;
+    for (; start < hi; ++start) {
+        int *l = lo, *r = start, pivot = *r;
         do {
-            size_t p = l + ((r - l) >> 1);
-            if (lt(ctx, pivot, v[p]))
+            int *p = l + ((r - l) >> 1);
+            if (LT(pivot, *p))
                 r = p;
             else
                 l = p + 1;
         } while (l < r);
-        memmove(&v[l + 1], &v[l], (start - l) * sizeof *v);
-        v[l] = pivot;
+        for (int *p = start; p > l; --p)
+            *p = *(p - 1);
+        *l = pivot;
+    }
+}
+
+static Py_ssize count_run(py_sort *ms, int *lo, int *hi, int *descending)
+{
+    *descending = 0;
+    ++lo;
+    if (lo == hi)
+        return 1;
+    Py_ssize n = 2;
+    if (LT(*lo, *(lo - 1))) {
+        *descending = 1;
+        for (lo = lo + 1; lo < hi; ++lo, ++n)
+            if (!LT(*lo, *(lo - 1)))
+                break;
+    } else {
+        for (lo = lo + 1; lo < hi; ++lo, ++n)
+            if (LT(*lo, *(lo - 1)))
+                break;
+    }
+    return n;
+}
+
+static Py_ssize gallop_left(py_sort *ms, int key, int *a, Py_ssize n, Py_ssize hint)
+{
+    Py_ssize ofs = 1, lastofs = 0, k;
+    a += hint;
+    if (LT(*a, key)) {
+        Py_ssize maxofs = n - hint;
+        while (ofs < maxofs) {
+            if (LT(a[ofs], key)) {
+                lastofs = ofs;
+                ofs = (ofs << 1) + 1;
+            } else {
+                break;
+            }
+        }
+        if (ofs > maxofs)
+            ofs = maxofs;
+        lastofs += hint;
+        ofs += hint;
+    } else {
+        Py_ssize maxofs = hint + 1;
+        while (ofs < maxofs) {
+            if (LT(*(a - ofs), key))
+                break;
+            lastofs = ofs;
+            ofs = (ofs << 1) + 1;
+        }
+        if (ofs > maxofs)
+            ofs = maxofs;
+        k = lastofs;
+        lastofs = hint - ofs;
+        ofs = hint - k;
+    }
+    a -= hint;
+    ++lastofs;
+    while (lastofs < ofs) {
+        Py_ssize m = lastofs + ((ofs - lastofs) >> 1);
+        if (LT(a[m], key))
+            lastofs = m + 1;
+        else
+            ofs = m;
+    }
+    return ofs;
+}
+
+static Py_ssize gallop_right(py_sort *ms, int key, int *a, Py_ssize n, Py_ssize hint)
+{
+    Py_ssize ofs = 1, lastofs = 0, k;
+    a += hint;
+    if (LT(key, *a)) {
+        Py_ssize maxofs = hint + 1;
+        while (ofs < maxofs) {
+            if (LT(key, *(a - ofs))) {
+                lastofs = ofs;
+                ofs = (ofs << 1) + 1;
+            } else {
+                break;
+            }
+        }
+        if (ofs > maxofs)
+            ofs = maxofs;
+        k = lastofs;
+        lastofs = hint - ofs;
+        ofs = hint - k;
+    } else {
+        Py_ssize maxofs = n - hint;
+        while (ofs < maxofs) {
+            if (LT(key, a[ofs]))
+                break;
+            lastofs = ofs;
+            ofs = (ofs << 1) + 1;
+        }
+        if (ofs > maxofs)
+            ofs = maxofs;
+        lastofs += hint;
+        ofs += hint;
+    }
+    a -= hint;
+    ++lastofs;
+    while (lastofs < ofs) {
+        Py_ssize m = lastofs + ((ofs - lastofs) >> 1);
+        if (LT(key, a[m]))
+            ofs = m;
+        else
+            lastofs = m + 1;
+    }
+    return ofs;
+}
+
+static void merge_lo(py_sort *ms, int *ssa, Py_ssize na, int *ssb, Py_ssize nb)
+{
+    Py_ssize k, acount, bcount, min_gallop;
+    memcpy(ms->tmp, ssa, (size_t)na * sizeof *ssa);
+    int *dest = ssa;
+    ssa = ms->tmp;
+    *dest++ = *ssb++;
+    --nb;
+    if (nb == 0)
+        goto succeed;
+    if (na == 1)
+        goto copy_b;
+    min_gallop = ms->min_gallop;
+    for (;;) {
+        acount = bcount = 0;
+        for (;;) {
+            if (LT(*ssb, *ssa)) {
+                *dest++ = *ssb++;
+                ++bcount;
+                acount = 0;
+                --nb;
+                if (nb == 0)
+                    goto succeed;
+                if (bcount >= min_gallop)
+                    break;
+            } else {
+                *dest++ = *ssa++;
+                ++acount;
+                bcount = 0;
+                --na;
+                if (na == 1)
+                    goto copy_b;
+                if (acount >= min_gallop)
+                    break;
+            }
+        }
+        ++min_gallop;
+        do {
+            min_gallop -= min_gallop > 1;
+            ms->min_gallop = min_gallop;
+            k = gallop_right(ms, ssb[0], ssa, na, 0);
+            acount = k;
+            if (k) {
+                memcpy(dest, ssa, (size_t)k * sizeof *dest);
+                dest += k;
+                ssa += k;
+                na -= k;
+                if (na == 1)
+                    goto copy_b;
+                if (na == 0)
+                    goto succeed;
+            }
+            *dest++ = *ssb++;
+            --nb;
+            if (nb == 0)
+                goto succeed;
+            k = gallop_left(ms, ssa[0], ssb, nb, 0);
+            bcount = k;
+            if (k) {
+                memmove(dest, ssb, (size_t)k * sizeof *dest);
+                dest += k;
+                ssb += k;
+                nb -= k;
+                if (nb == 0)
+                    goto succeed;
+            }
+            *dest++ = *ssa++;
+            --na;
+            if (na == 1)
+                goto copy_b;
+        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
+        ++min_gallop;
+        ms->min_gallop = min_gallop;
+    }
+succeed:
+    if (na)
+        memcpy(dest, ssa, (size_t)na * sizeof *dest);
+    return;
+copy_b:
+    memmove(dest, ssb, (size_t)nb * sizeof *dest);
+    dest[nb] = ssa[0];
+}
+
+static void merge_hi(py_sort *ms, int *ssa, Py_ssize na, int *ssb, Py_ssize nb)
+{
+    Py_ssize k, acount, bcount, min_gallop;
+    int *basea = ssa, *baseb = ms->tmp;
+    memcpy(ms->tmp, ssb, (size_t)nb * sizeof *ssb);
+    int *dest = ssb + nb - 1;
+    ssb = baseb + nb - 1;
+    ssa += na - 1;
+    *dest-- = *ssa--;
+    --na;
+    if (na == 0)
+        goto succeed;
+    if (nb == 1)
+        goto copy_a;
+    min_gallop = ms->min_gallop;
+    for (;;) {
+        acount = bcount = 0;
+        for (;;) {
+            if (LT(*ssb, *ssa)) {
+                *dest-- = *ssa--;
+                ++acount;
+                bcount = 0;
+                --na;
+                if (na == 0)
+                    goto succeed;
+                if (acount >= min_gallop)
+                    break;
+            } else {
+                *dest-- = *ssb--;
+                ++bcount;
+                acount = 0;
+                --nb;
+                if (nb == 1)
+                    goto copy_a;
+                if (bcount >= min_gallop)
+                    break;
+            }
+        }
+        ++min_gallop;
+        do {
+            min_gallop -= min_gallop > 1;
+            ms->min_gallop = min_gallop;
+            k = gallop_right(ms, *ssb, basea, na, na - 1);
+            k = na - k;
+            acount = k;
+            if (k) {
+                dest -= k;
+                ssa -= k;
+                memmove(dest + 1, ssa + 1, (size_t)k * sizeof *dest);
+                na -= k;
+                if (na == 0)
+                    goto succeed;
+            }
+            *dest-- = *ssb--;
+            --nb;
+            if (nb == 1)
+                goto copy_a;
+            k = gallop_left(ms, *ssa, baseb, nb, nb - 1);
+            k = nb - k;
+            bcount = k;
+            if (k) {
+                dest -= k;
+                ssb -= k;
+                memcpy(dest + 1, ssb + 1, (size_t)k * sizeof *dest);
+                nb -= k;
+                if (nb == 1)
+                    goto copy_a;
+                if (nb == 0)
+                    goto succeed;
+            }
+            *dest-- = *ssa--;
+            --na;
+            if (na == 0)
+                goto succeed;
+        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
+        ++min_gallop;
+        ms->min_gallop = min_gallop;
+    }
+succeed:
+    if (nb)
+        memcpy(dest - (nb - 1), baseb, (size_t)nb * sizeof *dest);
+    return;
+copy_a:
+    dest -= na;
+    ssa -= na;
+    memmove(dest + 1, ssa + 1, (size_t)na * sizeof *dest);
+    *dest = *ssb;
+}
+
+static void merge_at(py_sort *ms, int i)
+{
+    int *ssa = ms->keys + ms->runs[i].base, *ssb = ms->keys + ms->runs[i + 1].base;
+    Py_ssize na = ms->runs[i].len, nb = ms->runs[i + 1].len;
+    ms->runs[i].len = na + nb;
+    if (i == ms->n_runs - 3)
+        ms->runs[i + 1] = ms->runs[i + 2];
+    --ms->n_runs;
+    Py_ssize k = gallop_right(ms, *ssb, ssa, na, 0);
+    ssa += k;
+    na -= k;
+    if (na == 0)
+        return;
+    nb = gallop_left(ms, ssa[na - 1], ssb, nb, nb - 1);
+    if (nb <= 0)
+        return;
+    if (na <= nb)
+        merge_lo(ms, ssa, na, ssb, nb);
+    else
+        merge_hi(ms, ssa, na, ssb, nb);
+}
+
+static int powerloop(Py_ssize s1, Py_ssize n1, Py_ssize n2, Py_ssize n)
+{
+    int result = 0;
+    Py_ssize a = 2 * s1 + n1, b = a + n1 + n2;
+    for (;;) {
+        ++result;
+        if (a >= n) {
+            a -= n;
+            b -= n;
+        } else if (b >= n) {
+            break;
+        }
+        a <<= 1;
+        b <<= 1;
+    }
+    return result;
+}
+
+static void found_new_run(py_sort *ms, Py_ssize n2)
+{
+    if (ms->n_runs) {
+        struct py_run *p = ms->runs;
+        Py_ssize s1 = p[ms->n_runs - 1].base, n1 = p[ms->n_runs - 1].len;
+        int power = powerloop(s1, n1, n2, ms->listlen);
+        while (ms->n_runs > 1 && p[ms->n_runs - 2].power > power)
+            merge_at(ms, ms->n_runs - 2);
+        p[ms->n_runs - 1].power = power;
+    }
+}
+
+static Py_ssize compute_minrun(Py_ssize n)
+{
+    Py_ssize r = 0;
+    while (n >= 64) {
+        r |= n & 1;
+        n >>= 1;
+    }
+    return n + r;
+}
+
+int mms_py_sort(int *v, size_t n, py_less lt, const void *ctx)
+{
+    if (n < 2)
+        return MMS_OK;
+    py_sort st = {.keys = v, .lt = lt, .ctx = ctx, .min_gallop = MIN_GALLOP,
+                  .listlen = (Py_ssize)n};
+    py_sort *ms = &st;
+    if (!(st.tmp = malloc(n * sizeof *v)))
+        return MMS_ENOMEM;
+    Py_ssize nremaining = (Py_ssize)n, lo = 0, minrun = compute_minrun(nremaining);
+    do {
+        int descending;
+        Py_ssize k = count_run(ms, v + lo, v + lo + nremaining, &descending);
+        if (descending)
+            for (int *a = v + lo, *b = v + lo + k - 1; a < b; a++, b--) {
+                int t = *a;
+                *a = *b;
+                *b = t;
+            }
+        if (k < minrun) {
+            Py_ssize force = nremaining <= minrun ? nremaining : minrun;
+            binarysort(ms, v + lo, v + lo + force, v + lo + k);
+            k = force;
+        }
+        found_new_run(ms, k);
+        ms->runs[ms->n_runs].base = lo;
+        ms->runs[ms->n_runs].len = k;
+        ++ms->n_runs;
+        lo += k;
+        nremaining -= k;
+    } while (nremaining);
+    while (ms->n_runs > 1) { /* merge_force_collapse */
+        int i = ms->n_runs - 2;
+        if (i > 0 && ms->runs[i - 1].len < ms->runs[i + 1].len)
+            --i;
+        merge_at(ms, i);
+    }
+    free(st.tmp);
+    return MMS_OK;
+}
+#undef LT
+
+static void py_sorted(int *v, size_t n, py_less lt, const void *ctx)
+{
+    if (mms_py_sort(v, n, lt, ctx) != MMS_OK) { /* out of memory: small n never gets here */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && lt(ctx, v[j], v[j - 1]); j--) {
+                int t = v[j];
+                v[j] = v[j - 1];
+                v[j - 1] = t;
+            }
     }
 }
 
@@ -631,5 +1026,169 @@ int mms_structure_counts_reduced(const mms_structure *s, int *counts, mms_error 
     }
     for (size_t i = 0; i < s->n_elements; i++)
         counts[i] = (int)((long long)nearbyint(s->element_amount[i]) / g);
+    return MMS_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* pymatgen's site order                                               */
+
+/* Element/Species.__lt__: electronegativity (NaN as +inf), symbol, then
+ * oxidation state. */
+static int species_less(const mms_species *a, const mms_species *b)
+{
+    double xa = mms_element_x(a->z), xb = mms_element_x(b->z);
+    if (isnan(xa))
+        xa = INFINITY;
+    if (isnan(xb))
+        xb = INFINITY;
+    if (xa != xb)
+        return xa < xb;
+    int c = strcmp(mms_element_symbol(a->z), mms_element_symbol(b->z));
+    if (c)
+        return c < 0;
+    if (a->has_oxidation && a->oxidation != 0.0)
+        return a->oxidation < (b->has_oxidation ? b->oxidation : 0.0);
+    return 0;
+}
+
+static double site_amount(const mms_site *s, const mms_species *sp)
+{
+    for (int k = 0; k < s->n_species; k++)
+        if (s->species[k].z == sp->z && s->species[k].has_oxidation == sp->has_oxidation &&
+            (!sp->has_oxidation || s->species[k].oxidation == sp->oxidation))
+            return s->species[k].occupancy;
+    return 0.0;
+}
+
+/* Composition.__ge__ over the union of species in __lt__ order; the sort
+ * uses not(a >= b). */
+static int composition_ge(const mms_site *a, const mms_site *b)
+{
+    mms_species u[2 * MMS_MAX_SITE_SPECIES];
+    int n = 0;
+    for (int k = 0; k < a->n_species; k++)
+        u[n++] = a->species[k];
+    for (int k = 0; k < b->n_species; k++)
+        if (site_amount(a, &b->species[k]) == 0.0)
+            u[n++] = b->species[k];
+    for (int i = 1; i < n; i++) /* insertion sort: a total order, any sort agrees */
+        for (int j = i; j > 0 && species_less(&u[j], &u[j - 1]); j--) {
+            mms_species t = u[j];
+            u[j] = u[j - 1];
+            u[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        double x = site_amount(a, &u[i]), y = site_amount(b, &u[i]);
+        if (y - x >= AMOUNT_TOL)
+            return 0;
+        if (x - y >= AMOUNT_TOL)
+            return 1;
+    }
+    return 1;
+}
+
+typedef struct site_keys {
+    const mms_site *sites;
+    double *avg_x;
+    char (*str)[MMS_MAX_SITE_SPECIES * 24];
+} site_keys;
+
+static int less_composition(const void *ctx, int a, int b)
+{
+    const site_keys *k = ctx;
+    return !composition_ge(&k->sites[a], &k->sites[b]);
+}
+
+/* Site.__lt__: average electronegativity, then species_string; with a NaN
+ * average both tests are false and the strings decide. */
+static int less_site(const void *ctx, int a, int b)
+{
+    const site_keys *k = ctx;
+    if (k->avg_x[a] < k->avg_x[b])
+        return 1;
+    if (k->avg_x[a] > k->avg_x[b])
+        return 0;
+    return strcmp(k->str[a], k->str[b]) < 0;
+}
+
+/* str(Species): symbol, then formula_double_format(|oxidation|) and the sign. */
+static void species_str(outbuf *o, const mms_species *sp)
+{
+    out_str(o, mms_element_symbol(sp->z));
+    if (sp->has_oxidation) {
+        out_amount(o, sp->oxidation >= 0 ? sp->oxidation : -sp->oxidation, 1);
+        out_str(o, sp->oxidation >= 0 ? "+" : "-");
+    }
+}
+
+static void site_string(const mms_site *s, char *buf, size_t n)
+{
+    outbuf o = {buf, n, 0};
+    buf[0] = '\0';
+    double total = 0;
+    for (int k = 0; k < s->n_species; k++)
+        total += s->species[k].occupancy;
+    if (s->n_species == 1 && total == 1.0) {
+        species_str(&o, &s->species[0]);
+        return;
+    }
+    int idx[MMS_MAX_SITE_SPECIES];
+    for (int k = 0; k < s->n_species; k++)
+        idx[k] = k;
+    for (int i = 1; i < s->n_species; i++)
+        for (int j = i; j > 0 && species_less(&s->species[idx[j]], &s->species[idx[j - 1]]); j--) {
+            int t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    for (int k = 0; k < s->n_species; k++) {
+        char amt[48];
+        if (k)
+            out_str(&o, ", ");
+        species_str(&o, &s->species[idx[k]]);
+        snprintf(amt, sizeof amt, ":%.3f", s->species[idx[k]].occupancy);
+        out_str(&o, amt);
+    }
+}
+
+int mms_structure_sort_sites_pymatgen(mms_structure *s, mms_error *err)
+{
+    size_t n = s->n_sites;
+    if (n < 2)
+        return MMS_OK;
+    if (n > INT32_MAX)
+        return mms_error_set(err, MMS_ELIMIT, s->line, "too many sites to sort");
+    int *order = malloc(n * sizeof *order);
+    site_keys k = {s->sites, malloc(n * sizeof *k.avg_x), malloc(n * sizeof *k.str)};
+    mms_site *sorted = malloc(n * sizeof *sorted);
+    int rc = order && k.avg_x && k.str && sorted ? MMS_OK : MMS_ENOMEM;
+    for (size_t i = 0; rc == MMS_OK && i < n; i++) {
+        const mms_site *site = &s->sites[i];
+        double sum = 0, natoms = 0;
+        for (int j = 0; j < site->n_species; j++) {
+            sum += mms_element_x(site->species[j].z) * fabs(site->species[j].occupancy);
+            natoms += fabs(site->species[j].occupancy);
+        }
+        k.avg_x[i] = sum / natoms;
+        site_string(site, k.str[i], sizeof k.str[i]);
+        order[i] = (int)i;
+    }
+    /* CifParser groups positions by composition (sorted), then
+     * get_sorted_structure sorts the sites */
+    if (rc == MMS_OK)
+        rc = mms_py_sort(order, n, less_composition, &k);
+    if (rc == MMS_OK)
+        rc = mms_py_sort(order, n, less_site, &k);
+    if (rc == MMS_OK) {
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = s->sites[order[i]];
+        memcpy(s->sites, sorted, n * sizeof *sorted);
+    }
+    free(order);
+    free(k.avg_x);
+    free(k.str);
+    free(sorted);
+    if (rc != MMS_OK)
+        return mms_error_set(err, rc, s->line, "out of memory sorting sites");
     return MMS_OK;
 }

@@ -223,6 +223,8 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
             rc = mms_structure_add_site(s, &site, max_sites, err);
     }
     free(lines);
+    if (rc == MMS_OK) /* the order the reference's CIF round trip gives */
+        rc = mms_structure_sort_sites_pymatgen(s, err);
     if (rc == MMS_OK)
         rc = mms_structure_finalize(s, err);
     if (rc != MMS_OK) {
