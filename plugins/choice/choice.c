@@ -94,7 +94,7 @@ static int choice_create(void **state, const cJSON *config, mms_error *err)
     int rc = MMS_OK;
     for (size_t i = 0; i < sizeof keys / sizeof *keys && !rc; i++) rc = config_string(config, keys[i], &s->owned[i], err);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(config, "extractor");
-    if (!rc && cJSON_IsString(ex) && strcmp(ex->valuestring, "mmsci") == 0) s->mmsci = 1;
+    if (!rc && cJSON_IsString(ex) && strcmp(ex->valuestring, "mmsci") == 0) s->mmsci = s->names.options_optional = 1;
     else if (!rc && !(cJSON_IsString(ex) && strcmp(ex->valuestring, "strict") == 0))
         rc = mms_error_set(err, MMS_EINVAL, 0, "choice: --extractor must be strict or mmsci, not \"%s\"",
                            cJSON_IsString(ex) ? ex->valuestring : "?");

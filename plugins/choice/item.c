@@ -47,6 +47,7 @@ static int read_options(const cJSON *fields, const choice_fields *names, choice_
     const cJSON *q = cJSON_GetObjectItemCaseSensitive(fields, names->question);
     if (cJSON_IsString(q) && choice_options_from_question(q->valuestring, strlen(q->valuestring), opt) > 0)
         return MMS_OK;
+    if (names->options_optional) return MMS_OK;
     return mms_error_set(err, MMS_EPARSE, 0,
                          "no options: field '%s' is absent and field '%s' has no option lines "
                          "(\"A. text\", \"(A) text\")",
@@ -68,7 +69,7 @@ static int read_gold(const cJSON *fields, const choice_fields *names, const choi
     if (e - b == 1) {
         char one[2] = {s[b], 0};
         int i = letter_index(one);
-        if (i >= 0 && (opt->mask >> i) & 1u) {
+        if (i >= 0 && (opt->mask == 0 || (opt->mask >> i) & 1u)) {
             *gold = (char)('A' + i);
             return MMS_OK;
         }

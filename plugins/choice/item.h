@@ -14,6 +14,9 @@ typedef struct choice_fields {
     const char *options;
     const char *gold;
     const char *output;
+    /* MMSci's rule needs no options: when set, a record without any is read
+     * with an empty mask and any gold letter A-Z. */
+    int options_optional;
 } choice_fields;
 
 /* Borrowed views into the record's cJSON fields: valid while they live. */

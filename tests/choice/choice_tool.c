@@ -13,7 +13,7 @@
 
 #include "item.h"
 
-static const choice_fields names = {"question", "options", "gold", "raw_output"};
+static const choice_fields names = {"question", "options", "gold", "raw_output", 0};
 
 static char *slurp_line(FILE *f, size_t *cap, char **buf)
 {

@@ -151,7 +151,7 @@ static void test_options_from_question(void **unused)
 static void test_item_read_errors(void **unused)
 {
     (void)unused;
-    choice_fields names = {"question", "options", "gold", "raw_output"};
+    choice_fields names = {"question", "options", "gold", "raw_output", 0};
     choice_item it;
     mms_error err;
     static const char *const bad[] = {
@@ -174,6 +174,15 @@ static void test_item_read_errors(void **unused)
     assert_int_equal(choice_item_read(j, &names, &it, &err), MMS_OK);
     assert_int_equal(it.gold, 'B');
     assert_int_equal(it.options.mask, 3u);
+    cJSON_Delete(j);
+    /* Without options: an error for strict, fine for MMSci's rule. */
+    j = cJSON_Parse("{\"raw_output\": \"F: x\", \"question\": \"Which panel?\", \"gold\": \"f\"}");
+    assert_int_not_equal(choice_item_read(j, &names, &it, &err), MMS_OK);
+    choice_fields lenient = names;
+    lenient.options_optional = 1;
+    assert_int_equal(choice_item_read(j, &lenient, &it, &err), MMS_OK);
+    assert_int_equal(it.gold, 'F');
+    assert_int_equal(it.options.mask, 0u);
     cJSON_Delete(j);
     j = cJSON_Parse("{\"raw_output\": \"B\", \"question\": \"Q\\nA. x\\nB. y\", \"gold\": \"y\"}");
     assert_int_equal(choice_item_read(j, &names, &it, &err), MMS_OK);
@@ -256,7 +265,7 @@ static void test_fixture_subset(void **unused)
     cJSON *ref = read_jsonl(MMSCORE_TEST_DATA "/choice/subset.ref.jsonl");
     assert_int_equal(cJSON_GetArraySize(in), cJSON_GetArraySize(ref));
     assert_true(cJSON_GetArraySize(in) >= 200);
-    choice_fields names = {"question", "options", "gold", "raw_output"};
+    choice_fields names = {"question", "options", "gold", "raw_output", 0};
     int n = 0, sqa = 0, mm_agree = 0, sqa_agree = 0;
     for (const cJSON *a = in->child, *r = ref->child; a && r; a = a->next, r = r->next, n++) {
         assert_string_equal(str(a, "id"), str(r, "id"));
