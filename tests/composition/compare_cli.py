@@ -9,7 +9,8 @@ reference built a Crystal for (crystal_ok), comp_valid with `comp_valid` and
 valid (struct_valid AND comp_valid) with `valid_pre_fp`; the reference's
 timeout row (null) is compared with the exact answer True given in the
 fixtures README.  Also counts rows the reference did not build that mmscore
-marks valid_counted (should be none).  A second pass with --smact-zr-eneg 0.33
+marks valid_counted (should be none), and the validity summary's rates with
+basic_eval's means over the rows it built (get_validity).  A second pass with --smact-zr-eneg 0.33
 compares with `comp_valid_zr_eneg_0p33` (and struct_valid AND it).  Exit
 status 1 on any disagreement.
 """
@@ -22,13 +23,32 @@ import tempfile
 
 
 def run_validate(build, path, out, extra):
-    cmd = [os.path.join(build, "mmscore"), "validate", *extra, "--records", out, path]
+    """Records and the validity plugin's summary of one input."""
+    cmd = [os.path.join(build, "mmscore"), "validate", *extra, "--json", "--records", out, path]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         sys.stderr.write(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}\n")
-        return None
+        return None, None
     with open(out) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        recs = [json.loads(line) for line in f if line.strip()]
+    return recs, json.loads(proc.stdout)["plugins"]["validity"]
+
+
+def compare_summary(name, refs, summary, comp_field):
+    """basic_eval's get_validity: means over the crystals it built."""
+    built = [r for r in refs if r.get("crystal_ok")]
+    comp = [True if r[comp_field] is None else r[comp_field] for r in built]
+    want = {
+        "n_counted": len(built),
+        "struct_valid_rate": sum(bool(r["struct_valid"]) for r in built) / len(built),
+        "comp_valid_rate": sum(comp) / len(built),
+        "valid_rate": sum(bool(r["struct_valid"]) and c for r, c in zip(built, comp)) / len(built),
+    }
+    bad = [k for k, v in want.items() if summary.get(k) is None or abs(summary[k] - v) > 1e-12]
+    rates = " ".join(f"{k}={summary.get(k):.6f}" for k in list(want)[1:])
+    print(f"    summary {'agrees' if not bad else 'DIFFERS in ' + ', '.join(bad)}: "
+          f"n_counted={summary.get('n_counted')} {rates}")
+    return not bad
 
 
 def compare(name, refs, recs, by_file, comp_field):
@@ -92,11 +112,13 @@ def main():
                     continue
                 with open(ref_path) as f:
                     refs = [json.loads(line) for line in f]
-                recs = run_validate(build, path, os.path.join(tmp, base + ".jsonl"), extra)
+                recs, summary = run_validate(build, path, os.path.join(tmp, base + ".jsonl"),
+                                             extra)
                 if recs is None:
                     ok = False
                     continue
                 ok &= compare(base, refs, recs, os.path.isdir(path), comp_field)
+                ok &= compare_summary(base, refs, summary, comp_field)
     return 0 if ok else 1
 
 
