@@ -100,8 +100,9 @@ static void or_shifted(uint64_t *dst, const uint64_t *src, size_t nwords, long d
     }
 }
 
-/* Bits beyond 2*range in the last word must stay clear: shifts may carry
- * garbage there, and it would later shift back into range. */
+/* Keeps the bits past 2*range in the last word clear.  No reachable sum lies
+ * there (range bounds them all), so this only guards the invariant that a
+ * later downward shift never brings a stray bit into range. */
 static void clear_tail(uint64_t *b, size_t nwords, long range)
 {
     long nbits = 2 * range + 1;

@@ -72,6 +72,8 @@ def main():
         states = ox.get(sym)
         if states is None:
             raise SystemExit(f"{sym}: no oxidation_states.txt row")
+        if len(states) > 12 or z > 103:
+            raise SystemExit(f"{sym}: beyond SMACT_MAX_OX / SMACT_MAX_Z of smact.h")
         has = 0 if eneg is None else 1
         states_c = ", ".join(str(s) for s in states) or "0"
         out.append('    [%d] = {"%s", %d, %s, %d, %d, {%s}},' % (
