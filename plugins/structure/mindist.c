@@ -178,8 +178,10 @@ static double pair_exact_d2(const ctx *c, size_t i, size_t j, double r2, int n_o
     long lo[3], hi[3];
     for (int k = 0; k < 3; k++) {
         double d = c->w[j][k] - c->w[i][k];
-        lo[k] = (long)ceil(-d - r * c->h[k]);
-        hi[k] = (long)floor(-d + r * c->h[k]);
+        /* padded: a pair exactly at the radius must stay in the box */
+        double reach = r * c->h[k] * (1.0 + 1e-9) + 1e-9;
+        lo[k] = (long)ceil(-d - reach);
+        hi[k] = (long)floor(-d + reach);
         if (lo[k] > hi[k])
             return INFINITY;
     }

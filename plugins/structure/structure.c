@@ -13,6 +13,7 @@
 
 #include "mmscore/plugin.h"
 
+#include "cell.h"
 #include "diag.h"
 #include "mindist.h"
 
@@ -90,13 +91,6 @@ static int structure_create(void **state, const cJSON *config, mms_error *err)
 static void structure_destroy(void *state)
 {
     free(state);
-}
-
-static double det3(const double m[3][3])
-{
-    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
 }
 
 /* CrystaLLM's is_sensible on the cell as read; offending parameters are
@@ -180,13 +174,10 @@ static int structure_score(void *state, const mms_record *rec, const mms_values 
     if (!diags)
         return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
 
-    /* basic_eval rebuilds the lattice from (a, b, c, alpha, beta, gamma);
-     * pymatgen never refuses angles, so fall back to the cell as read when
-     * the core does. */
+    /* basic_eval rebuilds the lattice from (a, b, c, alpha, beta, gamma) */
     double lat[3][3];
-    if (mms_lattice_from_parameters(lat, s->abc, s->angles, NULL) != MMS_OK)
-        memcpy(lat, s->lattice, sizeof lat);
-    double volume = fabs(det3(lat));
+    mms_basic_eval_lattice(s, lat);
+    double volume = mms_cell_volume(lat);
 
     int valid = 1, rc = MMS_OK;
     mms_values_set_int(out, "n_elements", (long long)s->n_elements);

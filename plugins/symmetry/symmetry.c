@@ -3,11 +3,9 @@
  * consistency checks between a CIF's stated tags and its content.
  * Definitions: docs/metrics-symmetry.md; codes: docs/diagnostics.md.
  *
- * spglib 2.0.2 reports failures through one process-wide error code, so
- * each detection and the reading of that code happen under one mutex; the
- * options are read-only after create, so score() is otherwise thread-safe. */
+ * Options are read-only after create; spglib calls share no state we read
+ * (see detect()), so score() is thread-safe. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +14,13 @@
 
 #include "mmscore/plugin.h"
 
+#include "cell.h"
 #include "diag.h"
 #include "formula.h"
 
 typedef struct options {
     double symprec, symprec_extra, angle_tolerance;
 } options;
-
-static pthread_mutex_t spglib_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const mms_option_def option_defs[] = {
     {"symprec", MMS_OPT_NUMBER, "0.1",
@@ -124,42 +121,212 @@ static int same_site_species(const mms_site *a, const mms_site *b)
     return 1;
 }
 
+/* pymatgen's sort order of species (Element/Species.__lt__): Pauling
+ * electronegativity (none = +inf), then symbol, then oxidation state. */
+static int species_cmp(const mms_species *a, const mms_species *b)
+{
+    double xa = mms_element_x(a->z), xb = mms_element_x(b->z);
+    if (isnan(xa))
+        xa = INFINITY;
+    if (isnan(xb))
+        xb = INFINITY;
+    if (xa != xb)
+        return xa < xb ? -1 : 1;
+    int c = strcmp(mms_element_symbol(a->z), mms_element_symbol(b->z));
+    if (c)
+        return c;
+    double oa = a->has_oxidation ? a->oxidation : 0, ob = b->has_oxidation ? b->oxidation : 0;
+    return (oa > ob) - (oa < ob);
+}
+
+static double site_amount(const mms_site *s, const mms_species *sp)
+{
+    for (int k = 0; k < s->n_species; k++)
+        if (species_cmp(&s->species[k], sp) == 0)
+            return s->species[k].occupancy;
+    return 0.0;
+}
+
+/* pymatgen Composition.__ge__ ("only for a sort order"): walk the union of
+ * species in sort order; the first amount that differs decides. */
+static int composition_ge(const mms_site *a, const mms_site *b)
+{
+    const mms_species *u[2 * MMS_MAX_SITE_SPECIES];
+    int n = 0;
+    for (int k = 0; k < a->n_species; k++)
+        u[n++] = &a->species[k];
+    for (int k = 0; k < b->n_species; k++)
+        if (site_amount(a, &b->species[k]) == 0.0)
+            u[n++] = &b->species[k];
+    for (int i = 1; i < n; i++) /* insertion sort: at most 16 species */
+        for (int j = i; j > 0 && species_cmp(u[j], u[j - 1]) < 0; j--) {
+            const mms_species *t = u[j];
+            u[j] = u[j - 1];
+            u[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++) {
+        double x = site_amount(a, u[i]), y = site_amount(b, u[i]);
+        if (y - x >= 1e-8)
+            return 0;
+        if (x - y >= 1e-8)
+            return 1;
+    }
+    return 1;
+}
+
+/* Stable merge sort of site indices by composition, as CifParser groups
+ * the sites before building its structure. */
+static void group_sites(const mms_structure *s, size_t *idx, size_t *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    group_sites(s, idx, tmp, h);
+    group_sites(s, idx + h, tmp, n - h);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) {
+        /* take from the right only when right < left, i.e. not right >= left */
+        if (!composition_ge(&s->sites[idx[j]], &s->sites[idx[i]]))
+            tmp[k++] = idx[j++];
+        else
+            tmp[k++] = idx[i++];
+    }
+    while (i < h)
+        tmp[k++] = idx[i++];
+    while (j < n)
+        tmp[k++] = idx[j++];
+    memcpy(idx, tmp, n * sizeof *idx);
+}
+
+/* Composition.average_electroneg: NaN when an element has no value. */
+static double site_electroneg(const mms_site *s)
+{
+    double x = 0.0, n = 0.0;
+    for (int k = 0; k < s->n_species; k++) {
+        x += mms_element_x(s->species[k].z) * fabs(s->species[k].occupancy);
+        n += fabs(s->species[k].occupancy);
+    }
+    return x / n;
+}
+
+/* Site.species_string for the sites pymatgen's sort compares. */
+static void site_species_string(const mms_site *s, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < s->n_species && used < n; k++) {
+        const mms_species *sp = &s->species[k];
+        char ox[32] = "";
+        if (sp->has_oxidation)
+            snprintf(ox, sizeof ox, "%g%s", fabs(sp->oxidation), sp->oxidation < 0 ? "-" : "+");
+        int w = s->n_species == 1 && sp->occupancy == 1.0
+                    ? snprintf(buf + used, n - used, "%s%s", mms_element_symbol(sp->z), ox)
+                    : snprintf(buf + used, n - used, "%s%s%s:%.3f", k ? ", " : "",
+                               mms_element_symbol(sp->z), ox, sp->occupancy);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* PeriodicSite.__lt__: average electronegativity, then species string.
+ * NaN compares neither way, so only the string decides then. */
+static int site_lt(const mms_structure *s, size_t a, size_t b)
+{
+    double xa = site_electroneg(&s->sites[a]), xb = site_electroneg(&s->sites[b]);
+    if (xa < xb)
+        return 1;
+    if (xa > xb)
+        return 0;
+    char sa[160], sb[160];
+    site_species_string(&s->sites[a], sa, sizeof sa);
+    site_species_string(&s->sites[b], sb, sizeof sb);
+    return strcmp(sa, sb) < 0;
+}
+
+/* CPython 3.11 list.sort for fewer than 64 items (one natural run, then
+ * binary insertion), reproduced because Site.__lt__ is not a total order
+ * when an electronegativity is NaN and the result then depends on the
+ * algorithm.  Larger lists use the same insertion, which is what CPython
+ * does within each 32..64 run; merges of runs are not reproduced. */
+static void python_sort(const mms_structure *s, size_t *idx, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t run = 2;
+    if (site_lt(s, idx[1], idx[0])) {
+        while (run < n && site_lt(s, idx[run], idx[run - 1]))
+            run++;
+        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
+            size_t t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+    } else {
+        while (run < n && !site_lt(s, idx[run], idx[run - 1]))
+            run++;
+    }
+    for (size_t start = run; start < n; start++) {
+        size_t pivot = idx[start], l = 0, r = start;
+        while (l < r) {
+            size_t p = l + ((r - l) >> 1);
+            if (site_lt(s, pivot, idx[p]))
+                r = p;
+            else
+                l = p + 1;
+        }
+        memmove(idx + l + 1, idx + l, (start - l) * sizeof *idx);
+        idx[l] = pivot;
+    }
+}
+
 /* The spglib cell as SpacegroupAnalyzer builds it: lattice of the
  * structure (here basic_eval's rebuilt one, vectors as columns for the C
  * API), fractional coordinates as they are, and as types the 1-based index
- * of each site's species in order of first appearance. */
+ * of each site's species in order of first appearance.  For CIF input the
+ * sites are first put in the order pymatgen's CifParser returns them
+ * (grouped by Composition, then Structure.get_sorted_structure): spglib's
+ * answer near a tolerance depends on atom order and type numbers. */
 typedef struct spg_cell {
     double lattice[3][3];
     double (*pos)[3];
     int *types;
+    size_t *order; /* order[k] = structure site of spglib atom k */
     int n;
 } spg_cell;
 
 static int cell_build(const mms_structure *s, spg_cell *c)
 {
     double lat[3][3];
-    if (mms_lattice_from_parameters(lat, s->abc, s->angles, NULL) != MMS_OK)
-        memcpy(lat, s->lattice, sizeof lat);
+    mms_basic_eval_lattice(s, lat);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             c->lattice[i][j] = lat[j][i];
     c->n = (int)s->n_sites;
     c->pos = malloc(s->n_sites * sizeof *c->pos);
     c->types = malloc(s->n_sites * sizeof *c->types);
+    c->order = malloc(s->n_sites * sizeof *c->order);
     size_t *first = malloc(s->n_sites * sizeof *first);
-    if (!c->pos || !c->types || !first) {
+    if (!c->pos || !c->types || !c->order || !first) {
         free(first);
         return -1;
     }
+    for (size_t i = 0; i < s->n_sites; i++)
+        c->order[i] = i;
+    if (s->format && !strcmp(s->format, "cif")) {
+        group_sites(s, c->order, first, s->n_sites);
+        python_sort(s, c->order, s->n_sites);
+    }
     size_t n_unique = 0;
-    for (size_t i = 0; i < s->n_sites; i++) {
-        memcpy(c->pos[i], s->sites[i].frac, sizeof c->pos[i]);
+    for (size_t k = 0; k < s->n_sites; k++) {
+        size_t i = c->order[k];
+        memcpy(c->pos[k], s->sites[i].frac, sizeof c->pos[k]);
         size_t u = 0;
         while (u < n_unique && !same_site_species(&s->sites[first[u]], &s->sites[i]))
             u++;
         if (u == n_unique)
             first[n_unique++] = i;
-        c->types[i] = (int)u + 1;
+        c->types[k] = (int)u + 1;
     }
     free(first);
     return 0;
@@ -169,49 +336,79 @@ static void cell_free(spg_cell *c)
 {
     free(c->pos);
     free(c->types);
+    free(c->order);
+}
+
+/* spglib's own test before it searches (cel_any_overlap_with_same_type):
+ * two atoms of one type closer than symprec, image by rounding. */
+static int atoms_too_close(const spg_cell *c, double symprec)
+{
+    for (int i = 0; i < c->n; i++)
+        for (int j = i + 1; j < c->n; j++) {
+            if (c->types[i] != c->types[j])
+                continue;
+            double v[3], w[3];
+            for (int k = 0; k < 3; k++) {
+                v[k] = c->pos[i][k] - c->pos[j][k];
+                v[k] -= (double)(v[k] >= 0 ? (int)(v[k] + 0.5) : (int)(v[k] - 0.5));
+            }
+            for (int k = 0; k < 3; k++)
+                w[k] = c->lattice[k][0] * v[0] + c->lattice[k][1] * v[1] + c->lattice[k][2] * v[2];
+            if (sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]) < symprec)
+                return 1;
+        }
+    return 0;
 }
 
 /* One detection.  Returns the dataset (caller frees) or NULL with spglib's
- * message in msg. */
-static SpglibDataset *detect(spg_cell *c, double symprec, double angle_tol, char *msg,
-                             size_t n)
+ * message in msg.  spglib 2.0.2 keeps its last error in one process-wide
+ * variable, which concurrent calls overwrite; its get_dataset fails in only
+ * two ways, so the message is derived here from the same test instead of
+ * read back from that variable.  No lock is needed. */
+static SpglibDataset *detect(spg_cell *c, double symprec, double angle_tol, char *msg, size_t n)
 {
-    pthread_mutex_lock(&spglib_lock);
-    SpglibDataset *d = spgat_get_dataset(c->lattice, c->pos, c->types, c->n, symprec,
-                                         angle_tol);
+    SpglibDataset *d = spgat_get_dataset(c->lattice, c->pos, c->types, c->n, symprec, angle_tol);
     if (!d)
-        snprintf(msg, n, "%s", spg_get_error_message(spg_get_error_code()));
-    pthread_mutex_unlock(&spglib_lock);
+        snprintf(msg, n, "%s",
+                 spg_get_error_message(atoms_too_close(c, symprec) ? SPGERR_ATOMS_TOO_CLOSE
+                                                                   : SPGERR_SPACEGROUP_SEARCH_FAILED));
     return d;
 }
 
-static cJSON *wyckoff_array(const SpglibDataset *d)
+/* Per-site arrays back in the structure's site order. */
+static cJSON *site_arrays(const SpglibDataset *d, const size_t *order, int multiplicities)
 {
     static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < d->n_atoms; i++) {
-        int w = d->wyckoffs[i];
-        char s[2] = {(w >= 0 && w < (int)sizeof letters - 1) ? letters[w] : '?', '\0'};
-        if (!cJSON_AddItemToArray(a, cJSON_CreateString(s))) {
+    int n = d->n_atoms;
+    int *slot = malloc((size_t)n * sizeof *slot);
+    cJSON *a = slot ? cJSON_CreateArray() : NULL;
+    if (!a) {
+        free(slot);
+        return NULL;
+    }
+    for (int k = 0; k < n; k++)
+        slot[order[k]] = k;
+    for (int i = 0; i < n; i++) {
+        int k = slot[i];
+        cJSON *item;
+        if (multiplicities) {
+            int m = 0;
+            for (int j = 0; j < n; j++)
+                m += d->crystallographic_orbits[j] == d->crystallographic_orbits[k];
+            item = cJSON_CreateNumber(m);
+        } else {
+            int w = d->wyckoffs[k];
+            char t[2] = {(w >= 0 && w < (int)sizeof letters - 1) ? letters[w] : '?', '\0'};
+            item = cJSON_CreateString(t);
+        }
+        if (!cJSON_AddItemToArray(a, item)) {
+            cJSON_Delete(item);
             cJSON_Delete(a);
-            return NULL;
+            a = NULL;
+            break;
         }
     }
-    return a;
-}
-
-static cJSON *multiplicity_array(const SpglibDataset *d)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < d->n_atoms; i++) {
-        int m = 0;
-        for (int j = 0; j < d->n_atoms; j++)
-            m += d->crystallographic_orbits[j] == d->crystallographic_orbits[i];
-        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(m))) {
-            cJSON_Delete(a);
-            return NULL;
-        }
-    }
+    free(slot);
     return a;
 }
 
@@ -241,7 +438,7 @@ static void report(spg_cell *c, double symprec, double angle_tol, const char *su
     mms_values_set_int(out, NAME("hall_number"), d->hall_number);
     mms_values_set_string(out, NAME("crystal_system"), crystal_system(d->spacegroup_number));
     if (!*suffix) {
-        cJSON *w = wyckoff_array(d), *m = multiplicity_array(d);
+        cJSON *w = site_arrays(d, c->order, 0), *m = site_arrays(d, c->order, 1);
         if (w)
             mms_values_set_json(out, "wyckoffs", w);
         if (m)
