@@ -23,6 +23,7 @@
 
 typedef struct cif_item {
     cif_tok name;
+    uint32_t hash;  /* of the normalised name, see name_hash */
     int loop;       /* index into loops, -1 for a single value */
     size_t col;     /* column within the loop */
     cif_tok value;  /* single value */
@@ -74,12 +75,29 @@ static void block_free(cif_block *b)
     free(b->vals);
 }
 
+/* FNV-1a of a name as cif_name_eq sees it (lower case, '.' as '_'), so
+ * that lookups compare full names only on a hash hit. */
+static uint32_t name_hash(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        else if (c == '.')
+            c = '_';
+        h = (h ^ c) * 16777619u;
+    }
+    return h;
+}
+
 /* The last item of that name (a repeated tag keeps its last value, as
  * pymatgen's dict does). */
 static const cif_item *find_item(const cif_block *b, const char *name)
 {
+    uint32_t h = name_hash(name, strlen(name));
     for (size_t i = b->n_items; i-- > 0;)
-        if (cif_name_eq(b->items[i].name.p, b->items[i].name.len, name))
+        if (b->items[i].hash == h && cif_name_eq(b->items[i].name.p, b->items[i].name.len, name))
             return &b->items[i];
     return NULL;
 }
@@ -172,6 +190,11 @@ static void close_loop(cif_block *b, parse_state *ps)
 
 static int is_reserved(const cif_tok *t)
 {
+    if (t->kind != CIF_BARE || t->len < 5)
+        return 0;
+    char c = (char)(t->p[0] | 32); /* quick exit for ordinary values */
+    if (c != 'd' && c != 'l' && c != 's' && c != 'g')
+        return 0;
     return cif_tok_has_prefix(t, "data_") || cif_tok_has_prefix(t, "loop_") ||
            cif_tok_has_prefix(t, "save_") || cif_tok_has_prefix(t, "global_") ||
            cif_tok_has_prefix(t, "stop_");
@@ -184,6 +207,10 @@ static int is_tag(const cif_tok *t)
 
 static void note_feature(cif_block *b, const cif_tok *name)
 {
+    /* only _space_group_*, _atom_site_moment* and _cell_* names can matter */
+    if (name->len < 10 || !((name->p[1] | 32) == 's' || (name->p[1] | 32) == 'a' ||
+                            (name->p[1] | 32) == 'c'))
+        return;
     /* pymatgen: a key containing one of these marks a magnetic CIF */
     static const char *const magn[] = {"_space_group_magn", "_atom_site_moment",
                                        "_space_group_symop_magn"};
@@ -213,7 +240,8 @@ static int feed(cif_block *b, parse_state *ps, const cif_tok *t)
         if (!grow((void **)&b->items, &b->cap_items, b->n_items + 1, sizeof *b->items))
             return fail(ps, MMS_ENOMEM, t->line, "out of memory", NULL);
         cif_loop *l = &b->loops[b->n_loops - 1];
-        b->items[b->n_items++] = (cif_item){*t, (int)b->n_loops - 1, l->ncols++, {0}};
+        b->items[b->n_items++] =
+            (cif_item){*t, name_hash(t->p, t->len), (int)b->n_loops - 1, l->ncols++, {0}};
         note_feature(b, t);
         return MMS_OK;
     }
@@ -240,7 +268,8 @@ static int feed(cif_block *b, parse_state *ps, const cif_tok *t)
         }
         if (!grow((void **)&b->items, &b->cap_items, b->n_items + 1, sizeof *b->items))
             return fail(ps, MMS_ENOMEM, t->line, "out of memory", NULL);
-        b->items[b->n_items++] = (cif_item){ps->pending, -1, 0, *t};
+        b->items[b->n_items++] =
+            (cif_item){ps->pending, name_hash(ps->pending.p, ps->pending.len), -1, 0, *t};
         note_feature(b, &ps->pending);
         ps->st = ST_TOP;
         return MMS_OK;
@@ -368,18 +397,56 @@ static int block_lattice(const cif_block *b, double m[3][3], long line, mms_erro
 /* ------------------------------------------------------------------ */
 /* symmetry operations                                                 */
 
-static int ops_from_list(const cif_block *b, const cif_item *it, int magnetic, cif_op *ops,
+/* Operations live in a small inline array (a P1 CIF has one) and move to
+ * the heap only for more. */
+typedef struct ops_buf {
+    cif_op *p;
+    size_t cap;
+    cif_op small[16];
+} ops_buf;
+
+static void ops_init(ops_buf *o)
+{
+    o->p = o->small;
+    o->cap = sizeof o->small / sizeof *o->small;
+}
+
+static void ops_free(ops_buf *o)
+{
+    if (o->p != o->small)
+        free(o->p);
+}
+
+/* Room for n operations (n <= CIF_MAX_OPS), keeping the current ones. */
+static int ops_reserve(ops_buf *o, size_t n, long line, mms_error *err)
+{
+    if (n > CIF_MAX_OPS)
+        return mms_error_set(err, MMS_ELIMIT, line,
+                             "line %ld: %zu symmetry operations, more than the %d any "
+                             "(magnetic) space group has",
+                             line, n, CIF_MAX_OPS);
+    if (n <= o->cap)
+        return MMS_OK;
+    cif_op *p = malloc(n * sizeof *p);
+    if (!p)
+        return mms_error_set(err, MMS_ENOMEM, line, "out of memory");
+    memcpy(p, o->p, o->cap * sizeof *p);
+    ops_free(o);
+    o->p = p;
+    o->cap = n;
+    return MMS_OK;
+}
+
+static int ops_from_list(const cif_block *b, const cif_item *it, int magnetic, ops_buf *ops,
                          size_t *n, mms_error *err)
 {
     size_t rows = item_rows(b, it);
-    if (rows > CIF_MAX_OPS)
-        return mms_error_set(err, MMS_ELIMIT, item_value(b, it, 0)->line,
-                             "line %ld: %zu symmetry operations, more than the %d any "
-                             "(magnetic) space group has",
-                             item_value(b, it, 0)->line, rows, CIF_MAX_OPS);
+    int rc = ops_reserve(ops, rows, item_value(b, it, 0)->line, err);
+    if (rc != MMS_OK)
+        return rc;
     for (size_t r = 0; r < rows; r++) {
         const cif_tok *t = item_value(b, it, r);
-        int rc = cif_op_parse(t->p, t->len, magnetic, &ops[r], t->line, err);
+        rc = cif_op_parse(t->p, t->len, magnetic, &ops->p[r], t->line, err);
         if (rc != MMS_OK)
             return rc;
     }
@@ -390,7 +457,7 @@ static int ops_from_list(const cif_block *b, const cif_item *it, int magnetic, c
 /* pymatgen CifParser.get_symops / get_magsymops.  The listed operations
  * first (a spelling whose strings do not parse is skipped, as pymatgen
  * does); then the space group by symbol, then by number; else P1. */
-static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_error *err)
+static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_error *err)
 {
     *n = 0;
     if (b->magnetic) {
@@ -405,11 +472,11 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
                                      "name/number; expected listed operations "
                                      "(_space_group_symop_magn_operation.xyz)",
                                      line);
-            ops[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
+            ob->p[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
             *n = 1;
             return MMS_OK;
         }
-        int rc = ops_from_list(b, it, 1, ops, n, err);
+        int rc = ops_from_list(b, it, 1, ob, n, err);
         if (rc != MMS_OK)
             return rc;
         const cif_item *cen = find_any(b, mcen);
@@ -420,10 +487,12 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
                                      "line %ld: %zu operations times %zu centrings is more "
                                      "than %d",
                                      line, *n, nc, CIF_MAX_OPS);
-            cif_op *c = malloc(nc * sizeof *c), *all = malloc(total * sizeof *all);
-            rc = c && all ? MMS_OK : mms_error_set(err, MMS_ENOMEM, line, "out of memory");
-            if (rc == MMS_OK)
-                rc = ops_from_list(b, cen, 1, c, &nc, err);
+            ops_buf cb;
+            ops_init(&cb);
+            cif_op *ops = ob->p, *all = malloc(total * sizeof *all), *c = NULL;
+            rc = all ? ops_from_list(b, cen, 1, &cb, &nc, err)
+                     : mms_error_set(err, MMS_ENOMEM, line, "out of memory");
+            c = cb.p;
             /* pymatgen keeps each operation's rotation and adds the centring
              * translation, wrapped into [0, 1) */
             for (size_t i = 0; rc == MMS_OK && i < *n; i++)
@@ -435,11 +504,11 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
                         o->trans[k] = t - floor(t);
                     }
                 }
-            if (rc == MMS_OK) {
-                memcpy(ops, all, total * sizeof *all);
+            if (rc == MMS_OK && (rc = ops_reserve(ob, total, line, err)) == MMS_OK) {
+                memcpy(ob->p, all, total * sizeof *all);
                 *n = total;
             }
-            free(c);
+            ops_free(&cb);
             free(all);
             return rc;
         }
@@ -453,7 +522,7 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
         if (!it || (it->loop < 0 && it->value.len == 0))
             continue;
         mms_error e;
-        int rc = ops_from_list(b, it, 0, ops, n, &e);
+        int rc = ops_from_list(b, it, 0, ob, n, &e);
         if (rc == MMS_OK)
             return MMS_OK;
         if (rc == MMS_ELIMIT) {
@@ -471,8 +540,11 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
         if (!it || it->loop >= 0 || it->value.len == 0 || tok_is_unknown(&it->value))
             continue;
         int hall = strstr(symbols[k], "Hall") != NULL;
-        *n = hall ? cif_ops_from_hall_symbol(it->value.p, it->value.len, ops)
-                  : cif_ops_from_hm_symbol(it->value.p, it->value.len, ops);
+        int rc = ops_reserve(ob, 192, line, err);
+        if (rc != MMS_OK)
+            return rc;
+        *n = hall ? cif_ops_from_hall_symbol(it->value.p, it->value.len, ob->p)
+                  : cif_ops_from_hm_symbol(it->value.p, it->value.len, ob->p);
         if (*n)
             return MMS_OK;
     }
@@ -483,10 +555,13 @@ static int block_ops(const cif_block *b, cif_op *ops, size_t *n, long line, mms_
         if (!it || it->loop >= 0 || !cif_parse_number(it->value.p, it->value.len, &v) ||
             !(v >= 1 && v < 231))
             continue;
-        if ((*n = cif_ops_from_it_number((int)v, ops)) > 0)
+        int rc = ops_reserve(ob, 192, line, err);
+        if (rc != MMS_OK)
+            return rc;
+        if ((*n = cif_ops_from_it_number((int)v, ob->p)) > 0)
             return MMS_OK;
     }
-    ops[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
+    ob->p[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
     *n = 1;
     return MMS_OK;
 }
@@ -518,18 +593,15 @@ typedef struct coord_set {
     size_t n, cap;
 } coord_set;
 
-static int cs_init(coord_set *cs, double tol, size_t expect)
+/* Below this many positions a plain scan beats the grid. */
+#define CS_LINEAR 32
+
+static void cs_init(coord_set *cs, double tol)
 {
     memset(cs, 0, sizeof *cs);
     cs->tol = tol;
     double nb = floor(1.0 / tol);
     cs->nb = nb >= 3 ? (nb > 1048576 ? 1048576 : (long)nb) : 1;
-    size_t h = 64;
-    while (h < expect * 2 && h < ((size_t)1 << 24))
-        h *= 2;
-    cs->heads = calloc(h, sizeof *cs->heads);
-    cs->n_heads = h;
-    return cs->heads ? MMS_OK : MMS_ENOMEM;
 }
 
 static void cs_free(coord_set *cs)
@@ -566,9 +638,15 @@ static int close_pbc(const double a[3], const double b[3], double tol)
 /* Smallest id of a stored position coinciding with c; SIZE_MAX if none. */
 static size_t cs_find(const coord_set *cs, const double c[3])
 {
+    size_t best = SIZE_MAX;
+    if (!cs->heads) {
+        for (size_t i = 0; i < cs->n; i++)
+            if (cs->e[i].id < best && close_pbc(cs->e[i].c, c, cs->tol))
+                best = cs->e[i].id;
+        return best;
+    }
     long cc[3] = {cell_of(cs, c[0]), cell_of(cs, c[1]), cell_of(cs, c[2])};
     int span = cs->nb >= 3 ? 1 : 0;
-    size_t best = SIZE_MAX;
     for (int dx = -span; dx <= span; dx++)
         for (int dy = -span; dy <= span; dy++)
             for (int dz = -span; dz <= span; dz++) {
@@ -584,18 +662,42 @@ static size_t cs_find(const coord_set *cs, const double c[3])
     return best;
 }
 
+static void cs_link(coord_set *cs, size_t i)
+{
+    struct cs_entry *e = &cs->e[i];
+    size_t h = cell_hash(cs, e->cell[0], e->cell[1], e->cell[2]);
+    e->next = cs->heads[h];
+    cs->heads[h] = i + 1;
+}
+
+/* Rebuild the grid's hash when the load passes one half. */
+static int cs_rehash(coord_set *cs)
+{
+    size_t h = cs->n_heads ? cs->n_heads * 2 : 128;
+    size_t *heads = calloc(h, sizeof *heads);
+    if (!heads)
+        return MMS_ENOMEM;
+    free(cs->heads);
+    cs->heads = heads;
+    cs->n_heads = h;
+    for (size_t i = 0; i < cs->n; i++)
+        cs_link(cs, i);
+    return MMS_OK;
+}
+
 static int cs_add(coord_set *cs, const double c[3], size_t id)
 {
     if (!grow((void **)&cs->e, &cs->cap, cs->n + 1, sizeof *cs->e))
         return MMS_ENOMEM;
-    struct cs_entry *e = &cs->e[cs->n];
+    struct cs_entry *e = &cs->e[cs->n++];
     memcpy(e->c, c, sizeof e->c);
     e->id = id;
     for (int k = 0; k < 3; k++)
         e->cell[k] = cell_of(cs, c[k]);
-    size_t h = cell_hash(cs, e->cell[0], e->cell[1], e->cell[2]);
-    e->next = cs->heads[h];
-    cs->heads[h] = ++cs->n;
+    if (cs->n == CS_LINEAR || (cs->heads && cs->n * 2 > cs->n_heads))
+        return cs_rehash(cs);
+    if (cs->heads)
+        cs_link(cs, cs->n - 1);
     return MMS_OK;
 }
 
@@ -865,7 +967,8 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
 
     asym_site *as = malloc((c.rows ? c.rows : 1) * sizeof *as);
     coord_set keys;
-    if (!as || cs_init(&keys, bc->tol, c.rows) != MMS_OK) {
+    cs_init(&keys, bc->tol);
+    if (!as) {
         free(as);
         free(oxi);
         return mms_error_set(err, MMS_ENOMEM, bc->line, "out of memory");
@@ -1020,8 +1123,7 @@ static int expand(const build_ctx *bc, asym_site *as, size_t n, const cif_op *op
     int rc = MMS_OK;
     for (size_t g = 0; g < n_groups && rc == MMS_OK; g++) {
         coord_set seen;
-        if (cs_init(&seen, bc->tol, 64) != MMS_OK)
-            return mms_error_set(err, MMS_ENOMEM, bc->line, "out of memory");
+        cs_init(&seen, bc->tol);
         for (size_t i = 0; i < n && rc == MMS_OK; i++) {
             if (as[i].group != g)
                 continue;
@@ -1091,14 +1193,14 @@ static int build_structure(const build_ctx *bc, mms_structure **out, mms_error *
     int rc = block_lattice(b, lattice, bc->line, err);
     if (rc != MMS_OK)
         return rc;
-    cif_op *ops = malloc(CIF_MAX_OPS * sizeof *ops);
-    if (!ops)
-        return mms_error_set(err, MMS_ENOMEM, bc->line, "out of memory");
+    ops_buf ob;
+    ops_init(&ob);
     size_t n_ops = 0;
     asym_site *as = NULL;
     size_t n_as = 0;
     mms_structure *s = NULL;
-    rc = block_ops(b, ops, &n_ops, bc->line, err);
+    rc = block_ops(b, &ob, &n_ops, bc->line, err);
+    const cif_op *ops = ob.p;
     if (rc == MMS_OK)
         rc = read_atoms(bc, lattice, ops, n_ops, &as, &n_as, err);
     if (rc == MMS_OK)
@@ -1119,7 +1221,7 @@ static int build_structure(const build_ctx *bc, mms_structure **out, mms_error *
             s->name[b->header.len - 5] = '\0';
         }
     }
-    free(ops);
+    ops_free(&ob);
     free(as);
     if (rc != MMS_OK) {
         mms_structure_free(s);
@@ -1226,7 +1328,8 @@ int mms_read_cif(const char *text, size_t len, const mms_read_options *opt, mms_
             lx.line_start = lx.p;
             continue;
         }
-        if (t.kind == CIF_BARE && cif_tok_has_prefix(&t, "data_")) {
+        if (t.kind == CIF_BARE && t.len >= 5 && (t.p[0] | 32) == 'd' &&
+            cif_tok_has_prefix(&t, "data_")) {
             if (in_block)
                 emit(&rd, &b, &ps, block_line, lx.end);
             block_reset(&b);
