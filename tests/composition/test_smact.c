@@ -289,6 +289,30 @@ static void test_hard_composition_is_fast(void **state)
     assert_int_equal(r.valid, brute_force(z2, c2, 2, &opt));
 }
 
+/* Counts so large that the per-element bitsets exceed the example budget:
+ * the search then keeps two bitsets only, and must stay exact. */
+static void test_large_counts_without_example(void **state)
+{
+    (void)state;
+    smact_options opt;
+    smact_options_default(&opt);
+    smact_result r;
+    mms_error err;
+    /* Alkali halides with as many cations as anions: neutral with every
+     * state +-1, and every alkali is less electronegative than every halogen. */
+    int halides[] = {3, 9, 11, 17, 19, 35, 37, 53, 55};
+    long hc[] = {400000, 500000, 400000, 500000, 400000, 500000, 400000, 500001, 400001};
+    assert_int_equal(smact_validity(halides, hc, 9, &opt, &r, &err), MMS_OK);
+    assert_int_equal(r.verdict, SMACT_CHARGE_BALANCED);
+    assert_int_equal(r.has_example, 0);
+    /* Elements whose states are all odd, with an odd total count: the
+     * charge sum is odd, never zero. */
+    int odd[] = {1, 3, 9, 11, 19, 37, 51, 53, 55};
+    long oc[] = {500000, 500000, 500000, 500000, 500000, 500000, 500000, 500000, 500001};
+    assert_int_equal(smact_validity(odd, oc, 9, &opt, &r, &err), MMS_OK);
+    assert_int_equal(r.verdict, SMACT_NOT_NEUTRAL);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -347,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_reference_rows_old_zr),
         cmocka_unit_test(test_brute_force_random),
         cmocka_unit_test(test_hard_composition_is_fast),
+        cmocka_unit_test(test_large_counts_without_example),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_zr_option_matters),
     };
