@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -454,8 +455,60 @@ static void test_full_fixture(void **st)
     assert_int_equal(agree, total);
 }
 
+/* Benchmark mode (tests/bench/eval.sh): time the set scorers on two
+ * reference-layout JSONL files: reading them and replaying their values,
+ * then the set metrics (acc_finish). */
+static int bench(const char *gen, const char *ref)
+{
+    struct timespec t0, t1, t2;
+    mms_error err;
+    mms_host *h;
+    mms_pipeline *p;
+    mms_pipeline_options opt = {0};
+    cJSON *summary = NULL;
+    if (mms_host_new(&h, &err) ||
+        mms_host_load_file(h, MMSCORE_PLUGIN_BUILD_DIR "/coverage.so", &err) ||
+        mms_host_load_file(h, MMSCORE_PLUGIN_BUILD_DIR "/distribution.so", &err) ||
+        mms_host_load_file(h, REFVALUES_PLUGIN, &err) || mms_pipeline_new(&p, h, &opt, &err) ||
+        mms_pipeline_select_plugin(p, "refvalues", &err) ||
+        mms_pipeline_select_plugin(p, "coverage", &err) ||
+        mms_pipeline_select_plugin(p, "distribution", &err) || mms_pipeline_start(p, &err)) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (mms_pipeline_add_input(p, ref, "reference", &err) ||
+        mms_pipeline_add_input(p, gen, "generated", &err)) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_t c1 = clock();
+    if (mms_pipeline_finish(p, &summary, &err)) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    double cpu = (double)(clock() - c1) / CLOCKS_PER_SEC;
+    const cJSON *g = metric(summary, "coverage", "n_samples_valid");
+    const cJSON *r = metric(summary, "coverage", "n_reference_fingerprinted");
+    printf("set part: %.0f generated x %.0f reference fingerprints: read+replay %.2f s, "
+           "table (acc_finish) %.2f s wall, %.2f s cpu (all threads)\n",
+           cJSON_IsNumber(g) ? g->valuedouble : -1, cJSON_IsNumber(r) ? r->valuedouble : -1,
+           (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+           (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec), cpu);
+    cJSON_Delete(summary);
+    mms_pipeline_free(p);
+    mms_host_free(h);
+    return 0;
+}
+
 int main(void)
 {
+    const char *bgen = getenv("MMSCORE_COVERAGE_BENCH_GEN");
+    const char *bref = getenv("MMSCORE_COVERAGE_BENCH_REF");
+    if (bgen && bref)
+        return bench(bgen, bref);
     full_dir = getenv("MMSCORE_COVERAGE_FULL");
     if (full_dir && *full_dir) {
         const struct CMUnitTest full[] = {cmocka_unit_test(test_full_fixture)};

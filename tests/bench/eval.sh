@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark of `mmscore eval` (issue 4).  Usage: tests/bench/eval.sh BUILD_DIR
+#  1. the set part alone on 10,000 generated x 10,000 reference crystals,
+#     synthesised by resampling (with replacement, fixed seed) the per-structure
+#     fingerprints of the perov_5 reference files: time of the table
+#     (coverage, novelty, diversity, Wasserstein); target < 30 s on 2 cores;
+#  2. the whole `mmscore eval` on perov_5_val.csv vs perov_5_test.csv (read,
+#     validity, fingerprints, table), its wall time and the ratio to the Python
+#     reference (crystals/README.md: 3785 structures fingerprinted in 418 s,
+#     so about 836 s for the 7572 structures of the two sets), then again with
+#     a warm --ref-cache (the reference read from the cache).
+# Needs ../shared/fixtures (or /work/shared/fixtures); skips without them.
+set -uo pipefail
+build="$(cd "${1:-build}" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
+fixtures="$here/../../../shared/fixtures/crystals"
+[ -f "$fixtures/aggregates.json" ] || fixtures=/work/shared/fixtures/crystals
+if [ ! -f "$fixtures/aggregates.json" ]; then
+  echo "eval bench: no fixtures found; skipped"
+  exit 0
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+TIMEFORMAT='%R %U %S'
+echo "== eval benchmark (cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg))"
+
+# 1. set part, 10k x 10k
+tb="$build/tests/coverage/test_coverage"
+if [ -x "$tb" ]; then
+  seedfile="$tmp/seed"
+  yes 0123456789 | head -c 1000000 > "$seedfile"
+  shuf -r -n 10000 --random-source="$seedfile" "$fixtures/perov_5_val.ref.jsonl" > "$tmp/gen.jsonl"
+  shuf -r -n 10000 --random-source="$seedfile" "$fixtures/perov_5_test.ref.jsonl" > "$tmp/ref.jsonl"
+  (cd "$here/.." && MMSCORE_COVERAGE_BENCH_GEN="$tmp/gen.jsonl" MMSCORE_COVERAGE_BENCH_REF="$tmp/ref.jsonl" "$tb")
+else
+  echo "set part: $tb not built (tests off?); skipped"
+fi
+
+# 2. whole eval on the fixture pair
+cli="$build/mmscore"
+if [ ! -x "$cli" ] || [ ! -f "$build/plugins/fingerprint.so" ]; then
+  echo "full eval: needs $cli and the fingerprint plugin; skipped"
+  exit 0
+fi
+ref_s=836
+run_eval() {
+  { time "$cli" eval --json "$@" --ref "$fixtures/perov_5_test.csv" \
+      "$fixtures/perov_5_val.csv" > "$tmp/out.json" 2> "$tmp/err"; } 2> "$tmp/time"
+  read -r wall user sys < "$tmp/time"
+  ratio=$(awk -v r=$ref_s -v w="$wall" 'BEGIN { printf "%.0f", r / w }')
+  echo "full eval perov_5_val vs perov_5_test $*: wall ${wall} s (cpu ${user}+${sys} s)," \
+       "${ratio}x the Python reference (~${ref_s} s)"
+}
+run_eval
+run_eval --ref-cache "$tmp/ref.cache"  # cold: reads REF, writes the cache
+run_eval --ref-cache "$tmp/ref.cache"  # warm: REF from the cache
+if command -v python3 > /dev/null; then
+  python3 - "$tmp/out.json" "$fixtures/aggregates.json" <<'EOF'
+import json, sys
+out = json.load(open(sys.argv[1]))["plugins"]
+ref = json.load(open(sys.argv[2]))["jobs"][0]["results"]["mp20"]["metrics"]
+row = {**out.get("coverage", {}), **out.get("distribution", {})}
+ok = 0
+for k, v in ref.items():
+    g = row.get(k)
+    rate = any(s in k for s in ("valid", "cov_", "novelty"))
+    good = g is not None and (g == v if rate else abs(g - v) <= 1e-6)
+    ok += good
+    print(f"  {k:16s} reference {v:.12g}  mmscore {g if g is None else format(g, '.12g')}"
+          f"  {'ok' if good else 'DIFF %.2g' % abs((g or 0) - v)}")
+print(f"  end to end (our fingerprints): {ok}/{len(ref)} table values within tolerance")
+EOF
+fi
