@@ -142,9 +142,13 @@ int mms_report_print(FILE *f, const cJSON *s)
     const cJSON *pl;
     cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(s, "plugins")) {
         fprintf(f, "\n[%s]\n", pl->string);
+        int width = 26; /* names line up within a plugin's section */
         const cJSON *v;
+        cJSON_ArrayForEach(v, pl)
+            if ((int)strlen(v->string) > width)
+                width = (int)strlen(v->string);
         cJSON_ArrayForEach(v, pl) {
-            fprintf(f, "  %-26s ", v->string);
+            fprintf(f, "  %-*s ", width, v->string);
             print_value(f, v);
             fputc('\n', f);
         }
