@@ -242,10 +242,13 @@ static int reads_as_word(const char *t, size_t n, size_t p)
     return 1;
 }
 
-enum { LBL_BARE_UPPER = 1, LBL_BARE_LOWER = 2 };
+/* Which unwrapped forms label_at accepts.  "b)" only where a label is
+ * expected (line start, after "the answer is"): inside prose, "(A, B, C, D)"
+ * holds a "D)". */
+enum { LBL_BARE_UPPER = 1, LBL_BARE_LOWER = 2, LBL_HALF_PAREN = 4 };
 
-/* A label at p: "(X)", "[X]", "**X**"/"*X*" in either case, or a bare
- * letter (capital when LBL_BARE_UPPER, small when LBL_BARE_LOWER) standing
+/* A label at p: "(X)", "[X]", "**X**"/"*X*", "X)" (with LBL_HALF_PAREN) in
+ * either case, or a bare letter (capital when LBL_BARE_UPPER, small when LBL_BARE_LOWER) standing
  * as a word of its own.  Returns the capital letter (0 if none) and sets
  * *end past it. */
 static char label_at(const char *t, size_t n, size_t p, unsigned bare, unsigned mask, size_t *end)
@@ -271,7 +274,14 @@ static char label_at(const char *t, size_t n, size_t p, unsigned bare, unsigned 
         }
         return 0;
     }
-    if (!is_alpha(c) || !word_start(t, p) || !word_end(t, n, p + 1)) return 0;
+    if (!is_alpha(c) || !word_start(t, p)) return 0;
+    if ((bare & LBL_HALF_PAREN) && p + 1 < n && t[p + 1] == ')') { /* "b) text": either case */
+        unsigned char up = to_upper(c);
+        if (!letter_ok(mask, up)) return 0;
+        *end = p + 2;
+        return (char)up;
+    }
+    if (!word_end(t, n, p + 1)) return 0;
     if (is_upper(c) ? !(bare & LBL_BARE_UPPER) : !(bare & LBL_BARE_LOWER)) return 0;
     if (reads_as_word(t, n, p)) return 0;
     unsigned char up = to_upper(c);
@@ -292,14 +302,12 @@ static int option_word_at(const char *t, size_t n, size_t p, size_t *end)
     return 0;
 }
 
-/* Option-text matching: case-insensitive, runs of blanks equal, option text
- * taken without surrounding blanks or a final period, and the match must end
- * at a word end.  Returns the end of the match in t or 0. */
+/* Option-text matching: case-insensitive, runs of blanks equal (the option
+ * text comes trimmed, see trim_options), and the match must end at a word
+ * end.  Returns the end of the match in t or 0. */
 static size_t text_match_at(const char *t, size_t n, size_t p, const char *o, size_t on)
 {
-    while (on > 0 && is_blank((unsigned char)o[0])) o++, on--;
-    while (on > 0 && (is_blank((unsigned char)o[on - 1]) || o[on - 1] == '.')) on--;
-    if (on == 0) return 0;
+    if (on == 0 || p >= n || to_lower((unsigned char)t[p]) != to_lower((unsigned char)o[0])) return 0;
     size_t i = p, j = 0;
     while (j < on) {
         if (i >= n) return 0;
@@ -323,8 +331,10 @@ static char option_text_at(const char *t, size_t n, size_t p, const choice_optio
     char best = 0;
     size_t best_end = 0;
     int tie = 0;
+    if (p >= n) return 0;
+    unsigned char c0 = to_lower((unsigned char)t[p]);
     for (int i = 0; i < CHOICE_MAX_LETTERS; i++) {
-        if (!((opt->mask >> i) & 1u) || !opt->text[i]) continue;
+        if (!((opt->mask >> i) & 1u) || !opt->text[i] || to_lower((unsigned char)opt->text[i][0]) != c0) continue;
         size_t e = text_match_at(t, n, p, opt->text[i], opt->len[i]);
         if (!e) continue;
         if (e > best_end) best = (char)('A' + i), best_end = e, tie = 0;
@@ -430,10 +440,12 @@ static size_t answer_marker_at(const char *t, size_t n, size_t p, unsigned *bare
 /* "B is the correct answer", "(C) is correct": a label, a copula, then
  * "correct"/"right", or "the" + optional adjective + answer/option/choice.
  * Returns the letter; 0 if the text at p is not such a statement. */
-static char reversed_statement_at(const char *t, size_t n, size_t p, unsigned mask)
+static char reversed_statement_at(const char *t, size_t n, size_t p, const choice_options *opt, int *by_text)
 {
     size_t end;
-    char x = label_at(t, n, p, LBL_BARE_UPPER, mask, &end);
+    char x = label_at(t, n, p, LBL_BARE_UPPER, opt->mask, &end);
+    *by_text = 0;
+    if (!x && word_start(t, p) && (x = option_text_at(t, n, p, opt, &end))) *by_text = 1; /* "deer is the best answer" */
     if (!x) return 0;
     size_t q = copula_at(t, n, skip_fill(t, n, end));
     if (!q) return 0;
@@ -465,13 +477,14 @@ static char line_label(const char *t, size_t n, size_t p, unsigned mask)
     if (named) q = skip_fill(t, n, w);
     unsigned char c = q < n ? (unsigned char)t[q] : 0;
     if (!named && (c == '(' || c == '[' || c == '*')) return label_at(t, n, q, 0, mask, &end);
-    char x = label_at(t, n, q, LBL_BARE_UPPER | LBL_BARE_LOWER, mask, &end);
+    char x = label_at(t, n, q, LBL_BARE_UPPER | LBL_BARE_LOWER | LBL_HALF_PAREN, mask, &end);
     if (!x) return 0;
+    if (t[end - 1] == ')') return x; /* "b) text" */
     /* "Option C would be correct if ..." is a sentence about C, not a pick. */
     unsigned char d = end < n ? (unsigned char)t[end] : '\n';
     if (named && d == '*') end = skip_fill(t, n, end), d = end < n ? (unsigned char)t[end] : '\n';
     if ((named || is_upper(c)) && (d == '.' || d == ':' || d == ')' || d == '\n' || d == '\r')) return x;
-    if (is_lower(c) && (d == ')' || d == ':')) return x;
+    if (is_lower(c) && d == ':') return x;
     return 0;
 }
 
@@ -500,16 +513,19 @@ static hit answer_statement(const char *t, size_t n, const choice_options *opt)
     hit h = {0, NULL};
     for (size_t p = 0; p < n; p++) {
         unsigned char c = to_lower((unsigned char)t[p]);
-        if (is_upper((unsigned char)t[p]) || t[p] == '(' || t[p] == '[' || t[p] == '*') {
-            char y = reversed_statement_at(t, n, p, opt->mask);
-            if (y) {
-                h.letter = y, h.path = "answer_statement";
-                continue;
-            }
+        /* Statements start at a word start or a mark; 答 needs no space. */
+        if (c != 0xe7 && p > 0 && is_word(c) && is_word((unsigned char)t[p - 1])) continue;
+        if (is_blank(c)) continue;
+        int by_text;
+        char y = reversed_statement_at(t, n, p, opt, &by_text);
+        if (y) {
+            h.letter = y, h.path = by_text ? "answer_statement_text" : "answer_statement";
+            continue;
         }
         if (c != 'a' && c != 'o' && c != 'c' && c != 'l' && c != 0xe7) continue; /* answer option choice letter 答 */
         unsigned bare;
         size_t q = answer_marker_at(t, n, p, &bare);
+        bare |= LBL_HALF_PAREN;
         if (!q) continue;
         q = skip_latex(t, n, q);
         size_t end, w;
@@ -689,8 +705,24 @@ static char whole_option_text(const char *t, size_t b, size_t e, const choice_op
     return x && end == e ? x : 0;
 }
 
-void choice_extract_strict(const char *s, size_t n, const choice_options *opt, choice_result *r)
+/* Option texts without surrounding blanks or a final period, once per reply. */
+static void trim_options(const choice_options *in, choice_options *out)
 {
+    *out = *in;
+    for (int i = 0; i < CHOICE_MAX_LETTERS; i++) {
+        const char *o = out->text[i];
+        size_t on = o ? out->len[i] : 0;
+        while (on > 0 && is_blank((unsigned char)o[0])) o++, on--;
+        while (on > 0 && (is_blank((unsigned char)o[on - 1]) || o[on - 1] == '.')) on--;
+        out->text[i] = on ? o : NULL;
+        out->len[i] = on;
+    }
+}
+
+void choice_extract_strict(const char *s, size_t n, const choice_options *given, choice_result *r)
+{
+    choice_options trimmed, *opt = &trimmed;
+    trim_options(given, &trimmed);
     size_t b = 0, e = n;
     py_strip(s, &b, &e);
     size_t inst = find_last(s, b, e, "[/INST]");

@@ -110,6 +110,8 @@ static void test_strict_forms(void **unused)
     strict_is(&o, "Correct option: D", 'D', "answer_statement");
     strict_is(&o, "Looking at the web, B is the correct answer.", 'B', "answer_statement");
     strict_is(&o, "A is correct, since crickets thrive.", 'A', "answer_statement");
+    strict_is(&o, "The answer is c) snakes", 'C', "answer_statement");
+    strict_is(&o, "Of all of them, deer is the best answer.", 'B', "answer_statement_text");
 }
 
 static void test_strict_refuses(void **unused)
@@ -122,6 +124,7 @@ static void test_strict_refuses(void **unused)
     strict_is(&o, "The answer is E.", 0, "none");                    /* not an option */
     strict_is(&o, "The answer is not B.", 0, "none");
     strict_is(&o, "B is not the correct answer.", 0, "none");
+    strict_is(&o, "None of the options (A, B, C, D) is correct.", 0, "none");
     strict_is(&o, "Option B: deer graze.\nOption C: snakes eat frogs.", 0, "none");
     strict_is(&o, "A's population grows; B-cells too.", 0, "none");
     strict_is(&o, "Option C would be correct if hawks were absent.", 0, "none");
