@@ -17,8 +17,13 @@ typedef struct bytes {
     size_t n, cap;
 } bytes;
 
-static int b_put(bytes *b, const char *s, size_t n)
+static inline int b_put(bytes *b, const char *s, size_t n)
 {
+    if (n == 1 && b->n + 2 <= b->cap) {
+        b->v[b->n++] = *s;
+        b->v[b->n] = '\0';
+        return MMS_OK;
+    }
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->n + n + 1)
@@ -75,7 +80,9 @@ static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int regexp_pass(int which, bytes *in)
 {
     bytes out = {0};
-    int rc = b_put(&out, "", 0);
+    out.cap = 3 * in->n + 16; /* a pass at most triples the text */
+    out.v = malloc(out.cap);
+    int rc = out.v ? b_put(&out, "", 0) : MMS_ENOMEM;
     size_t i = 0, n = in->n;
     const unsigned char *s = (const unsigned char *)in->v;
     char buf[4];
@@ -124,24 +131,25 @@ static int regexp_pass(int which, bytes *in)
     return rc;
 }
 
-/* Length of s without trailing Python whitespace (str.rstrip()). */
+/* Length of s without trailing Python whitespace (str.rstrip()): decodes
+ * characters backwards from the end only as far as they are whitespace. */
 static size_t rstrip_len(const char *s, size_t len)
 {
-    cap_u32 cps = {0};
-    if (cap_utf8_decode(s, len, &cps) != MMS_OK)
-        return len;
-    size_t keep = cps.n;
-    while (keep > 0 && cap_py_isspace(cps.v[keep - 1]))
-        keep--;
-    size_t bytes_len = 0;
-    for (size_t i = 0; i < keep; i++) {
-        uint32_t c = cps.v[i];
-        bytes_len += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    while (len > 0) {
+        size_t st = len - 1;
+        while (st > 0 && len - st < 4 && ((unsigned char)s[st] & 0xC0) == 0x80)
+            st--;
+        cap_u32 c = {0};
+        if (cap_utf8_decode(s + st, len - st, &c) != MMS_OK)
+            return len;
+        /* one whole character, and whitespace */
+        int ws = c.n == 1 && cap_py_isspace(c.v[0]);
+        cap_u32_free(&c);
+        if (!ws)
+            return len;
+        len = st;
     }
-    int changed = keep != cps.n;
-    cap_u32_free(&cps);
-    /* invalid UTF-8 re-encodes longer; only trust the count when stripping */
-    return changed && bytes_len <= len ? bytes_len : len;
+    return 0;
 }
 
 int cap_tok13a(const char *s, size_t len, int sacre, cap_toks *out)

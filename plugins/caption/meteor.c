@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ngram.h"
 #include "porter.h"
 
 typedef struct enum_word {
@@ -37,13 +38,6 @@ static void enum_free(enum_list *l)
     l->n = 0;
 }
 
-static void enum_pop(enum_list *l, size_t i)
-{
-    free(l->v[i].w);
-    memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
-    l->n--;
-}
-
 static int enum_lower(const cap_toks *t, enum_list *out)
 {
     out->v = calloc(t->n + 1, sizeof *out->v);
@@ -60,19 +54,118 @@ static int enum_lower(const cap_toks *t, enum_list *out)
     return MMS_OK;
 }
 
-/* _match_enums: exact equality, hypothesis and reference from the end */
-static void match_exact(enum_list *h, enum_list *r, match *m, size_t *nm)
+/* The remaining reference words of a stage, indexed by word: for each
+ * distinct word the ascending positions still unmatched, so that "scan the
+ * references from the end, take the first equal word" is "take the largest
+ * remaining position of that word" — nltk's result, without its h x r scan. */
+typedef struct ref_index {
+    cap_vocab voc;
+    cap_toks keys; /* the vocabulary borrows these */
+    size_t *pos;   /* positions grouped by word id */
+    size_t *start, *top;
+} ref_index;
+
+static void ref_index_free(ref_index *x)
 {
-    for (size_t i = h->n; i-- > 0;) {
-        for (size_t j = r->n; j-- > 0;) {
-            if (strcmp(h->v[i].w, r->v[j].w) == 0) {
-                m[(*nm)++] = (match){h->v[i].idx, r->v[j].idx};
-                enum_pop(h, i);
-                enum_pop(r, j);
-                break;
+    cap_vocab_free(&x->voc);
+    cap_toks_free(&x->keys);
+    free(x->pos);
+    free(x->start);
+    free(x->top);
+}
+
+static int ref_index_build(const enum_list *r, ref_index *x)
+{
+    memset(x, 0, sizeof *x);
+    uint32_t *ids = NULL;
+    int rc = MMS_OK;
+    for (size_t j = 0; j < r->n && rc == MMS_OK; j++)
+        rc = cap_toks_push(&x->keys, r->v[j].w, strlen(r->v[j].w));
+    if (rc == MMS_OK)
+        rc = cap_vocab_ids(&x->voc, &x->keys, &ids);
+    size_t nv = x->voc.n;
+    x->pos = malloc((r->n + 1) * sizeof *x->pos);
+    x->start = calloc(nv + 1, sizeof *x->start);
+    x->top = calloc(nv + 1, sizeof *x->top);
+    if (rc == MMS_OK && (!x->pos || !x->start || !x->top))
+        rc = MMS_ENOMEM;
+    if (rc == MMS_OK) {
+        for (size_t j = 0; j < r->n; j++)
+            x->start[ids[j] + 1]++;
+        for (size_t v = 0; v < nv; v++)
+            x->start[v + 1] += x->start[v];
+        for (size_t v = 0; v < nv; v++)
+            x->top[v] = x->start[v];
+        for (size_t j = 0; j < r->n; j++)
+            x->pos[x->top[ids[j]]++] = j;
+    }
+    free(ids);
+    return rc;
+}
+
+/* Largest remaining position of word w, or -1; pops it when take. */
+static long ref_index_last(ref_index *x, const char *w, int take)
+{
+    long id = cap_vocab_find(&x->voc, w);
+    if (id < 0 || x->top[id] == x->start[id])
+        return -1;
+    long j = (long)x->pos[x->top[id] - 1];
+    if (take)
+        x->top[id]--;
+    return j;
+}
+
+/* Drops the matched words, keeping order. */
+static void compact(enum_list *l, const unsigned char *used)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (used[i])
+            free(l->v[i].w);
+        else
+            l->v[k++] = l->v[i];
+    }
+    l->n = k;
+}
+
+/* One matching stage: exact (wn = NULL) or WordNet synonyms (the
+ * hypothesis word itself plus the lemma names of its synsets). */
+static int match_stage(const cap_wordnet *wn, enum_list *h, enum_list *r, match *m, size_t *nm)
+{
+    ref_index x;
+    unsigned char *hu = calloc(h->n + 1, 1), *ru = calloc(r->n + 1, 1);
+    int rc = (hu && ru) ? ref_index_build(r, &x) : MMS_ENOMEM;
+    for (size_t i = h->n; rc == MMS_OK && i-- > 0;) {
+        long best = -1;
+        const char *best_w = NULL;
+        cap_toks syn = {0};
+        if (wn)
+            rc = cap_wordnet_lemma_names(wn, h->v[i].w, &syn);
+        if (rc == MMS_OK)
+            rc = cap_toks_push(&syn, h->v[i].w, strlen(h->v[i].w));
+        for (size_t k = 0; k < syn.n && rc == MMS_OK; k++) {
+            long j = ref_index_last(&x, syn.v[k], 0);
+            if (j > best) {
+                best = j;
+                best_w = syn.v[k];
             }
         }
+        if (best >= 0) {
+            ref_index_last(&x, best_w, 1);
+            m[(*nm)++] = (match){h->v[i].idx, r->v[best].idx};
+            hu[i] = 1;
+            ru[best] = 1;
+        }
+        cap_toks_free(&syn);
     }
+    if (hu && ru) {
+        ref_index_free(&x);
+        compact(h, hu);
+        compact(r, ru);
+    }
+    free(hu);
+    free(ru);
+    return rc;
 }
 
 static int stem_all(enum_list *l)
@@ -84,33 +177,6 @@ static int stem_all(enum_list *l)
             return rc;
         free(l->v[i].w);
         l->v[i].w = s;
-    }
-    return MMS_OK;
-}
-
-static int match_wordnet(const cap_wordnet *wn, enum_list *h, enum_list *r, match *m, size_t *nm)
-{
-    for (size_t i = h->n; i-- > 0;) {
-        cap_toks syn = {0};
-        int rc = cap_wordnet_lemma_names(wn, h->v[i].w, &syn);
-        if (rc == MMS_OK)
-            rc = cap_toks_push(&syn, h->v[i].w, strlen(h->v[i].w));
-        if (rc != MMS_OK) {
-            cap_toks_free(&syn);
-            return rc;
-        }
-        for (size_t j = r->n; j-- > 0;) {
-            int hit = 0;
-            for (size_t k = 0; k < syn.n && !hit; k++)
-                hit = strcmp(syn.v[k], r->v[j].w) == 0;
-            if (hit) {
-                m[(*nm)++] = (match){h->v[i].idx, r->v[j].idx};
-                enum_pop(h, i);
-                enum_pop(r, j);
-                break;
-            }
-        }
-        cap_toks_free(&syn);
     }
     return MMS_OK;
 }
@@ -130,16 +196,16 @@ int cap_meteor_single(const cap_wordnet *wn, const cap_toks *ref, const cap_toks
     int rc = m ? enum_lower(hyp, &h) : MMS_ENOMEM;
     if (rc == MMS_OK)
         rc = enum_lower(ref, &r);
-    if (rc == MMS_OK) {
-        match_exact(&h, &r, m, &nm);
+    if (rc == MMS_OK)
+        rc = match_stage(NULL, &h, &r, m, &nm);
+    if (rc == MMS_OK)
         rc = stem_all(&h);
-    }
     if (rc == MMS_OK)
         rc = stem_all(&r);
-    if (rc == MMS_OK) {
-        match_exact(&h, &r, m, &nm);
-        rc = match_wordnet(wn, &h, &r, m, &nm);
-    }
+    if (rc == MMS_OK)
+        rc = match_stage(NULL, &h, &r, m, &nm);
+    if (rc == MMS_OK)
+        rc = match_stage(wn, &h, &r, m, &nm);
     enum_free(&h);
     enum_free(&r);
     if (rc != MMS_OK) {

@@ -49,6 +49,19 @@ static int vocab_grow(cap_vocab *v)
     return MMS_OK;
 }
 
+long cap_vocab_find(const cap_vocab *v, const char *s)
+{
+    if (!v->cap)
+        return -1;
+    size_t j = hash_str(s) & (v->cap - 1);
+    while (v->key[j]) {
+        if (strcmp(v->key[j], s) == 0)
+            return (long)v->id[j];
+        j = (j + 1) & (v->cap - 1);
+    }
+    return -1;
+}
+
 int cap_vocab_ids(cap_vocab *v, const cap_toks *t, uint32_t **ids)
 {
     *ids = malloc((t->n ? t->n : 1) * sizeof **ids);

@@ -19,6 +19,8 @@ typedef struct cap_vocab {
 } cap_vocab;
 
 void cap_vocab_free(cap_vocab *v);
+/* The id of s, or -1 when it was never added. */
+long cap_vocab_find(const cap_vocab *v, const char *s);
 /* Appends the ids of t's tokens to ids (malloc'd, caller frees). */
 int cap_vocab_ids(cap_vocab *v, const cap_toks *t, uint32_t **ids);
 

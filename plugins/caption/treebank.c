@@ -14,7 +14,14 @@
 
 typedef cap_u32 buf;
 
-static int put(buf *o, uint32_t c) { return cap_u32_push(o, c); }
+static inline int put(buf *o, uint32_t c)
+{
+    if (o->n < o->cap) {
+        o->v[o->n++] = c;
+        return 0;
+    }
+    return cap_u32_push(o, c);
+}
 static int puts_(buf *o, const char *s) { return cap_u32_append_ascii(o, s); }
 
 /* Replaces *t by o (o's storage moves into t). */
@@ -23,6 +30,15 @@ static void swap_in(buf *t, buf *o)
     cap_u32_free(t);
     *t = *o;
     memset(o, 0, sizeof *o);
+}
+
+/* An output buffer sized for the common case: a pass at most triples the
+ * text (padding a character with two spaces). */
+static buf out_for(const buf *t)
+{
+    buf o = {0};
+    cap_u32_reserve(&o, 3 * t->n + 16);
+    return o;
 }
 
 static int in_set(uint32_t c, const uint32_t *set)
@@ -39,7 +55,7 @@ static uint32_t ascii_lower(uint32_t c) { return (c >= 'A' && c <= 'Z') ? c + 32
 static int sq_open(buf *t)
 {
     static const uint32_t Q[] = {0xAB, 0x201C, 0x2018, 0x201E, 0};
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         if (in_set(t->v[i], Q)) {
@@ -62,7 +78,7 @@ static int sq_open(buf *t)
 /* ^\" -> `` ; then (``) -> " \1 " */
 static int sq_backticks(buf *t)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     size_t i = 0;
     if (t->n && t->v[0] == '"') {
@@ -89,7 +105,7 @@ static int sq_backticks(buf *t)
 static int sq_open_double(buf *t)
 {
     static const uint32_t OPEN[] = {' ', '(', '[', '{', '<', 0};
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         if (in_set(t->v[i], OPEN) && i + 1 < t->n) {
@@ -113,7 +129,7 @@ static int sq_open_double(buf *t)
 /* (?i)(\')(?!re|ve|ll|m|t|s|d|n)(\w)\b -> "\1 \2" */
 static int sq_apostrophe_word(buf *t)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         if (t->v[i] == '\'' && i + 1 < t->n && cap_py_isword(t->v[i + 1]) &&
@@ -165,7 +181,7 @@ static int final_period(buf *t, const uint32_t *Q, int spaced)
 /* ([:,])([^\d]) -> " \1 \2" ; then ([:,])$ -> " \1 " */
 static int p_colon_comma(buf *t)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         uint32_t c = t->v[i];
@@ -197,7 +213,7 @@ static int p_colon_comma(buf *t)
 /* \.{2,} -> " \g<0> " */
 static int p_dots(buf *t)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         size_t j = i;
@@ -217,7 +233,7 @@ static int p_dots(buf *t)
 /* a character class -> " \g<0> " */
 static int pad_chars(buf *t, const uint32_t *set)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc; i++)
         rc = in_set(t->v[i], set) ? (put(&o, ' ') || put(&o, t->v[i]) || put(&o, ' '))
@@ -229,7 +245,7 @@ static int pad_chars(buf *t, const uint32_t *set)
 /* ([^'])' -> "\1 ' " */
 static int p_quote_space(buf *t)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         if (t->v[i] != '\'' && i + 2 < t->n && t->v[i + 1] == '\'' && t->v[i + 2] == ' ') {
@@ -247,7 +263,7 @@ static int p_quote_space(buf *t)
 static int replace_lit(buf *t, const char *lit, const char *rep)
 {
     size_t k = strlen(lit);
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         size_t m = 0;
@@ -268,13 +284,19 @@ static int replace_lit(buf *t, const char *lit, const char *rep)
  * space, which the match consumes. */
 static int eq_clitics(buf *t, const char *const *alts)
 {
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
+    size_t alen[16], na = 0;
+    for (; alts[na] && na < 16; na++)
+        alen[na] = strlen(alts[na]);
     for (size_t i = 0; i < t->n && !rc;) {
         size_t len = 0;
-        if (t->v[i] != '\'' && t->v[i] != ' ') {
-            for (const char *const *a = alts; *a && !len; a++) {
-                size_t k = strlen(*a), m = 0;
+        /* every alternative starts with ' or n/N */
+        if (t->v[i] != '\'' && t->v[i] != ' ' && i + 1 < t->n &&
+            (t->v[i + 1] == '\'' || t->v[i + 1] == 'n' || t->v[i + 1] == 'N')) {
+            for (size_t ai = 0; ai < na && !len; ai++) {
+                const char *const *a = &alts[ai];
+                size_t k = alen[ai], m = 0;
                 while (m < k && i + 1 + m < t->n && t->v[i + 1 + m] == (unsigned char)(*a)[m])
                     m++;
                 if (m == k && i + 1 + k < t->n && t->v[i + 1 + k] == ' ')
@@ -293,9 +315,8 @@ static int eq_clitics(buf *t, const char *const *alts)
     return rc;
 }
 
-static int ci_eq(const uint32_t *s, size_t n, size_t at, const char *lit)
+static int ci_eq(const uint32_t *s, size_t n, size_t at, const char *lit, size_t k)
 {
-    size_t k = strlen(lit);
     if (at + k > n)
         return 0;
     for (size_t m = 0; m < k; m++)
@@ -311,7 +332,7 @@ static int word_at(const buf *t, size_t i) { return i < t->n && cap_py_isword(t-
 static int contraction(buf *t, const char *a, const char *b, int lookahead_space, int lead_space)
 {
     size_t la = strlen(a), lb = strlen(b);
-    buf o = {0};
+    buf o = out_for(t);
     int rc = 0;
     for (size_t i = 0; i < t->n && !rc;) {
         size_t s = i + (size_t)lead_space;
@@ -320,7 +341,7 @@ static int contraction(buf *t, const char *a, const char *b, int lookahead_space
             ok = t->v[i] == ' ';
         else /* \b before a word character: the previous one is not a word character */
             ok = !(i > 0 && word_at(t, i - 1));
-        ok = ok && ci_eq(t->v, t->n, s, a) && ci_eq(t->v, t->n, s + la, b);
+        ok = ok && ci_eq(t->v, t->n, s, a, la) && ci_eq(t->v, t->n, s + la, b, lb);
         if (ok) {
             size_t e = s + la + lb;
             if (lookahead_space)
