@@ -437,6 +437,8 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
             if (cJSON_GetObjectItemCaseSensitive(r->plugin_errors, p->sel[k].d->name))
                 p->sel[k].errors++;
         count_record(p, r);
+        if (p->opt.on_record && rc == MMS_OK)
+            rc = p->opt.on_record(p->opt.on_record_ctx, &r->pub, r->values, err);
         if (p->opt.records && rc == MMS_OK) {
             cJSON *j = mms_report_record(r);
             char *line = j ? cJSON_PrintUnformatted(j) : NULL;

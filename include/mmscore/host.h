@@ -50,10 +50,11 @@ MMS_EXPORT int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
 MMS_EXPORT int mms_host_load_dir(mms_host *h, const char *dir, mms_error *err);
 
 /* The default discovery after any --plugin-dir: every directory of the
- * MMSCORE_PLUGIN_PATH environment variable (colon list), then `plugins/` next
- * to the running executable (the build tree), then the install directory
- * (<exe>/../lib/mmscore/plugins, then the configured prefix).  Directories
- * that do not exist are skipped.  First plugin of a name wins. */
+ * MMSCORE_PLUGIN_PATH environment variable (colon list), then the binary's
+ * own plugins: the first existing of `plugins/` next to the running
+ * executable (the build tree), <exe>/../lib/mmscore/plugins (a relocated
+ * install) and the configured install directory.  First plugin of a name
+ * wins; later ones are recorded as failures. */
 MMS_EXPORT int mms_host_load_default(mms_host *h, mms_error *err);
 
 MMS_EXPORT size_t mms_host_plugin_count(const mms_host *h);
@@ -99,6 +100,13 @@ typedef struct mms_pipeline_options {
     const char *format;      /* force a reader ("cif", "text", a plugin format); NULL = by name */
     FILE *records;           /* one JSON line per record goes here; NULL = none (borrowed) */
     int progress;            /* 1: a progress line on stderr after each batch */
+    /* Called on the caller's thread for every record, in input order, after
+     * the scorers ran and before the record is released (rec and values are
+     * borrowed for the call).  Per-record problems are the callback's to
+     * report; a non-OK return is fatal and ends the run with that error.
+     * NULL = none.  `mmscore convert` writes its files from here. */
+    int (*on_record)(void *ctx, const mms_record *rec, const mms_values *values, mms_error *err);
+    void *on_record_ctx;     /* passed to on_record (borrowed) */
 } mms_pipeline_options;
 
 /* opt may be NULL (defaults).  The host must outlive the pipeline. */
