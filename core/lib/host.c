@@ -412,6 +412,12 @@ int mms_host_load_default(mms_host *h, mms_error *err)
                 mms_host_load_dir(h, d, NULL);
         free(copy);
     }
+    /* The binary's own plugins: those of its build tree, else of its
+     * (possibly relocated) install, else of the configured prefix.  Only the
+     * first that exists: the same folder reached twice, or a build tree
+     * beside an installed copy, would otherwise load every plugin twice. */
+    char dirs[3][PATH_MAX + 64];
+    int n_dirs = 0;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
@@ -419,22 +425,22 @@ int mms_host_load_default(mms_host *h, mms_error *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char dir[PATH_MAX + 64];
-            snprintf(dir, sizeof dir, "%s/plugins", exe);
-            if (is_dir(dir))
-                mms_host_load_dir(h, dir, NULL);
+            snprintf(dirs[n_dirs++], sizeof dirs[0], "%s/plugins", exe);
 #ifdef MMSCORE_PLUGIN_INSTALL_RELDIR
-            /* A relocated install (cmake --install --prefix elsewhere). */
-            snprintf(dir, sizeof dir, "%s/../%s", exe, MMSCORE_PLUGIN_INSTALL_RELDIR);
-            if (is_dir(dir))
-                mms_host_load_dir(h, dir, NULL);
+            snprintf(dirs[n_dirs++], sizeof dirs[0], "%s/../%s", exe,
+                     MMSCORE_PLUGIN_INSTALL_RELDIR);
 #endif
         }
     }
 #ifdef MMSCORE_PLUGIN_INSTALL_DIR
-    if (is_dir(MMSCORE_PLUGIN_INSTALL_DIR))
-        mms_host_load_dir(h, MMSCORE_PLUGIN_INSTALL_DIR, NULL);
+    snprintf(dirs[n_dirs++], sizeof dirs[0], "%s", MMSCORE_PLUGIN_INSTALL_DIR);
 #endif
+    for (int i = 0; i < n_dirs; i++) {
+        if (is_dir(dirs[i])) {
+            mms_host_load_dir(h, dirs[i], NULL);
+            break;
+        }
+    }
     return MMS_OK;
 }
 
