@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../core_pipeline/json_view.h"
 #include <cjson/cJSON.h>
 
 #define DATA MMSCORE_TEST_DATA "/pipeline/"
@@ -72,17 +74,6 @@ static void free_lines(cJSON **recs, size_t n)
         cJSON_Delete(recs[i]);
 }
 
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
 
 static const cJSON *find(cJSON **recs, size_t n, const char *id)
 {
@@ -284,6 +275,35 @@ static void plugin_options(void **st)
     remove(cfg);
 }
 
+static void discovery(void **st)
+{
+    (void)st;
+    /* MMSCORE_PLUGIN_PATH is searched; refused plugins are listed with why. */
+    out o = sh("MMSCORE_PLUGIN_PATH=/nonexistent:%s %s plugins --plugin-dir %s", TP_GOOD,
+               MMSCORE_CLI, TP_BAD);
+    assert_int_equal(o.status, 0);
+    assert_non_null(strstr(o.text, "tp_count 1.0 (scorer, ABI 1)"));
+    assert_non_null(strstr(o.text, "--scale"));
+    assert_non_null(strstr(o.text, "bad_abi.so: ABI version 2, this mmscore speaks 1"));
+    assert_non_null(strstr(o.text, "bad_size.so: descriptor size"));
+    free(o.text);
+    o = sh("%s plugins --json --plugin-dir %s", MMSCORE_CLI, TP_GOOD);
+    assert_int_equal(o.status, 0);
+    cJSON *j = cJSON_Parse(o.text);
+    assert_non_null(j);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "plugins"), 0);
+    assert_string_equal(str(first, "name"), "tp_after"); /* --plugin-dir comes first */
+    assert_string_equal(str(first, "requires"), "tp_count");
+    cJSON_Delete(j);
+    free(o.text);
+    /* Refused plugins warn on stderr; the run still completes. */
+    o = sh("%s validate --plugin-dir %s -j 1 %spymatgen_si.cif 2>&1 >/dev/null", MMSCORE_CLI,
+           TP_BAD, STRUCTURES);
+    assert_int_equal(o.status, 0);
+    assert_non_null(strstr(o.text, "warning: plugin not loaded"));
+    free(o.text);
+}
+
 static void eval_cache_and_merge(void **st)
 {
     (void)st;
@@ -335,7 +355,7 @@ int main(void)
         cmocka_unit_test(validate_structures), cmocka_unit_test(threads_identical),
         cmocka_unit_test(malformed_inputs),    cmocka_unit_test(stdin_sniffing),
         cmocka_unit_test(exit_codes),          cmocka_unit_test(plugin_options),
-        cmocka_unit_test(eval_cache_and_merge),
+        cmocka_unit_test(discovery),           cmocka_unit_test(eval_cache_and_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "json_view.h"
+
 #include "mmscore/host.h"
 
 #define CIF(name, a)                                                                              \
@@ -211,17 +213,6 @@ static run run_buffer(mms_host *h, const char *kind, const char *text, int threa
     return r;
 }
 
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItem(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : -1;
-}
 
 static const cJSON *err_of(const cJSON *rec)
 {
