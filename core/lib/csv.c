@@ -7,6 +7,8 @@
 
 #include "pipeline_internal.h"
 
+#define CSV_MAX_COLUMNS 65536
+
 void byte_in_file(byte_in *b, FILE *f)
 {
     b->f = f;
@@ -210,6 +212,17 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
             /* CRLF: the CR belongs to the line end, not the cell. */
             if (c != ',' && r->cell.len && r->cell.s[r->cell.len - 1] == '\r')
                 r->cell.len--;
+            /* Each cell costs far more than its byte: cap the count so a row
+             * of commas cannot multiply the row limit into gigabytes. */
+            if (r->n_cells >= CSV_MAX_COLUMNS) {
+                if (c == ',')
+                    skip_row(r, 0);
+                else if (c == '\n')
+                    r->line++;
+                return mms_error_set(err, MMS_ELIMIT, start,
+                                     "row starting at line %ld has more than %d columns", start,
+                                     CSV_MAX_COLUMNS);
+            }
             if (push_cell(r, cell_line))
                 return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
             was_quoted = 0;

@@ -253,6 +253,18 @@ static void csv_edge_cases(void **st)
     assert_int_equal(num(cJSON_GetObjectItem(r.summary, "failed"), "parse"), 2);
     run_free(&r);
 
+    /* A row of commas is capped by column count, not only by bytes. */
+    char *commas = malloc(80000);
+    memcpy(commas, "id,x\n", 5);
+    memset(commas + 5, ',', 70000);
+    strcpy(commas + 70005, "\nlast,1\n");
+    r = run_buffer(h, "csv", commas, 1, 0, 0);
+    assert_int_equal(r.n, 2);
+    assert_string_equal(str(err_of(r.lines[0]), "code"), "limit");
+    assert_string_equal(str(r.lines[1], "id"), "last");
+    run_free(&r);
+    free(commas);
+
     /* The "" escape reaches the fields (seen through a fields-only CSV). */
     r = run_buffer(h, "csv", "id,note\nq1,\"say \"\"hi\"\"\"\n", 1, 0, 0);
     assert_int_equal(r.n, 1);
