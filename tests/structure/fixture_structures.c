@@ -1,8 +1,11 @@
 /* See fixture_structures.h. */
 #include "fixture_structures.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mmscore/elements.h"
 
@@ -76,4 +79,66 @@ int fixture_structure_from_json(const cJSON *rec, mms_structure **out, mms_error
     }
     *out = s;
     return MMS_OK;
+}
+
+static int load_one(const char *dir, const char *name, int n_opts, char **opts,
+                    fixture_plugin *out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.so", dir, name);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        fprintf(stderr, "%s\n", dlerror());
+        return -1;
+    }
+    mms_plugin_entry_fn entry = (mms_plugin_entry_fn)(size_t)dlsym(dl, MMS_PLUGIN_ENTRY_SYMBOL);
+    if (!entry)
+        return -1;
+    out->p = entry();
+    cJSON *cfg = cJSON_CreateObject();
+    for (const mms_option_def *o = out->p->options; o && o->name; o++) {
+        const char *v = o->default_value;
+        size_t l = strlen(o->name);
+        for (int i = 0; i < n_opts; i++)
+            if (!strncmp(opts[i], o->name, l) && opts[i][l] == '=')
+                v = opts[i] + l + 1;
+        if (o->type == MMS_OPT_NUMBER && v)
+            cJSON_AddNumberToObject(cfg, o->name, atof(v));
+    }
+    mms_error err;
+    int rc = out->p->create(&out->state, cfg, &err);
+    cJSON_Delete(cfg);
+    if (rc != MMS_OK)
+        fprintf(stderr, "%s: %s\n", name, err.message);
+    return rc;
+}
+
+int fixture_plugins_load(const char *dir, int n_opts, char **opts, fixture_plugin out[2])
+{
+    return load_one(dir, "structure", n_opts, opts, &out[0]) ||
+           load_one(dir, "symmetry", n_opts, opts, &out[1]);
+}
+
+void fixture_plugins_free(fixture_plugin pl[2])
+{
+    for (int k = 0; k < 2; k++)
+        pl[k].p->destroy(pl[k].state);
+}
+
+void fixture_score(fixture_plugin pl[2], const mms_structure *s, mms_values *v, double secs[2])
+{
+    mms_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.structure = s;
+    rec.id = "";
+    rec.set = "input";
+    for (int k = 0; k < 2; k++) {
+        struct timespec t0, t1;
+        mms_error err;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (pl[k].p->score(pl[k].state, &rec, v, v, &err) != MMS_OK)
+            mms_values_set_string(v, pl[k].p->name, err.message);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        secs[k] += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    }
 }
