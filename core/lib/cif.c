@@ -195,9 +195,10 @@ static int is_reserved(const cif_tok *t)
     char c = (char)(t->p[0] | 32); /* quick exit for ordinary values */
     if (c != 'd' && c != 'l' && c != 's' && c != 'g')
         return 0;
-    return cif_tok_has_prefix(t, "data_") || cif_tok_has_prefix(t, "loop_") ||
-           cif_tok_has_prefix(t, "save_") || cif_tok_has_prefix(t, "global_") ||
-           cif_tok_has_prefix(t, "stop_");
+    /* CIF 1.1 reserved words: data_ and save_ start names; loop_, global_
+     * and stop_ are whole words ("loop_x" is an ordinary value) */
+    return cif_tok_has_prefix(t, "data_") || cif_tok_has_prefix(t, "save_") ||
+           cif_tok_is(t, "loop_") || cif_tok_is(t, "global_") || cif_tok_is(t, "stop_");
 }
 
 static int is_tag(const cif_tok *t)
@@ -251,6 +252,8 @@ static int feed(cif_block *b, parse_state *ps, const cif_tok *t)
             if (ps->st == ST_SKIP)
                 return MMS_OK;
         } else {
+            if (b->loops[b->n_loops - 1].ncols == 0)
+                return fail(ps, MMS_EPARSE, t->line, "expected tags after loop_", t);
             if (!grow((void **)&b->vals, &b->cap_vals, b->n_vals + 1, sizeof *b->vals))
                 return fail(ps, MMS_ENOMEM, t->line, "out of memory", NULL);
             b->vals[b->n_vals++] = *t;
@@ -283,8 +286,8 @@ static int feed(cif_block *b, parse_state *ps, const cif_tok *t)
             return fail(ps, MMS_ENOMEM, t->line, "out of memory", NULL);
         b->loops[b->n_loops++] = (cif_loop){0, b->n_vals, 0, t->line};
         ps->st = ST_LOOP_NAMES;
-    } else if (cif_tok_has_prefix(t, "save_") || cif_tok_has_prefix(t, "global_") ||
-               cif_tok_has_prefix(t, "stop_")) {
+    } else if (cif_tok_has_prefix(t, "save_") || cif_tok_is(t, "global_") ||
+               cif_tok_is(t, "stop_")) {
         return fail(ps, MMS_EPARSE, t->line,
                     "expected a tag or loop_ (save frames and global_ are not CIF 1.1 data)",
                     t);
@@ -1294,6 +1297,10 @@ int mms_read_cif(const char *text, size_t len, const mms_read_options *opt, mms_
     if ((!text && len) || !cb)
         return mms_error_set(err, MMS_EINVAL, 0, "read_cif: NULL text or callback");
     size_t max_line = opt && opt->max_line_len ? opt->max_line_len : MMS_DEFAULT_MAX_LINE;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) { /* UTF-8 byte order mark */
+        text += 3;
+        len -= 3;
+    }
     cif_lex lx;
     cif_lex_init(&lx, text ? text : "", len, max_line, opt ? opt->line_offset : 0);
     reader rd = {opt, cb, ctx, 0, 0};
