@@ -156,7 +156,7 @@ static int set_rate(mms_values *out, const char *name, size_t k, size_t n)
 
 static int set_mean(mms_values *out, const char *name, const double *x, size_t n)
 {
-    return n ? mms_values_set_number(out, name, cov_pairwise_sum(x, n) / (double)n)
+    return n ? mms_values_set_number(out, name, cov_np_sum(x, n) / (double)n)
              : mms_values_set_null(out, name);
 }
 
@@ -224,7 +224,8 @@ static int put_diversity(const cov_state *S, mms_values *out, const fpset *g, mm
         rc = cov_pdist_mean(g->s, g->n, EV_STRUCT_FP_LEN, S->threads, &sd, err);
     if (rc != MMS_OK)
         return rc;
-    return mms_values_set_number(out, "comp_div", cd) | mms_values_set_number(out, "struct_div", sd);
+    return mms_values_set_number(out, "comp_div", cd) |
+           mms_values_set_number(out, "struct_div", sd);
 }
 
 static const char *COV_KEYS[] = {"cov_recall", "cov_precision", "amsd_recall", "amsd_precision",
@@ -370,7 +371,8 @@ static const mms_metric_def SUMMARY[] = {
     {"valid", "number", "share struct- and comp-valid with both fingerprints computed"},
     {"comp_div", "number", "mean pairwise distance of scaled Magpie fingerprints (valid)"},
     {"struct_div", "number", "mean pairwise distance of CrystalNN fingerprints (valid)"},
-    {"cov_recall", "number", "share of reference crystals with a generated one within both cutoffs"},
+    {"cov_recall", "number",
+     "share of reference crystals with a generated one within both cutoffs"},
     {"cov_precision", "number", "share of valid generated crystals with a reference within both"},
     {"amsd_recall", "number", "mean over reference of the nearest generated struct distance"},
     {"amsd_precision", "number", "mean over generated of the nearest reference struct distance"},

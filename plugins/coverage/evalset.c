@@ -343,7 +343,8 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
     if (set_reserve(s, n, keep) != 0)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory merging %zu crystals", n);
     size_t n0 = s->n, f0 = s->nfp;
-    if (n > 0 && (get_blob(o, "flags", s->flags + n0, n) || get_f64(o, "density", s->density + n0, n) ||
+    if (n > 0 && (get_blob(o, "flags", s->flags + n0, n) ||
+                  get_f64(o, "density", s->density + n0, n) ||
         get_f64(o, "nelems", s->nelems + n0, n) ||
         (keep && (get_f64(o, "struct_fp", s->sfp + f0 * EV_STRUCT_FP_LEN,
                           nfp * EV_STRUCT_FP_LEN) ||
@@ -380,7 +381,8 @@ static int append_set(ev_set *dst, const ev_set *src)
         memcpy(dst->density + dst->n, src->density, src->n * sizeof *src->density);
         memcpy(dst->nelems + dst->n, src->nelems, src->n * sizeof *src->nelems);
         for (size_t i = 0; i < src->n; i++)
-            dst->fp_of[dst->n + i] = src->fp_of[i] == SIZE_MAX ? SIZE_MAX : dst->nfp + src->fp_of[i];
+            dst->fp_of[dst->n + i] =
+                src->fp_of[i] == SIZE_MAX ? SIZE_MAX : dst->nfp + src->fp_of[i];
     }
     if (src->nfp) {
         memcpy(dst->sfp + dst->nfp * EV_STRUCT_FP_LEN, src->sfp,

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,39 +194,111 @@ int cov_nearest(const double *a, size_t na, const double *b, size_t nb, size_t d
 
 /* -------------------------------------------------------------- pdist */
 
-typedef struct pd_job {
+/* numpy sums pdist's condensed array (pairs (0,1), (0,2), ... (n-2,n-1)) in
+ * blocks of COV_NP_BUFSIZE, each by pairwise summation, the block sums added
+ * left to right (npsum.h).  To give the same bits without storing the
+ * n(n-1)/2 distances, a stream produces them in that order (RB rows at a time
+ * through the panel kernel) and the pairwise recursion consumes it.  Runs of
+ * blocks go to threads, each with its own stream; the block sums are added in
+ * order at the end, so the result does not depend on the thread count. */
+
+typedef struct pd_stream {
     const double *a, *panels;
     size_t n, dim, npanels;
-    size_t block_first, block_step;
-    double *row_sum; /* shared; each row written by one job */
+    size_t i, j;   /* the next pair */
+    size_t blk_i0; /* first row held in buf; SIZE_MAX = none */
+    double *buf;   /* RB x n: distances of rows blk_i0.. to every column */
+} pd_stream;
+
+static void pd_fill(pd_stream *S, size_t i0)
+{
+    double s[RB][PW];
+    const double *rows[RB];
+    block_rows(S->a, S->n, S->dim, i0, rows);
+    for (size_t q = (i0 + 1) / PW; q < S->npanels; q++) {
+        block_sq(rows, S->panels + q * S->dim * PW, S->dim, s);
+        for (size_t r = 0; r < RB; r++)
+            for (size_t k = 0; k < PW && q * PW + k < S->n; k++)
+                S->buf[r * S->n + q * PW + k] = sqrt(s[r][k]);
+    }
+    S->blk_i0 = i0;
+}
+
+static double pd_next(pd_stream *S)
+{
+    if (S->blk_i0 == SIZE_MAX || S->i - S->blk_i0 >= RB)
+        pd_fill(S, S->i);
+    double d = S->buf[(S->i - S->blk_i0) * S->n + S->j];
+    if (++S->j == S->n) {
+        S->i++;
+        S->j = S->i + 1;
+    }
+    return d;
+}
+
+/* cov_pairwise_sum over the next n values of the stream. */
+static double pd_sum(pd_stream *S, size_t n)
+{
+    if (n < 8) {
+        double res = 0.;
+        for (size_t i = 0; i < n; i++)
+            res += pd_next(S);
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        size_t i;
+        for (i = 0; i < 8; i++)
+            r[i] = pd_next(S);
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int k = 0; k < 8; k++)
+                r[k] += pd_next(S);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++)
+            res += pd_next(S);
+        return res;
+    }
+    size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    double left = pd_sum(S, n2); /* sequenced: the stream is consumed in order */
+    double right = pd_sum(S, n - n2);
+    return left + right;
+}
+
+typedef struct pd_job {
+    pd_stream proto;       /* a, panels, n, dim, npanels */
+    size_t pairs;          /* n(n-1)/2 */
+    double *block_sum;     /* one per block of COV_NP_BUFSIZE pairs */
+    size_t nblocks, ngroups, first, step; /* groups first, +step, ... */
+    int failed;
 } pd_job;
 
 static void *pd_work(void *arg)
 {
     pd_job *J = arg;
-    size_t nblocks = (J->n + RB - 1) / RB;
-    double s[RB][PW];
-    const double *rows[RB];
-    for (size_t blk = J->block_first; blk < nblocks; blk += J->block_step) {
-        size_t i0 = blk * RB;
-        block_rows(J->a, J->n, J->dim, i0, rows);
-        double sum[RB] = {0};
-        /* pairs (i, j > i) only: start at the panel holding column i0+1 */
-        for (size_t q = (i0 + 1) / PW; q < J->npanels; q++) {
-            block_sq(rows, J->panels + q * J->dim * PW, J->dim, s);
-            size_t j0 = q * PW;
-            for (int r = 0; r < RB; r++) {
-                size_t i = i0 + (size_t)r;
-                for (size_t k = 0; k < PW; k++) {
-                    size_t j = j0 + k;
-                    if (j > i && j < J->n)
-                        sum[r] += sqrt(s[r][k]);
-                }
-            }
-        }
-        for (size_t r = 0; r < RB && i0 + r < J->n; r++)
-            J->row_sum[i0 + r] = sum[r];
+    pd_stream S = J->proto;
+    S.buf = malloc(RB * S.n * sizeof *S.buf);
+    if (!S.buf) {
+        J->failed = 1;
+        return NULL;
     }
+    for (size_t g = J->first; g < J->ngroups; g += J->step) {
+        size_t b0 = g * J->nblocks / J->ngroups, b1 = (g + 1) * J->nblocks / J->ngroups;
+        if (b0 == b1)
+            continue;
+        /* row i holds pairs off(i) .. off(i+1)-1, off(i) = i(2n-i-1)/2 */
+        size_t lo = b0 * COV_NP_BUFSIZE, i = 0;
+        while ((i + 1) * (2 * S.n - i - 2) / 2 <= lo)
+            i++;
+        S.i = i;
+        S.j = i + 1 + (lo - i * (2 * S.n - i - 1) / 2);
+        S.blk_i0 = SIZE_MAX;
+        for (size_t b = b0; b < b1; b++) {
+            size_t len = J->pairs - b * COV_NP_BUFSIZE;
+            J->block_sum[b] = pd_sum(&S, len < COV_NP_BUFSIZE ? len : COV_NP_BUFSIZE);
+        }
+    }
+    free(S.buf);
     return NULL;
 }
 
@@ -234,25 +307,35 @@ int cov_pdist_mean(const double *a, size_t n, size_t dim, unsigned threads, doub
 {
     if (!a || n < 2 || dim == 0)
         return mms_error_set(err, MMS_EINVAL, 0, "pairwise distances need at least 2 rows");
-    size_t npanels;
+    size_t pairs = n * (n - 1) / 2, npanels;
+    size_t nblocks = (pairs + COV_NP_BUFSIZE - 1) / COV_NP_BUFSIZE;
     double *panels = pack_panels(a, n, dim, &npanels);
-    double *row_sum = malloc(n * sizeof *row_sum);
-    if (!panels || !row_sum) {
+    double *block_sum = malloc(nblocks * sizeof *block_sum);
+    if (!panels || !block_sum) {
         free(panels);
-        free(row_sum);
+        free(block_sum);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory packing %zu fingerprints", n);
     }
-    threads = clamp_threads(threads, (n + RB - 1) / RB);
+    /* 4 runs of blocks per thread, interleaved: early rows cost more per
+     * pair (they start further left in the panels) */
+    threads = clamp_threads(threads, nblocks);
+    size_t ngroups = 4 * (size_t)threads < nblocks ? 4 * (size_t)threads : nblocks;
     pd_job jobs[MAX_THREADS];
-    for (unsigned t = 0; t < threads; t++)
-        jobs[t] = (pd_job){a, panels, n, dim, npanels, t, threads, row_sum};
+    for (unsigned t = 0; t < threads; t++) {
+        pd_stream proto = {a, panels, n, dim, npanels, 0, 0, SIZE_MAX, NULL};
+        jobs[t] = (pd_job){proto, pairs, block_sum, nblocks, ngroups, t, threads, 0};
+    }
     run_threads(pd_work, jobs, sizeof jobs[0], threads);
-    /* Row sums combined in a fixed order: the mean is the same for any
-     * thread count; it differs from numpy's one pairwise sum only in the
-     * last bits (relative error ~1e-15). */
-    double pairs = (double)n * (double)(n - 1) / 2.0;
-    *mean = cov_pairwise_sum(row_sum, n) / pairs;
-    free(row_sum);
+    int failed = 0;
+    for (unsigned t = 0; t < threads; t++)
+        failed |= jobs[t].failed;
+    double total = 0.0;
+    for (size_t b = 0; b < nblocks; b++)
+        total += block_sum[b];
+    free(block_sum);
     free(panels);
+    if (failed)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory for %zu distances", n);
+    *mean = total / (double)pairs;
     return MMS_OK;
 }

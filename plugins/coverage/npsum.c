@@ -25,3 +25,11 @@ double cov_pairwise_sum(const double *x, size_t n)
     n2 -= n2 % 8;
     return cov_pairwise_sum(x, n2) + cov_pairwise_sum(x + n2, n - n2);
 }
+
+double cov_np_sum(const double *x, size_t n)
+{
+    double total = 0.0;
+    for (size_t lo = 0; lo < n; lo += COV_NP_BUFSIZE)
+        total += cov_pairwise_sum(x + lo, n - lo < COV_NP_BUFSIZE ? n - lo : COV_NP_BUFSIZE);
+    return total;
+}

@@ -13,8 +13,9 @@
 int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err)
 {
     if (nu == 0 || nv == 0)
-        return mms_error_set(err, MMS_EINVAL, 0, "a Wasserstein distance needs two non-empty "
-                                                 "samples (scipy: \"Distribution can't be empty\")");
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "a Wasserstein distance needs two non-empty samples "
+                             "(scipy: \"Distribution can't be empty\")");
     for (size_t i = 0; i < nu; i++)
         if (isnan(u[i]))
             return mms_error_set(err, MMS_EINVAL, 0, "NaN in a Wasserstein sample");
@@ -43,7 +44,7 @@ int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, 
         double cdf_gap = (double)iu / (double)nu - (double)iv / (double)nv;
         term[k] = fabs(cdf_gap) * (all[k + 1] - all[k]);
     }
-    *out = cov_pairwise_sum(term, n - 1);
+    *out = cov_np_sum(term, n - 1);
     free(all);
     free(term);
     return MMS_OK;

@@ -10,7 +10,7 @@
 /* W1(u, v) = integral of |F_u - F_v| over the merged sorted support, summed
  * as scipy does: over successive merged values x_k, |U(x_k)/nu - V(x_k)/nv| *
  * (x_{k+1} - x_k), U/V counting sample values <= x_k, in numpy's pairwise
- * order.  u and v are sorted in place.  nu, nv > 0 and no NaN (the caller
+ * order (np.sum).  u and v are sorted in place.  nu, nv > 0 and no NaN (the caller
  * drops them); MMS_EINVAL otherwise. */
 int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err);
 
