@@ -1,0 +1,274 @@
+/* The symmetry plugin on structures whose answers are known by
+ * construction: rock salt (Fm-3m, Wyckoff 4a/4b), CrystaLLM's consistency
+ * checks against stated tags, spglib's two failure messages, and the same
+ * answers from two threads at once. */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mmscore/plugin.h"
+#include "pipeline_internal.h"
+
+#include "formula.h"
+
+const mms_plugin *mmscore_plugin_entry(void);
+
+static void *make_state(double symprec_extra)
+{
+    const mms_plugin *p = mmscore_plugin_entry();
+    cJSON *cfg = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cfg, "symprec", 0.1);
+    cJSON_AddNumberToObject(cfg, "symprec_extra", symprec_extra);
+    cJSON_AddNumberToObject(cfg, "angle_tolerance", 5.0);
+    void *st = NULL;
+    mms_error err;
+    assert_int_equal(p->create(&st, cfg, &err), MMS_OK);
+    cJSON_Delete(cfg);
+    return st;
+}
+
+/* Conventional rock salt, a = 5.64 Å, as a CIF would give it. */
+static mms_structure *rock_salt(const char *stated_hm, const char *sum, const char *mult_na)
+{
+    double L[3][3] = {{5.64, 0, 0}, {0, 5.64, 0}, {0, 0, 5.64}};
+    double pos[8][3] = {{0, 0, 0},     {0, .5, .5},   {.5, 0, .5},  {.5, .5, 0},
+                        {.5, .5, .5},  {.5, 0, 0},    {0, .5, 0},   {0, 0, .5}};
+    int z[8] = {11, 11, 11, 11, 17, 17, 17, 17};
+    mms_structure *s;
+    mms_error err;
+    assert_int_equal(mms_structure_new(&s, L, 8, (const double(*)[3])pos, z, &err), MMS_OK);
+    s->format = "cif";
+    s->name = strdup("NaCl");
+    if (stated_hm)
+        mms_structure_set_tag(s, "_symmetry_space_group_name_H-M", stated_hm, &err);
+    mms_structure_set_tag(s, "_chemical_formula_sum", sum, &err);
+    mms_structure_set_tag(s, "_chemical_formula_structural", "NaCl", &err);
+    const char *types[2] = {"Na", "Cl"}, *mults[2] = {mult_na, "4"};
+    mms_structure_set_loop(s, "_atom_site_type_symbol", 2, types, &err);
+    mms_structure_set_loop(s, "_atom_site_symmetry_multiplicity", 2, mults, &err);
+    return s;
+}
+
+static mms_values *score(void *st, const mms_structure *s)
+{
+    mms_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.structure = s;
+    mms_values *v = mms_values_new();
+    mms_error err;
+    assert_int_equal(mmscore_plugin_entry()->score(st, &rec, NULL, v, &err), MMS_OK);
+    return v;
+}
+
+static int has_code(const mms_values *v, const char *code)
+{
+    const cJSON *d;
+    cJSON_ArrayForEach(d, mms_values_get(v, "symmetry_diagnostics"))
+    {
+        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d, "code")), code))
+            return 1;
+    }
+    return 0;
+}
+
+static void test_rock_salt(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0.01);
+    mms_structure *s = rock_salt("Fm-3m", "Na4 Cl4", "4");
+    mms_values *v = score(st, s);
+    double x;
+    assert_int_equal(mms_values_get_number(v, "sg_number", &x), MMS_OK);
+    assert_true(x == 225);
+    assert_int_equal(mms_values_get_number(v, "sg_number_extra", &x), MMS_OK);
+    assert_true(x == 225);
+    assert_string_equal(cJSON_GetStringValue(mms_values_get(v, "sg_symbol")), "Fm-3m");
+    assert_string_equal(cJSON_GetStringValue(mms_values_get(v, "crystal_system")), "cubic");
+    assert_int_equal(mms_values_get_number(v, "hall_number", &x), MMS_OK);
+    assert_true(x == 523);
+    const cJSON *w = mms_values_get(v, "wyckoffs"), *m = mms_values_get(v, "site_multiplicities");
+    assert_int_equal(cJSON_GetArraySize(w), 8);
+    /* Na (first four sites) on one of 4a/4b, Cl on the other (spglib picks
+     * the origin), reported in the structure's site order */
+    const char *na = cJSON_GetStringValue(cJSON_GetArrayItem(w, 0));
+    const char *cl = cJSON_GetStringValue(cJSON_GetArrayItem(w, 4));
+    assert_true((!strcmp(na, "a") && !strcmp(cl, "b")) || (!strcmp(na, "b") && !strcmp(cl, "a")));
+    for (int i = 0; i < 8; i++) {
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetArrayItem(w, i)), i < 4 ? na : cl);
+        assert_true(cJSON_GetArrayItem(m, i)->valuedouble == 4);
+    }
+    int b;
+    assert_int_equal(mms_values_get_bool(v, "sg_consistent", &b), MMS_OK);
+    assert_true(b);
+    assert_int_equal(mms_values_get_bool(v, "formula_consistent", &b), MMS_OK);
+    assert_true(b);
+    assert_int_equal(mms_values_get_bool(v, "multiplicity_consistent", &b), MMS_OK);
+    assert_true(b);
+    assert_int_equal(cJSON_GetArraySize(mms_values_get(v, "symmetry_diagnostics")), 0);
+    mms_values_free(v);
+    mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
+/* CrystaLLM compares the stated symbol as written: 'F m -3 m' is not
+ * 'Fm-3m' (an info diagnostic says they are the same group); a wrong group
+ * is a warning; formula and multiplicity mismatches are warnings too. */
+static void test_inconsistent_tags(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0);
+    mms_structure *s = rock_salt("F m -3 m", "Na4 Cl4", "4");
+    mms_values *v = score(st, s);
+    int b;
+    assert_int_equal(mms_values_get_bool(v, "sg_consistent", &b), MMS_OK);
+    assert_false(b);
+    assert_true(has_code(v, "MMS203"));
+    assert_false(has_code(v, "MMS202"));
+    assert_null(mms_values_get(v, "sg_number_extra"));
+    mms_values_free(v);
+    mms_structure_free(s);
+
+    s = rock_salt("P 1", "Na3 Cl4", "2");
+    v = score(st, s);
+    assert_int_equal(mms_values_get_bool(v, "sg_consistent", &b), MMS_OK);
+    assert_false(b);
+    assert_true(has_code(v, "MMS202"));
+    assert_int_equal(mms_values_get_bool(v, "formula_consistent", &b), MMS_OK);
+    assert_false(b);
+    assert_true(has_code(v, "MMS204"));
+    assert_int_equal(mms_values_get_bool(v, "multiplicity_consistent", &b), MMS_OK);
+    assert_false(b);
+    assert_true(has_code(v, "MMS205"));
+    mms_values_free(v);
+    mms_structure_free(s);
+
+    s = rock_salt(NULL, "Na4 Cl4", "4"); /* no stated group: not checked */
+    v = score(st, s);
+    assert_true(cJSON_IsNull(mms_values_get(v, "sg_consistent")));
+    assert_true(has_code(v, "MMS206"));
+    mms_values_free(v);
+    mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
+static mms_structure *close_pair(int same_type)
+{
+    double L[3][3] = {{4, 0, 0}, {0, 4, 0}, {0, 0, 4}};
+    double pos[2][3] = {{0.1, 0.1, 0.1}, {0.11, 0.1, 0.1}}; /* 0.04 Å apart */
+    int z[2] = {26, same_type ? 26 : 8};
+    mms_structure *s;
+    mms_error err;
+    assert_int_equal(mms_structure_new(&s, L, 2, (const double(*)[3])pos, z, &err), MMS_OK);
+    return s;
+}
+
+/* spglib refuses two same-type atoms closer than symprec with its own
+ * message; the plugin reports it and a warning. */
+static void test_spglib_failure_message(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0);
+    mms_structure *s = close_pair(1);
+    mms_values *v = score(st, s);
+    assert_true(cJSON_IsNull(mms_values_get(v, "sg_number")));
+    assert_string_equal(cJSON_GetStringValue(mms_values_get(v, "sg_error")),
+                        "too close distance between atoms");
+    assert_true(has_code(v, "MMS201"));
+    /* not a CIF: no consistency values at all */
+    assert_null(mms_values_get(v, "sg_consistent"));
+    mms_values_free(v);
+    mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
+typedef struct job {
+    void *st;
+    int same_type;
+    int mismatches;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    mms_structure *s = close_pair(j->same_type);
+    for (int i = 0; i < 200; i++) {
+        mms_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.structure = s;
+        mms_values *v = mms_values_new();
+        mms_error err;
+        mmscore_plugin_entry()->score(j->st, &rec, NULL, v, &err);
+        const cJSON *e = mms_values_get(v, "sg_error");
+        if (j->same_type != (e != NULL))
+            j->mismatches++;
+        mms_values_free(v);
+    }
+    mms_structure_free(s);
+    return NULL;
+}
+
+/* Failures and successes interleaved on two threads keep their own
+ * answers (spglib's shared error variable is never read). */
+static void test_threads_keep_their_answers(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0);
+    job a = {st, 1, 0}, b = {st, 0, 0};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, worker, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, worker, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.mismatches, 0);
+    assert_int_equal(b.mismatches, 0);
+    mmscore_plugin_entry()->destroy(st);
+}
+
+static void test_formula_parser(void **unused)
+{
+    (void)unused;
+    mms_formula f, g;
+    char why[128];
+    assert_int_equal(mms_formula_parse("Ba(OH)2", &f, why, sizeof why), 0);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(mms_formula_parse("Ba1 O2 H2", &g, why, sizeof why), 0);
+    assert_true(mms_formula_same_reduced(&f, &g));
+    assert_int_equal(mms_formula_parse("Ca2 Ti2 O6", &f, why, sizeof why), 0);
+    assert_int_equal(mms_formula_parse("CaTiO3", &g, why, sizeof why), 0);
+    assert_true(mms_formula_same_reduced(&f, &g));
+    assert_int_equal(mms_formula_parse("RbCe(InIr)31", &f, why, sizeof why), 0);
+    assert_int_equal(mms_formula_parse("Rb1 Ce1 In31 Ir31", &g, why, sizeof why), 0);
+    assert_true(mms_formula_same_reduced(&f, &g));
+    assert_int_equal(mms_formula_parse("Y3N@C80", &f, why, sizeof why), 0);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(mms_formula_parse("Fe0.5Ni0.5", &f, why, sizeof why), 0);
+    assert_int_equal(mms_formula_parse("FeNi", &g, why, sizeof why), 0);
+    assert_false(mms_formula_same_reduced(&f, &g)); /* pymatgen: "Fe0.5Ni0.5" != "FeNi" */
+    assert_int_equal(mms_formula_parse("NaCl", &f, why, sizeof why), 0);
+    assert_int_equal(mms_formula_parse("Na2Cl", &g, why, sizeof why), 0);
+    assert_false(mms_formula_same_reduced(&f, &g));
+    assert_int_equal(mms_formula_parse("Xy2O", &f, why, sizeof why), -1);
+    assert_int_equal(mms_formula_parse("image0", &f, why, sizeof why), -1);
+    assert_int_equal(mms_formula_parse("", &f, why, sizeof why), -1);
+    assert_int_equal(mms_formula_parse("((((", &f, why, sizeof why), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rock_salt),
+        cmocka_unit_test(test_inconsistent_tags),
+        cmocka_unit_test(test_spglib_failure_message),
+        cmocka_unit_test(test_threads_keep_their_answers),
+        cmocka_unit_test(test_formula_parser),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
