@@ -7,14 +7,6 @@
 
 #include "mmscore/error.h"
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 void cap_vocab_free(cap_vocab *v)
 {
     free(v->key);
@@ -35,7 +27,7 @@ static int vocab_grow(cap_vocab *v)
     for (size_t i = 0; i < v->cap; i++) {
         if (!v->key[i])
             continue;
-        size_t j = hash_str(v->key[i]) & (cap - 1);
+        size_t j = cap_hash_str(v->key[i]) & (cap - 1);
         while (key[j])
             j = (j + 1) & (cap - 1);
         key[j] = v->key[i];
@@ -53,7 +45,7 @@ long cap_vocab_find(const cap_vocab *v, const char *s)
 {
     if (!v->cap)
         return -1;
-    size_t j = hash_str(s) & (v->cap - 1);
+    size_t j = cap_hash_str(s) & (v->cap - 1);
     while (v->key[j]) {
         if (strcmp(v->key[j], s) == 0)
             return (long)v->id[j];
@@ -62,25 +54,33 @@ long cap_vocab_find(const cap_vocab *v, const char *s)
     return -1;
 }
 
+long cap_vocab_add(cap_vocab *v, const char *s)
+{
+    if (2 * (v->n + 1) > v->cap && vocab_grow(v) != MMS_OK)
+        return -1;
+    size_t j = cap_hash_str(s) & (v->cap - 1);
+    while (v->key[j] && strcmp(v->key[j], s) != 0)
+        j = (j + 1) & (v->cap - 1);
+    if (!v->key[j]) {
+        v->key[j] = s;
+        v->id[j] = (uint32_t)v->n++;
+    }
+    return (long)v->id[j];
+}
+
 int cap_vocab_ids(cap_vocab *v, const cap_toks *t, uint32_t **ids)
 {
     *ids = malloc((t->n ? t->n : 1) * sizeof **ids);
     if (!*ids)
         return MMS_ENOMEM;
     for (size_t k = 0; k < t->n; k++) {
-        if (2 * (v->n + 1) > v->cap && vocab_grow(v) != MMS_OK) {
+        long id = cap_vocab_add(v, t->v[k]);
+        if (id < 0) {
             free(*ids);
             *ids = NULL;
             return MMS_ENOMEM;
         }
-        size_t j = hash_str(t->v[k]) & (v->cap - 1);
-        while (v->key[j] && strcmp(v->key[j], t->v[k]) != 0)
-            j = (j + 1) & (v->cap - 1);
-        if (!v->key[j]) {
-            v->key[j] = t->v[k];
-            v->id[j] = (uint32_t)v->n++;
-        }
-        (*ids)[k] = v->id[j];
+        (*ids)[k] = (uint32_t)id;
     }
     return MMS_OK;
 }

@@ -19,6 +19,8 @@ typedef struct cap_vocab {
 } cap_vocab;
 
 void cap_vocab_free(cap_vocab *v);
+/* The id of s (borrowed), adding it if new; -1 when out of memory. */
+long cap_vocab_add(cap_vocab *v, const char *s);
 /* The id of s, or -1 when it was never added. */
 long cap_vocab_find(const cap_vocab *v, const char *s);
 /* Appends the ids of t's tokens to ids (malloc'd, caller frees). */

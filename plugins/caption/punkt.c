@@ -10,6 +10,8 @@
  * data/punkt_english/SOURCE.md says where from.  The build embeds them. */
 #include "wordtok.h"
 
+#include "ngram.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,85 +36,36 @@ enum {
     ORTHO_LC = ORTHO_BEG_LC | ORTHO_MID_LC | ORTHO_UNK_LC
 };
 
-/* string -> int, open addressing; keys owned */
+/* string -> int: a vocabulary over owned copies of the keys, and a value
+ * per id */
 typedef struct smap {
-    char **key;
+    cap_vocab voc;
+    cap_toks keys;
     int *val;
-    size_t cap, n;
+    size_t cap;
 } smap;
-
-static uint64_t hs(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 static const int *smap_get(const smap *m, const char *k)
 {
-    if (!m->cap)
-        return NULL;
-    size_t j = hs(k) & (m->cap - 1);
-    while (m->key[j]) {
-        if (strcmp(m->key[j], k) == 0)
-            return &m->val[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return NULL;
+    long id = cap_vocab_find(&m->voc, k);
+    return id < 0 ? NULL : &m->val[id];
 }
 
 static int smap_put(smap *m, const char *k, size_t klen, int v)
 {
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 1024;
-        char **key = calloc(cap, sizeof *key);
-        int *val = calloc(cap, sizeof *val);
-        if (!key || !val) {
-            free(key);
-            free(val);
-            return MMS_ENOMEM;
-        }
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->key[i])
-                continue;
-            size_t j = hs(m->key[i]) & (cap - 1);
-            while (key[j])
-                j = (j + 1) & (cap - 1);
-            key[j] = m->key[i];
-            val[j] = m->val[i];
-        }
-        free(m->key);
-        free(m->val);
-        m->key = key;
-        m->val = val;
-        m->cap = cap;
-    }
-    char *c = malloc(klen + 1);
-    if (!c)
+    if (cap_toks_push(&m->keys, k, klen) != MMS_OK)
         return MMS_ENOMEM;
-    memcpy(c, k, klen);
-    c[klen] = '\0';
-    size_t j = hs(c) & (m->cap - 1);
-    while (m->key[j]) {
-        if (strcmp(m->key[j], c) == 0) {
-            m->val[j] = v;
-            free(c);
-            return MMS_OK;
-        }
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->key[j] = c;
-    m->val[j] = v;
-    m->n++;
+    long id = cap_vocab_add(&m->voc, m->keys.v[m->keys.n - 1]);
+    if (id < 0 || cap_grow((void **)&m->val, &m->cap, (size_t)id + 1, sizeof *m->val, 256) != MMS_OK)
+        return MMS_ENOMEM;
+    m->val[id] = v; /* a repeated key keeps its first copy, takes the last value */
     return MMS_OK;
 }
 
 static void smap_free(smap *m)
 {
-    for (size_t i = 0; i < m->cap; i++)
-        free(m->key[i]);
-    free(m->key);
+    cap_vocab_free(&m->voc);
+    cap_toks_free(&m->keys);
     free(m->val);
 }
 
@@ -276,14 +229,8 @@ static char *lower_utf8(const uint32_t *s, size_t n)
 
 static int ptoks_push(ptoks *t, const uint32_t *s, size_t n)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        ptok *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return MMS_ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (cap_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v, 16) != MMS_OK)
+        return MMS_ENOMEM;
     ptok *k = &t->v[t->n];
     memset(k, 0, sizeof *k);
     k->s = s;
@@ -484,14 +431,8 @@ typedef struct spans {
 
 static int spans_push(spans *s, size_t a, size_t b)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        span *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return MMS_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    if (cap_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v, 8) != MMS_OK)
+        return MMS_ENOMEM;
     s->v[s->n++] = (span){a, b};
     return MMS_OK;
 }

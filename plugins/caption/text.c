@@ -9,22 +9,35 @@
 
 #include "mmscore/error.h"
 
+int cap_grow(void **v, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return MMS_OK;
+    size_t c = *cap ? *cap : first;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / elem)
+            return MMS_ENOMEM;
+        c *= 2;
+    }
+    void *n = realloc(*v, c * elem);
+    if (!n)
+        return MMS_ENOMEM;
+    *v = n;
+    *cap = c;
+    return MMS_OK;
+}
+
+uint64_t cap_hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 int cap_u32_reserve(cap_u32 *b, size_t want)
 {
-    if (want <= b->cap)
-        return MMS_OK;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < want) {
-        if (cap > SIZE_MAX / 8)
-            return MMS_ENOMEM;
-        cap *= 2;
-    }
-    uint32_t *v = realloc(b->v, cap * sizeof *v);
-    if (!v)
-        return MMS_ENOMEM;
-    b->v = v;
-    b->cap = cap;
-    return MMS_OK;
+    return cap_grow((void **)&b->v, &b->cap, want, sizeof *b->v, 64);
 }
 
 int cap_u32_push(cap_u32 *b, uint32_t c)
@@ -62,14 +75,8 @@ void cap_u32_free(cap_u32 *b)
 
 int cap_toks_push(cap_toks *t, const char *s, size_t len)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        char **v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return MMS_ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (cap_grow((void **)&t->v, &t->cap, t->n + 1, sizeof *t->v, 16) != MMS_OK)
+        return MMS_ENOMEM;
     char *c = malloc(len + 1);
     if (!c)
         return MMS_ENOMEM;

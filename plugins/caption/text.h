@@ -12,6 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Grows *v (elements of elem bytes, capacity *cap) to hold at least need
+ * elements, doubling from first.  MMS_OK or MMS_ENOMEM (*v unchanged). */
+int cap_grow(void **v, size_t *cap, size_t need, size_t elem, size_t first);
+
+/* FNV-1a of a NUL-terminated string, the hash of every string table here. */
+uint64_t cap_hash_str(const char *s);
+
 /* Growable array of code points. */
 typedef struct cap_u32 {
     uint32_t *v;

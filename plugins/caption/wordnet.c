@@ -33,10 +33,7 @@ struct cap_wordnet {
 
 static uint64_t hash_key(const char *s, uint32_t pos)
 {
-    uint64_t h = 1469598103934665603ull ^ pos;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return cap_hash_str(s) ^ (0x9E3779B97F4A7C15ull * (pos + 1));
 }
 
 static wn_slot *lookup(const cap_wordnet *wn, const char *key, uint32_t pos)
@@ -154,28 +151,18 @@ static size_t split_line(char **p, char **field, size_t maxf)
 
 static int push_offset(cap_wordnet *wn, uint32_t off)
 {
-    if (wn->noffsets == wn->offsets_cap) {
-        size_t cap = wn->offsets_cap ? 2 * wn->offsets_cap : 1u << 16;
-        uint32_t *o = realloc(wn->offsets, cap * sizeof *o);
-        if (!o)
-            return MMS_ENOMEM;
-        wn->offsets = o;
-        wn->offsets_cap = cap;
-    }
+    if (cap_grow((void **)&wn->offsets, &wn->offsets_cap, wn->noffsets + 1, sizeof *wn->offsets,
+                 1u << 16) != MMS_OK)
+        return MMS_ENOMEM;
     wn->offsets[wn->noffsets++] = off;
     return MMS_OK;
 }
 
 static int push_base(cap_wordnet *wn, const char *b)
 {
-    if (wn->nbases == wn->bases_cap) {
-        size_t cap = wn->bases_cap ? 2 * wn->bases_cap : 1u << 12;
-        const char **o = realloc(wn->bases, cap * sizeof *o);
-        if (!o)
-            return MMS_ENOMEM;
-        wn->bases = o;
-        wn->bases_cap = cap;
-    }
+    if (cap_grow((void **)&wn->bases, &wn->bases_cap, wn->nbases + 1, sizeof *wn->bases, 1u << 12) !=
+        MMS_OK)
+        return MMS_ENOMEM;
     wn->bases[wn->nbases++] = b;
     return MMS_OK;
 }

@@ -142,16 +142,23 @@ static void bench_one(const cap_ctx *ctx, int which, const char *cand, const cha
 {
     cap_pair_scores s;
     switch (which) {
-    case B_BLEU: { /* evaluate's bleu: 13a + TF-NMT */
+    case B_BLEU: /* evaluate's bleu: 13a + TF-NMT */
+    case B_SACRE: {
+        int sacre = which == B_SACRE;
         cap_toks h = {0}, r[64] = {{0}};
         size_t k = n < 64 ? n : 64;
-        cap_tok13a(cand, strlen(cand), 0, &h);
+        cap_tok13a(cand, strlen(cand), sacre, &h);
         for (size_t i = 0; i < k; i++)
-            cap_tok13a(refs[i], strlen(refs[i]), 0, &r[i]);
+            cap_tok13a(refs[i], strlen(refs[i]), sacre, &r[i]);
         cap_bleu_stats st;
-        cap_bleu_result b;
         cap_bleu_stats_compute(&h, r, k, &st);
-        cap_bleu_nmt(&st, &b);
+        if (sacre) {
+            cap_sacre_result b;
+            cap_bleu_sacre(&st, 1, &b);
+        } else {
+            cap_bleu_result b;
+            cap_bleu_nmt(&st, &b);
+        }
         cap_toks_free(&h);
         for (size_t i = 0; i < k; i++)
             cap_toks_free(&r[i]);
@@ -165,21 +172,6 @@ static void bench_one(const cap_ctx *ctx, int which, const char *cand, const cha
     case B_METEOR: {
         double m;
         cap_meteor(ctx->wn, ctx->pk, refs, n, cand, &m);
-        break;
-    }
-    case B_SACRE: {
-        cap_toks h = {0}, r[64] = {{0}};
-        size_t k = n < 64 ? n : 64;
-        cap_tok13a(cand, strlen(cand), 1, &h);
-        for (size_t i = 0; i < k; i++)
-            cap_tok13a(refs[i], strlen(refs[i]), 1, &r[i]);
-        cap_bleu_stats st;
-        cap_sacre_result b;
-        cap_bleu_stats_compute(&h, r, k, &st);
-        cap_bleu_sacre(&st, 1, &b);
-        cap_toks_free(&h);
-        for (size_t i = 0; i < k; i++)
-            cap_toks_free(&r[i]);
         break;
     }
     default:
