@@ -33,7 +33,7 @@ static const mms_option_def options[] = {
     {"mmsci_multiref_quirk", MMS_OPT_BOOL, "false", "score pairs with several references 0 on every metric, as MMSci's own call does"},
     {"wordnet_dir", MMS_OPT_STRING, CAPTION_WORDNET_DIR, "WordNet 3.0 dict folder (Debian wordnet-base) for METEOR's synonym stage"},
     {"max_text_bytes", MMS_OPT_INT, "1000000", "longest candidate or reference accepted (bytes); longer records fail with an error"},
-    {"max_lcs_cells", MMS_OPT_INT, "16777216", "largest rougeLsum LCS table (reference line x candidate line tokens); larger records fail"},
+    {"max_lcs_cells", MMS_OPT_INT, "16777216", "largest rougeLsum LCS table (reference line x candidate line tokens; rougeL: 64 x this, whole texts); larger records fail"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -50,7 +50,7 @@ static const mms_metric_def metrics[] = {
     {"sacrebleu", "number", "sacreBLEU sentence_bleu (13a, exp smoothing, effective order), 0..100; null when every reference is empty"},
     {"sacrebleu_precisions", "number[]", "sacreBLEU's smoothed n-gram precisions, 0..100"},
     {"sacrebleu_bp", "number", "sacreBLEU brevity penalty (closest reference length)"},
-    {"sacrebleu_counts", "number[]", "sys_len, ref_len, correct[4], total[4]: sufficient statistics of corpus BLEU"},
+    {"sacrebleu_counts", "number[]", "sys_len, ref_len, correct[4], total[4]: sufficient statistics of corpus BLEU; null with sacrebleu"},
     {"rouge1", "number", "rouge_score ROUGE-1 F-measure (best reference)"},
     {"rouge2", "number", "rouge_score ROUGE-2 F-measure (best reference)"},
     {"rougeL", "number", "rouge_score ROUGE-L F-measure (best reference)"},
@@ -88,7 +88,7 @@ static const mms_metric_def summary_defs[] = {
     {"mean_rougeLsum", "number", "mean ROUGE-Lsum F"},
     {"mean_meteor", "number", "mean METEOR"},
     {"mean_sacrebleu", "number", "mean sacreBLEU sentence BLEU (0..100)"},
-    {"sacrebleu_corpus", "number", "sacreBLEU corpus BLEU over all pairs (13a, exp smoothing), 0..100"},
+    {"sacrebleu_corpus", "number", "sacreBLEU corpus BLEU over all pairs with a non-empty reference (13a, exp smoothing), 0..100"},
     {"sacrebleu_corpus_precisions", "number[]", "its n-gram precisions, 0..100"},
     {"sacrebleu_corpus_bp", "number", "its brevity penalty"},
     {"sacrebleu_corpus_sys_len", "int", "candidate tokens over all pairs"},
@@ -247,7 +247,9 @@ static int put_values(const cap_pair_scores *p, size_t nrefs, mms_values *out)
         if (!rc) rc = mms_values_set_null(out, "sacrebleu_precisions");
         if (!rc) rc = mms_values_set_null(out, "sacrebleu_bp");
     }
-    if (!rc) {
+    if (!rc && !p->sacre_ok) {
+        rc = mms_values_set_null(out, "sacrebleu_counts");
+    } else if (!rc) {
         const cap_bleu_stats *st = &p->sacre_stats;
         double c[10] = {(double)st->hyp_len, (double)st->ref_len_closest};
         for (int i = 0; i < 4; i++) {
@@ -281,7 +283,7 @@ static int caption_score(void *state, const mms_record *rec, const mms_values *e
     free(refs);
     if (rc == MMS_ELIMIT)
         return mms_error_set(err, rc, rec->line,
-                             "caption: %s: record %s, line %ld: a rougeLsum LCS table exceeds max_lcs_cells %zu",
+                             "caption: %s: record %s, line %ld: a ROUGE LCS table exceeds max_lcs_cells %zu (rougeLsum; 64 x for rougeL)",
                              rec->source ? rec->source : "-", record_id(rec), rec->line, s->ctx.max_cells);
     if (rc)
         return mms_error_set(err, rc, rec->line, "caption: record %s, line %ld: %s", record_id(rec),
@@ -325,14 +327,15 @@ static int caption_acc_add(void *state, void *acc, const mms_record *rec, const 
     size_t n = 0;
     int empty = 0;
     /* score() failed for this record when its values are absent */
-    if (mms_values_get_numbers(values, "sacrebleu_counts", counts, 10, &n) != MMS_OK || n != 10 ||
-        mms_values_get_bool(values, "empty_candidate", &empty) != MMS_OK) {
+    if (mms_values_get_bool(values, "empty_candidate", &empty) != MMS_OK) {
         a->failed++;
         return MMS_OK;
     }
     a->pairs++;
-    for (int i = 0; i < 10; i++)
-        a->corpus[i] += (long)counts[i];
+    /* sacreBLEU refuses a segment whose references are all empty: left out */
+    if (mms_values_get_numbers(values, "sacrebleu_counts", counts, 10, &n) == MMS_OK && n == 10)
+        for (int i = 0; i < 10; i++)
+            a->corpus[i] += (long)counts[i];
     if (empty) {
         a->skipped++;
         return MMS_OK;

@@ -259,7 +259,10 @@ int cap_rouge_score(const char *reference, const char *candidate, int stem, size
     if (rc == MMS_OK) {
         score_ngrams(ti, tt.n, pi, pt.n, 1, &out->r1);
         score_ngrams(ti, tt.n, pi, pt.n, 2, &out->r2);
-        if (tt.n && pt.n) {
+        /* rougeL needs only two rows, but time still grows as n x m */
+        if (tt.n && pt.n && (tt.n + 1) > 64 * (max_cells / (pt.n + 1)))
+            rc = MMS_ELIMIT;
+        if (rc == MMS_OK && tt.n && pt.n) {
             size_t l = lcs_len(ti, tt.n, pi, pt.n, &rc);
             out->rl.precision = (double)l / (double)pt.n;
             out->rl.recall = (double)l / (double)tt.n;

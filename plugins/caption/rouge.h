@@ -19,7 +19,8 @@ typedef struct cap_rouge {
 int cap_rouge_tokenize(const char *text, size_t len, int stem, cap_toks *out);
 
 /* score(target=reference, prediction=candidate).  Returns MMS_ELIMIT when an
- * LCS table for rougeLsum would exceed max_cells. */
+ * LCS table for rougeLsum would exceed max_cells, or rougeL's LCS (two rows,
+ * so only time) 64 x max_cells. */
 int cap_rouge_score(const char *reference, const char *candidate, int stem, size_t max_cells,
                     cap_rouge *out);
 
