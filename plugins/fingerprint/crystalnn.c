@@ -32,6 +32,7 @@ void fp_cnn_options_default(fp_cnn_options *o)
     o->x_diff_weight = 3.0;
     o->porous_adjustment = 1;
     o->max_points = 20000;
+    o->exact_delaunay = 0;
 }
 
 /* Covalent radii (Å) by Z = 1..96: pymatgen 2022.11.7
@@ -253,6 +254,37 @@ static double vol_tetra(const double *a, const double *b, const double *c, const
     return fabs(dot3(u, x)) / 6;
 }
 
+/* Appends the facet between the centre and pts[other] whose polygon has the
+ * nv vertices v (in order): VoronoiNN._extract_cell_info's solid angle, fan
+ * volume, and area = 3 volume / distance to the facet. */
+static void add_facet(vcollect *vc, int other, const double (*v)[3], int nv)
+{
+    const double *c = vc->pts[0].cart;
+    double sa = solid_angle(c, v, nv);
+    double volume = 0.0;
+    for (int j = 1; j + 1 < nv; j++)
+        volume += vol_tetra(c, v[0], v[j], v[j + 1]);
+    double dv[3];
+    for (int k = 0; k < 3; k++)
+        dv[k] = c[k] - vc->pts[other].cart[k];
+    double face_dist = norm3(dv) / 2;
+    if (vc->nfacets == vc->cap) {
+        int ncap = vc->cap ? 2 * vc->cap : 32;
+        facet_info *nf = realloc(vc->facets, (size_t)ncap * sizeof *nf);
+        if (!nf) {
+            vc->status = 2;
+            return;
+        }
+        vc->facets = nf;
+        vc->cap = ncap;
+    }
+    facet_info *fi = &vc->facets[vc->nfacets++];
+    fi->other = other;
+    fi->solid_angle = sa;
+    fi->area = 3 * volume / face_dist;
+    fi->weight = 0;
+}
+
 /* qh_eachvoronoi callback: one ridge between the central point and another. */
 static void visit_ridge(qhT *qh, FILE *fp, vertexT *vertex, vertexT *vertexA, setT *centers,
                         boolT unbounded)
@@ -296,31 +328,8 @@ static void visit_ridge(qhT *qh, FILE *fp, vertexT *vertex, vertexT *vertexA, se
         }
         memcpy(v[i], vc->centres[f->visitid], sizeof v[i]);
     }
-    const double *c = vc->pts[0].cart;
-    double sa = solid_angle(c, (const double (*)[3])v, nv);
-    double volume = 0.0;
-    for (int j = 1; j + 1 < nv; j++)
-        volume += vol_tetra(c, v[0], v[j], v[j + 1]);
+    add_facet(vc, other, (const double (*)[3])v, nv);
     free(v);
-    double dv[3];
-    for (int k = 0; k < 3; k++)
-        dv[k] = c[k] - vc->pts[other].cart[k];
-    double face_dist = norm3(dv) / 2;
-    if (vc->nfacets == vc->cap) {
-        int ncap = vc->cap ? 2 * vc->cap : 32;
-        facet_info *nf = realloc(vc->facets, (size_t)ncap * sizeof *nf);
-        if (!nf) {
-            vc->status = 2;
-            return;
-        }
-        vc->facets = nf;
-        vc->cap = ncap;
-    }
-    facet_info *fi = &vc->facets[vc->nfacets++];
-    fi->other = other;
-    fi->solid_angle = sa;
-    fi->area = 3 * volume / face_dist;
-    fi->weight = 0;
 }
 
 /* Voronoi cell of point 0 of pts.  Returns 0 and fills vc->facets, 1 when the
@@ -415,12 +424,108 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
     return result;
 }
 
+/* The same cell by polar duality, a 3-d convex hull instead of a 4-d one
+ * (about 3x cheaper in qhull).  With the centre at the origin, the facet
+ * towards p is the plane q.y = 1 with q = 2 (p - x0) / |p - x0|^2; the cell
+ * is bounded iff the origin lies inside conv{q}; each hull vertex q is a
+ * facet of the cell, and each hull facet n.q + d = 0 is a cell vertex
+ * y = -n / d.  Points that are not hull vertices cut nothing (a coplanar one
+ * would touch the cell in a point or an edge: a zero-area facet, weight 0 in
+ * the reference after rounding).  Same return convention as voronoi_cell. */
+static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbuf *e)
+{
+    memset(vc, 0, sizeof *vc);
+    vc->pts = pts;
+    vc->npts = npts;
+    if (npts < 5)
+        return 1;
+    const double *x0 = pts[0].cart;
+    coordT *q = malloc((size_t)(npts - 1) * 3 * sizeof *q);
+    if (!q)
+        return fail(e, "out of memory");
+    for (int i = 1; i < npts; i++) {
+        double n[3] = {pts[i].cart[0] - x0[0], pts[i].cart[1] - x0[1], pts[i].cart[2] - x0[2]};
+        double n2 = dot3(n, n);
+        for (int k = 0; k < 3; k++)
+            q[3 * (i - 1) + k] = 2 * n[k] / n2;
+    }
+    qhT qh_storage, *qh = &qh_storage;
+    char cmd[] = "qhull Qc";
+    qh_zero(qh, qerr);
+    int rc = qh_new_qhull(qh, 3, npts - 1, q, False, cmd, NULL, qerr);
+    int result = 1;
+    if (rc == 0) {
+        volatile int jumped = setjmp(qh->errexit);
+        if (!jumped) {
+            qh->NOerrexit = False;
+            facetT *facet;
+            vertexT *vertex;
+            int bounded = 1, nf = 0;
+            FORALLfacets {
+                if (!(facet->offset < 0))
+                    bounded = 0;
+                facet->visitid = (unsigned)nf++;
+            }
+            vc->centres = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *vc->centres);
+            double(*poly)[3] = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *poly);
+            if (!vc->centres || !poly) {
+                result = -1;
+            } else if (bounded) {
+                FORALLfacets {
+                    double *y = vc->centres[facet->visitid];
+                    for (int k = 0; k < 3; k++)
+                        y[k] = -facet->normal[k] / facet->offset + x0[k];
+                    double dv[3] = {y[0] - x0[0], y[1] - x0[1], y[2] - x0[2]};
+                    vc->rmax = fmax(vc->rmax, norm3(dv));
+                }
+                qh_vertexneighbors(qh);
+                FORALLvertices {
+                    qh_order_vertexneighbors(qh, vertex);
+                    int nv = 0;
+                    facetT *neighbor, **neighborp;
+                    FOREACHneighbor_(vertex)
+                        memcpy(poly[nv++], vc->centres[neighbor->visitid], sizeof poly[0]);
+                    add_facet(vc, qh_pointid(qh, vertex->point) + 1, (const double (*)[3])poly,
+                              nv);
+                }
+                vc->verts = vc->centres;
+                vc->nverts = nf;
+                vc->centres = NULL;
+                result = vc->status ? -1 : 0;
+            }
+            free(poly);
+        }
+        qh->NOerrexit = True;
+    }
+    int curlong, totlong;
+    qh_freeqhull(qh, !qh_ALL);
+    qh_memfreeshort(qh, &curlong, &totlong);
+    free(q);
+    free(vc->centres);
+    vc->centres = NULL;
+    if (result != 0) {
+        free(vc->verts);
+        free(vc->facets);
+        vc->verts = NULL;
+        vc->facets = NULL;
+    }
+    if (result < 0)
+        return fail(e, "Voronoi construction failed");
+    return result;
+}
+
 /* ------------------------------------------------------------ CrystalNN */
 
-/* Python's round(x, 3): exact decimal rounding of the binary value, ties to
- * even; printf's %.3f does the same in glibc. */
+/* Python's round(x, 3): the double nearest to the correctly rounded 3-decimal
+ * value of x, ties to even.  k = nearbyint(1000 x) / 1000 gives that unless
+ * 1000 x is within rounding error of a tie; those rare cases go through
+ * glibc's exact %.3f, as Python's dtoa does. */
 static double round3(double x)
 {
+    double y = x * 1000.0;
+    double frac = y - floor(y);
+    if (fabs(frac - 0.5) > 1e-6)
+        return nearbyint(y) / 1000.0;
     char buf[64];
     snprintf(buf, sizeof buf, "%.3f", x);
     return strtod(buf, NULL);
@@ -488,8 +593,8 @@ static int add_cutting_points(const image *pts, long npts, unsigned char *in, co
  * then exactly the one of the whole point set.  On success *pts_out holds
  * the images (facet `other` indices refer to it) and vc the facets; the
  * caller frees both. */
-static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
-                           image **pts_out, vcollect *vc, errbuf *e)
+static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options *opt,
+                              int delaunay, FILE *qerr, image **pts_out, vcollect *vc, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
     double cutoff = opt->search_cutoff;
@@ -523,7 +628,8 @@ static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *o
                     sub[nsub] = pts[i];
                     map[nsub++] = (int)i;
                 }
-            rc = voronoi_cell(sub, nsub, qerr, vc, e);
+            rc = delaunay ? voronoi_cell(sub, nsub, qerr, vc, e)
+                          : dual_cell(sub, nsub, qerr, vc, e);
             if (rc < 0)
                 break;
             if (rc > 0) {
@@ -573,6 +679,28 @@ static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *o
         cutoff = fmin(cutoff * 2, ci->max_cutoff + 0.001);
         r = cutoff;
     }
+}
+
+/* The dual hull is exact for compact cells, but a cell reaching beyond half
+ * the search cutoff (open, layered, or flat structures) has vertices far out
+ * where the two constructions round differently; there, and whenever the
+ * dual construction fails, the reference's own construction (qhull Voronoi
+ * with scipy's options) decides. */
+static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+                           image **pts_out, vcollect *vc, errbuf *e)
+{
+    if (!opt->exact_delaunay) {
+        int rc = site_polyhedron_by(ci, site, opt, 0, qerr, pts_out, vc, e);
+        if (rc == 0 && 2 * vc->rmax < opt->search_cutoff)
+            return 0;
+        if (rc == 0) {
+            free(*pts_out);
+            free(vc->facets);
+            *pts_out = NULL;
+            vc->facets = NULL;
+        }
+    }
+    return site_polyhedron_by(ci, site, opt, 1, qerr, pts_out, vc, e);
 }
 
 /* CrystalNN.get_nn_data for one site, then the fingerprint row (61 values). */
@@ -711,10 +839,11 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         for (int i = 0; i < cn; i++)
             for (int k = 0; k < 3; k++)
                 r[i][k] = pts[nn[i].other].cart[k] - ci->cart[site][k];
+        if (fp_ops_preset[cn].n_ops > 0)
+            fp_op_prepare(scratch, (const double (*)[3])r, (size_t)cn);
         for (int o = 0; o < fp_ops_preset[cn].n_ops; o++) {
             int none;
-            double v = fp_op_value(&fp_ops_preset[cn].ops[o], (const double (*)[3])r, (size_t)cn,
-                                   scratch, &none);
+            double v = fp_op_value(&fp_ops_preset[cn].ops[o], scratch, &none);
             out[offset[cn] + 1 + o] = none ? 0.0 : wt * v;
         }
     }

@@ -32,13 +32,14 @@ typedef struct fp_op {
     double p2, p4, p5, p6;
 } fp_op;
 
-/* Value of one order parameter for a centre with n neighbours at
- * displacement vectors r[i] (neighbour minus centre, Å).  Sets *is_none when
- * pymatgen returns None (too few neighbours, zero norm).  May use scratch of
- * fp_op_scratch_size(n) doubles. */
-double fp_op_value(const fp_op *op, const double (*r)[3], size_t n, double *scratch,
-                   int *is_none);
+/* Order parameters of one centre with n neighbours at displacement vectors
+ * r[i] (neighbour minus centre, Å): fp_op_prepare stores the geometry in
+ * scratch (fp_op_scratch_size(n) doubles), then fp_op_value gives any op's
+ * value on it.  *is_none is set when pymatgen returns None (too few
+ * neighbours, zero norm); the value is then 0. */
 size_t fp_op_scratch_size(size_t n);
+void fp_op_prepare(double *scratch, const double (*r)[3], size_t n);
+double fp_op_value(const fp_op *op, double *scratch, int *is_none);
 
 /* The preset: for CN 1..24, the ops in fingerprint order (the "wt" entry is
  * implicit and comes first for every CN). */
@@ -59,6 +60,7 @@ typedef struct fp_cnn_options {
     double x_diff_weight;      /* 3.0 */
     int porous_adjustment;     /* 1 */
     size_t max_points;         /* bound on points in one Voronoi run */
+    int exact_delaunay;        /* 1: qhull Voronoi (scipy's options); 0: dual 3-d hull */
 } fp_cnn_options;
 
 void fp_cnn_options_default(fp_cnn_options *o);

@@ -106,10 +106,81 @@ static double gauss(double t)
     return exp(-0.5 * t * t);
 }
 
+/* The scratch area holds the neighbour geometry shared by all ops of one
+ * coordination number: everything the reference recomputes per op and per
+ * (j, k, m) but which depends on fewer indices, computed once with the same
+ * arithmetic.  Layout (in doubles): */
+enum { G_N, G_HAVE_PHI, G_HEAD };
+#define G_U(s) ((s) + G_HEAD)                               /* 3n: unit vectors   */
+#define G_DIST(s, n) (G_U(s) + 3 * (n))                      /* n: lengths         */
+#define G_THETA(s, n) (G_DIST(s, n) + (n))                   /* n^2: polar angles  */
+#define G_X(s, n) (G_THETA(s, n) + (n) * (n))                /* 3n^2: meridians    */
+#define G_XFLAG(s, n) (G_X(s, n) + 3 * (n) * (n))            /* n^2: meridian undefined */
+#define G_PHI(s, n) (G_XFLAG(s, n) + (n) * (n))              /* n^3: azimuths      */
+#define G_Q(s, n) (G_PHI(s, n) + (n) * (n) * (n))            /* n^2: accumulators  */
+#define G_NRM(s, n) (G_Q(s, n) + (n) * (n))                  /* n^2: norms         */
+
 size_t fp_op_scratch_size(size_t n)
 {
-    /* unit vectors (3n) + per (j, k) accumulators and norms (2 n^2) */
-    return 3 * n + 2 * n * n + 8;
+    return G_HEAD + 4 * n + 7 * n * n + n * n * n;
+}
+
+/* gramschmidt(v, u) = v - (v.u / u.u) u, as pymatgen. */
+static void gramschmidt(const double *v, const double *u, double *out)
+{
+    double f = dot3(v, u) / dot3(u, u);
+    for (int d = 0; d < 3; d++)
+        out[d] = v[d] - f * u[d];
+}
+
+void fp_op_prepare(double *s, const double (*r)[3], size_t n)
+{
+    const double very_small = 1.0e-12;
+    s[G_N] = (double)n;
+    s[G_HAVE_PHI] = 0;
+    double (*u)[3] = (double (*)[3])G_U(s);
+    double *dist = G_DIST(s, n), *theta = G_THETA(s, n), *xflag = G_XFLAG(s, n);
+    double (*x)[3] = (double (*)[3])G_X(s, n);
+    for (size_t j = 0; j < n; j++) {
+        dist[j] = sqrt(dot3(r[j], r[j]));
+        for (int c = 0; c < 3; c++)
+            u[j][c] = r[j][c] / dist[j];
+    }
+    /* neighbour j at the North pole: polar angle of k, and k's meridian */
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < n; k++) {
+            if (j == k)
+                continue;
+            theta[j * n + k] = acos(clamp1(dot3(u[j], u[k])));
+            double *xa = x[j * n + k];
+            gramschmidt(u[k], u[j], xa);
+            double l = sqrt(dot3(xa, xa));
+            xflag[j * n + k] = l < very_small;
+            if (l >= very_small)
+                for (int c = 0; c < 3; c++)
+                    xa[c] /= l;
+        }
+}
+
+/* phi[(j n + k) n + m]: azimuth of m from k's meridian, j at the pole. */
+static void prepare_phi(double *s, size_t n)
+{
+    if (s[G_HAVE_PHI] != 0)
+        return;
+    const double (*x)[3] = (const double (*)[3])G_X(s, n);
+    const double *xflag = G_XFLAG(s, n);
+    double *phi = G_PHI(s, n);
+    for (size_t j = 0; j < n; j++)
+        for (size_t k = 0; k < n; k++) {
+            if (j == k || xflag[j * n + k])
+                continue;
+            for (size_t m = 0; m < n; m++) {
+                if (m == j || m == k || xflag[j * n + m])
+                    continue;
+                phi[(j * n + k) * n + m] = acos(clamp1(dot3(x[j * n + m], x[j * n + k])));
+            }
+        }
+    s[G_HAVE_PHI] = 1;
 }
 
 /* ---- Steinhardt bond-orientational order parameters q2, q4, q6 ---- */
@@ -310,25 +381,13 @@ static void m_term(const fp_op *p, double thetak, double thetam, double phi, int
     }
 }
 
-/* gramschmidt(v, u) = v - (v.u / u.u) u; u is a unit vector here, never 0. */
-static void gramschmidt(const double *v, const double *u, double *out)
+double fp_op_value(const fp_op *p, double *scratch, int *is_none)
 {
-    double f = dot3(v, u) / dot3(u, u);
-    for (int d = 0; d < 3; d++)
-        out[d] = v[d] - f * u[d];
-}
-
-double fp_op_value(const fp_op *p, const double (*r)[3], size_t n, double *scratch,
-                   int *is_none)
-{
-    const double very_small = 1.0e-12, ipi = 1.0 / M_PI;
+    const double ipi = 1.0 / M_PI;
+    const size_t n = (size_t)scratch[G_N];
+    const double (*u)[3] = (const double (*)[3])G_U(scratch);
+    const double *dist = G_DIST(scratch, n);
     *is_none = 0;
-    double (*u)[3] = (double (*)[3])scratch;
-    for (size_t j = 0; j < n; j++) {
-        double d = sqrt(dot3(r[j], r[j]));
-        for (int c = 0; c < 3; c++)
-            u[j][c] = r[j][c] / d;
-    }
 
     if (p->type == FP_OP_SGL_BD) {
         if (n == 1)
@@ -339,12 +398,11 @@ double fp_op_value(const fp_op *p, const double (*r)[3], size_t n, double *scrat
         }
         double d0 = INFINITY, d1 = INFINITY;
         for (size_t j = 0; j < n; j++) {
-            double d = sqrt(dot3(r[j], r[j]));
-            if (d < d0) {
+            if (dist[j] < d0) {
                 d1 = d0;
-                d0 = d;
-            } else if (d < d1) {
-                d1 = d;
+                d0 = dist[j];
+            } else if (dist[j] < d1) {
+                d1 = dist[j];
             }
         }
         return 1.0 - d0 / d1;
@@ -355,51 +413,39 @@ double fp_op_value(const fp_op *p, const double (*r)[3], size_t n, double *scrat
             return 0.0;
         }
         int l = p->type == FP_OP_Q2 ? 2 : p->type == FP_OP_Q4 ? 4 : 6;
-        return boop(l, (const double (*)[3])u, n);
+        return boop(l, u, n);
     }
 
     /* q[j][kc], nrm[j][kc]: pymatgen's qsptheta and norms, kc over k != j */
+    prepare_phi(scratch, n);
+    const double *theta = G_THETA(scratch, n), *xflag = G_XFLAG(scratch, n);
+    const double *phis = G_PHI(scratch, n);
     size_t nk = n > 0 ? n - 1 : 0;
-    double *q = scratch + 3 * n, *nrm = q + n * nk;
-    memset(q, 0, 2 * n * nk * sizeof *q);
+    double *q = G_Q(scratch, n), *nrm = G_NRM(scratch, n);
+    memset(q, 0, n * nk * sizeof *q);
+    memset(nrm, 0, n * nk * sizeof *nrm);
     const fp_op_type t = p->type;
     const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
     for (size_t j = 0; j < n; j++) {
-        const double *zaxis = u[j];
         size_t kc = 0;
         for (size_t k = 0; k < n; k++) {
             if (j == k)
                 continue;
             double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
-            double thetak = acos(clamp1(dot3(zaxis, u[k])));
-            double xaxis[3];
-            gramschmidt(u[k], zaxis, xaxis);
-            double xl = sqrt(dot3(xaxis, xaxis));
-            int flag_xaxis = xl < very_small;
-            if (!flag_xaxis)
-                for (int c = 0; c < 3; c++)
-                    xaxis[c] /= xl;
+            double thetak = theta[j * n + k];
+            int flag_xaxis = xflag[j * n + k] != 0;
             k_term(p, thetak, (int)j, (int)k, qq, nn);
             for (size_t m = 0; m < n && !flag_xaxis; m++) {
                 if (m == j || m == k)
                     continue;
-                double thetam = acos(clamp1(dot3(zaxis, u[m])));
-                double x2[3];
-                gramschmidt(u[m], zaxis, x2);
-                double l2 = sqrt(dot3(x2, x2));
-                int flag_x2 = l2 < very_small;
-                double phi = 0.0;
-                if (!flag_x2) {
-                    for (int c = 0; c < 3; c++)
-                        x2[c] /= l2;
-                    phi = acos(clamp1(dot3(x2, xaxis)));
-                }
+                double thetam = theta[j * n + m];
+                int flag_x2 = xflag[j * n + m] != 0;
                 if (spp_m && thetam >= p->min_SPP) {
                     *qq += gauss(p->IGW_SPP * (thetam * ipi - 1.0));
                     *nn += 1;
                 }
                 if (!flag_x2)
-                    m_term(p, thetak, thetam, phi, (int)j, (int)k, qq, nn);
+                    m_term(p, thetak, thetam, phis[(j * n + k) * n + m], (int)j, (int)k, qq, nn);
             }
             kc++;
         }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Fingerprint throughput on one core: `mmscore run --plugins fingerprint -j 1`
+# (CIF reading included) on the first 1000 carbon_24_test structures, the set
+# the reference was timed on (crystals/README.md: 205 s, about 5 structures/s,
+# matminer CrystalNN + Magpie), and on all of perov_5_test.
+#   tests/bench/fingerprint.sh BUILD_DIR
+set -euo pipefail
+build=${1:?usage: fingerprint.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+fx=${MMSCORE_FIXTURES:-$here/../../../shared/fixtures/crystals}
+[ -d "$fx" ] || fx=/work/shared/fixtures/crystals
+if [ ! -d "$fx" ] || [ ! -x "$build/mmscore" ]; then
+  echo "fingerprint bench: fixtures or $build/mmscore missing: skipped"; exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 - "$fx/carbon_24_test.csv" "$tmp/carbon1000.csv" <<'PY'
+import csv, sys
+csv.field_size_limit(1 << 30)
+with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as g:
+    r = csv.reader(f); w = csv.writer(g)
+    for i, row in enumerate(r):
+        if i > 1000:
+            break
+        w.writerow(row)
+PY
+run() { # name file reference_seconds_per_structure
+  local start end n
+  start=$(date +%s.%N)
+  "$build/mmscore" run -q -j 1 --plugins fingerprint --skip-invalid false \
+    --records "$tmp/out.jsonl" "$2" || true
+  end=$(date +%s.%N)
+  n=$(grep -c '"fp_status":"ok"' "$tmp/out.jsonl" || true)
+  awk -v name="$1" -v n="$n" -v t="$(echo "$end - $start" | bc)" -v ref="$3" 'BEGIN {
+    rate = n / t
+    printf "fingerprint %-22s %5d structures %7.2f s  %8.1f structures/s  %6.1fx the reference (%.0f ms/structure)\n",
+           name, n, t, rate, rate * ref, ref * 1000 }'
+}
+run carbon_24_test[:1000] "$tmp/carbon1000.csv" 0.205
+run perov_5_test "$fx/perov_5_test.csv" 0.205

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fingerprint agreement with the reference over every fixture row.
+#   tests/fingerprint/compare_full.sh BUILD_DIR [--list]
+# Runs `mmscore run --plugins fingerprint` on each /work/shared/fixtures
+# crystals input (CIF reader + plugin, as a user would) and compares with the
+# reference's comp_fp / struct_fp (compare_full.py).  Skips when the fixtures
+# are absent.
+set -euo pipefail
+build=${1:?usage: compare_full.sh BUILD_DIR [--list]}
+list=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+fx=${MMSCORE_FIXTURES:-$here/../../../shared/fixtures/crystals}
+[ -d "$fx" ] || fx=/work/shared/fixtures/crystals
+if [ ! -d "$fx" ]; then echo "fixtures not found: skipped"; exit 0; fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+printf "%-24s %6s %6s %8s %6s %8s %8s  %s\n" file n magpie "" cnn "" missing "time (s, -j 1)"
+for name in carbon_24_test perov_5_test perov_5_val llama2_7b_metastable cif_corpus; do
+  if [ "$name" = cif_corpus ]; then
+    inputs=$(ls "$fx/cif_corpus"/* | sort)
+    # one record per file: the reference rows follow the "file" field order
+    python3 - "$fx/cif_corpus.ref.jsonl" > "$out/order.txt" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    print(json.loads(line)["file"])
+PY
+    : > "$out/$name.jsonl"
+    i=0
+    start=$(date +%s.%N)
+    while read -r f; do
+      "$build/mmscore" run -q -j 1 --plugins fingerprint --records - "$fx/cif_corpus/$f" \
+        | python3 -c "import json,sys
+for l in sys.stdin:
+    r=json.loads(l); r['index']=$i; print(json.dumps(r)); break" >> "$out/$name.jsonl" || true
+      i=$((i+1))
+    done < "$out/order.txt"
+  else
+    start=$(date +%s.%N)
+    "$build/mmscore" run -q -j 1 --plugins fingerprint --skip-invalid false \
+      --records "$out/$name.jsonl" "$fx/$name.csv" || true
+  fi
+  end=$(date +%s.%N)
+  python3 "$here/compare_full.py" "$name" "$out/$name.jsonl" "$fx/$name.ref.jsonl" $list \
+    | sed "1s/\$/  $(echo "$end - $start" | bc)/"
+done
