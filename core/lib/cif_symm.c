@@ -5,6 +5,7 @@
  * found by Hall symbol, Hermann-Mauguin symbol or number through
  * spg_get_spacegroup_type over spglib's 530 Hall settings. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,7 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
 typedef struct hall_entry {
     int number;
     char short_sym[16], full_sym[24], intl[40], hall[24];
+    char choice[8]; /* origin choice / axes: "1", "2", "H", "R", "b1"... */
 } hall_entry;
 
 static hall_entry hall_table[531];
@@ -220,6 +222,7 @@ static void build_hall_table(void)
                sizeof e->full_sym);
         hm_key(t.international, strlen(t.international), e->intl, sizeof e->intl);
         hall_key(t.hall_symbol, strlen(t.hall_symbol), e->hall, sizeof e->hall);
+        hm_key(t.choice, strlen(t.choice), e->choice, sizeof e->choice);
     }
 }
 
@@ -265,22 +268,46 @@ size_t cif_ops_from_hall_symbol(const char *p, size_t n, cif_op *ops)
     return 0;
 }
 
-/* The first Hall setting whose short, full or setting-qualified symbol is
+static int sym_eq(const char *a, const char *key, int any_case)
+{
+    return any_case ? ieq(a, key) : !strcmp(a, key);
+}
+
+/* symbol followed by the setting, with or without ':' ("Fd-3m:2", "R3H") */
+static int sym_choice_eq(const char *sym, const char *choice, const char *key, int any_case)
+{
+    char buf[80];
+    if (!choice[0])
+        return 0;
+    snprintf(buf, sizeof buf, "%s:%s", sym, choice);
+    if (sym_eq(buf, key, any_case))
+        return 1;
+    snprintf(buf, sizeof buf, "%s%s", sym, choice);
+    return sym_eq(buf, key, any_case);
+}
+
+/* The first Hall setting whose short, full or setting-specific symbol is
  * the given one: spglib lists the standard setting first (unique axis b,
- * origin choice 1, hexagonal axes for R groups). */
+ * origin choice 1, hexagonal axes for R groups), as pymatgen's default.  A
+ * setting suffix ("Pnnn:2", "R-3mH" as pymatgen writes them) picks that
+ * setting. */
 size_t cif_ops_from_hm_symbol(const char *p, size_t n, cif_op *ops)
 {
     char key[64];
     if (!hm_key(p, n, key, sizeof key))
         return 0;
     pthread_once(&hall_once, build_hall_table);
-    for (int pass = 0; pass < 2; pass++) /* exact case first, then any case */
+    for (int pass = 0; pass < 4; pass++) /* plain exact, plain any case, then with setting */
         for (int h = 1; h <= 530; h++) {
             const hall_entry *e = &hall_table[h];
-            int hit = pass == 0 ? (!strcmp(e->short_sym, key) || !strcmp(e->full_sym, key) ||
-                                   !strcmp(e->intl, key))
-                                : (ieq(e->short_sym, key) || ieq(e->full_sym, key) ||
-                                   ieq(e->intl, key));
+            int any = pass & 1, hit;
+            if (pass < 2)
+                hit = sym_eq(e->short_sym, key, any) || sym_eq(e->full_sym, key, any) ||
+                      sym_eq(e->intl, key, any);
+            else
+                hit = sym_choice_eq(e->short_sym, e->choice, key, any) ||
+                      sym_choice_eq(e->full_sym, e->choice, key, any) ||
+                      sym_choice_eq(e->intl, e->choice, key, any);
             if (hit)
                 return ops_of_hall(h, ops);
         }
