@@ -8,7 +8,8 @@
  *  - the intermediates (13a tokens, ROUGE tokens, Punkt sentences,
  *    word_tokenize tokens, METEOR matches and chunks) equal nltk's;
  *  - small cases with known answers from the references' documentation
- *    (Python str semantics, Porter irregular forms, WordNet lemma names). */
+ *    (Python str semantics, Porter irregular forms, WordNet lemma names)
+ *    and nltk 3.8's own word_tokenize regression cases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -319,12 +320,67 @@ static void test_small_cases(void **unused)
     assert_int_equal(cap_score_pair(&ctx, "a b c d e", (const char *[]){"a b c d e"}, 1, &s), MMS_ELIMIT);
 }
 
+/* nltk 3.8's own regression cases for word_tokenize (nltk/test/tokenize.doctest) */
+static void test_nltk_doctest_cases(void **unused)
+{
+    (void)unused;
+    static const char *const c1[] = {"On", "a", "$", "50,000", "mortgage", "of", "30", "years", "at", "8", "percent", ",", "the", "monthly", "payment", "would", "be", "$", "366.88", ".", NULL};
+    static const char *const c2[] = {"``", "We", "beat", "some", "pretty", "good", "teams", "to", "get", "here", ",", "''", "Slocum", "said", ".", NULL};
+    static const char *const c3[] = {"Well", ",", "we", "could", "n't", "have", "this", "predictable", ",", "cliche-ridden", ",", "``", "Touched", "by", "an", "Angel", "''", "(", "a", "show", "creator", "John", "Masius", "worked", "on", ")", "wanna-be", "if", "she", "did", "n't", ".", NULL};
+    static const char *const c4[] = {"I", "can", "not", "can", "not", "work", "under", "these", "conditions", "!", NULL};
+    static const char *const c5[] = {"The", "company", "spent", "$", "30,000,000", "last", "year", ".", NULL};
+    static const char *const c6[] = {"The", "company", "spent", "40.75", "%", "of", "its", "income", "last", "year", ".", NULL};
+    static const char *const c7[] = {"He", "arrived", "at", "3:00", "pm", ".", NULL};
+    static const char *const c8[] = {"I", "bought", "these", "items", ":", "books", ",", "pencils", ",", "and", "pens", ".", NULL};
+    static const char *const c9[] = {"Though", "there", "were", "150", ",", "100", "of", "them", "were", "old", ".", NULL};
+    static const char *const c10[] = {"There", "were", "300,000", ",", "but", "that", "was", "n't", "enough", ".", NULL};
+    static const char *const c11[] = {"It", "'s", "more", "'n", "enough", ".", NULL};
+    static const char *const x1[] = {"\xC2\xAB", "Now", "that", "I", "can", "do", ".", "\xC2\xBB", NULL};
+    static const char *const x2[] = {"The", "unicode", "201C", "and", "201D", "\xE2\x80\x9C", "LEFT", "(", "RIGHT", ")", "DOUBLE", "QUOTATION", "MARK", "\xE2\x80\x9D", "is", "also", "OPEN_PUNCT", "and", "CLOSE_PUNCT", ".", NULL};
+    static const char *const d1[] = {"I", "called", "Dr.", "Jones", ".", "I", "called", "Dr.", "Jones", ".", NULL};
+    static const char *const d2[] = {"Ich", "muss", "unbedingt", "daran", "denken", ",", "Mehl", ",", "usw", ".", "fur", "einen", "Kuchen", "einzukaufen", ".", "Ich", "muss", ".", NULL};
+    static const struct {
+        const char *text;
+        const char *const *want;
+    } cases[] = {
+        {"On a $50,000 mortgage of 30 years at 8 percent, the monthly payment would be $366.88.", c1},
+        {"\"We beat some pretty good teams to get here,\" Slocum said.", c2},
+        {"Well, we couldn't have this predictable, cliche-ridden, \"Touched by an Angel\" (a show creator John Masius worked on) wanna-be if she didn't.", c3},
+        {"I cannot cannot work under these conditions!", c4},
+        {"The company spent $30,000,000 last year.", c5},
+        {"The company spent 40.75% of its income last year.", c6},
+        {"He arrived at 3:00 pm.", c7},
+        {"I bought these items: books, pencils, and pens.", c8},
+        {"Though there were 150, 100 of them were old.", c9},
+        {"There were 300,000, but that wasn't enough.", c10},
+        {"It's more'n enough.", c11},
+        {"\xC2\xABNow that I can do.\xC2\xBB", x1},
+        {"The unicode 201C and 201D \xE2\x80\x9CLEFT(RIGHT) DOUBLE QUOTATION MARK\xE2\x80\x9D is also OPEN_PUNCT and CLOSE_PUNCT.", x2},
+        {"I called Dr. Jones. I called Dr. Jones.", d1},
+        {"Ich muss unbedingt daran denken, Mehl, usw. fur einen Kuchen einzukaufen. Ich muss.", d2},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        size_t n = 0;
+        while (cases[k].want[n])
+            n++;
+        cap_toks t = {0};
+        assert_int_equal(cap_word_tokenize(g_pk, cases[k].text, strlen(cases[k].text), &t), MMS_OK);
+        if (t.n != n)
+            fail_msg("case %zu: %zu tokens, nltk %zu", k, t.n, n);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(t.v[i], cases[k].want[i]) != 0)
+                fail_msg("case %zu token %zu: \"%s\", nltk \"%s\"", k, i, t.v[i], cases[k].want[i]);
+        cap_toks_free(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture_pairs),
         cmocka_unit_test(test_intermediates),
         cmocka_unit_test(test_small_cases),
+        cmocka_unit_test(test_nltk_doctest_cases),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
