@@ -312,6 +312,13 @@ static int get_count(const cJSON *o, const char *name, size_t *x)
     return 0;
 }
 
+/* Whether o.name is a string of the base64 length of `bytes` bytes. */
+static int blob_len_is(const cJSON *o, const char *name, size_t bytes)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(it) && strlen(it->valuestring) == (bytes + 2) / 3 * 4;
+}
+
 static int get_blob(const cJSON *o, const char *name, unsigned char *p, size_t n)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -340,6 +347,15 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
                              "saved eval state: set \"%s\" lacks consistent counts "
                              "(records >= read >= n >= nfp)", setname);
     size_t keep = a->keep_fp ? nfp : 0;
+    /* sizes are checked against the text before anything is allocated, so a
+     * hostile count cannot ask for more memory than the file's size */
+    if (n > 0 && (!blob_len_is(o, "flags", n) || !blob_len_is(o, "density", 8 * n) ||
+                  !blob_len_is(o, "nelems", 8 * n) ||
+                  (keep && (!blob_len_is(o, "struct_fp", 8 * nfp * EV_STRUCT_FP_LEN) ||
+                            !blob_len_is(o, "comp_fp_scaled", 8 * nfp * COV_COMP_FP_LEN)))))
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "saved eval state: set \"%s\": an array is not base64 of the "
+                             "stated length", setname);
     if (set_reserve(s, n, keep) != 0)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory merging %zu crystals", n);
     size_t n0 = s->n, f0 = s->nfp;

@@ -76,21 +76,23 @@ static int dist_acc_finish(void *state, void *acc, mms_values *out, mms_error *e
         size_t k = idx[i];
         if (!(G->flags[k] & EV_VALID))
             continue;
-        if (!isnan(G->density[k]))
+        if (isfinite(G->density[k]))
             gd[ngd++] = G->density[k];
-        gn[ngn++] = G->nelems[k];
+        if (isfinite(G->nelems[k]))
+            gn[ngn++] = G->nelems[k];
     }
     /* reference: every crystal, valid or not (a density the structure could
-     * not give, e.g. a flat cell, is left out) */
-    size_t nrd = 0;
+     * not give, e.g. a flat cell, is left out; so is any non-finite value) */
+    size_t nrd = 0, nrn = 0;
     for (size_t i = 0; i < R->n; i++) {
-        if (!isnan(R->density[i]))
+        if (isfinite(R->density[i]))
             rd[nrd++] = R->density[i];
-        rn[i] = R->nelems[i];
+        if (isfinite(R->nelems[i]))
+            rn[nrn++] = R->nelems[i];
     }
     rc = put_wdist(out, "wdist_density", gd, ngd, rd, nrd, err);
     if (rc == MMS_OK)
-        rc = put_wdist(out, "wdist_num_elems", gn, ngn, rn, R->n, err);
+        rc = put_wdist(out, "wdist_num_elems", gn, ngn, rn, nrn, err);
     if (rc == MMS_OK) {
         int bad = mms_values_set_int(out, "n_generated_valid", (long long)ngn);
         bad |= mms_values_set_int(out, "n_reference_crystals", (long long)R->n);

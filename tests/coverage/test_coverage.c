@@ -298,6 +298,9 @@ static void test_bad_saved_state(void **st)
         "\"nfp\":0,\"flags\":\"AAAA\",\"density\":\"AA==\",\"nelems\":\"AA==\"},"
         "\"reference\":{\"records\":0,\"read\":0,\"n\":0,\"nfp\":0},"
         "\"train\":{\"records\":0,\"read\":0,\"n\":0,\"nfp\":0}}",
+        /* a hostile count: refused before any allocation */
+        "{\"format\":\"mmscore-evalset-1\",\"generated\":{\"records\":1e11,\"read\":1e11,"
+        "\"n\":1e11,\"nfp\":0,\"flags\":\"AA==\"}}",
         /* a character outside base64 */
         "{\"format\":\"mmscore-evalset-1\",\"generated\":{\"records\":1,\"read\":1,\"n\":1,"
         "\"nfp\":0,\"flags\":\"A*==\",\"density\":\"AAAAAAAAAAA=\",\"nelems\":\"AAAAAAAAAAA=\"}}",
