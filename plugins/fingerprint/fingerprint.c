@@ -34,6 +34,9 @@ static const mms_option_def options[] = {
      "CrystalNN porous_adjustment: scale solid angles by solid angle / facet area"},
     {"max_points", MMS_OPT_INT, "20000",
      "limit on atoms within the search radius of one site (hostile input guard)"},
+    {"exact_voronoi", MMS_OPT_BOOL, "false",
+     "build every Voronoi cell as the reference does (qhull Delaunay, scipy's options) "
+     "instead of the faster dual hull (same cells; see docs/metrics-fingerprint.md)"},
     {"skip_invalid", MMS_OPT_BOOL, "true",
      "as basic_eval: do not fingerprint a record whose earlier value 'valid' is false"},
     {NULL, 0, NULL, NULL}};
@@ -88,6 +91,7 @@ static int fp_create(void **state, const cJSON *config, mms_error *err)
             (rc = opt_number(config, "distance_cutoff_high", &s->cnn.distance_cutoff_hi, err)) ||
             (rc = opt_number(config, "x_diff_weight", &s->cnn.x_diff_weight, err)) ||
             (rc = opt_bool(config, "porous_adjustment", &s->cnn.porous_adjustment, err)) ||
+            (rc = opt_bool(config, "exact_voronoi", &s->cnn.exact_delaunay, err)) ||
             (rc = opt_number(config, "max_points", &max_points, err)) ||
             (rc = opt_bool(config, "skip_invalid", &s->skip_invalid, err))) {
             fp_destroy(s);
