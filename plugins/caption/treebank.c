@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+
 typedef cap_u32 buf;
 
 static inline int put(buf *o, uint32_t c)
@@ -319,9 +321,15 @@ static int ci_eq(const uint32_t *s, size_t n, size_t at, const char *lit, size_t
 {
     if (at + k > n)
         return 0;
-    for (size_t m = 0; m < k; m++)
-        if (ascii_lower(s[at + m]) != (unsigned char)lit[m])
+    for (size_t m = 0; m < k; m++) {
+        /* (?i) compares simple lower-case mappings: U+0130 matches i, the
+         * Kelvin sign k, and the long s is folded to s */
+        uint32_t c = s[at + m] < 0x80 ? ascii_lower(s[at + m]) : (uint32_t)u_tolower((UChar32)s[at + m]);
+        if (c == 0x17F)
+            c = 's';
+        if (c != (unsigned char)lit[m])
             return 0;
+    }
     return 1;
 }
 
