@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Caption metric throughput (pairs/s, one thread) per metric and for all of
+# Caption metric throughput (pairs/s of CPU time, one thread: the machine is
+# shared, and CPU time is what an idle machine would show) per metric and for all of
 # them together, with the ratio to the reference implementations' timings on
 # this machine (../shared/fixtures/README.md: HF bleu 2,695/s, rouge_score
 # 226/s, HF meteor 250/s, sacreBLEU sentence 3,197/s, MMSci's loop 19.8/s).

@@ -131,7 +131,7 @@ static int toks_equal(const cap_toks *t, const cJSON *arr)
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: the machine is shared */
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -187,7 +187,7 @@ static void run_bench(const cap_ctx *ctx, cJSON **inp, size_t ni, int reps)
                                           "meteor (HF/nltk)", "sacrebleu sentence",
                                           "all (MMSci loop)"};
     static const double ref_rate[NB] = {2695, 226, 250, 3197, 19.8};
-    printf("\n%-22s %12s %12s %8s\n", "benchmark (1 thread)", "pairs/s", "reference", "ratio");
+    printf("\n%-30s %12s %12s %8s\n", "benchmark (1 thread, CPU time)", "pairs/s", "reference", "ratio");
     for (int w = 0; w < NB; w++) {
         double t0 = now();
         long done = 0;
@@ -203,7 +203,7 @@ static void run_bench(const cap_ctx *ctx, cJSON **inp, size_t ni, int reps)
                 done++;
             }
         double rate = (double)done / (now() - t0);
-        printf("%-22s %12.0f %12.1f %7.1fx\n", name[w], rate, ref_rate[w], rate / ref_rate[w]);
+        printf("%-30s %12.0f %12.1f %7.1fx\n", name[w], rate, ref_rate[w], rate / ref_rate[w]);
     }
 }
 
