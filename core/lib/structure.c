@@ -452,6 +452,8 @@ static Py_ssize gallop_right(py_sort *ms, int key, int *a, Py_ssize n, Py_ssize 
     return ofs;
 }
 
+/* merge_lo and merge_hi are mirror images; they stay two functions, as in
+ * CPython, so that each makes exactly CPython's comparisons. */
 static void merge_lo(py_sort *ms, int *ssa, Py_ssize na, int *ssb, Py_ssize nb)
 {
     Py_ssize k, acount, bcount, min_gallop;

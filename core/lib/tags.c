@@ -192,11 +192,6 @@ void mms_tags_free(mms_tags *t)
     free(t);
 }
 
-static tag_entry *entry_for(mms_tags *t, const char *name)
-{
-    return entry_for_n(t, name, strlen(name));
-}
-
 int mms_tags_set_n(mms_tags *t, const char *name, size_t nlen, const char *value, size_t vlen)
 {
     tag_entry *e = entry_for_n(t, name, nlen);
@@ -227,32 +222,19 @@ const char **mms_tags_loop_begin(mms_tags *t, const char *name, size_t nlen, siz
 
 int mms_tags_set(mms_tags *t, const char *name, const char *value)
 {
-    tag_entry *e = entry_for(t, name);
-    const char *v = e ? arena_strdup(t, value ? value : "") : NULL;
-    if (!v)
-        return MMS_ENOMEM;
-    e->is_loop = 0;
-    e->n = 0;
-    e->value = v;
-    e->values = NULL;
-    return MMS_OK;
+    if (!value)
+        value = "";
+    return mms_tags_set_n(t, name, strlen(name), value, strlen(value));
 }
 
 int mms_tags_set_loop(mms_tags *t, const char *name, size_t n, const char *const *values)
 {
-    tag_entry *e = entry_for(t, name);
-    if (!e || n > SIZE_MAX / sizeof(char *))
-        return MMS_ENOMEM;
-    const char **copy = arena_alloc(t, (n ? n : 1) * sizeof *copy);
+    const char **copy = mms_tags_loop_begin(t, name, strlen(name), n);
     if (!copy)
         return MMS_ENOMEM;
     for (size_t i = 0; i < n; i++)
         if (!(copy[i] = arena_strdup(t, values[i] ? values[i] : "")))
             return MMS_ENOMEM;
-    e->is_loop = 1;
-    e->n = n;
-    e->value = NULL;
-    e->values = copy;
     return MMS_OK;
 }
 
