@@ -9,7 +9,8 @@
  *    word_tokenize tokens, METEOR matches and chunks) equal nltk's;
  *  - small cases with known answers from the references' documentation
  *    (Python str semantics, Porter irregular forms, WordNet lemma names)
- *    and nltk 3.8's own word_tokenize regression cases. */
+ *    and nltk 3.8's own word_tokenize regression cases;
+ *  - hostile text made of the pieces the tokenizers treat specially. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +375,57 @@ static void test_nltk_doctest_cases(void **unused)
     }
 }
 
+/* Hostile text built from the pieces the tokenizers treat specially: every
+ * pair scores without error, every value in its range, and a text against
+ * itself gets ROUGE 1 whenever it has ROUGE tokens. */
+static void test_hostile_pieces(void **unused)
+{
+    (void)unused;
+    static const char *const piece[] = {
+        ".", " ", ". . .", "...", "!", "?", "'", "''", "\"", "`", "``", "--", "-\n", "\n", "\r\n",
+        "\t", "\xC2\xA0", "\xE2\x80\x89", "\xE3\x80\x80", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xC2\xAB",
+        "\xC2\xBB", "\xCE\xA3", "\xC4\xB0", "\xE2\x84\xAA", "\xC5\xBF", "\xD9\xA3", "\xF0\x9F\x8D\xA9",
+        "\xFF", "\xE2\x82", "&amp;", "&quot;", "<skipped>", "(", ")", "[", "]", "{", "}", "<", ">",
+        ":", ";", ",", "@", "#", "$", "%", "&", "*", "3", "3.5", "1,000", "U.S.", "Dr.", "e.g.",
+        "can", "not", "cannot", "'t", "is", "'tis", "gonna", "wanna ", "n't", "'ll", "'S", "dogs",
+        "running", "geese", "better", "skies", "A", "The", "said", "Mr.", "J.", "No.", "_"};
+    const size_t np = sizeof piece / sizeof *piece;
+    cap_ctx ctx = {g_wn, g_pk, 0, 0, 1u << 24};
+    uint64_t x = 88172645463325252ull; /* xorshift: the same texts every run */
+    for (int k = 0; k < 300; k++) {
+        char text[2][1024];
+        for (int t = 0; t < 2; t++) {
+            size_t len = 0;
+            text[t][0] = '\0';
+            for (;;) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                const char *p = piece[x % np];
+                if (len + strlen(p) + 1 >= sizeof text[t] || x % 23 == 0)
+                    break;
+                memcpy(text[t] + len, p, strlen(p) + 1);
+                len += strlen(p);
+            }
+        }
+        const char *refs[2] = {text[1], text[0]};
+        cap_pair_scores s;
+        ctx.rouge_stemmer = k & 1;
+        assert_int_equal(cap_score_pair(&ctx, text[0], refs, 1 + (size_t)(k % 2), &s), MMS_OK);
+        if (s.bleu.ok)
+            assert_true(s.bleu.bleu >= 0 && s.bleu.bleu <= 1);
+        assert_true(s.rouge.r1.fmeasure >= 0 && s.rouge.r1.fmeasure <= 1 + 1e-12);
+        assert_true(s.rouge.rlsum.fmeasure >= 0 && s.rouge.rlsum.fmeasure <= 1 + 1e-12);
+        assert_true(s.meteor >= 0 && s.meteor <= 1);
+        if (s.sacre_ok)
+            assert_true(s.sacre.score >= 0 && s.sacre.score <= 100 + 1e-9);
+        /* with the candidate itself among the references */
+        cap_toks rt = {0};
+        assert_int_equal(cap_rouge_tokenize(text[0], strlen(text[0]), ctx.rouge_stemmer, &rt), MMS_OK);
+        if (k % 2 && rt.n)
+            assert_true(s.rouge.r1.fmeasure == 1.0 && s.rouge.rl.fmeasure == 1.0);
+        cap_toks_free(&rt);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_intermediates),
         cmocka_unit_test(test_small_cases),
         cmocka_unit_test(test_nltk_doctest_cases),
+        cmocka_unit_test(test_hostile_pieces),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
