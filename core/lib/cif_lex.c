@@ -24,9 +24,20 @@ void cif_lex_init(cif_lex *lx, const char *text, size_t len, size_t max_line, lo
     lx->unclosed_quotes = 0;
 }
 
+/* Byte classes, looked up once per byte in the hot loops. */
+enum { C_SPACE = 1, C_BAD = 2 };
+
+static const unsigned char byte_class[256] = {
+    [0] = C_BAD, [1] = C_BAD, [2] = C_BAD, [3] = C_BAD, [4] = C_BAD, [5] = C_BAD,
+    [6] = C_BAD, [7] = C_BAD, [8] = C_BAD, ['\t'] = C_SPACE, ['\n'] = C_SPACE,
+    ['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE, [14] = C_BAD, [15] = C_BAD,
+    [16] = C_BAD, [17] = C_BAD, [18] = C_BAD, [19] = C_BAD, [20] = C_BAD, [21] = C_BAD,
+    [22] = C_BAD, [23] = C_BAD, [24] = C_BAD, [25] = C_BAD, [26] = C_BAD, [27] = C_BAD,
+    [28] = C_BAD, [29] = C_BAD, [30] = C_BAD, [31] = C_BAD, [' '] = C_SPACE, [127] = C_BAD};
+
 static int is_space(int c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+    return byte_class[(unsigned char)c] & C_SPACE;
 }
 
 /* Consumes a '\n' at p: counts the line and checks the finished line's
@@ -47,7 +58,7 @@ static int newline(cif_lex *lx, const char *p, mms_error *err)
  * them without complaint). */
 static int bad_byte(unsigned char c)
 {
-    return (c < 32 && !is_space(c)) || c == 127;
+    return byte_class[c] & C_BAD;
 }
 
 /* One attempt; 2 = a quote was dropped, try again from lx->p. */
@@ -126,13 +137,12 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
         return 2;
     }
     const char *q = p;
-    while (q < end && !is_space((unsigned char)*q)) {
-        if (bad_byte((unsigned char)*q))
-            return mms_error_set(err, MMS_EPARSE, lx->line,
-                                 "line %ld: binary byte 0x%02x inside a CIF token", lx->line,
-                                 (unsigned char)*q);
+    while (q < end && !byte_class[(unsigned char)*q])
         q++;
-    }
+    if (q < end && bad_byte((unsigned char)*q))
+        return mms_error_set(err, MMS_EPARSE, lx->line,
+                             "line %ld: binary byte 0x%02x inside a CIF token", lx->line,
+                             (unsigned char)*q);
     t->p = p;
     t->len = (size_t)(q - p);
     t->kind = CIF_BARE;
