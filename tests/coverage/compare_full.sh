@@ -19,3 +19,12 @@ bin="$build/tests/coverage/test_coverage"
 [ -x "$bin" ] || { echo "compare_full: build $bin first" >&2; exit 1; }
 cd "$here/.."
 MMSCORE_COVERAGE_FULL="$fixtures" "$bin"
+
+# The same plugins against the independent whole-matrix oracle (naive.c) on
+# other fixture pairs: LLM-generated crystals, carbon, the invalid-heavy set.
+for pair in "llama2_7b_metastable carbon_24_test" "perov_5_val llama2_7b_metastable" \
+            "carbon_24_test perov_5_test"; do
+  set -- $pair
+  MMSCORE_COVERAGE_ORACLE_GEN="$fixtures/$1.ref.jsonl" \
+  MMSCORE_COVERAGE_ORACLE_REF="$fixtures/$2.ref.jsonl" "$bin" | grep -v '^\[ *\(RUN\|OK\|==*\)'
+done

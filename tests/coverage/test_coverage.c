@@ -518,8 +518,42 @@ static int bench(const char *gen, const char *ref)
     return 0;
 }
 
+/* Oracle mode (compare_full.sh): the plugins against naive.c on any two
+ * reference-layout files, mp20 cutoffs. */
+static const char *oracle_gen, *oracle_ref;
+
+static void test_oracle(void **st)
+{
+    (void)st;
+    nv_set gen, ref;
+    assert_int_equal(nv_load(oracle_gen, &gen), 0);
+    assert_int_equal(nv_load(oracle_ref, &ref), 0);
+    nv_table t;
+    nv_compute(&gen, &ref, &ref, 0.4, 10.0, 0.1, 2.0, &t);
+    run_spec rs = {.gen = oracle_gen, .ref = oracle_ref};
+    cJSON *s = run(&rs);
+    printf("%s vs %s:\n", oracle_gen, oracle_ref);
+#define SHOW(k)                                                                               \
+    printf("  %-16s oracle %-22.17g mmscore %.17g\n", #k, t.k,                               \
+           cJSON_IsNumber(metric(s, plugin_of(#k), #k))                                       \
+               ? metric(s, plugin_of(#k), #k)->valuedouble                                    \
+               : NAN);
+    TABLE_KEYS(SHOW)
+#undef SHOW
+    expect_table(s, &t, 1e-9);
+    cJSON_Delete(s);
+    nv_free(&gen);
+    nv_free(&ref);
+}
+
 int main(void)
 {
+    oracle_gen = getenv("MMSCORE_COVERAGE_ORACLE_GEN");
+    oracle_ref = getenv("MMSCORE_COVERAGE_ORACLE_REF");
+    if (oracle_gen && oracle_ref) {
+        const struct CMUnitTest oracle[] = {cmocka_unit_test(test_oracle)};
+        return cmocka_run_group_tests(oracle, NULL, NULL);
+    }
     const char *bgen = getenv("MMSCORE_COVERAGE_BENCH_GEN");
     const char *bref = getenv("MMSCORE_COVERAGE_BENCH_REF");
     if (bgen && bref)
