@@ -36,7 +36,7 @@ static const mms_metric_def metric_defs[] = {
     {"sg_symbol", "string", "Hermann-Mauguin symbol as spglib writes it (\"Pm-3m\")"},
     {"hall_number", "int", "spglib Hall number (1..530)"},
     {"crystal_system", "string", "crystal system of sg_number, as pymatgen names it"},
-    {"wyckoffs", "object", "Wyckoff letter of each site, in input order"},
+    {"wyckoffs", "object", "Wyckoff letter of each site, in site order"},
     {"site_multiplicities", "object",
      "per site: number of sites of the input cell in its crystallographic orbit"},
     {"sg_error", "string", "spglib's message when detection fails"},
@@ -121,177 +121,17 @@ static int same_site_species(const mms_site *a, const mms_site *b)
     return 1;
 }
 
-/* pymatgen's sort order of species (Element/Species.__lt__): Pauling
- * electronegativity (none = +inf), then symbol, then oxidation state. */
-static int species_cmp(const mms_species *a, const mms_species *b)
-{
-    double xa = mms_element_x(a->z), xb = mms_element_x(b->z);
-    if (isnan(xa))
-        xa = INFINITY;
-    if (isnan(xb))
-        xb = INFINITY;
-    if (xa != xb)
-        return xa < xb ? -1 : 1;
-    int c = strcmp(mms_element_symbol(a->z), mms_element_symbol(b->z));
-    if (c)
-        return c;
-    double oa = a->has_oxidation ? a->oxidation : 0, ob = b->has_oxidation ? b->oxidation : 0;
-    return (oa > ob) - (oa < ob);
-}
-
-static double site_amount(const mms_site *s, const mms_species *sp)
-{
-    for (int k = 0; k < s->n_species; k++)
-        if (species_cmp(&s->species[k], sp) == 0)
-            return s->species[k].occupancy;
-    return 0.0;
-}
-
-/* pymatgen Composition.__ge__ ("only for a sort order"): walk the union of
- * species in sort order; the first amount that differs decides. */
-static int composition_ge(const mms_site *a, const mms_site *b)
-{
-    const mms_species *u[2 * MMS_MAX_SITE_SPECIES];
-    int n = 0;
-    for (int k = 0; k < a->n_species; k++)
-        u[n++] = &a->species[k];
-    for (int k = 0; k < b->n_species; k++)
-        if (site_amount(a, &b->species[k]) == 0.0)
-            u[n++] = &b->species[k];
-    for (int i = 1; i < n; i++) /* insertion sort: at most 16 species */
-        for (int j = i; j > 0 && species_cmp(u[j], u[j - 1]) < 0; j--) {
-            const mms_species *t = u[j];
-            u[j] = u[j - 1];
-            u[j - 1] = t;
-        }
-    for (int i = 0; i < n; i++) {
-        double x = site_amount(a, u[i]), y = site_amount(b, u[i]);
-        if (y - x >= 1e-8)
-            return 0;
-        if (x - y >= 1e-8)
-            return 1;
-    }
-    return 1;
-}
-
-/* Stable merge sort of site indices by composition, as CifParser groups
- * the sites before building its structure. */
-static void group_sites(const mms_structure *s, size_t *idx, size_t *tmp, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t h = n / 2;
-    group_sites(s, idx, tmp, h);
-    group_sites(s, idx + h, tmp, n - h);
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n) {
-        /* take from the right only when right < left, i.e. not right >= left */
-        if (!composition_ge(&s->sites[idx[j]], &s->sites[idx[i]]))
-            tmp[k++] = idx[j++];
-        else
-            tmp[k++] = idx[i++];
-    }
-    while (i < h)
-        tmp[k++] = idx[i++];
-    while (j < n)
-        tmp[k++] = idx[j++];
-    memcpy(idx, tmp, n * sizeof *idx);
-}
-
-/* Composition.average_electroneg: NaN when an element has no value. */
-static double site_electroneg(const mms_site *s)
-{
-    double x = 0.0, n = 0.0;
-    for (int k = 0; k < s->n_species; k++) {
-        x += mms_element_x(s->species[k].z) * fabs(s->species[k].occupancy);
-        n += fabs(s->species[k].occupancy);
-    }
-    return x / n;
-}
-
-/* Site.species_string for the sites pymatgen's sort compares. */
-static void site_species_string(const mms_site *s, char *buf, size_t n)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < s->n_species && used < n; k++) {
-        const mms_species *sp = &s->species[k];
-        char ox[32] = "";
-        if (sp->has_oxidation)
-            snprintf(ox, sizeof ox, "%g%s", fabs(sp->oxidation), sp->oxidation < 0 ? "-" : "+");
-        int w = s->n_species == 1 && sp->occupancy == 1.0
-                    ? snprintf(buf + used, n - used, "%s%s", mms_element_symbol(sp->z), ox)
-                    : snprintf(buf + used, n - used, "%s%s%s:%.3f", k ? ", " : "",
-                               mms_element_symbol(sp->z), ox, sp->occupancy);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-}
-
-/* PeriodicSite.__lt__: average electronegativity, then species string.
- * NaN compares neither way, so only the string decides then. */
-static int site_lt(const mms_structure *s, size_t a, size_t b)
-{
-    double xa = site_electroneg(&s->sites[a]), xb = site_electroneg(&s->sites[b]);
-    if (xa < xb)
-        return 1;
-    if (xa > xb)
-        return 0;
-    char sa[160], sb[160];
-    site_species_string(&s->sites[a], sa, sizeof sa);
-    site_species_string(&s->sites[b], sb, sizeof sb);
-    return strcmp(sa, sb) < 0;
-}
-
-/* CPython 3.11 list.sort for fewer than 64 items (one natural run, then
- * binary insertion), reproduced because Site.__lt__ is not a total order
- * when an electronegativity is NaN and the result then depends on the
- * algorithm.  Larger lists use the same insertion, which is what CPython
- * does within each 32..64 run; merges of runs are not reproduced. */
-static void python_sort(const mms_structure *s, size_t *idx, size_t n)
-{
-    if (n < 2)
-        return;
-    size_t run = 2;
-    if (site_lt(s, idx[1], idx[0])) {
-        while (run < n && site_lt(s, idx[run], idx[run - 1]))
-            run++;
-        for (size_t i = 0, j = run - 1; i < j; i++, j--) {
-            size_t t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-    } else {
-        while (run < n && !site_lt(s, idx[run], idx[run - 1]))
-            run++;
-    }
-    for (size_t start = run; start < n; start++) {
-        size_t pivot = idx[start], l = 0, r = start;
-        while (l < r) {
-            size_t p = l + ((r - l) >> 1);
-            if (site_lt(s, pivot, idx[p]))
-                r = p;
-            else
-                l = p + 1;
-        }
-        memmove(idx + l + 1, idx + l, (start - l) * sizeof *idx);
-        idx[l] = pivot;
-    }
-}
-
 /* The spglib cell as SpacegroupAnalyzer builds it: lattice of the
  * structure (here basic_eval's rebuilt one, vectors as columns for the C
  * API), fractional coordinates as they are, and as types the 1-based index
- * of each site's species in order of first appearance.  For CIF input the
- * sites are first put in the order pymatgen's CifParser returns them
- * (grouped by Composition, then Structure.get_sorted_structure): spglib's
- * answer near a tolerance depends on atom order and type numbers. */
+ * of each site's species in order of first appearance.  Site order
+ * matters (spglib's answer near a tolerance depends on atom order and type
+ * numbers): the core's readers keep pymatgen's (CifParser's sorted
+ * structure), and the cell keeps theirs. */
 typedef struct spg_cell {
     double lattice[3][3];
     double (*pos)[3];
     int *types;
-    size_t *order; /* order[k] = structure site of spglib atom k */
     int n;
 } spg_cell;
 
@@ -305,28 +145,20 @@ static int cell_build(const mms_structure *s, spg_cell *c)
     c->n = (int)s->n_sites;
     c->pos = malloc(s->n_sites * sizeof *c->pos);
     c->types = malloc(s->n_sites * sizeof *c->types);
-    c->order = malloc(s->n_sites * sizeof *c->order);
     size_t *first = malloc(s->n_sites * sizeof *first);
-    if (!c->pos || !c->types || !c->order || !first) {
+    if (!c->pos || !c->types || !first) {
         free(first);
         return -1;
     }
-    for (size_t i = 0; i < s->n_sites; i++)
-        c->order[i] = i;
-    if (s->format && !strcmp(s->format, "cif")) {
-        group_sites(s, c->order, first, s->n_sites);
-        python_sort(s, c->order, s->n_sites);
-    }
     size_t n_unique = 0;
-    for (size_t k = 0; k < s->n_sites; k++) {
-        size_t i = c->order[k];
-        memcpy(c->pos[k], s->sites[i].frac, sizeof c->pos[k]);
+    for (size_t i = 0; i < s->n_sites; i++) {
+        memcpy(c->pos[i], s->sites[i].frac, sizeof c->pos[i]);
         size_t u = 0;
         while (u < n_unique && !same_site_species(&s->sites[first[u]], &s->sites[i]))
             u++;
         if (u == n_unique)
             first[n_unique++] = i;
-        c->types[k] = (int)u + 1;
+        c->types[i] = (int)u + 1;
     }
     free(first);
     return 0;
@@ -336,7 +168,6 @@ static void cell_free(spg_cell *c)
 {
     free(c->pos);
     free(c->types);
-    free(c->order);
 }
 
 /* spglib's own test before it searches (cel_any_overlap_with_same_type):
@@ -375,29 +206,20 @@ static SpglibDataset *detect(spg_cell *c, double symprec, double angle_tol, char
     return d;
 }
 
-/* Per-site arrays back in the structure's site order. */
-static cJSON *site_arrays(const SpglibDataset *d, const size_t *order, int multiplicities)
+/* Per-site Wyckoff letters, or orbit sizes within the input cell. */
+static cJSON *site_arrays(const SpglibDataset *d, int multiplicities)
 {
     static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    int n = d->n_atoms;
-    int *slot = malloc((size_t)n * sizeof *slot);
-    cJSON *a = slot ? cJSON_CreateArray() : NULL;
-    if (!a) {
-        free(slot);
-        return NULL;
-    }
-    for (int k = 0; k < n; k++)
-        slot[order[k]] = k;
-    for (int i = 0; i < n; i++) {
-        int k = slot[i];
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < d->n_atoms; i++) {
         cJSON *item;
         if (multiplicities) {
             int m = 0;
-            for (int j = 0; j < n; j++)
-                m += d->crystallographic_orbits[j] == d->crystallographic_orbits[k];
+            for (int j = 0; j < d->n_atoms; j++)
+                m += d->crystallographic_orbits[j] == d->crystallographic_orbits[i];
             item = cJSON_CreateNumber(m);
         } else {
-            int w = d->wyckoffs[k];
+            int w = d->wyckoffs[i];
             char t[2] = {(w >= 0 && w < (int)sizeof letters - 1) ? letters[w] : '?', '\0'};
             item = cJSON_CreateString(t);
         }
@@ -405,10 +227,8 @@ static cJSON *site_arrays(const SpglibDataset *d, const size_t *order, int multi
             cJSON_Delete(item);
             cJSON_Delete(a);
             a = NULL;
-            break;
         }
     }
-    free(slot);
     return a;
 }
 
@@ -438,7 +258,7 @@ static void report(spg_cell *c, double symprec, double angle_tol, const char *su
     mms_values_set_int(out, NAME("hall_number"), d->hall_number);
     mms_values_set_string(out, NAME("crystal_system"), crystal_system(d->spacegroup_number));
     if (!*suffix) {
-        cJSON *w = site_arrays(d, c->order, 0), *m = site_arrays(d, c->order, 1);
+        cJSON *w = site_arrays(d, 0), *m = site_arrays(d, 1);
         if (w)
             mms_values_set_json(out, "wyckoffs", w);
         if (m)

@@ -1,11 +1,11 @@
 /* fixture_driver: run the structure and symmetry plugins over structures
- * given as JSONL (see p1cif_to_jsonl.py) and print one JSON line of values
- * per structure; used by compare_full.sh and the benchmark.
+ * given as JSONL records {"cif": text} (read by the core's CIF reader) and
+ * print one JSON line of values per structure; used to compare with the
+ * reference where the CLI is not wanted.
  *
  *   fixture_driver PLUGIN_DIR FILE.jsonl [option=value ...]
  *
- * Timing covers the plugins' score calls only (the reading is the core's
- * and Python's here). */
+ * Timing covers the plugins' score calls only. */
 #include <stdio.h>
 #include <stdlib.h>
 

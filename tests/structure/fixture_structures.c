@@ -7,77 +7,49 @@
 #include <string.h>
 #include <time.h>
 
-#include "mmscore/elements.h"
+#include "mmscore/reader.h"
 
-static int add_tags(mms_structure *s, const cJSON *rec, mms_error *err)
+typedef struct first_block {
+    mms_structure *s;
+    mms_error err;
+    int seen;
+} first_block;
+
+/* Keep the first data block, as pymatgen's Structure.from_str does. */
+static int keep_first(void *ctx, size_t block, mms_structure *s, const mms_error *err)
 {
-    const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(rec, "tags"))
-    {
-        if (cJSON_IsString(t) && mms_structure_set_tag(s, t->string, t->valuestring, err))
-            return err->code;
+    first_block *fb = ctx;
+    (void)block;
+    if (fb->seen++) {
+        mms_structure_free(s);
+        return MMS_OK;
     }
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(rec, "loops"))
-    {
-        int n = cJSON_GetArraySize(t);
-        const char *vals[4096];
-        if (n > 4096)
-            return mms_error_set(err, MMS_ELIMIT, 0, "loop too long");
-        for (int i = 0; i < n; i++)
-            vals[i] = cJSON_GetStringValue(cJSON_GetArrayItem(t, i));
-        if (mms_structure_set_loop(s, t->string, (size_t)n, vals, err))
-            return err->code;
-    }
+    if (s)
+        fb->s = s;
+    else if (err)
+        fb->err = *err;
     return MMS_OK;
 }
 
 int fixture_structure_from_json(const cJSON *rec, mms_structure **out, mms_error *err)
 {
     *out = NULL;
-    const cJSON *e = cJSON_GetObjectItem(rec, "error");
-    if (e)
-        return mms_error_set(err, MMS_EPARSE, 0, "%s", cJSON_GetStringValue(e));
-    double lat[3][3];
-    const cJSON *L = cJSON_GetObjectItem(rec, "lattice");
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            lat[i][j] = cJSON_GetArrayItem(cJSON_GetArrayItem(L, i), j)->valuedouble;
-    mms_structure *s;
-    if (mms_structure_create(&s, lat, err))
-        return err->code;
-    const cJSON *site;
-    cJSON_ArrayForEach(site, cJSON_GetObjectItem(rec, "sites"))
-    {
-        mms_site st;
-        memset(&st, 0, sizeof st);
-        st.n_species = 1;
-        st.species[0].z = mms_element_z(cJSON_GetStringValue(cJSON_GetObjectItem(site, "el")));
-        st.species[0].occupancy = cJSON_GetObjectItem(site, "occ")->valuedouble;
-        const cJSON *ox = cJSON_GetObjectItem(site, "ox");
-        if (cJSON_IsNumber(ox)) {
-            st.species[0].has_oxidation = 1;
-            st.species[0].oxidation = ox->valuedouble;
-        }
-        for (int k = 0; k < 3; k++)
-            st.frac[k] = cJSON_GetArrayItem(cJSON_GetObjectItem(site, "frac"), k)->valuedouble;
-        snprintf(st.label, sizeof st.label, "%s",
-                 cJSON_GetStringValue(cJSON_GetObjectItem(site, "label")));
-        if (mms_structure_add_site(s, &st, 0, err)) {
-            mms_structure_free(s);
-            return err->code;
-        }
+    const char *cif = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "cif"));
+    if (!cif)
+        return mms_error_set(err, MMS_EPARSE, 0, "record has no \"cif\" text");
+    first_block fb;
+    memset(&fb, 0, sizeof fb);
+    mms_read_options opt;
+    memset(&opt, 0, sizeof opt);
+    int rc = mms_read_cif(cif, strlen(cif), &opt, keep_first, &fb, err);
+    if (rc != MMS_OK)
+        return rc;
+    if (!fb.s) {
+        if (err)
+            *err = fb.err;
+        return fb.err.code ? fb.err.code : MMS_EPARSE;
     }
-    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "name"));
-    if (name && !(s->name = strdup(name))) {
-        mms_structure_free(s);
-        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    }
-    s->format = "cif";
-    if (add_tags(s, rec, err) || mms_structure_finalize(s, err)) {
-        mms_structure_free(s);
-        return err->code;
-    }
-    *out = s;
+    *out = fb.s;
     return MMS_OK;
 }
 

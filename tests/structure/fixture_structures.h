@@ -1,6 +1,6 @@
-/* Structures from the JSONL that p1cif_to_jsonl.py writes (lattice rows,
- * sites with element, oxidation, occupancy, fractional position, label;
- * selected CIF tags and loops), for the structure/symmetry tests. */
+/* Helpers of the structure/symmetry fixture tests and driver: structures
+ * from JSONL records {"cif": text, ...} read by the core's CIF reader, and
+ * the two plugins loaded as the host loads them. */
 #ifndef MMS_TEST_FIXTURE_STRUCTURES_H
 #define MMS_TEST_FIXTURE_STRUCTURES_H
 
@@ -8,8 +8,9 @@
 
 #include "mmscore/plugin.h"
 
-/* *out is the caller's (mms_structure_free).  MMS_EPARSE on a record the
- * tool could not convert (its "error" is in err). */
+/* The first data block of rec's "cif" text, as pymatgen's
+ * Structure.from_str reads it.  *out is the caller's (mms_structure_free);
+ * on failure err says why. */
 int fixture_structure_from_json(const cJSON *rec, mms_structure **out, mms_error *err);
 
 /* The two plugins of this folder's tests, loaded with dlopen from dir as

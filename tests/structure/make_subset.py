@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Pick the hard cases of the fixtures into tests/data/structure/ (see
-SOURCE.md there): converted structures (p1cif_to_jsonl.py) and the matching
-reference fields.  Rerun: python3 tests/structure/make_subset.py"""
-import json, os, subprocess, sys
+SOURCE.md there): the rows' CIF texts and the matching reference fields.
+Rerun: python3 tests/structure/make_subset.py"""
+import csv, json, os
+
+csv.field_size_limit(1 << 30)
 
 FIX = "/work/shared/fixtures/crystals"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,15 +55,25 @@ def main():
     for name in ("perturbed", "carbon_24_test", "perov_5_test", "llama2_7b_metastable"):
         refs = [json.loads(l) for l in open(f"{FIX}/{name}.ref.jsonl")]
         rows = pick(name, refs)
-        conv = subprocess.run([sys.executable, os.path.join(HERE, "p1cif_to_jsonl.py"), f"{FIX}/{name}.csv"]
-                              + [str(r) for r in rows], capture_output=True, text=True, check=True).stdout
-        for line, row in zip(conv.splitlines(), rows):
-            s = json.loads(line)
-            s["source"] = name
-            structs.append(json.dumps(s))
+        with open(f"{FIX}/{name}.csv", newline="") as f:
+            cifs = [row["cif"] for row in csv.DictReader(f)]
+        for row in rows:
+            structs.append(json.dumps({"source": name, "row": row, "cif": cifs[row]}))
             r = {k: refs[row][k] for k in KEEP if k in refs[row]}
             r["source"] = name
             refs_out.append(json.dumps(r))
+    # real-world CIFs: symmetry to expand, one-site cells, disorder (the
+    # small files only, to keep the data small)
+    for line in open(f"{FIX}/cif_corpus.ref.jsonl"):
+        r = json.loads(line)
+        path = f"{FIX}/cif_corpus/{r['file']}"
+        if os.path.getsize(path) > 6000:
+            continue
+        structs.append(json.dumps({"source": "cif_corpus", "row": r["row"], "file": r["file"],
+                                   "cif": open(path, encoding="utf-8", errors="replace").read()}))
+        k = {key: r[key] for key in KEEP if key in r}
+        k["source"] = "cif_corpus"
+        refs_out.append(json.dumps(k))
     with open(os.path.join(OUT, "subset.jsonl"), "w") as f:
         f.write("\n".join(structs) + "\n")
     with open(os.path.join(OUT, "subset.ref.jsonl"), "w") as f:
