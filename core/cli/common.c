@@ -62,10 +62,7 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
         }
         if (summary) {
             if (c->json) {
-                char *t = cJSON_Print(summary);
-                if (t)
-                    printf("%s\n", t);
-                cJSON_free(t);
+                mms_report_print_json(stdout, summary);
             } else if (!c->quiet) {
                 /* The records own stdout when written there. */
                 mms_report_print(to_stdout ? stderr : stdout, summary);

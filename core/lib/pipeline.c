@@ -614,6 +614,7 @@ int mms_pipeline_save_state(mms_pipeline *p, const char *path, mms_error *err)
         cJSON_AddItemToObject(plugins, s->d->name, saved);
     }
     if (rc == MMS_OK) {
+        mms_json_exact_numbers(st); /* sums must merge to the unsharded numbers */
         char *text = cJSON_PrintUnformatted(st);
         FILE *f = text ? fopen(path, "wb") : NULL;
         if (!text)

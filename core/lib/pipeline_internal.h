@@ -132,7 +132,11 @@ void csv_free(csv_reader *r);
  * row's first line. */
 int csv_next(csv_reader *r, long *row_line, mms_error *err);
 
-/* Report building: the per-record JSON line. */
+/* Report building: the per-record JSON line (numbers already made exact). */
 cJSON *mms_report_record(const pipe_record *r);
+
+/* Replace every number below node by a raw item that prints the shortest
+ * text reading back to the same double (cJSON's own printing is not exact). */
+void mms_json_exact_numbers(cJSON *node);
 
 #endif

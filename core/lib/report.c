@@ -1,6 +1,8 @@
 /* Reports: one JSON object per record for the records file, and the summary
  * as a readable table. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mmscore/mmscore.h"
@@ -45,6 +47,66 @@ static void add_structure(cJSON *o, const mms_structure *s)
     cJSON_AddBoolToObject(o, "has_oxidation", s->has_oxidation != 0);
 }
 
+/* cJSON prints a double with 15 digits whenever that reads back within an
+ * epsilon of it, which is not exact (0.1 + 0.2 prints as 0.3).  Records,
+ * summaries and saved states must round-trip exactly, so every number is
+ * replaced by a raw item holding the shortest of %.15g, %.16g, %.17g that
+ * strtod turns back into the same double. */
+static cJSON *exact_number(double d)
+{
+    char buf[40];
+    if (!isfinite(d))
+        return cJSON_CreateNull();
+    if (d == floor(d) && fabs(d) < 9007199254740992.0) {
+        snprintf(buf, sizeof buf, "%.0f", d);
+        if (!strcmp(buf, "-0"))
+            strcpy(buf, "0");
+    } else {
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
+    }
+    return cJSON_CreateRaw(buf);
+}
+
+void mms_json_exact_numbers(cJSON *node)
+{
+    cJSON *c = node ? node->child : NULL;
+    while (c) {
+        cJSON *next = c->next;
+        if (cJSON_IsNumber(c)) {
+            cJSON *raw = exact_number(c->valuedouble);
+            if (raw) {
+                /* The key moves to the new item (ViaPointer keeps none). */
+                raw->string = c->string;
+                raw->type |= c->type & cJSON_StringIsConst;
+                c->string = NULL;
+                cJSON_ReplaceItemViaPointer(node, c, raw);
+            }
+        } else if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
+            mms_json_exact_numbers(c);
+        }
+        c = next;
+    }
+}
+
+int mms_report_print_json(FILE *f, const cJSON *summary)
+{
+    cJSON *copy = cJSON_Duplicate(summary, 1);
+    if (!copy)
+        return MMS_ENOMEM;
+    mms_json_exact_numbers(copy);
+    char *t = cJSON_Print(copy);
+    cJSON_Delete(copy);
+    if (!t)
+        return MMS_ENOMEM;
+    int rc = fprintf(f, "%s\n", t) < 0 ? MMS_EIO : MMS_OK;
+    cJSON_free(t);
+    return rc;
+}
+
 cJSON *mms_report_record(const pipe_record *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -69,6 +131,7 @@ cJSON *mms_report_record(const pipe_record *r)
         cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
+    mms_json_exact_numbers(o);
     return o;
 }
 

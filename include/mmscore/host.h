@@ -170,6 +170,10 @@ MMS_EXPORT void mms_values_free(mms_values *v);
 /* The summary as a readable table. */
 MMS_EXPORT int mms_report_print(FILE *f, const cJSON *summary);
 
+/* The summary as JSON, every number written so that it reads back to the
+ * same double (cJSON_Print alone does not guarantee that). */
+MMS_EXPORT int mms_report_print_json(FILE *f, const cJSON *summary);
+
 #ifdef __cplusplus
 }
 #endif

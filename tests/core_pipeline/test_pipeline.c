@@ -342,6 +342,32 @@ static void cif_stream(void **st)
     mms_host_free(h);
 }
 
+static void numbers_round_trip(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    /* 0.1 + 0.2 differs from 0.3 in the last bit: cJSON alone prints 0.3. */
+    double scale = 0.1 + 0.2;
+    mms_error e;
+    assert_int_equal(mms_host_set_option(h, "scale", "0.30000000000000004", &e), MMS_OK);
+    run r = run_buffer(h, "cif", CIF("x", "5.0"), 1, 0, 0);
+    assert_int_equal(r.n, 1);
+    assert_true(num(r.lines[0], "tp_nsites") == 2 * scale);
+    assert_non_null(strstr(r.records, "\"tp_nsites\":0.6000000000000001"));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(mms_report_print_json(f, r.summary), MMS_OK);
+    fclose(f);
+    cJSON *back = cJSON_Parse(text);
+    const cJSON *tp = cJSON_GetObjectItem(cJSON_GetObjectItem(back, "plugins"), "tp_count");
+    assert_true(num(tp, "tp_sum") == 2 * scale);
+    cJSON_Delete(back);
+    free(text);
+    run_free(&r);
+    mms_host_free(h);
+}
+
 static void threads_identical(void **st)
 {
     (void)st;
@@ -447,7 +473,8 @@ int main(void)
         cmocka_unit_test(host_refuses_bad), cmocka_unit_test(host_duplicates),
         cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
         cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
-        cmocka_unit_test(threads_identical), cmocka_unit_test(state_save_merge),
+        cmocka_unit_test(numbers_round_trip), cmocka_unit_test(threads_identical),
+        cmocka_unit_test(state_save_merge),
         cmocka_unit_test(create_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
