@@ -1,4 +1,4 @@
-/* compare_full DIR: every fixture CSV and the CIF corpus of DIR
+/* compare_full [DIR]: every fixture CSV and the CIF corpus of DIR
  * (../shared/fixtures/crystals) read by mmscore and compared with the
  * pymatgen reference; prints the agreement table and the disagreements. */
 #include <stdio.h>
@@ -6,8 +6,24 @@
 
 #include "compare.h"
 
+/* compare_full --folder DIR REF: CIF files named by REF's "file" fields
+ * (relative to DIR) against REF's lines (pymatgen_parity.py writes them). */
+static int folder_mode(const char *dir, const char *ref)
+{
+    cmp_stats st = {0};
+    if (cmp_folder(dir, ref, &st, stdout, 200) != 0) {
+        fprintf(stderr, "cannot read %s\n", ref);
+        return 1;
+    }
+    cmp_print_header(stdout);
+    cmp_print(stdout, "files", &st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--folder") == 0)
+        return folder_mode(argv[2], argv[3]);
     const char *dir = argc > 1 ? argv[1] : "../shared/fixtures/crystals";
     static const char *const csvs[] = {"perov_5_test", "perov_5_val", "carbon_24_test",
                                        "llama2_7b_metastable", "perturbed"};
