@@ -144,17 +144,22 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
         return fail(e, "out of memory");
     for (size_t i = 0; i < cell->n; i++) {
         int lo[3], hi[3];
-        double span = 1.0;
+        double dlo[3], dhi[3], span = 1.0;
         for (int d = 0; d < 3; d++) {
             double off = cell->frac[i][d] - centre_frac[d];
             double reach = r * ci->inv_d[d];
-            lo[d] = (int)floor(-reach - off) - 1;
-            hi[d] = (int)ceil(reach - off) + 1;
-            span *= (double)(hi[d] - lo[d] + 1);
+            dlo[d] = floor(-reach - off) - 1;
+            dhi[d] = ceil(reach - off) + 1;
+            span *= dhi[d] - dlo[d] + 1;
         }
-        if (span > 4.0 * (double)max_points + 1e6) {
+        /* a flat or needle cell would need more images than atoms allowed */
+        if (!(span <= 4.0 * (double)max_points + 1e6)) {
             free(pts);
             return fail(e, "cell too thin for a %.3g A neighbour search", r);
+        }
+        for (int d = 0; d < 3; d++) {
+            lo[d] = (int)dlo[d];
+            hi[d] = (int)dhi[d];
         }
         for (int a = lo[0]; a <= hi[0]; a++)
             for (int b = lo[1]; b <= hi[1]; b++)

@@ -24,17 +24,21 @@ with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as g
             break
         w.writerow(row)
 PY
-run() { # name file reference_seconds_per_structure
-  local start end n
+run() { # name file reference_seconds_per_structure reference_label
+  local start end n cpu
   start=$(date +%s.%N)
-  "$build/mmscore" run -q -j 1 --plugins fingerprint --skip-invalid false \
-    --records "$tmp/out.jsonl" "$2" || true
+  /usr/bin/time -f "%U %S" -o "$tmp/time" "$build/mmscore" run -q -j 1 --plugins fingerprint \
+    --skip-invalid false --records "$tmp/out.jsonl" "$2" || true
   end=$(date +%s.%N)
+  cpu=$(awk '{print $1 + $2}' "$tmp/time")
   n=$(grep -c '"fp_status":"ok"' "$tmp/out.jsonl" || true)
-  awk -v name="$1" -v n="$n" -v t="$(echo "$end - $start" | bc)" -v ref="$3" 'BEGIN {
-    rate = n / t
-    printf "fingerprint %-22s %5d structures %7.2f s  %8.1f structures/s  %6.1fx the reference (%.0f ms/structure)\n",
-           name, n, t, rate, rate * ref, ref * 1000 }'
+  # The machine is shared: CPU seconds of the process are the fair measure,
+  # wall seconds are printed too.
+  awk -v name="$1" -v n="$n" -v t="$(echo "$end - $start" | bc)" -v cpu="$cpu" -v ref="$3" \
+      -v label="$4" 'BEGIN {
+    printf "fingerprint %-22s %5d structures  wall %6.2f s %7.1f/s  cpu %6.2f s %7.1f/s  %6.1fx the reference (%s)\n",
+           name, n, t, n / t, cpu, n / cpu, n / cpu * ref, label }'
 }
-run carbon_24_test[:1000] "$tmp/carbon1000.csv" 0.205
-run perov_5_test "$fx/perov_5_test.csv" 0.205
+run carbon_24_test[:1000] "$tmp/carbon1000.csv" 0.205 "205 ms/structure: CrystalNN + Magpie"
+# perov_5_test: 418 s for 3785 structures including space groups (~11 s)
+run perov_5_test "$fx/perov_5_test.csv" 0.107 "107 ms/structure: validity + fingerprints"
