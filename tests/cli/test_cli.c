@@ -116,6 +116,13 @@ static void validate_structures(void **st)
     free_lines(r, n);
     free(o.text);
 
+    /* stderr is a pipe here: no progress line. */
+    o = sh("%s validate -j 1 %s 2>&1 >/dev/null", MMSCORE_CLI, STRUCTURES);
+    assert_int_equal(o.status, 0);
+    assert_null(strstr(o.text, "records\r"));
+    assert_null(strchr(o.text, '\r'));
+    free(o.text);
+
     o = sh("%s validate --json %s", MMSCORE_CLI, STRUCTURES);
     assert_int_equal(o.status, 0);
     cJSON *s = cJSON_Parse(o.text);
