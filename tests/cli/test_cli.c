@@ -123,6 +123,13 @@ static void validate_structures(void **st)
     assert_null(strchr(o.text, '\r'));
     free(o.text);
 
+    /* On a terminal (util-linux `script` gives one) the progress line shows. */
+    o = sh("command -v script >/dev/null && script -qec '%s validate -j 1 %s' /dev/null",
+           MMSCORE_CLI, STRUCTURES);
+    if (o.status == 0)
+        assert_non_null(strstr(o.text, "\rmmscore: 22 records"));
+    free(o.text);
+
     o = sh("%s validate --json %s", MMSCORE_CLI, STRUCTURES);
     assert_int_equal(o.status, 0);
     cJSON *s = cJSON_Parse(o.text);
