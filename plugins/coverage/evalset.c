@@ -200,24 +200,30 @@ static char *b64_encode(const unsigned char *p, size_t n)
     return out;
 }
 
-/* Decodes exactly n bytes into p; -1 if the text is not that. */
+static int b64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Decodes exactly n bytes into p; -1 if the text is not that ('=' only as
+ * the padding of the last group). */
 static int b64_decode(const char *s, unsigned char *p, size_t n)
 {
-    static signed char rev[256];
-    if (!rev['B']) { /* benign race: every thread writes the same table */
-        memset(rev, -1, sizeof rev);
-        for (int i = 0; i < 64; i++)
-            rev[(unsigned char)B64[i]] = (signed char)i;
-    }
     size_t len = strlen(s);
     if (len != (n + 2) / 3 * 4)
         return -1;
     size_t k = 0;
     for (size_t i = 0; i < len; i += 4) {
         unsigned v = 0;
-        for (int j = 0; j < 4; j++) {
-            int c = s[i + (size_t)j];
-            int d = c == '=' ? 0 : rev[(unsigned char)c];
+        for (size_t j = 0; j < 4; j++) {
+            int c = s[i + j];
+            int d = c == '=' && i + j >= len - 2 ? 0 : b64_value(c);
             if (d < 0)
                 return -1;
             v = v << 6 | (unsigned)d;

@@ -57,6 +57,29 @@ run_eval() {
 run_eval
 run_eval --ref-cache "$tmp/ref.cache"  # cold: reads REF, writes the cache
 run_eval --ref-cache "$tmp/ref.cache"  # warm: REF from the cache
+# 3. whole eval, 10,000 generated vs 10,000 reference structures (CSV rows
+#    resampled with replacement from perov_5_val / perov_5_test; needs python3)
+if command -v python3 > /dev/null; then
+  python3 - "$fixtures" "$tmp" <<'PY'
+import csv, random, sys
+csv.field_size_limit(1 << 30)
+src, out = sys.argv[1], sys.argv[2]
+rnd = random.Random(0)
+for name, dst in (("perov_5_val", "gen10k"), ("perov_5_test", "ref10k")):
+    rows = list(csv.reader(open(f"{src}/{name}.csv", newline="")))
+    with open(f"{out}/{dst}.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(rows[0])
+        for _ in range(10000):
+            w.writerow(rnd.choice(rows[1:]))
+PY
+  { time "$cli" eval --json --ref "$tmp/ref10k.csv" "$tmp/gen10k.csv" > "$tmp/out10k.json" \
+      2> "$tmp/err"; } 2> "$tmp/time"
+  read -r wall user sys < "$tmp/time"
+  echo "full eval 10k generated vs 10k reference: wall ${wall} s (cpu ${user}+${sys} s;" \
+       "target: under 30 s wall on 2 idle cores)"
+fi
+
 if command -v python3 > /dev/null; then
   python3 - "$tmp/out.json" "$fixtures/aggregates.json" <<'EOF'
 import json, sys
