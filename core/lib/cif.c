@@ -581,8 +581,9 @@ static void op_apply(const cif_op *op, const double in[3], double out[3])
 /* a set of periodic positions with pymatgen's coincidence test        */
 
 /* pymatgen's find_in_coord_list_pbc: d = a - b - round(d), every |d| < tol.
- * Positions are binned on a grid of cells at least tol wide, so a query
- * looks at 27 cells instead of every stored position. */
+ * Positions are binned on a grid of cells at least 4 tol wide, so a query
+ * looks at one cell (up to 8 near cell corners) instead of every stored
+ * position. */
 typedef struct coord_set {
     double tol;
     long nb;           /* cells per axis; 1 = everything in one cell */
@@ -603,7 +604,7 @@ static void cs_init(coord_set *cs, double tol)
 {
     memset(cs, 0, sizeof *cs);
     cs->tol = tol;
-    double nb = floor(1.0 / tol);
+    double nb = floor(1.0 / (4.0 * tol));
     cs->nb = nb >= 3 ? (nb > 1048576 ? 1048576 : (long)nb) : 1;
 }
 
@@ -648,11 +649,20 @@ static size_t cs_find(const coord_set *cs, const double c[3])
                 best = cs->e[i].id;
         return best;
     }
-    long cc[3] = {cell_of(cs, c[0]), cell_of(cs, c[1]), cell_of(cs, c[2])};
-    int span = cs->nb >= 3 ? 1 : 0;
-    for (int dx = -span; dx <= span; dx++)
-        for (int dy = -span; dy <= span; dy++)
-            for (int dz = -span; dz <= span; dz++) {
+    /* a match lies in this cell or, when c is within tol of a cell wall,
+     * in the neighbour across it (cells are at least 4 tol wide) */
+    long cc[3];
+    int lo[3], hi[3];
+    double g = cs->tol * (double)cs->nb * (1 + 1e-9) + 1e-12;
+    for (int k = 0; k < 3; k++) {
+        cc[k] = cell_of(cs, c[k]);
+        double f = (c[k] - floor(c[k])) * (double)cs->nb - (double)cc[k];
+        lo[k] = cs->nb >= 3 && f < g ? -1 : 0;
+        hi[k] = cs->nb >= 3 && 1 - f < g ? 1 : 0;
+    }
+    for (int dx = lo[0]; dx <= hi[0]; dx++)
+        for (int dy = lo[1]; dy <= hi[1]; dy++)
+            for (int dz = lo[2]; dz <= hi[2]; dz++) {
                 long x = (cc[0] + dx + cs->nb) % cs->nb, y = (cc[1] + dy + cs->nb) % cs->nb,
                      z = (cc[2] + dz + cs->nb) % cs->nb;
                 for (size_t k = cs->heads[cell_hash(cs, x, y, z)]; k; k = cs->e[k - 1].next) {
@@ -1123,6 +1133,8 @@ static int expand(const build_ctx *bc, asym_site *as, size_t n, const cif_op *op
         if (as[i].group == n_groups)
             n_groups++;
     }
+    static const cif_op identity = {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
+    int identity_only = n_ops == 1 && memcmp(&ops[0], &identity, sizeof identity) == 0;
     int rc = MMS_OK;
     for (size_t g = 0; g < n_groups && rc == MMS_OK; g++) {
         coord_set seen;
@@ -1136,9 +1148,13 @@ static int expand(const build_ctx *bc, asym_site *as, size_t n, const cif_op *op
                 op_apply(&ops[o], as[i].xyz, img);
                 for (int k = 0; k < 3; k++)
                     site.frac[k] = img[k] - floor(img[k]);
-                if (cs_find(&seen, site.frac) != SIZE_MAX)
-                    continue;
-                if ((rc = cs_add(&seen, site.frac, seen.n)) != MMS_OK) {
+                /* one identity operation: positions were already merged */
+                if (!identity_only) {
+                    if (cs_find(&seen, site.frac) != SIZE_MAX)
+                        continue;
+                    rc = cs_add(&seen, site.frac, seen.n);
+                }
+                if (rc != MMS_OK) {
                     rc = mms_error_set(err, MMS_ENOMEM, bc->line, "out of memory");
                     break;
                 }

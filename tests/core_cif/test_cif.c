@@ -184,6 +184,33 @@ static void test_listed_ops_and_merging(void **state)
     got_free(&g);
 }
 
+/* More than 32 positions (the grid path): pairs 3e-5 apart straddling grid
+ * cell walls and the periodic boundary merge into one site each. */
+static void test_merging_on_grid(void **state)
+{
+    (void)state;
+    size_t cap = 16384, k = 0;
+    char *text = malloc(cap);
+    k += (size_t)snprintf(text + k, cap - k,
+                          "data_g\n%sloop_\n_atom_site_type_symbol\n_atom_site_fract_x\n"
+                          "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n",
+                          CELL);
+    for (int i = 0; i < 40; i++) {
+        double x = 0.0004 * (100 + 53 * i); /* on a wall of the 1/2500 grid */
+        k += (size_t)snprintf(text + k, cap - k, "Fe %.6f 0.3 0.7 0.5\nCo %.6f 0.3 0.7 0.5\n",
+                              x, x - 0.00003);
+    }
+    k += (size_t)snprintf(text + k, cap - k, "Ni 0.99998 0.5 0.5 0.5\nCu 0.00001 0.5 1.5 0.5\n");
+    got g;
+    assert_int_equal(read_str(text, &g, NULL), MMS_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.s[0]->n_sites, 41);
+    for (size_t i = 0; i < g.s[0]->n_sites; i++)
+        assert_int_equal(g.s[0]->sites[i].n_species, 2);
+    got_free(&g);
+    free(text);
+}
+
 static void test_oxidation_table_and_labels(void **state)
 {
     (void)state;
@@ -427,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_cif_corpus),
         cmocka_unit_test(test_symbol_only_expansion),
         cmocka_unit_test(test_listed_ops_and_merging),
+        cmocka_unit_test(test_merging_on_grid),
         cmocka_unit_test(test_oxidation_table_and_labels),
         cmocka_unit_test(test_cartesian_and_text_fields),
         cmocka_unit_test(test_limits),
