@@ -147,9 +147,10 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
         double dlo[3], dhi[3], span = 1.0;
         for (int d = 0; d < 3; d++) {
             double off = cell->frac[i][d] - centre_frac[d];
-            double reach = r * ci->inv_d[d];
-            dlo[d] = floor(-reach - off) - 1;
-            dhi[d] = ceil(reach - off) + 1;
+            /* |fractional offset along d| <= r / spacing is necessary */
+            double reach = r * ci->inv_d[d] * (1 + 1e-9) + 1e-9;
+            dlo[d] = ceil(-reach - off);
+            dhi[d] = floor(reach - off);
             span *= dhi[d] - dlo[d] + 1;
         }
         /* a flat or needle cell would need more images than atoms allowed */
@@ -161,13 +162,23 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
             lo[d] = (int)dlo[d];
             hi[d] = (int)dhi[d];
         }
+        const double (*L)[3] = cell->lattice;
+        double base[3];
+        frac_to_cart(L, cell->frac[i], base);
         for (int a = lo[0]; a <= hi[0]; a++)
             for (int b = lo[1]; b <= hi[1]; b++)
                 for (int c = lo[2]; c <= hi[2]; c++) {
+                    /* cheap pre-filter; the kept points are recomputed as
+                     * pymatgen does, (f + shift) . lattice, whose rounding
+                     * decides ties between symmetric neighbours */
+                    double x[3];
+                    for (int k = 0; k < 3; k++)
+                        x[k] = base[k] + a * L[0][k] + b * L[1][k] + c * L[2][k] - centre[k];
+                    if (dot3(x, x) > r * r * (1 + 1e-9) + 1e-9)
+                        continue;
                     double f[3] = {cell->frac[i][0] + a, cell->frac[i][1] + b,
                                    cell->frac[i][2] + c};
-                    double x[3];
-                    frac_to_cart(cell->lattice, f, x);
+                    frac_to_cart(L, f, x);
                     double v[3] = {x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]};
                     double dist = norm3(v);
                     if (dist > r)
@@ -622,7 +633,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
             free(map);
             return fail(e, "out of memory");
         }
-        long first = npts < 20 ? npts : 20;
+        long first = npts < 40 ? npts : 40;
         for (long i = 0; i < first; i++)
             in[i] = 1;
         int rc;
