@@ -11,6 +11,8 @@
 #include "mmscore/mmscore.h"
 #include "pipeline_internal.h"
 
+#define FAILED_EXAMPLES 5
+
 typedef struct sel_plugin {
     size_t hi;              /* index in the host */
     const mms_plugin *d;
@@ -32,6 +34,7 @@ struct mms_pipeline {
     pipe_record *batch;
     size_t n_batch;
     cJSON *sets;                /* {set: {records, read, failed: {code: n}}} */
+    cJSON *failed_examples;     /* the first few error messages, input order */
     size_t total;
     char **warnings;
     size_t n_warnings;
@@ -77,8 +80,10 @@ int mms_pipeline_new(mms_pipeline **out, mms_host *h, const mms_pipeline_options
         p->reader_ok = calloc(n + 1, 1);
         p->reader_states = calloc(n + 1, sizeof *p->reader_states);
         p->sets = cJSON_CreateObject();
+        p->failed_examples = cJSON_CreateArray();
     }
-    if (!p || !p->selected || !p->reader_ok || !p->reader_states || !p->sets) {
+    if (!p || !p->selected || !p->reader_ok || !p->reader_states || !p->sets ||
+        !p->failed_examples) {
         mms_pipeline_free(p);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
@@ -305,6 +310,7 @@ void mms_pipeline_free(mms_pipeline *p)
     free(p->reader_states);
     free(p->batch);
     cJSON_Delete(p->sets);
+    cJSON_Delete(p->failed_examples);
     free(p);
 }
 
@@ -391,6 +397,10 @@ static void count_record(mms_pipeline *p, const pipe_record *r)
         c = cJSON_GetObjectItemCaseSensitive(set, "read");
         cJSON_SetNumberValue(c, c->valuedouble + 1);
     } else {
+        /* A few messages in the summary show what went wrong without
+         * opening the records file. */
+        if (cJSON_GetArraySize(p->failed_examples) < FAILED_EXAMPLES)
+            cJSON_AddItemToArray(p->failed_examples, cJSON_CreateString(r->error.message));
         cJSON *failed = cJSON_GetObjectItemCaseSensitive(set, "failed");
         const char *code = mms_error_code_name(r->error.code);
         c = cJSON_GetObjectItemCaseSensitive(failed, code);
@@ -797,6 +807,8 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
     cJSON_AddNumberToObject(s, "records", records);
     cJSON_AddNumberToObject(s, "read", read);
     cJSON_AddItemToObject(s, "failed", failed);
+    if (cJSON_GetArraySize(p->failed_examples))
+        cJSON_AddItemToObject(s, "failed_examples", cJSON_Duplicate(p->failed_examples, 1));
     cJSON_AddItemToObject(s, "sets", cJSON_Duplicate(p->sets, 1));
     cJSON *pl = cJSON_AddArrayToObject(s, "plugins_run");
     cJSON *errs = cJSON_AddObjectToObject(s, "plugin_errors");

@@ -187,6 +187,12 @@ int mms_report_print(FILE *f, const cJSON *s)
     if (nf)
         print_failed(f, failed);
     fputc('\n', f);
+    const cJSON *ex;
+    cJSON_ArrayForEach(ex, cJSON_GetObjectItemCaseSensitive(s, "failed_examples"))
+        fprintf(f, "  %s\n", ex->valuestring);
+    if (nf > cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "failed_examples")) &&
+        cJSON_GetObjectItemCaseSensitive(s, "failed_examples"))
+        fprintf(f, "  ... (--records FILE has every record's error)\n");
     const cJSON *sets = cJSON_GetObjectItemCaseSensitive(s, "sets");
     if (cJSON_GetArraySize(sets) > 1 ||
         (cJSON_GetArraySize(sets) == 1 && strcmp(sets->child->string, "input") != 0)) {

@@ -137,6 +137,9 @@ static void validate_structures(void **st)
     assert_int_equal(num(s, "records"), 22);
     assert_int_equal(num(s, "read"), 21);
     assert_int_equal(num(cJSON_GetObjectItem(s, "failed"), "parse"), 1);
+    const cJSON *ex = cJSON_GetObjectItem(s, "failed_examples");
+    assert_int_equal(cJSON_GetArraySize(ex), 1);
+    assert_non_null(strstr(ex->child->valuestring, "malformed.cif"));
     cJSON_Delete(s);
     free(o.text);
 }
