@@ -199,18 +199,23 @@ static size_t count_within(const double *s, const double *c, size_t n, double cs
     return k;
 }
 
+/* A rate is null when some crystal lacks the value it needs (its producer
+ * plugin did not run), rather than counting that crystal as invalid. */
 static int put_validity(mms_values *out, const ev_set *g, const size_t *idx, size_t m)
 {
-    size_t sv = 0, cv = 0, v = 0;
+    size_t sv = 0, cv = 0, v = 0, ks = 0, kc = 0, kf = 0;
     for (size_t i = 0; i < m; i++) {
         unsigned f = g->flags[idx[i]];
         sv += (f & EV_STRUCT_VALID) != 0;
         cv += (f & EV_COMP_VALID) != 0;
         v += (f & EV_VALID) != 0;
+        ks += (f & EV_KNOWN_STRUCT) != 0;
+        kc += (f & EV_KNOWN_COMP) != 0;
+        kf += (f & EV_KNOWN_FP) != 0;
     }
-    int rc = set_rate(out, "comp_valid", cv, m);
-    rc |= set_rate(out, "struct_valid", sv, m);
-    rc |= set_rate(out, "valid", v, m);
+    int rc = set_rate(out, "comp_valid", cv, kc == m ? m : 0);
+    rc |= set_rate(out, "struct_valid", sv, ks == m ? m : 0);
+    rc |= set_rate(out, "valid", v, ks == m && kc == m && kf == m ? m : 0);
     return rc;
 }
 

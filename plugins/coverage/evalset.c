@@ -165,6 +165,14 @@ int ev_acc_add_record(ev_acc *a, const mms_record *rec, const mms_values *v, mms
     int sv = get_flag(v, "struct_valid", 0), cv = get_flag(v, "comp_valid", 0);
     int pre = get_flag(v, "valid", sv && cv);
     it.flags = (sv ? EV_STRUCT_VALID : 0) | (cv ? EV_COMP_VALID : 0) | (pre ? EV_VALID_PRE_FP : 0);
+    int b;
+    if (mms_values_get_bool(v, "struct_valid", &b) == MMS_OK)
+        it.flags |= EV_KNOWN_STRUCT;
+    if (mms_values_get_bool(v, "comp_valid", &b) == MMS_OK)
+        it.flags |= EV_KNOWN_COMP;
+    if (mms_values_get(v, "fp_status") || mms_values_get(v, "struct_fp") ||
+        mms_values_get(v, "comp_fp"))
+        it.flags |= EV_KNOWN_FP;
     double sfp[EV_STRUCT_FP_LEN], cfp[COV_COMP_FP_LEN];
     const cJSON *status = mms_values_get(v, "fp_status");
     int status_ok = !status || (cJSON_IsString(status) && strcmp(status->valuestring, "ok") == 0);

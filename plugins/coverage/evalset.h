@@ -26,7 +26,11 @@ enum {
     EV_STRUCT_VALID = 1u << 0,
     EV_COMP_VALID = 1u << 1,
     EV_VALID = 1u << 2, /* struct ∧ comp ∧ fingerprints ok: basic_eval's Crystal.valid */
-    EV_VALID_PRE_FP = 1u << 3
+    EV_VALID_PRE_FP = 1u << 3,
+    /* the values above were there to read (no producer plugin: unknown) */
+    EV_KNOWN_STRUCT = 1u << 4,
+    EV_KNOWN_COMP = 1u << 5,
+    EV_KNOWN_FP = 1u << 6 /* fp_status or a fingerprint value present */
 };
 
 enum { EV_GENERATED = 0, EV_REFERENCE = 1, EV_TRAIN = 2, EV_NSETS = 3 };

@@ -357,6 +357,43 @@ static void test_subset_matches_naive(void **st)
     nv_free(&ref);
 }
 
+/* Without a fingerprint producer the table says "unknown" (null), it does
+ * not count every crystal invalid. */
+static void test_missing_producer_gives_null(void **st)
+{
+    (void)st;
+    char dir[] = "/tmp/mmscore-coverage-XXXXXX", path[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/nofp.jsonl", dir);
+    FILE *out = fopen(path, "w"), *in = fopen(SUB_GEN, "r");
+    assert_true(out && in);
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, in) > 0) {
+        cJSON *o = cJSON_Parse(line);
+        cJSON_DeleteItemFromObject(o, "fp_status");
+        cJSON_DeleteItemFromObject(o, "comp_fp");
+        cJSON_DeleteItemFromObject(o, "struct_fp");
+        char *t = cJSON_PrintUnformatted(o);
+        fprintf(out, "%s\n", t);
+        cJSON_free(t);
+        cJSON_Delete(o);
+    }
+    free(line);
+    fclose(in);
+    fclose(out);
+    run_spec rs = {.gen = path, .ref = SUB_REF};
+    cJSON *s = run(&rs);
+    assert_true(cJSON_IsNumber(metric(s, "coverage", "comp_valid")));
+    assert_true(cJSON_IsNumber(metric(s, "coverage", "struct_valid")));
+    assert_true(cJSON_IsNull(metric(s, "coverage", "valid")));
+    assert_true(cJSON_IsNull(metric(s, "coverage", "cov_recall")));
+    assert_true(cJSON_IsNull(metric(s, "distribution", "wdist_density")));
+    cJSON_Delete(s);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Shards saved and merged give the numbers of one run (the --ref-cache and
  * `mmscore merge` paths). */
 static void test_save_merge_equals_single_run(void **st)
@@ -572,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_sampling_matches_numpy),
         cmocka_unit_test(test_bad_saved_state),
         cmocka_unit_test(test_subset_matches_naive),
+        cmocka_unit_test(test_missing_producer_gives_null),
         cmocka_unit_test(test_save_merge_equals_single_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
