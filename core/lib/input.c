@@ -373,6 +373,8 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
                           "empty CSV: expected a header row%s", NULL);
     }
     if (rc != CSV_ROW) {
+        /* Without a header no row can be read: one error record stands for
+         * the file. */
         csv_free(&r);
         char *id = stem(source);
         return emit_error(in, id, source, e.line, NULL, rc, "header: %s", e.message);
@@ -461,7 +463,6 @@ static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
 {
     strbuf line = {0};
     long lineno = 0;
-    size_t rec = 0;
     int rc = MMS_OK, ch = 0;
     while (rc == MMS_OK && ch >= 0) {
         line.len = 0;
@@ -485,8 +486,6 @@ static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
         if (k == line.len && !too_long)
             continue; /* blank lines are not records */
         char *id = id_printf("%s:line%zu", source, (size_t)lineno);
-        (void)rec;
-        rec++;
         if (too_long) {
             char msg[120];
             snprintf(msg, sizeof msg, "line longer than %zu bytes (--max-record-bytes)",
