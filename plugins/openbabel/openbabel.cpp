@@ -4,12 +4,18 @@
 //
 // This is mmscore's one C++ file: Open Babel 3 has only a C++ API, so the
 // plugin wraps it and exposes nothing but the plugin ABI's C entry point.
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <strings.h>
+#include <unistd.h>
 
 #include <openbabel/atom.h>
 #include <openbabel/generic.h>
@@ -26,13 +32,18 @@ namespace {
 // Formats whose Open Babel reader can carry a unit cell (OBUnitCell), by the
 // name mmscore uses (also the file extension) and Open Babel's format id.
 // Only these are offered: a structure without a cell cannot be scored.
+// "xyz"/"extxyz" are the extended XYZ of ASE and mmscore's writer (the cell
+// as Lattice="..." in the comment line), which Open Babel 3.1.1's xyz reader
+// does not know: the plugin reads the atoms with it and the cell itself (see
+// extxyz_cell).  Open Babel's own "exyz" is another format (ORCA-AICCM:
+// %PBC in the comment line, Vector1..3 and Offset lines after the atoms).
 struct Format {
     const char *name;
     const char *ob_id;
 };
 const Format kFormats[] = {
     {"poscar", "POSCAR"}, {"contcar", "CONTCAR"}, {"vasp", "VASP"},
-    {"xyz", "exyz"},      {"exyz", "exyz"},       {"extxyz", "exyz"},
+    {"xyz", "xyz"},       {"extxyz", "xyz"},      {"exyz", "exyz"},
     {"pdb", "pdb"},       {"cml", "cml"},         {"castep", "castep"},
     {"pwscf", "pwscf"},   {"res", "res"},         {"ins", "ins"},
     {"car", "car"},       {"arc", "arc"},         {"gro", "gro"},
@@ -72,6 +83,165 @@ std::string ob_last_error()
             out += c;
     size_t a = out.find_first_not_of(' ');
     return a == std::string::npos ? std::string() : out.substr(a);
+}
+
+// The cell of an extended-XYZ frame: Lattice="ax ay az bx by bz cx cy cz" in
+// its comment line (the second line from `frame`), rows a, b, c as ASE
+// writes them.  Returns false when the comment line has no Lattice key.
+bool extxyz_cell(const char *frame, const char *end, OpenBabel::OBMol &mol, std::string &why)
+{
+    const char *nl = static_cast<const char *>(memchr(frame, '\n', (size_t)(end - frame)));
+    if (!nl)
+        return false;
+    const char *line = nl + 1;
+    const char *line_end = static_cast<const char *>(memchr(line, '\n', (size_t)(end - line)));
+    std::string comment(line, line_end ? line_end : end);
+    size_t at = comment.find("Lattice=");
+    if (at == std::string::npos)
+        return false;
+    const char *p = comment.c_str() + at + 8;
+    char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
+    double v[9];
+    for (int i = 0; i < 9; i++) {
+        char *e = nullptr;
+        v[i] = strtod(p, &e);
+        if (e == p || !std::isfinite(v[i])) {
+            why = "Lattice= in the comment line needs nine numbers";
+            return false;
+        }
+        p = e;
+    }
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (quote && *p != quote) {
+        why = "Lattice= in the comment line needs nine numbers";
+        return false;
+    }
+    OpenBabel::OBUnitCell *uc = new OpenBabel::OBUnitCell;
+    uc->SetData(OpenBabel::vector3(v[0], v[1], v[2]), OpenBabel::vector3(v[3], v[4], v[5]),
+                OpenBabel::vector3(v[6], v[7], v[8]));
+    mol.SetData(uc);
+    return true;
+}
+
+// Open Babel 3.1.1's VASP reader trusts its input: it indexes the tokens of
+// a coordinate line without checking there are three and sums the counts
+// line into an unsigned total (a negative count makes it loop for billions
+// of atoms).  So the layout is checked here first: a title, a scale, three
+// lattice rows of three numbers, optional symbols, positive counts (their
+// total within max_sites), an optional "Selective dynamics" line, the
+// coordinate-mode line and one line of three numbers per atom.
+bool poscar_precheck(const char *text, size_t len, size_t max_sites, std::string &why)
+{
+    std::vector<std::string> lines;
+    std::string cur;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n') {
+            lines.push_back(cur);
+            cur.clear();
+        } else if (text[i] != '\r') {
+            cur += text[i];
+        }
+    }
+    lines.push_back(cur);
+    auto numbers = [](const std::string &l, int want) {
+        const char *p = l.c_str();
+        for (int k = 0; k < want; k++) {
+            char *e = nullptr;
+            double v = strtod(p, &e);
+            if (e == p || !std::isfinite(v))
+                return false;
+            p = e;
+        }
+        return true;
+    };
+    char line_no[64];
+    if (lines.size() < 6 || !numbers(lines[1], 1)) {
+        why = "a POSCAR starts with a title line and a scale factor line";
+        return false;
+    }
+    for (int i = 2; i < 5; i++)
+        if (!numbers(lines[(size_t)i], 3)) {
+            snprintf(line_no, sizeof line_no, "line %d: ", i + 1);
+            why = std::string(line_no) + "a lattice vector needs three numbers";
+            return false;
+        }
+    size_t at = 5;
+    std::istringstream first(lines[at]);
+    std::string tok;
+    if ((first >> tok) && isalpha(static_cast<unsigned char>(tok[0])))
+        at++; // element symbols
+    if (at >= lines.size()) {
+        why = "the POSCAR has no atom counts line";
+        return false;
+    }
+    std::istringstream counts(lines[at]);
+    unsigned long long total = 0;
+    size_t n_counts = 0;
+    while (counts >> tok) {
+        char *e = nullptr;
+        long c = strtol(tok.c_str(), &e, 10);
+        if (*e || c <= 0) {
+            snprintf(line_no, sizeof line_no, "line %zu: ", at + 1);
+            why = std::string(line_no) + "atom counts must be positive integers";
+            return false;
+        }
+        total += (unsigned long long)c;
+        n_counts++;
+        if (total > max_sites) {
+            snprintf(line_no, sizeof line_no, "more atoms than the limit of %zu (--max-atoms)",
+                     max_sites);
+            why = line_no;
+            return false;
+        }
+    }
+    if (!n_counts) {
+        why = "the POSCAR has no atom counts";
+        return false;
+    }
+    at++;
+    if (at < lines.size() && (lines[at][0] == 'S' || lines[at][0] == 's'))
+        at++;
+    at++; // Direct / Cartesian
+    for (unsigned long long k = 0; k < total; k++, at++)
+        if (at >= lines.size() || !numbers(lines[at], 3)) {
+            snprintf(line_no, sizeof line_no, "line %zu: ", at + 1);
+            why = std::string(line_no) + "expected three coordinates of atom " +
+                  std::to_string(k + 1) + " of " + std::to_string(total);
+            return false;
+        }
+    return true;
+}
+
+// The VASP reader of Open Babel 3.1.1 reads only a named file (it reopens
+// the input by name, and picks up POTCAR, OUTCAR and DOSCAR found next to
+// it), never a stream: the text goes to a private temporary folder.
+bool read_vasp_file(OpenBabel::OBConversion &conv, const Format *f, const char *text, size_t len,
+                    OpenBabel::OBMol &mol, std::string &why)
+{
+    const char *tmp = getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/mmscore-ob-XXXXXX";
+    std::vector<char> d(dir.begin(), dir.end());
+    d.push_back('\0');
+    if (!mkdtemp(d.data())) {
+        why = std::string("cannot make a temporary folder: ") + strerror(errno);
+        return false;
+    }
+    std::string path = std::string(d.data()) + "/" + (strcmp(f->ob_id, "CONTCAR") ? "POSCAR" : "CONTCAR");
+    bool ok = false;
+    FILE *fp = fopen(path.c_str(), "wb");
+    if (!fp || fwrite(text, 1, len, fp) != len) {
+        why = std::string("cannot write a temporary copy: ") + strerror(errno);
+        if (fp)
+            fclose(fp);
+    } else if (fclose(fp) != 0) {
+        why = std::string("cannot write a temporary copy: ") + strerror(errno);
+    } else {
+        ok = conv.ReadFile(&mol, path);
+    }
+    unlink(path.c_str());
+    rmdir(d.data());
+    return ok;
 }
 
 // One Open Babel molecule -> one mms_structure, or an error for that block.
@@ -190,12 +360,38 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
         if (!conv.SetInFormat(f->ob_id))
             return mms_error_set(err, MMS_EUNSUPPORTED, 0,
                                  "this Open Babel build has no '%s' reader", f->ob_id);
+        size_t max_sites = opt && opt->max_sites ? opt->max_sites : MMS_DEFAULT_MAX_SITES;
+        if (!strcmp(f->ob_id, "POSCAR") || !strcmp(f->ob_id, "CONTCAR") ||
+            !strcmp(f->ob_id, "VASP")) {
+            std::string why;
+            OBMol mol;
+            if (!poscar_precheck(text, len, max_sites, why) ||
+                !read_vasp_file(conv, f, text, len, mol, why)) {
+                if (why.empty())
+                    why = ob_last_error();
+                return mms_error_set(err, MMS_EPARSE, 0, "Open Babel could not read this as %s%s%s",
+                                     f->name, why.empty() ? "" : ": ", why.c_str());
+            }
+            mms_structure *s = nullptr;
+            mms_error block_err;
+            mms_error_clear(&block_err);
+            int rc = convert_mol(mol, f->name, opt, &s, &block_err);
+            if (rc == MMS_OK)
+                cb(ctx, 0, s, nullptr);
+            else
+                cb(ctx, 0, nullptr, &block_err);
+            return MMS_OK;
+        }
         std::istringstream in(std::string(text, len));
         size_t block = 0;
         for (;;) {
             OBMol mol;
             std::streampos before = in.tellg();
             bool ok = conv.Read(&mol, &in);
+            std::string cell_error;
+            if (ok && !strcmp(f->ob_id, "xyz") && before >= 0 && (size_t)before < len &&
+                !mol.HasData(OBGenericDataType::UnitCell))
+                extxyz_cell(text + (size_t)before, text + len, mol, cell_error);
             if (!ok) {
                 if (block == 0) {
                     std::string why = ob_last_error();
@@ -208,7 +404,9 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
             mms_structure *s = nullptr;
             mms_error block_err;
             mms_error_clear(&block_err);
-            int rc = convert_mol(mol, f->name, opt, &s, &block_err);
+            int rc = cell_error.empty()
+                         ? convert_mol(mol, f->name, opt, &s, &block_err)
+                         : mms_error_set(&block_err, MMS_EPARSE, 0, "%s", cell_error.c_str());
             rc = rc == MMS_OK ? cb(ctx, block, s, nullptr) : cb(ctx, block, nullptr, &block_err);
             if (rc != MMS_OK)
                 return MMS_OK;
