@@ -564,8 +564,16 @@ static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_
         if ((*n = cif_ops_from_it_number((int)v, ob->p)) > 0)
             return MMS_OK;
     }
-    ob->p[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
-    *n = 1;
+    /* Nothing usable: pymatgen 2022.11.7 "defaults to P1" by parsing the
+     * three strings "x", "y", "z" as three operations, each with a single
+     * part: (x,y,z) -> (x,0,0), (y,0,0), (z,0,0).  Every atom becomes up to
+     * three atoms on the a axis.  Reproduced on purpose (parity with the
+     * reference's numbers); docs/cif-parity.md says so. */
+    static const cif_op pymatgen_p1[3] = {{{{1, 0, 0}, {0, 0, 0}, {0, 0, 0}}, {0, 0, 0}},
+                                          {{{0, 1, 0}, {0, 0, 0}, {0, 0, 0}}, {0, 0, 0}},
+                                          {{{0, 0, 1}, {0, 0, 0}, {0, 0, 0}}, {0, 0, 0}}};
+    memcpy(ob->p, pymatgen_p1, sizeof pymatgen_p1);
+    *n = 3;
     return MMS_OK;
 }
 
@@ -673,6 +681,25 @@ static size_t cs_find(const coord_set *cs, const double c[3])
                 }
             }
     return best;
+}
+
+/* Id of a stored position exactly equal to c (Python tuple equality);
+ * SIZE_MAX if none. */
+static size_t cs_find_exact(const coord_set *cs, const double c[3])
+{
+    if (!cs->heads) {
+        for (size_t i = 0; i < cs->n; i++)
+            if (cs->e[i].c[0] == c[0] && cs->e[i].c[1] == c[1] && cs->e[i].c[2] == c[2])
+                return cs->e[i].id;
+        return SIZE_MAX;
+    }
+    long x = cell_of(cs, c[0]), y = cell_of(cs, c[1]), z = cell_of(cs, c[2]);
+    for (size_t k = cs->heads[cell_hash(cs, x, y, z)]; k; k = cs->e[k - 1].next) {
+        const struct cs_entry *e = &cs->e[k - 1];
+        if (e->c[0] == c[0] && e->c[1] == c[1] && e->c[2] == c[2])
+            return e->id;
+    }
+    return SIZE_MAX;
 }
 
 static void cs_link(coord_set *cs, size_t i)
@@ -973,6 +1000,10 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
     if (block_oxi(b, &oxi, &n_oxi) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, bc->line, "out of memory");
     int has_table = oxi != NULL;
+    static const cif_op identity_op = {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
+    int identity = 0;
+    for (size_t o = 0; o < n_ops && !identity; o++)
+        identity = memcmp(&ops[o], &identity_op, sizeof identity_op) == 0;
     double inv[3][3];
     int inv_ok = 1;
     if (c.cart[0])
@@ -1073,6 +1104,16 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
                 rc = mms_error_set(err, MMS_ELIMIT, line,
                                    "line %ld: more than %d species share the position of %s",
                                    line, MMS_MAX_SITE_SPECIES, as[match].site.label);
+            continue;
+        }
+        /* pymatgen keys positions by the coordinate tuple: when no operation
+         * maps the atom onto an earlier one (possible only without an
+         * identity operation, i.e. under its broken P1 default) but the
+         * tuple is the same, the new atom replaces the old one */
+        size_t same = identity ? SIZE_MAX : cs_find_exact(&keys, xyz);
+        if (same != SIZE_MAX) {
+            as[same].site.n_species = 1;
+            as[same].site.species[0] = sp;
             continue;
         }
         asym_site *a = &as[n];

@@ -50,7 +50,8 @@ typedef struct cif_op {
 
 /* pymatgen's SymmOp.from_xyz_string on a slice ("-y+1/2, x, z+1/4"); a
  * magnetic "x,y,z,+1" string is cut at its last comma when magnetic != 0.
- * MMS_EPARSE with a message saying what was expected. */
+ * Missing parts leave zero rows (pymatgen); more than three parts, or a
+ * number that does not parse, give MMS_EPARSE saying what was expected. */
 int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, mms_error *err);
 
 /* Operations of a space group from spglib's database, looked up by a Hall

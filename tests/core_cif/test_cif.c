@@ -185,30 +185,68 @@ static void test_listed_ops_and_merging(void **state)
 }
 
 /* More than 32 positions (the grid path): pairs 3e-5 apart straddling grid
- * cell walls and the periodic boundary merge into one site each. */
+ * cell walls and the periodic boundary merge into one site each.  Without
+ * any symmetry information pymatgen's broken "P1" (three one-part
+ * operations x / y / z) applies: 88 sites, the number pymatgen gives. */
 static void test_merging_on_grid(void **state)
 {
     (void)state;
+    for (int with_ops = 1; with_ops >= 0; with_ops--) {
     size_t cap = 16384, k = 0;
     char *text = malloc(cap);
     k += (size_t)snprintf(text + k, cap - k,
-                          "data_g\n%sloop_\n_atom_site_type_symbol\n_atom_site_fract_x\n"
-                          "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n",
-                          CELL);
+                          "data_g\n%s%sloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+                          "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+                          "_atom_site_occupancy\n",
+                          CELL, with_ops ? "loop_\n_symmetry_equiv_pos_as_xyz\n'x, y, z'\n" : "");
     for (int i = 0; i < 40; i++) {
         double x = 0.0004 * (100 + 53 * i); /* on a wall of the 1/2500 grid */
-        k += (size_t)snprintf(text + k, cap - k, "Fe %.6f 0.3 0.7 0.5\nCo %.6f 0.3 0.7 0.5\n",
-                              x, x - 0.00003);
+        k += (size_t)snprintf(text + k, cap - k,
+                              "A%d Fe %.6f 0.3 0.7 0.5\nB%d Co %.6f 0.3 0.7 0.5\n", i, x, i,
+                              x - 0.00003);
     }
-    k += (size_t)snprintf(text + k, cap - k, "Ni 0.99998 0.5 0.5 0.5\nCu 0.00001 0.5 1.5 0.5\n");
+    k += (size_t)snprintf(text + k, cap - k,
+                          "N Ni 0.99998 0.5 0.5 0.5\nC Cu 0.00001 0.5 1.5 0.5\n");
     got g;
     assert_int_equal(read_str(text, &g, NULL), MMS_OK);
     assert_int_equal(g.n, 1);
-    assert_int_equal(g.s[0]->n_sites, 41);
-    for (size_t i = 0; i < g.s[0]->n_sites; i++)
-        assert_int_equal(g.s[0]->sites[i].n_species, 2);
+    if (with_ops) {
+        assert_int_equal(g.s[0]->n_sites, 41);
+        for (size_t i = 0; i < g.s[0]->n_sites; i++)
+            assert_int_equal(g.s[0]->sites[i].n_species, 2);
+    } else {
+        assert_int_equal(g.s[0]->n_sites, 88);
+        for (size_t i = 0; i < g.s[0]->n_sites; i++)
+            assert_true(g.s[0]->sites[i].frac[1] == 0 && g.s[0]->sites[i].frac[2] == 0);
+    }
     got_free(&g);
     free(text);
+    }
+}
+
+/* Without symmetry information, pymatgen's broken P1 default and its
+ * coordinate-keyed dict: Ge and Sb given at the same coordinates do not
+ * merge (no identity operation maps one onto the other), the later one
+ * replaces the earlier; the Te atom at (0.2, 0.6, 0.9) becomes three atoms
+ * on the a axis.  pymatgen 2022.11.7 reads this as Sb0.4 Te3. */
+static void test_pymatgen_p1_default(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text,
+             "data_q\n%sloop_\n_atom_site_label\n_atom_site_type_symbol\n"
+             "_atom_site_occupancy\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\nGe Ge 0.4 0.5 0.5 0.5\nSb Sb 0.4 0.5 0.5 0.5\n"
+             "Te Te 1 0.2 0.6 0.9\n",
+             CELL);
+    got g;
+    assert_int_equal(read_str(text, &g, NULL), MMS_OK);
+    assert_int_equal(g.n, 1);
+    char f[64];
+    assert_int_equal(mms_structure_formula_reduced(g.s[0], f, sizeof f, NULL), MMS_OK);
+    assert_string_equal(f, "Sb0.4Te3");
+    assert_int_equal(g.s[0]->n_sites, 4);
+    got_free(&g);
 }
 
 static void test_oxidation_table_and_labels(void **state)
@@ -247,7 +285,8 @@ static void test_cartesian_and_text_fields(void **state)
     char text[2048];
     snprintf(text, sizeof text,
              "# comment\ndata_c\n_publ_section_title\n;\nA multi-line\n title; with 'quotes'\n;\n"
-             "%s_chemical_formula_sum \"Si2\"\nloop_\n_atom_site_label\n_atom_site_Cartn_x\n"
+             "%s_chemical_formula_sum \"Si2\"\n_space_group_IT_number 1\n"
+             "loop_\n_atom_site_label\n_atom_site_Cartn_x\n"
              "_atom_site_Cartn_y\n_atom_site_Cartn_z\nSi1 0 0 0 # first\nSi2 1.41 1.41 1.41\n"
              "data_second\n%sloop_\n_atom_site_type_symbol\n_atom_site_fract_x\n"
              "_atom_site_fract_y\n_atom_site_fract_z\nC 0 0 0\n",
@@ -263,7 +302,7 @@ static void test_cartesian_and_text_fields(void **state)
     assert_string_equal(mms_structure_tag(s, "_chemical_formula_sum"), "Si2");
     assert_non_null(strstr(mms_structure_tag(s, "_publ_section_title"), "title; with 'quotes'"));
     assert_string_equal(g.s[1]->name, "second");
-    assert_int_equal(g.s[1]->line, 22);
+    assert_int_equal(g.s[1]->line, 23);
     got_free(&g);
 }
 
@@ -455,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_symbol_only_expansion),
         cmocka_unit_test(test_listed_ops_and_merging),
         cmocka_unit_test(test_merging_on_grid),
+        cmocka_unit_test(test_pymatgen_p1_default),
         cmocka_unit_test(test_oxidation_table_and_labels),
         cmocka_unit_test(test_cartesian_and_text_fields),
         cmocka_unit_test(test_limits),
