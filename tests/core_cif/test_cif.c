@@ -373,7 +373,7 @@ static void test_malformed(void **state)
         {"loop_without_values.cif", MMS_OK, 0, 1, MMS_EPARSE, 11, "loop_ has no values"},
         {"unknown_element.cif", MMS_OK, 0, 1, MMS_EPARSE, 18, "element symbol"},
         {"question_coords.cif", MMS_OK, 0, 1, MMS_EPARSE, 19, "expected a number"},
-        {"bad_symop.cif", MMS_OK, 1, 0, 0, 0, NULL}, /* unreadable list skipped -> P1 */
+        {"bad_symop.cif", MMS_OK, 1, 0, 0, 0, NULL}, /* "x, y": zero z row, as pymatgen */
         {"overfull_site.cif", MMS_OK, 0, 1, MMS_EPARSE, 18, "sum to 2"},
         {"second_block_bad.cif", MMS_OK, 1, 1, MMS_EPARSE, 20, "_cell_length_b"},
         {"symmetry_blowup.cif", MMS_OK, 0, 1, MMS_ELIMIT, 0, "max_sites"},
