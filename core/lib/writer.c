@@ -391,6 +391,12 @@ int mms_write_cif(const mms_structure *s, mms_buffer *out, mms_error *err)
         "_atom_site_type_symbol", "_atom_site_label",   "_atom_site_symmetry_multiplicity",
         "_atom_site_fract_x",     "_atom_site_fract_y", "_atom_site_fract_z",
         "_atom_site_occupancy"};
+    /* pymatgen's CifParser gives the integer 1 as occupancy when the CIF has
+     * no _atom_site_occupancy column, and CifWriter then prints "1" where it
+     * prints "1.0" for a read occupancy: the source's tags tell which. */
+    const char *const *occ_loop = NULL;
+    int int_occupancy = s->tags && s->format && !strcmp(s->format, "cif") &&
+                        mms_structure_loop(s, "_atom_site_occupancy", &occ_loop) == 0;
     if (rc == MMS_OK)
         rc = cif_loop_header(out, err, site_keys, 7);
     size_t row = 0;
@@ -400,7 +406,10 @@ int mms_write_cif(const mms_structure *s, mms_buffer *out, mms_error *err)
             char t[SPECIES_MAX], label[SPECIES_MAX + 24], occ[NUM_MAX];
             species_text(&site->species[k], t);
             snprintf(label, sizeof label, "%s%zu", mms_element_symbol(site->species[k].z), row++);
-            mms_py_float_repr(site->species[k].occupancy, occ, NUM_MAX);
+            if (int_occupancy && site->species[k].occupancy == 1.0)
+                snprintf(occ, NUM_MAX, "1");
+            else
+                mms_py_float_repr(site->species[k].occupancy, occ, NUM_MAX);
             const char *vals[7] = {t,
                                    label,
                                    "1",
