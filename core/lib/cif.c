@@ -468,12 +468,31 @@ static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_
         static const char *const mcen[] = {"_space_group_symop_magn_centering.xyz", NULL};
         const cif_item *it = find_any(b, mops);
         if (!it) {
-            if (find_item(b, "_space_group_magn.name_BNS") ||
-                find_item(b, "_space_group_magn.number_BNS"))
+            const cif_item *num = find_item(b, "_space_group_magn.number_BNS");
+            const cif_item *tf = find_item(b, "_space_group_magn.transform_BNS_Pp_abc");
+            if (!tf) /* the interim magCIF name pymatgen renames to the one above */
+                tf = find_item(b, "_magnetic_space_group.transform_to_standard_Pp_abc");
+            if (tf && tf->loop < 0 && cif_name_eq(tf->value.p, tf->value.len, "a,b,c;0,0,0"))
+                /* pymatgen 2022.11.7 then never builds the group (UnboundLocalError) */
+                return mms_error_set(err, MMS_EPARSE, line,
+                                     "line %ld: magnetic CIF with an identity BNS transformation "
+                                     "and no listed operations: pymatgen 2022.11.7 cannot read "
+                                     "it either; expected _space_group_symop_magn_operation.xyz",
+                                     line);
+            if (num && num->loop < 0 && !tf) {
+                /* pymatgen: MagneticSpaceGroup(BNS) in its standard setting */
+                int rc = ops_reserve(ob, 384, line, err);
+                if (rc != MMS_OK)
+                    return rc;
+                if ((*n = cif_ops_from_bns_number(num->value.p, num->value.len, ob->p)) > 0)
+                    return MMS_OK;
+            }
+            if (num || tf || find_item(b, "_space_group_magn.name_BNS"))
                 return mms_error_set(err, MMS_EUNSUPPORTED, line,
-                                     "line %ld: magnetic space group given only by its BNS "
-                                     "name/number; expected listed operations "
-                                     "(_space_group_symop_magn_operation.xyz)",
+                                     "line %ld: magnetic space group given by a BNS name, an "
+                                     "unknown BNS number or with a setting transformation; "
+                                     "expected listed operations "
+                                     "(_space_group_symop_magn_operation.xyz) or a BNS number",
                                      line);
             ob->p[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
             *n = 1;

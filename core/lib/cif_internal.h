@@ -61,5 +61,9 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
 size_t cif_ops_from_hall_symbol(const char *p, size_t n, cif_op *ops);
 size_t cif_ops_from_hm_symbol(const char *p, size_t n, cif_op *ops);
 size_t cif_ops_from_it_number(int number, cif_op *ops);
+/* Operations of a magnetic space group by its BNS number ("194.271"), from
+ * spglib's database in its default setting; 0 if unknown.  ops must hold
+ * 384 entries. */
+size_t cif_ops_from_bns_number(const char *p, size_t n, cif_op *ops);
 
 #endif

@@ -321,3 +321,41 @@ size_t cif_ops_from_it_number(int number, cif_op *ops)
             return ops_of_hall(h, ops);
     return 0;
 }
+
+/* ---- magnetic space groups (spglib's database, by BNS number) ---- */
+
+size_t cif_ops_from_bns_number(const char *p, size_t n, cif_op *ops)
+{
+    char key[16];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < sizeof key; i++)
+        if (p[i] != ' ' && p[i] != '\t')
+            key[k++] = p[i];
+    key[k] = '\0';
+    if (!k || n >= sizeof key)
+        return 0;
+    for (int uni = 1; uni <= 1651; uni++) {
+        SpglibMagneticSpacegroupType t = spg_get_magnetic_spacegroup_type(uni);
+        if (strcmp(t.bns_number, key) != 0)
+            continue;
+        int (*rot)[3][3] = malloc(sizeof(int[384][3][3]));
+        double (*tr)[3] = malloc(sizeof(double[384][3]));
+        int *tim = malloc(384 * sizeof *tim);
+        size_t m = 0;
+        if (rot && tr && tim) {
+            int got = spg_get_magnetic_symmetry_from_database(rot, tr, tim, uni, 0);
+            /* the time reversal does not move atoms */
+            for (int i = 0; i < got && i < 384 && m < CIF_MAX_OPS; i++, m++)
+                for (int r = 0; r < 3; r++) {
+                    for (int c = 0; c < 3; c++)
+                        ops[m].rot[r][c] = rot[i][r][c];
+                    ops[m].trans[r] = tr[i][r];
+                }
+        }
+        free(rot);
+        free(tr);
+        free(tim);
+        return m;
+    }
+    return 0;
+}
