@@ -40,4 +40,8 @@ int rt_run_inputs(const char *const *inputs, size_t n, rt_counts *c, long max_re
  * the two ways, 0 if the text does not read, -1 with `why` on a mismatch. */
 int rt_layout(const char *text, size_t len, long *exact, long *close, char *why, size_t n);
 
+/* Whole file, NUL-terminated, length in *len; NULL if unreadable.  The
+ * caller frees it. */
+char *rt_slurp(const char *path, size_t *len);
+
 #endif

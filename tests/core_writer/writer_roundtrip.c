@@ -8,27 +8,6 @@
 
 #include "roundtrip.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
-}
-
 typedef struct layout_counts {
     long files, unread, ok, failed, exact, close;
 } layout_counts;
@@ -36,7 +15,7 @@ typedef struct layout_counts {
 static void layout_file(const char *path, layout_counts *c)
 {
     size_t len;
-    char *t = slurp(path, &len);
+    char *t = rt_slurp(path, &len);
     c->files++;
     char why[512];
     int r = t ? rt_layout(t, len, &c->exact, &c->close, why, sizeof why) : 0;

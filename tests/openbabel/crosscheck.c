@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mmscore/mmscore.h"
+#include "roundtrip.h"
 
 typedef struct first {
     mms_structure *s;
@@ -31,27 +32,6 @@ static int keep_first(void *ctx, size_t block, mms_structure *s, const mms_error
     else
         f->s = s;
     return MMS_OK;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
 }
 
 static int close_rel(double a, double b)
@@ -110,7 +90,7 @@ int main(int argc, char **argv)
     long files = 0, agree = 0, core_only = 0, ob_only = 0, neither = 0, differ = 0;
     for (int i = 2; i < argc; i++) {
         size_t len = 0;
-        char *text = slurp(argv[i], &len);
+        char *text = rt_slurp(argv[i], &len);
         if (!text) {
             fprintf(stderr, "crosscheck: cannot read %s\n", argv[i]);
             continue;

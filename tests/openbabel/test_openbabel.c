@@ -13,31 +13,11 @@
 #include <cmocka.h>
 
 #include "mmscore/mmscore.h"
+#include "roundtrip.h"
 
 static const mms_plugin *ob;
 static void *ob_state;
 static void *ob_handle;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
-}
 
 typedef struct collected {
     mms_structure *s[8];
@@ -74,7 +54,7 @@ static int read_file(const char *name, const char *format, collected *c, mms_err
     char path[1024];
     snprintf(path, sizeof path, "%s/openbabel/%s", MMSCORE_TEST_DATA, name);
     size_t len = 0;
-    char *text = slurp(path, &len);
+    char *text = rt_slurp(path, &len);
     if (!text)
         return mms_error_set(err, MMS_EIO, 0, "cannot read %s", path);
     mms_read_options opt = {0};
