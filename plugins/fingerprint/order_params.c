@@ -93,12 +93,13 @@ static double clamp1(double x)
     return fmax(-1.0, fmin(x, 1.0));
 }
 
-/* cos(x) ** e as Python computes it; e is 2 in every preset parameter set,
- * where pow is exact and equals the product. */
-static double pow_cos(double x, double e)
+static double cos_mult(double c, double f);
+
+/* cos(f phi) ** e from c = cos(phi); e is 2 in every preset parameter set. */
+static double pow_cos(double c, double f, double e)
 {
-    double c = cos(x);
-    return e == 2 ? c * c : pow(c, e);
+    double v = cos_mult(c, f);
+    return e == 2 ? v * v : pow(v, e);
 }
 
 static double gauss(double t)
@@ -116,13 +117,15 @@ enum { G_N, G_HAVE_PHI, G_HEAD };
 #define G_THETA(s, n) (G_DIST(s, n) + (n))                   /* n^2: polar angles  */
 #define G_X(s, n) (G_THETA(s, n) + (n) * (n))                /* 3n^2: meridians    */
 #define G_XFLAG(s, n) (G_X(s, n) + 3 * (n) * (n))            /* n^2: meridian undefined */
-#define G_PHI(s, n) (G_XFLAG(s, n) + (n) * (n))              /* n^3: azimuths      */
+#define G_PHI(s, n) (G_XFLAG(s, n) + (n) * (n))              /* n^3: cos of azimuths */
 #define G_Q(s, n) (G_PHI(s, n) + (n) * (n) * (n))            /* n^2: accumulators  */
 #define G_NRM(s, n) (G_Q(s, n) + (n) * (n))                  /* n^2: norms         */
+#define G_GM(s, n) (G_NRM(s, n) + (n) * (n))                 /* n^2: one op's polar Gaussian of m */
+#define G_GSPP(s, n) (G_GM(s, n) + (n) * (n))                /* n^2: its South-pole Gaussian */
 
 size_t fp_op_scratch_size(size_t n)
 {
-    return G_HEAD + 4 * n + 7 * n * n + n * n * n;
+    return G_HEAD + 4 * n + 9 * n * n + n * n * n;
 }
 
 /* gramschmidt(v, u) = v - (v.u / u.u) u, as pymatgen. */
@@ -162,14 +165,18 @@ void fp_op_prepare(double *s, const double (*r)[3], size_t n)
         }
 }
 
-/* phi[(j n + k) n + m]: azimuth of m from k's meridian, j at the pole. */
+/* cphi[(j n + k) n + m] = cos(phi), phi the azimuth of m from k's meridian
+ * with j at the pole: the clamped dot product whose acos the reference takes.
+ * The reference only uses phi through cos(f phi) for f = 1, 1.5, 2, 2.5, 3,
+ * sin(phi) and one comparison, all computed from cos(phi) below without the
+ * acos (same values to rounding; no threshold is crossed by it). */
 static void prepare_phi(double *s, size_t n)
 {
     if (s[G_HAVE_PHI] != 0)
         return;
     const double (*x)[3] = (const double (*)[3])G_X(s, n);
     const double *xflag = G_XFLAG(s, n);
-    double *phi = G_PHI(s, n);
+    double *cphi = G_PHI(s, n);
     for (size_t j = 0; j < n; j++)
         for (size_t k = 0; k < n; k++) {
             if (j == k || xflag[j * n + k])
@@ -177,10 +184,27 @@ static void prepare_phi(double *s, size_t n)
             for (size_t m = 0; m < n; m++) {
                 if (m == j || m == k || xflag[j * n + m])
                     continue;
-                phi[(j * n + k) * n + m] = acos(clamp1(dot3(x[j * n + m], x[j * n + k])));
+                cphi[(j * n + k) * n + m] = clamp1(dot3(x[j * n + m], x[j * n + k]));
             }
         }
     s[G_HAVE_PHI] = 1;
+}
+
+/* cos(f phi) from c = cos(phi), phi in [0, pi]: Chebyshev polynomials, in
+ * h = cos(phi / 2) >= 0 for the half-integer factors. */
+static double cos_mult(double c, double f)
+{
+    if (f == 1)
+        return c;
+    if (f == 2)
+        return 2 * c * c - 1;
+    if (f == 3)
+        return c * (4 * c * c - 3);
+    if (f == 1.5 || f == 2.5) {
+        double h = sqrt(fmax(0.0, 0.5 * (1 + c))), h2 = h * h;
+        return f == 1.5 ? h * (4 * h2 - 3) : h * ((16 * h2 - 20) * h2 + 5);
+    }
+    return cos(f * acos(c));
 }
 
 /* ---- Steinhardt bond-orientational order parameters q2, q4, q6 ---- */
@@ -313,68 +337,80 @@ static void k_term(const fp_op *p, double thetak, int j, int k, double *q, doubl
     }
 }
 
-/* Contribution of a third neighbour m at polar angle thetam, azimuth phi
- * from neighbour k's meridian (only when both axes are defined). */
-static void m_term(const fp_op *p, double thetak, double thetam, double phi, int j, int k,
-                   double *q, double *nrm)
+/* The factor of m_term that depends on the polar angle of m only (so on
+ * j and m, not k): computed once per (j, m) instead of once per (j, k, m). */
+static double m_gauss(const fp_op *p, double thetam)
 {
     const double ipi = 1.0 / M_PI, piover2 = M_PI / 2.0;
     fp_op_type t = p->type;
+    if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX)
+        return gauss(p->IGW_TA * (thetam * ipi - p->TA));
+    if (t == FP_OP_PENT_PLAN_MAX)
+        return gauss(p->IGW_TA * (thetam * ipi - (thetam <= p->TA * M_PI ? 0.4 : 0.8)));
+    if (is_pyr_like(t) || t == FP_OP_SEE_SAW_RECT)
+        return gauss(p->IGW_EP * (thetam * ipi - 0.5));
+    if (is_bipyr_like(t))
+        return gauss(t != FP_OP_HEX_PLAN_MAX ? p->IGW_EP * (thetam * ipi - 0.5)
+                                             : p->IGW_TA * (fabs(thetam * ipi - 0.5) - p->TA));
+    if (t == FP_OP_BCC) {
+        double tmp = (thetam - piover2) / asin(1.0 / 3.0);
+        return tmp * exp(-0.5 * tmp * tmp);
+    }
+    if (t == FP_OP_CUBOCT_MAX) {
+        if (p->p4 < thetam && thetam < p->p2)
+            return gauss(p->p5 * (thetam * ipi - 0.5));
+        if (thetam < p->p4)
+            return gauss(p->p6 * (thetam * ipi - 1.0 / 3.0));
+        if (thetam > p->p2)
+            return gauss(p->p6 * (thetam * ipi - 2.0 / 3.0));
+    }
+    return 0.0;
+}
+
+/* Contribution of a third neighbour m at polar angle thetam, azimuth phi
+ * (given as c = cos phi) from neighbour k's meridian, only when both axes
+ * are defined; g = m_gauss(p, thetam). */
+static void m_term(const fp_op *p, double thetak, double thetam, double c, double g, int j,
+                   int k, double *q, double *nrm)
+{
+    const double piover2 = M_PI / 2.0;
+    fp_op_type t = p->type;
     if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
-        double tmp = p->IGW_TA * (thetam * ipi - p->TA);
-        double tmp2 = pow_cos(p->fac_AA * phi, p->exp_cos_AA);
-        *q += 1 * exp(-0.5 * tmp * tmp) * tmp2;
+        double tmp2 = pow_cos(c, p->fac_AA, p->exp_cos_AA);
+        *q += 1 * g * tmp2;
         *nrm += 1;
     } else if (t == FP_OP_PENT_PLAN_MAX) {
-        double c = thetam <= p->TA * M_PI ? 0.4 : 0.8;
-        double tmp2 = p->IGW_TA * (thetam * ipi - c);
-        double tmp3 = cos(phi);
-        *q += 1 * exp(-0.5 * tmp2 * tmp2) * tmp3 * tmp3;
+        *q += 1 * g * c * c;
         *nrm += 1;
     } else if (is_pyr_like(t)) {
-        double tmp = pow_cos(p->fac_AA * phi, p->exp_cos_AA);
-        double tmp3 = p->IGW_EP * (thetam * ipi - 0.5);
-        *q += tmp * exp(-0.5 * tmp3 * tmp3);
+        *q += pow_cos(c, p->fac_AA, p->exp_cos_AA) * g;
         *nrm += 1;
     } else if (is_bipyr_like(t)) {
         if (thetam < p->min_SPP && thetak < p->min_SPP) {
-            double tmp = pow_cos(p->fac_AA * phi, p->exp_cos_AA);
-            double tmp2 = t != FP_OP_HEX_PLAN_MAX
-                              ? p->IGW_EP * (thetam * ipi - 0.5)
-                              : p->IGW_TA * (fabs(thetam * ipi - 0.5) - p->TA);
-            *q += tmp * exp(-0.5 * tmp2 * tmp2);
+            *q += pow_cos(c, p->fac_AA, p->exp_cos_AA) * g;
             *nrm += 1;
         }
     } else if (t == FP_OP_BCC && j < k) {
         if (thetak < p->min_SPP) {
             double fac = thetak > piover2 ? 1.0 : -1.0;
-            double tmp = (thetam - piover2) / asin(1.0 / 3.0);
-            *q += fac * cos(3 * phi) * (1.0 / exp(-0.5)) * tmp * exp(-0.5 * tmp * tmp);
+            *q += fac * cos_mult(c, 3) * (1.0 / exp(-0.5)) * g;
             *nrm += 1;
         }
     } else if (t == FP_OP_SEE_SAW_RECT) {
-        if (thetam < p->min_SPP && thetak < p->min_SPP && phi < 0.75 * M_PI) {
-            double tmp = pow_cos(p->fac_AA * phi, p->exp_cos_AA);
-            double tmp2 = p->IGW_EP * (thetam * ipi - 0.5);
-            *q += tmp * exp(-0.5 * tmp2 * tmp2);
+        /* phi < 0.75 pi  <=>  cos phi > cos(0.75 pi) */
+        if (thetam < p->min_SPP && thetak < p->min_SPP && c > cos(0.75 * M_PI)) {
+            *q += pow_cos(c, p->fac_AA, p->exp_cos_AA) * g;
             *nrm += 1.0;
         }
     } else if (t == FP_OP_CUBOCT_MAX) {
         if (thetam < p->min_SPP && p->p4 < thetak && thetak < p->p2) {
             if (p->p4 < thetam && thetam < p->p2) {
-                double tmp = cos(phi);
-                double tmp2 = p->p5 * (thetam * ipi - 0.5);
-                *q += tmp * tmp * exp(-0.5 * tmp2 * tmp2);
+                *q += c * c * g;
                 *nrm += 1.0;
-            } else if (thetam < p->p4) {
-                double tmp = 0.0556 * (cos(phi - 0.5 * M_PI) - 0.81649658);
-                double tmp2 = p->p6 * (thetam * ipi - 1.0 / 3.0);
-                *q += exp(-0.5 * tmp * tmp) * exp(-0.5 * tmp2 * tmp2);
-                *nrm += 1.0;
-            } else if (thetam > p->p2) {
-                double tmp = 0.0556 * (cos(phi - 0.5 * M_PI) - 0.81649658);
-                double tmp2 = p->p6 * (thetam * ipi - 2.0 / 3.0);
-                *q += exp(-0.5 * tmp * tmp) * exp(-0.5 * tmp2 * tmp2);
+            } else if (thetam < p->p4 || thetam > p->p2) {
+                /* cos(phi - pi/2) = sin(phi) >= 0 on [0, pi] */
+                double tmp = 0.0556 * (sqrt(fmax(0.0, 1 - c * c)) - 0.81649658);
+                *q += exp(-0.5 * tmp * tmp) * g;
                 *nrm += 1.0;
             }
         }
@@ -419,9 +455,16 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
     /* q[j][kc], nrm[j][kc]: pymatgen's qsptheta and norms, kc over k != j */
     prepare_phi(scratch, n);
     const double *theta = G_THETA(scratch, n), *xflag = G_XFLAG(scratch, n);
-    const double *phis = G_PHI(scratch, n);
+    const double *cphi = G_PHI(scratch, n);
     size_t nk = n > 0 ? n - 1 : 0;
     double *q = G_Q(scratch, n), *nrm = G_NRM(scratch, n);
+    double *gm = G_GM(scratch, n), *gspp = G_GSPP(scratch, n);
+    for (size_t j = 0; j < n; j++)
+        for (size_t m = 0; m < n; m++)
+            if (j != m) {
+                gm[j * n + m] = m_gauss(p, theta[j * n + m]);
+                gspp[j * n + m] = gauss(p->IGW_SPP * (theta[j * n + m] * ipi - 1.0));
+            }
     memset(q, 0, n * nk * sizeof *q);
     memset(nrm, 0, n * nk * sizeof *nrm);
     const fp_op_type t = p->type;
@@ -441,11 +484,12 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
                 double thetam = theta[j * n + m];
                 int flag_x2 = xflag[j * n + m] != 0;
                 if (spp_m && thetam >= p->min_SPP) {
-                    *qq += gauss(p->IGW_SPP * (thetam * ipi - 1.0));
+                    *qq += gspp[j * n + m];
                     *nn += 1;
                 }
                 if (!flag_x2)
-                    m_term(p, thetak, thetam, phis[(j * n + k) * n + m], (int)j, (int)k, qq, nn);
+                    m_term(p, thetak, thetam, cphi[(j * n + k) * n + m], gm[j * n + m], (int)j,
+                           (int)k, qq, nn);
             }
             kc++;
         }
