@@ -281,10 +281,7 @@ static int finish(cli_ctx *c, convert_run *cr, mms_pipeline *p, int to_stdout)
         return CLI_INPUT;
     }
     if (c->json) {
-        char *t = cJSON_Print(summary);
-        if (t)
-            printf("%s\n", t);
-        cJSON_free(t);
+        mms_report_print_json(stdout, summary); /* exact numbers, as every report */
     } else if (!c->quiet) {
         FILE *f = to_stdout ? stderr : stdout;
         mms_report_print(f, summary);
