@@ -104,7 +104,8 @@ typedef struct convert_run {
 #define MAX_STEM 160
 
 /* The record id with every byte outside [A-Za-z0-9._-] replaced by '_', cut
- * to MAX_STEM bytes; a leading '.' becomes '_' (no hidden files, no ".."),
+ * to MAX_STEM bytes; a leading '.' or '-' becomes '_' (no hidden files, no
+ * "..", nothing a shell command takes for an option: stdin's id is "-"),
  * and an empty id becomes "record". */
 static void sanitise(const char *id, char out[MAX_STEM + 1])
 {
@@ -118,7 +119,7 @@ static void sanitise(const char *id, char out[MAX_STEM + 1])
     out[n] = '\0';
     if (n == 0)
         snprintf(out, MAX_STEM + 1, "record");
-    else if (out[0] == '.')
+    else if (out[0] == '.' || out[0] == '-')
         out[0] = '_';
 }
 

@@ -165,7 +165,8 @@ static void test_convert_llm_text_to_cif(void **unused)
 
 /* POSCAR cannot hold partial occupancy: the record is counted as not
  * written (reason "disordered"), with written = null; the run still exits 0
- * as validate does.  Ids that sanitise to the same name get the index. */
+ * as validate does.  Ids that sanitise to the same name get the index; a
+ * leading '-' becomes '_'. */
 static void test_convert_refusals_and_names(void **unused)
 {
     (void)unused;
@@ -178,6 +179,7 @@ static void test_convert_refusals_and_names(void **unused)
     assert_non_null(f);
     fputs("{\"id\": \"a/b\", \"text\": \"3 3 3\\n90 90 90\\nNa\\n0 0 0\\n\"}\n"
           "{\"id\": \"a b\", \"text\": \"3 3 3\\n90 90 90\\nCl\\n0 0 0\\n\"}\n"
+          "{\"id\": \"-k\", \"text\": \"3 3 3\\n90 90 90\\nK\\n0 0 0\\n\"}\n"
           "{\"id\": \"dis\", \"cif\": \"data_x\\n_cell_length_a 3\\n_cell_length_b 3\\n"
           "_cell_length_c 3\\n_cell_angle_alpha 90\\n_cell_angle_beta 90\\n"
           "_cell_angle_gamma 90\\nloop_\\n_atom_site_type_symbol\\n_atom_site_fract_x\\n"
@@ -194,6 +196,8 @@ static void test_convert_refusals_and_names(void **unused)
     assert_int_equal(access(path, R_OK), 0);
     snprintf(path, sizeof path, "%s/a_b_1.poscar", out);
     assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/_k.poscar", out); /* never a name like an option */
+    assert_int_equal(access(path, R_OK), 0);
     snprintf(path, sizeof path, "%s/dis.poscar", out);
     assert_int_not_equal(access(path, R_OK), 0);
     char *r = slurp(rec);
@@ -207,7 +211,7 @@ static void test_convert_refusals_and_names(void **unused)
     free(s);
     assert_non_null(j);
     const cJSON *conv = cJSON_GetObjectItemCaseSensitive(j, "convert");
-    assert_int_equal(cJSON_GetObjectItemCaseSensitive(conv, "written")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(conv, "written")->valueint, 3);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(conv, "not_written")->valueint, 1);
     const cJSON *reasons = cJSON_GetObjectItemCaseSensitive(conv, "reasons");
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(reasons, "disordered")->valueint, 1);
