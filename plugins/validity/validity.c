@@ -143,6 +143,10 @@ static int acc_add(void *state, void *acc, const mms_record *rec, const mms_valu
     (void)state;
     (void)err;
     tally *t = acc;
+    /* In `mmscore eval` the rates describe the generated crystals, as
+     * basic_eval's do: reference and training records are not counted. */
+    if (rec->set && (!strcmp(rec->set, "reference") || !strcmp(rec->set, "train")))
+        return MMS_OK;
     judged j = judge(rec, values);
     t->n[N_RECORDS]++;
     t->n[N_READ] += j.read;
