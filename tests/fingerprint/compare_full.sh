@@ -16,26 +16,24 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf "%-24s %6s %6s %8s %6s %8s %8s  %s\n" file n magpie "" cnn "" missing "time (s, -j 1)"
 for name in carbon_24_test perov_5_test perov_5_val llama2_7b_metastable cif_corpus; do
+  start=$(date +%s.%N)
   if [ "$name" = cif_corpus ]; then
-    inputs=$(ls "$fx/cif_corpus"/* | sort)
-    # one record per file: the reference rows follow the "file" field order
-    python3 - "$fx/cif_corpus.ref.jsonl" > "$out/order.txt" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    print(json.loads(line)["file"])
+    # one folder run; records are matched to reference rows by file name
+    "$build/mmscore" run -q -j 1 --plugins fingerprint --skip-invalid false \
+      --records "$out/raw.jsonl" "$fx/cif_corpus" || true
+    python3 - "$fx/cif_corpus.ref.jsonl" "$out/raw.jsonl" > "$out/$name.jsonl" <<'PY'
+import json, os, sys
+row = {json.loads(l)["file"]: i for i, l in enumerate(open(sys.argv[1]))}
+seen = set()
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    f = os.path.basename(r.get("source", ""))
+    if f in row and f not in seen:  # first data block of each file, as the reference
+        seen.add(f)
+        r["index"] = row[f]
+        print(json.dumps(r))
 PY
-    : > "$out/$name.jsonl"
-    i=0
-    start=$(date +%s.%N)
-    while read -r f; do
-      "$build/mmscore" run -q -j 1 --plugins fingerprint --records - "$fx/cif_corpus/$f" \
-        | python3 -c "import json,sys
-for l in sys.stdin:
-    r=json.loads(l); r['index']=$i; print(json.dumps(r)); break" >> "$out/$name.jsonl" || true
-      i=$((i+1))
-    done < "$out/order.txt"
   else
-    start=$(date +%s.%N)
     "$build/mmscore" run -q -j 1 --plugins fingerprint --skip-invalid false \
       --records "$out/$name.jsonl" "$fx/$name.csv" || true
   fi
