@@ -368,12 +368,12 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
     char cmd[] = "qhull v Qbb Qc Qz";
     qh_zero(qh, qerr);
     int rc = qh_new_qhull(qh, 3, npts, xyz, False, cmd, NULL, qerr);
-    int result = 1;
+    volatile int result = 1;
     if (rc == 0) {
         vc->qh = qh;
-        /* qhull reports later errors by longjmp to errexit */
-        volatile int jumped = setjmp(qh->errexit);
-        if (!jumped) {
+        /* qhull reports later errors by longjmp to errexit; what must survive
+         * the jump lives in *vc or is volatile */
+        if (setjmp(qh->errexit) == 0) {
             qh->NOerrexit = False;
             /* the set-up of qh_eachvoronoi_all: number the Voronoi vertices
              * (lower-Delaunay facets) from 1, 0 = vertex at infinity */
@@ -469,10 +469,10 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
     char cmd[] = "qhull Qc";
     qh_zero(qh, qerr);
     int rc = qh_new_qhull(qh, 3, npts - 1, q, False, cmd, NULL, qerr);
-    int result = 1;
+    volatile int result = 1;
+    double (*volatile poly)[3] = NULL;
     if (rc == 0) {
-        volatile int jumped = setjmp(qh->errexit);
-        if (!jumped) {
+        if (setjmp(qh->errexit) == 0) {
             qh->NOerrexit = False;
             facetT *facet;
             vertexT *vertex;
@@ -483,7 +483,7 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
                 facet->visitid = (unsigned)nf++;
             }
             vc->centres = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *vc->centres);
-            double(*poly)[3] = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *poly);
+            poly = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *poly);
             if (!vc->centres || !poly) {
                 result = -1;
             } else if (bounded) {
@@ -509,10 +509,10 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
                 vc->centres = NULL;
                 result = vc->status ? -1 : 0;
             }
-            free(poly);
         }
         qh->NOerrexit = True;
     }
+    free(poly);
     int curlong, totlong;
     qh_freeqhull(qh, !qh_ALL);
     qh_memfreeshort(qh, &curlong, &totlong);
