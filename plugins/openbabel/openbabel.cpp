@@ -360,6 +360,9 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
         if (!conv.SetInFormat(f->ob_id))
             return mms_error_set(err, MMS_EUNSUPPORTED, 0,
                                  "this Open Babel build has no '%s' reader", f->ob_id);
+        // No bond perception (read option "b"): bonds are never used here, it
+        // costs time on large cells, and 3.1.1's ConnectTheDots leaks.
+        conv.AddOption("b", OpenBabel::OBConversion::INOPTIONS);
         size_t max_sites = opt && opt->max_sites ? opt->max_sites : MMS_DEFAULT_MAX_SITES;
         if (!strcmp(f->ob_id, "POSCAR") || !strcmp(f->ob_id, "CONTCAR") ||
             !strcmp(f->ob_id, "VASP")) {
@@ -387,6 +390,18 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
         for (;;) {
             OBMol mol;
             std::streampos before = in.tellg();
+            // XYZ readers reserve the atom count of the first line before
+            // reading a single atom: a hostile count would allocate gigabytes.
+            bool xyz_family = !strcmp(f->ob_id, "xyz") || !strcmp(f->ob_id, "exyz");
+            if (xyz_family && before >= 0 && (size_t)before < len) {
+                unsigned long long n = strtoull(text + (size_t)before, nullptr, 10);
+                if (n > max_sites) {
+                    mms_error_set(err, MMS_ELIMIT, 0,
+                                  "an XYZ frame of %llu atoms, more than the limit of %zu "
+                                  "(--max-atoms)", n, max_sites);
+                    return block == 0 ? MMS_ELIMIT : (cb(ctx, block, nullptr, err), MMS_OK);
+                }
+            }
             bool ok = conv.Read(&mol, &in);
             std::string cell_error;
             if (ok && !strcmp(f->ob_id, "xyz") && before >= 0 && (size_t)before < len &&

@@ -214,6 +214,11 @@ static void test_extxyz_lattice(void **unused)
     assert_true(fabs(got.s[0]->sites[0].frac[0] - 0.5) < 1e-12);
     assert_true(fabs(got.s[1]->volume - 64.0) < 1e-9);
     collected_free(&got);
+    /* a hostile atom count is refused before Open Babel reserves for it */
+    const char *huge = "999999999999\nLattice=\"3 0 0 0 3 0 0 0 3\"\nNa 0 0 0\n";
+    assert_int_equal(ob->read(ob_state, "xyz", huge, strlen(huge), NULL, collect, &got, &err),
+                     MMS_ELIMIT);
+    assert_int_equal(got.n, 0);
     const char *short_lat = "1\nLattice=\"3 0 0 0 3 0 0 0\"\nNa 0 0 0\n";
     assert_int_equal(ob->read(ob_state, "xyz", short_lat, strlen(short_lat), NULL, collect, &got,
                               &err),
