@@ -54,8 +54,17 @@ typedef struct cif_op {
  * number that does not parse, give MMS_EPARSE saying what was expected. */
 int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, mms_error *err);
 
+/* pymatgen's resolvable Hermann-Mauguin symbols -> spglib Hall number,
+ * sorted by key (generated: cif_hm_table.c). */
+typedef struct cif_hm_entry {
+    const char *key; /* spaces and '_' removed */
+    int hall;
+} cif_hm_entry;
+extern const cif_hm_entry cif_hm_table[];
+extern const size_t cif_hm_table_len;
+
 /* Operations of a space group from spglib's database, looked up by a Hall
- * symbol, a Hermann-Mauguin symbol (spaces and '_' ignored) or an
+ * symbol, a Hermann-Mauguin symbol (as pymatgen resolves it) or an
  * International Tables number.  Returns the count (0 if the symbol is
  * unknown); ops must hold CIF_MAX_OPS entries. */
 size_t cif_ops_from_hall_symbol(const char *p, size_t n, cif_op *ops);

@@ -169,8 +169,7 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
 
 typedef struct hall_entry {
     int number;
-    char short_sym[16], full_sym[24], intl[40], hall[24];
-    char choice[8]; /* origin choice / axes: "1", "2", "H", "R", "b1"... */
+    char hall[24];
 } hall_entry;
 
 static hall_entry hall_table[531];
@@ -213,13 +212,7 @@ static void build_hall_table(void)
         SpglibSpacegroupType t = spg_get_spacegroup_type(h);
         hall_entry *e = &hall_table[h];
         e->number = t.number;
-        hm_key(t.international_short, strlen(t.international_short), e->short_sym,
-               sizeof e->short_sym);
-        hm_key(t.international_full, strlen(t.international_full), e->full_sym,
-               sizeof e->full_sym);
-        hm_key(t.international, strlen(t.international), e->intl, sizeof e->intl);
         hall_key(t.hall_symbol, strlen(t.hall_symbol), e->hall, sizeof e->hall);
-        hm_key(t.choice, strlen(t.choice), e->choice, sizeof e->choice);
     }
 }
 
@@ -265,50 +258,24 @@ size_t cif_ops_from_hall_symbol(const char *p, size_t n, cif_op *ops)
     return 0;
 }
 
-static int sym_eq(const char *a, const char *key, int any_case)
+static int cmp_hm(const void *key, const void *entry)
 {
-    return any_case ? ieq(a, key) : !strcmp(a, key);
+    return strcmp(key, ((const cif_hm_entry *)entry)->key);
 }
 
-/* symbol followed by the setting, with or without ':' ("Fd-3m:2", "R3H") */
-static int sym_choice_eq(const char *sym, const char *choice, const char *key, int any_case)
-{
-    char buf[80];
-    if (!choice[0])
-        return 0;
-    snprintf(buf, sizeof buf, "%s:%s", sym, choice);
-    if (sym_eq(buf, key, any_case))
-        return 1;
-    snprintf(buf, sizeof buf, "%s%s", sym, choice);
-    return sym_eq(buf, key, any_case);
-}
-
-/* The first Hall setting whose short, full or setting-specific symbol is
- * the given one: spglib lists the standard setting first (unique axis b,
- * origin choice 1, hexagonal axes for R groups), as pymatgen's default.  A
- * setting suffix ("Pnnn:2", "R-3mH" as pymatgen writes them) picks that
- * setting. */
+/* Only the symbols pymatgen 2022.11.7 resolves (its own table, then COD's,
+ * spaces and '_' removed, case-sensitive), each to the spglib setting with
+ * the same operations (cif_hm_table.c).  pymatgen does not resolve e.g.
+ * "P 21/c" or "C m c a"; neither do we, so such a block goes on to the IT
+ * number or the P1 default exactly as there. */
 size_t cif_ops_from_hm_symbol(const char *p, size_t n, cif_op *ops)
 {
     char key[64];
     if (!hm_key(p, n, key, sizeof key))
         return 0;
-    pthread_once(&hall_once, build_hall_table);
-    for (int pass = 0; pass < 4; pass++) /* plain exact, plain any case, then with setting */
-        for (int h = 1; h <= 530; h++) {
-            const hall_entry *e = &hall_table[h];
-            int any = pass & 1, hit;
-            if (pass < 2)
-                hit = sym_eq(e->short_sym, key, any) || sym_eq(e->full_sym, key, any) ||
-                      sym_eq(e->intl, key, any);
-            else
-                hit = sym_choice_eq(e->short_sym, e->choice, key, any) ||
-                      sym_choice_eq(e->full_sym, e->choice, key, any) ||
-                      sym_choice_eq(e->intl, e->choice, key, any);
-            if (hit)
-                return ops_of_hall(h, ops);
-        }
-    return 0;
+    const cif_hm_entry *e =
+        bsearch(key, cif_hm_table, cif_hm_table_len, sizeof *cif_hm_table, cmp_hm);
+    return e ? ops_of_hall(e->hall, ops) : 0;
 }
 
 size_t cif_ops_from_it_number(int number, cif_op *ops)
