@@ -1,9 +1,11 @@
 /* Symmetry operations of a CIF block: the listed "x, y, z" strings, parsed
  * exactly as pymatgen 2022.11.7's SymmOp.from_xyz_string reads them, or,
  * when none are listed, the operations of the named space group from
- * spglib's database (spg_get_symmetry_from_database), the space group being
- * found by Hall symbol, Hermann-Mauguin symbol or number through
- * spg_get_spacegroup_type over spglib's 530 Hall settings. */
+ * spglib's database (spg_get_symmetry_from_database): Hermann-Mauguin
+ * symbols through the table of the symbols pymatgen resolves
+ * (cif_hm_table.c), Hall symbols and numbers through spg_get_spacegroup_type
+ * over spglib's 530 Hall settings, magnetic BNS numbers through
+ * spg_get_magnetic_spacegroup_type. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -129,6 +129,16 @@ static void test_symbol_only_expansion(void **state)
     assert_int_equal(g.s[0]->sites[7].species[0].z, 17);
     got_free(&g);
 
+    /* "P 21/c" is a symbol pymatgen 2022.11.7 does not resolve: with no
+     * number either, its P1 default puts the atom's 3 images on the a axis */
+    snprintf(text, sizeof text,
+             "data_m\n%s_symmetry_space_group_name_H-M 'P 21/c'\nloop_\n_atom_site_label\n"
+             "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nC1 0.1 0.2 0.3\n",
+             CELL);
+    assert_int_equal(read_str(text, &g, NULL), MMS_OK);
+    assert_int_equal(g.s[0]->n_sites, 3);
+    got_free(&g);
+
     /* the same by Hall symbol, and by number (new tag names) */
     const char *alts[] = {"_space_group_name_Hall '-F 4 2 3'\n", "_space_group_IT_number 225\n",
                           "_symmetry_Int_Tables_number 225\n",
