@@ -256,6 +256,26 @@ int convert_mol(OpenBabel::OBMol &mol, const char *fmt, const mms_read_options *
                              "%s: this %s structure has no unit cell; a periodic structure "
                              "needs lattice vectors",
                              opt && opt->source ? opt->source : "input", fmt);
+    // A cell Open Babel could not build (it computes impossible angle sets
+    // into NaN vectors) or a flat one cannot turn positions into fractional
+    // coordinates: an error for this record, before any symmetry expansion.
+    std::vector<vector3> v = uc->GetCellVectors();
+    if (v.size() != 3)
+        return mms_error_set(err, MMS_EPARSE, 0, "unit cell without three lattice vectors");
+    double lattice[3][3];
+    for (int i = 0; i < 3; i++) {
+        lattice[i][0] = v[i].x();
+        lattice[i][1] = v[i].y();
+        lattice[i][2] = v[i].z();
+    }
+    double det = lattice[0][0] * (lattice[1][1] * lattice[2][2] - lattice[1][2] * lattice[2][1]) -
+                 lattice[0][1] * (lattice[1][0] * lattice[2][2] - lattice[1][2] * lattice[2][0]) +
+                 lattice[0][2] * (lattice[1][0] * lattice[2][1] - lattice[1][1] * lattice[2][0]);
+    if (!std::isfinite(det) || det == 0.0)
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "the unit cell Open Babel built is not usable (%s): impossible cell "
+                             "angles or a flat cell", std::isfinite(det) ? "zero volume"
+                                                                         : "non-finite vectors");
     // Asymmetric-unit formats (CIF, ShelX, PDB) list a space group: expand it
     // so the cell holds every atom, as the core's CIF reader does.
     const SpaceGroup *sg = uc->GetSpaceGroup();
@@ -268,15 +288,6 @@ int convert_mol(OpenBabel::OBMol &mol, const char *fmt, const mms_read_options *
                              "%u atoms in the cell, more than the limit of %zu (--max-atoms)",
                              mol.NumAtoms(), max_sites);
 
-    std::vector<vector3> v = uc->GetCellVectors();
-    if (v.size() != 3)
-        return mms_error_set(err, MMS_EPARSE, 0, "unit cell without three lattice vectors");
-    double lattice[3][3];
-    for (int i = 0; i < 3; i++) {
-        lattice[i][0] = v[i].x();
-        lattice[i][1] = v[i].y();
-        lattice[i][2] = v[i].z();
-    }
     mms_structure *s = nullptr;
     int rc = mms_structure_create(&s, lattice, err);
     if (rc != MMS_OK)
