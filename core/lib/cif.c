@@ -206,23 +206,29 @@ static int is_tag(const cif_tok *t)
     return t->kind == CIF_BARE && t->len > 1 && t->p[0] == '_';
 }
 
+/* Does the slice contain word (case-sensitive, as Python's `in`)? */
+static int contains(const char *p, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++)
+        if (p[i] == word[0] && memcmp(p + i, word, k) == 0)
+            return 1;
+    return 0;
+}
+
 static void note_feature(cif_block *b, const cif_tok *name)
 {
-    /* only _space_group_*, _atom_site_moment* and _cell_* names can matter */
-    if (name->len < 10 || !((name->p[1] | 32) == 's' || (name->p[1] | 32) == 'a' ||
-                            (name->p[1] | 32) == 'c'))
-        return;
-    /* pymatgen: a key containing one of these marks a magnetic CIF */
+    /* pymatgen: a key containing one of these marks a magnetic CIF (plain
+     * substring test, as CifParser.is_magcif does) */
     static const char *const magn[] = {"_space_group_magn", "_atom_site_moment",
                                        "_space_group_symop_magn"};
     static const char *const incomm[] = {"_cell_modulation_dimension", "_cell_wave_vector"};
-    for (size_t k = 0; k < 3; k++)
-        if (name->len >= strlen(magn[k]) && cif_name_eq(name->p, strlen(magn[k]), magn[k]))
-            b->magnetic = 1;
-    for (size_t k = 0; k < 2; k++)
-        if (name->len >= strlen(incomm[k]) &&
-            cif_name_eq(name->p, strlen(incomm[k]), incomm[k]))
-            b->incommensurate = 1;
+    if (name->len < 17 || !memchr(name->p + 1, '_', name->len - 1))
+        return;
+    for (size_t k = 0; k < 3 && !b->magnetic; k++)
+        b->magnetic = contains(name->p, name->len, magn[k]);
+    for (size_t k = 0; k < 2 && !b->incommensurate; k++)
+        b->incommensurate = contains(name->p, name->len, incomm[k]);
 }
 
 /* Feed one token of the current block. */
