@@ -168,14 +168,11 @@ static void say_not_written(const mms_record *rec, long line, const char *why)
             rec->source ? rec->source : "-", rec->id ? rec->id : "?", line, why);
 }
 
-/* Called by the pipeline for every record, in input order.  The record's
- * values are those the pipeline writes to the records file right after this
- * call; the hook's type shows them const because scorers are done with them,
- * and adding `written` here is what puts it on the record's line. */
-static int on_record(void *ctx, const mms_record *rec, const mms_values *values, mms_error *err)
+/* Called by the pipeline for every record, in input order; `written` added
+ * to its values goes on the record's line. */
+static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error *err)
 {
     convert_run *cr = ctx;
-    mms_values *v = (mms_values *)values;
     int rc = MMS_OK;
     const char *reason = NULL;
     if (rec->error) {

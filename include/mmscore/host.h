@@ -102,10 +102,11 @@ typedef struct mms_pipeline_options {
     int progress;            /* 1: a progress line on stderr after each batch */
     /* Called on the caller's thread for every record, in input order, after
      * the scorers ran and before the record is released (rec and values are
-     * borrowed for the call).  Per-record problems are the callback's to
-     * report; a non-OK return is fatal and ends the run with that error.
-     * NULL = none.  `mmscore convert` writes its files from here. */
-    int (*on_record)(void *ctx, const mms_record *rec, const mms_values *values, mms_error *err);
+     * borrowed for the call).  Values the callback adds are written with the
+     * record.  Per-record problems are the callback's to report; a non-OK
+     * return is fatal and ends the run with that error.  NULL = none.
+     * `mmscore convert` writes its files from here. */
+    int (*on_record)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err);
     void *on_record_ctx;     /* passed to on_record (borrowed) */
 } mms_pipeline_options;
 
