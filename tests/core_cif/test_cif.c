@@ -441,6 +441,84 @@ static void test_truncations(void **state)
     free(text);
 }
 
+/* Random mutations of real CIFs (byte changes, inserted CIF syntax,
+ * deletions, truncation), read by both readers: nothing may crash or leak
+ * (the ASan/UBSan build runs this); each text gives structures or errors. */
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+    return *x >> 33;
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"Fe3O4.cif", "CsI3Pb.cif", "magnetic.example.NiO.mcif",
+                                        "Cod_2100513.cif", "srycoo.cif"};
+    static const char *const junk[] = {"'",  "\"", "\n;", ";", "#", "loop_\n", "data_x\n",
+                                       "?",  ".",  "(",    "1e999", "nan", "\n", " -x,y,z ",
+                                       "_atom_site_fract_x ",
+                                       "_symmetry_space_group_name_H-M 'F m -3 m'\n"};
+    uint64_t seed = 42;
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        char path[512];
+        snprintf(path, sizeof path, DATA "/cif_corpus/%s", files[f]);
+        size_t n;
+        char *text = cmp_slurp(path, &n);
+        assert_non_null(text);
+        for (int it = 0; it < 200; it++) {
+            size_t cap = n + 2048, len = n;
+            char *b = malloc(cap);
+            memcpy(b, text, n);
+            for (int m = 1 + (int)(lcg(&seed) % 6); m > 0; m--) {
+                size_t pos = len ? lcg(&seed) % len : 0;
+                switch (lcg(&seed) % 4) {
+                case 0:
+                    if (len)
+                        b[pos] = (char)(lcg(&seed) % 256);
+                    break;
+                case 1: {
+                    const char *j = junk[lcg(&seed) % (sizeof junk / sizeof *junk)];
+                    size_t jl = strlen(j);
+                    if (len + jl < cap) {
+                        memmove(b + pos + jl, b + pos, len - pos);
+                        memcpy(b + pos, j, jl);
+                        len += jl;
+                    }
+                    break;
+                }
+                case 2: {
+                    size_t dl = 1 + lcg(&seed) % 40;
+                    if (pos + dl > len)
+                        dl = len - pos;
+                    memmove(b + pos, b + pos + dl, len - pos - dl);
+                    len -= dl;
+                    break;
+                }
+                default:
+                    len = pos;
+                }
+            }
+            char *exact = malloc(len ? len : 1); /* exact size: ASan sees overreads */
+            memcpy(exact, b, len);
+            free(b);
+            got g;
+            memset(&g, 0, sizeof g);
+            mms_error e;
+            int rc = mms_read_cif(exact, len, NULL, collect, &g, &e);
+            assert_true(rc == MMS_OK || rc == MMS_EPARSE || rc == MMS_ELIMIT);
+            assert_true(rc != MMS_OK || g.n + g.n_err > 0);
+            got_free(&g);
+            memset(&g, 0, sizeof g);
+            assert_int_equal(mms_read_text(exact, len, NULL, collect, &g, &e), MMS_OK);
+            assert_int_equal(g.n + g.n_err, 1);
+            got_free(&g);
+            free(exact);
+        }
+        free(text);
+    }
+}
+
 /* ---- crystal-text-llm text ---- */
 
 static int text_rc(const char *text, got *g)
@@ -510,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_text_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
