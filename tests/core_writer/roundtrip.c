@@ -347,7 +347,7 @@ typedef struct run_ctx {
     long max_report, reported;
 } run_ctx;
 
-static int on_record(void *ctx, const mms_record *rec, const mms_values *values, mms_error *err)
+static int on_record(void *ctx, const mms_record *rec, mms_values *values, mms_error *err)
 {
     (void)values;
     (void)err;
