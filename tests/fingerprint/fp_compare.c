@@ -1,12 +1,12 @@
 /* fp_compare: fingerprint cells (make_cells.py output) and compare with the
  * reference fingerprints they carry.
  *
- *   fp_compare [-v] [-t] CELLS.jsonl...
+ *   fp_compare [-v] CELLS.jsonl...
  *
  * Prints one table row per file: structures compared, Magpie agreement
  * (1e-9 relative), CrystalNN agreement (1e-6 absolute per component), and
- * throughput; -v lists every disagreeing structure with its worst component.
- * -t times the fingerprints only (no comparison output per row). */
+ * CrystalNN throughput; -v lists every disagreeing structure with its worst
+ * component.  Exit status 1 if any structure disagrees. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
