@@ -218,20 +218,26 @@ static void build_hall_table(void)
     }
 }
 
+/* spglib's integer rotations and translations -> our operations. */
+static size_t copy_ops(cif_op *ops, int (*rot)[3][3], double (*tr)[3], int got, int max)
+{
+    size_t n = 0;
+    for (int i = 0; i < got && i < max && n < CIF_MAX_OPS; i++, n++)
+        for (int r = 0; r < 3; r++) {
+            for (int c = 0; c < 3; c++)
+                ops[n].rot[r][c] = rot[i][r][c];
+            ops[n].trans[r] = tr[i][r];
+        }
+    return n;
+}
+
 static size_t ops_of_hall(int hall, cif_op *ops)
 {
     int (*rot)[3][3] = malloc(sizeof(int[192][3][3]));
     double (*tr)[3] = malloc(sizeof(double[192][3]));
     size_t n = 0;
-    if (rot && tr) {
-        int got = spg_get_symmetry_from_database(rot, tr, hall);
-        for (int i = 0; i < got && i < 192 && i < CIF_MAX_OPS; i++, n++)
-            for (int r = 0; r < 3; r++) {
-                for (int c = 0; c < 3; c++)
-                    ops[n].rot[r][c] = rot[i][r][c];
-                ops[n].trans[r] = tr[i][r];
-            }
-    }
+    if (rot && tr)
+        n = copy_ops(ops, rot, tr, spg_get_symmetry_from_database(rot, tr, hall), 192);
     free(rot);
     free(tr);
     return n;
@@ -311,16 +317,9 @@ size_t cif_ops_from_bns_number(const char *p, size_t n, cif_op *ops)
         double (*tr)[3] = malloc(sizeof(double[384][3]));
         int *tim = malloc(384 * sizeof *tim);
         size_t m = 0;
-        if (rot && tr && tim) {
-            int got = spg_get_magnetic_symmetry_from_database(rot, tr, tim, uni, 0);
-            /* the time reversal does not move atoms */
-            for (int i = 0; i < got && i < 384 && m < CIF_MAX_OPS; i++, m++)
-                for (int r = 0; r < 3; r++) {
-                    for (int c = 0; c < 3; c++)
-                        ops[m].rot[r][c] = rot[i][r][c];
-                    ops[m].trans[r] = tr[i][r];
-                }
-        }
+        if (rot && tr && tim) /* the time reversal does not move atoms */
+            m = copy_ops(ops, rot, tr,
+                         spg_get_magnetic_symmetry_from_database(rot, tr, tim, uni, 0), 384);
         free(rot);
         free(tr);
         free(tim);
