@@ -112,6 +112,8 @@ static int run_cli(const rb_command *cmd, const rb_case *c, const char *records,
         struct rlimit as = {MEMORY_LIMIT, MEMORY_LIMIT};
         setrlimit(RLIMIT_AS, &as);
 #endif
+        /* ASan's default exit status, 1, would pass for a documented 1. */
+        setenv("ASAN_OPTIONS", "exitcode=86", 0);
         int out = open(summary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int err = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
@@ -323,6 +325,15 @@ static int run_case(const rb_case *c, const rb_command *cmd)
         free(err);
         return fail_at("exit status", c, cmd, d);
     }
+
+    /* Recoverable sanitizer reports and leaks only show on stderr. */
+    char *err = slurp(errlog, NULL);
+    if (err && (strstr(err, "Sanitizer") || strstr(err, "runtime error:"))) {
+        fail_at("sanitizer report", c, cmd, err);
+        free(err);
+        return 1;
+    }
+    free(err);
 
     tally t = {0, 0, cJSON_CreateObject(), cJSON_CreateObject()};
     int bad = 0;
