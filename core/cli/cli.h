@@ -30,6 +30,7 @@ struct cli_ctx {
     const cli_command *cmd;
     mms_host *host;
     const char *records;       /* --records */
+    const char *save_state;    /* --save-state */
     int json, quiet;
     mms_pipeline_options popt; /* -j, --max-atoms, --max-record-bytes, --format */
     const char **args;         /* positional arguments */

@@ -9,7 +9,6 @@ static const cli_flag eval_flags[] = {
     {"novelty-ref", "TRAIN", "training structures for novelty: set \"train\" (default: REF)"},
     {"ref-cache", "FILE", "load the reference accumulators from FILE if it exists, else save them "
                           "there after reading REF/TRAIN"},
-    {"save-state", "FILE", "save every accumulator to FILE at the end (for mmscore merge)"},
     {NULL, NULL, NULL}};
 
 static int select_eval(cli_ctx *c, mms_pipeline *p, mms_error *err)
@@ -29,7 +28,6 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
     const char *ref = cli_flag_value(c, "ref");
     const char *train = cli_flag_value(c, "novelty-ref");
     const char *cache = cli_flag_value(c, "ref-cache");
-    const char *save = cli_flag_value(c, "save-state");
     mms_error err;
     int rc = CLI_OK;
     if (cache && access(cache, F_OK) == 0) {
@@ -44,10 +42,7 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
         if (cache && mms_pipeline_save_state(p, cache, &err) != MMS_OK)
             return fail(c, &err);
     }
-    rc = cli_add_inputs(c, p, c->args, c->n_args, "generated");
-    if (save && mms_pipeline_save_state(p, save, &err) != MMS_OK)
-        return fail(c, &err);
-    return rc;
+    return cli_add_inputs(c, p, c->args, c->n_args, "generated");
 }
 
 static int run_eval(cli_ctx *c)

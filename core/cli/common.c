@@ -55,6 +55,12 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
         exit_code = rc == MMS_ENOTFOUND || rc == MMS_EINVAL ? CLI_USAGE : CLI_INPUT;
     } else {
         exit_code = feed(c, p);
+        /* Any command's accumulators can be saved, so every kind of run shards. */
+        if (c->save_state && exit_code != CLI_USAGE &&
+            mms_pipeline_save_state(p, c->save_state, &err) != MMS_OK) {
+            fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err.message);
+            exit_code = CLI_INPUT;
+        }
         cJSON *summary = NULL;
         if (exit_code != CLI_USAGE && mms_pipeline_finish(p, &summary, &err) != MMS_OK) {
             fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err.message);

@@ -18,6 +18,7 @@ static const cli_flag common_flags[] = {
     {"max-atoms", "N", "sites per structure after symmetry expansion (default 10000)"},
     {"max-record-bytes", "N", "bytes per record (default 64 MiB)"},
     {"format", "NAME", "read every input as NAME (cif, text, or a reader plugin's format)"},
+    {"save-state", "FILE", "save every set accumulator to FILE at the end (for mmscore merge)"},
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
@@ -185,6 +186,8 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
                 *config = val;
             else if (!strcmp(name, "format"))
                 c->popt.format = val;
+            else if (!strcmp(name, "save-state"))
+                c->save_state = val;
             else if (!strcmp(name, "jobs")) {
                 size_t n;
                 rc = parse_size(c, "jobs", val, &n);
