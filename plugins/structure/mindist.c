@@ -152,20 +152,42 @@ typedef struct ctx {
     double im[27][3];        /* the 27 images in Cartesian, pymatgen's order */
 } ctx;
 
-/* pymatgen's squared distance for a pair: best of the 27 images. */
-static double pair_pymatgen_d2(const ctx *c, size_t i, size_t j)
+/* pymatgen's squared distance for a pair: best of the 27 images (first
+ * best on ties, as its strict < keeps); *best_k gets that image. */
+static double pair_pymatgen_d2(const ctx *c, size_t i, size_t j, int *best_k)
 {
     double p0 = c->cart[j][0] - c->cart[i][0];
     double p1 = c->cart[j][1] - c->cart[i][1];
     double p2 = c->cart[j][2] - c->cart[i][2];
     double best = 1e100;
+    int bk = 0;
     for (int k = 0; k < 27; k++) {
         double da = p0 + c->im[k][0], db = p1 + c->im[k][1], dc = p2 + c->im[k][2];
         double d = da * da + db * db + dc * dc;
-        if (d < best)
+        if (d < best) {
             best = d;
+            bk = k;
+        }
     }
+    if (best_k)
+        *best_k = bk;
     return best;
+}
+
+/* Translation box that holds every image of the pair within sqrt(r2). */
+static int image_box(const ctx *c, size_t i, size_t j, double r2, long lo[3], long hi[3])
+{
+    double r = sqrt(r2);
+    for (int k = 0; k < 3; k++) {
+        double d = c->w[j][k] - c->w[i][k];
+        /* padded: a pair exactly at the radius must stay in the box */
+        double reach = r * c->h[k] * (1.0 + 1e-9) + 1e-9;
+        lo[k] = (long)ceil(-d - reach);
+        hi[k] = (long)floor(-d + reach);
+        if (lo[k] > hi[k])
+            return 0;
+    }
+    return 1;
 }
 
 /* Exact squared distance of the pair if some image is within sqrt(r2):
@@ -174,17 +196,9 @@ static double pair_pymatgen_d2(const ctx *c, size_t i, size_t j)
  * bit for bit. */
 static double pair_exact_d2(const ctx *c, size_t i, size_t j, double r2, int n_out[3])
 {
-    double r = sqrt(r2);
     long lo[3], hi[3];
-    for (int k = 0; k < 3; k++) {
-        double d = c->w[j][k] - c->w[i][k];
-        /* padded: a pair exactly at the radius must stay in the box */
-        double reach = r * c->h[k] * (1.0 + 1e-9) + 1e-9;
-        lo[k] = (long)ceil(-d - reach);
-        hi[k] = (long)floor(-d + reach);
-        if (lo[k] > hi[k])
-            return INFINITY;
-    }
+    if (!image_box(c, i, j, r2, lo, hi))
+        return INFINITY;
     double p[3];
     for (int k = 0; k < 3; k++)
         p[k] = c->cart[j][k] - c->cart[i][k];
@@ -219,20 +233,48 @@ typedef struct best_pair {
     int n[3];
 } best_pair;
 
-static void consider(const ctx *c, size_t i, size_t j, double r2_cap, best_pair *bp)
+static void keep(best_pair *bp, double d2, size_t i, size_t j, const int n[3])
 {
-    double pm = pair_pymatgen_d2(c, i, j); /* >= exact, a valid search radius */
-    double r2 = pm < bp->d2 ? pm : bp->d2;
-    if (r2 > r2_cap)
-        r2 = r2_cap;
-    int n[3];
-    double d2 = pair_exact_d2(c, i, j, r2, n);
     if (d2 < bp->d2 || (d2 == bp->d2 && (i < bp->i || (i == bp->i && j < bp->j)))) {
         bp->d2 = d2;
         bp->i = i;
         bp->j = j;
-        memcpy(bp->n, n, sizeof n);
+        memcpy(bp->n, n, 3 * sizeof *n);
     }
+}
+
+static void consider(const ctx *c, size_t i, size_t j, double r2_cap, best_pair *bp)
+{
+    /* Lower bound from the lattice planes: a pair that cannot beat the best
+     * so far needs neither of its distances. */
+    double lb2 = 0.0;
+    for (int k = 0; k < 3; k++) {
+        double d = c->w[j][k] - c->w[i][k];
+        double t = fabs(d - nearbyint(d)) / c->h[k];
+        if (t * t > lb2)
+            lb2 = t * t;
+    }
+    if (lb2 > bp->d2 || lb2 > r2_cap)
+        return;
+    int bk;
+    double pm = pair_pymatgen_d2(c, i, j, &bk); /* >= exact: a valid radius */
+    double r2 = pm < bp->d2 ? pm : bp->d2;
+    if (r2 > r2_cap)
+        r2 = r2_cap;
+    long lo[3], hi[3];
+    if (!image_box(c, i, j, r2, lo, hi))
+        return;
+    if (lo[0] >= -1 && lo[1] >= -1 && lo[2] >= -1 && hi[0] <= 1 && hi[1] <= 1 && hi[2] <= 1) {
+        /* every candidate is one of pymatgen's 27: its answer is exact */
+        if (pm <= r2) {
+            int n[3] = {bk / 9 - 1, (bk / 3) % 3 - 1, bk % 3 - 1};
+            keep(bp, pm, i, j, n);
+        }
+        return;
+    }
+    int n[3];
+    double d2 = pair_exact_d2(c, i, j, r2, n);
+    keep(bp, d2, i, j, n);
 }
 
 /* Cell-list scan: every pair closer than sqrt(r2) is seen.  Returns -1 on
@@ -357,7 +399,12 @@ int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*fra
     if (!(r > 0) || !isfinite(r))
         r = 1.0;
     best_pair bp = {INFINITY, 0, 0, {0, 0, 0}};
-    for (int round = 0; round < 64; round++) {
+    /* Small cells: every pair once, no radius (each pair's own pymatgen
+     * distance bounds its search). */
+    for (size_t i = 0; n <= 48 && i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            consider(&c, i, j, INFINITY, &bp);
+    for (int round = 0; n > 48 && round < 64; round++) {
         if (scan_bins(&c, r, &bp) != 0) {
             free(c.w);
             free(c.cart);
@@ -378,11 +425,11 @@ int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*fra
         out->j = bp.j;
         /* pymatgen sees the same pair at the same distance when the best
          * translation is among its 27; otherwise scan every pair its way. */
-        double pm2 = pair_pymatgen_d2(&c, bp.i, bp.j);
+        double pm2 = pair_pymatgen_d2(&c, bp.i, bp.j, NULL);
         if (pm2 != bp.d2) {
             for (size_t i = 0; i < n; i++)
                 for (size_t j = i + 1; j < n; j++) {
-                    double d = pair_pymatgen_d2(&c, i, j);
+                    double d = pair_pymatgen_d2(&c, i, j, NULL);
                     if (d < pm2)
                         pm2 = d;
                 }
