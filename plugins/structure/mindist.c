@@ -150,6 +150,7 @@ typedef struct ctx {
     double (*w)[3];          /* wrapped LLL-fractional coordinates */
     double (*cart)[3];       /* w @ R, pymatgen's cart_f */
     double im[27][3];        /* the 27 images in Cartesian, pymatgen's order */
+    int incomplete;          /* some pair's exact search was cut at MAX_BOX */
 } ctx;
 
 /* pymatgen's squared distance for a pair: best of the 27 images (first
@@ -174,18 +175,27 @@ static double pair_pymatgen_d2(const ctx *c, size_t i, size_t j, int *best_k)
     return best;
 }
 
-/* Translation box that holds every image of the pair within sqrt(r2). */
+/* Most translations one pair may try: a hostile cell (huge lengths, a
+ * volume just above the flat limit) could otherwise ask for billions. */
+#define MAX_BOX 4096.0
+
+/* Translation box that holds every image of the pair within sqrt(r2):
+ * 1, or 0 when it is empty, or -1 when it is larger than MAX_BOX. */
 static int image_box(const ctx *c, size_t i, size_t j, double r2, long lo[3], long hi[3])
 {
-    double r = sqrt(r2);
+    double r = sqrt(r2), count = 1.0;
     for (int k = 0; k < 3; k++) {
         double d = c->w[j][k] - c->w[i][k];
         /* padded: a pair exactly at the radius must stay in the box */
         double reach = r * c->h[k] * (1.0 + 1e-9) + 1e-9;
-        lo[k] = (long)ceil(-d - reach);
-        hi[k] = (long)floor(-d + reach);
-        if (lo[k] > hi[k])
+        double a = ceil(-d - reach), b = floor(-d + reach);
+        if (a > b)
             return 0;
+        count *= b - a + 1.0;
+        if (!(count <= MAX_BOX))
+            return -1;
+        lo[k] = (long)a;
+        hi[k] = (long)b;
     }
     return 1;
 }
@@ -197,7 +207,7 @@ static int image_box(const ctx *c, size_t i, size_t j, double r2, long lo[3], lo
 static double pair_exact_d2(const ctx *c, size_t i, size_t j, double r2, int n_out[3])
 {
     long lo[3], hi[3];
-    if (!image_box(c, i, j, r2, lo, hi))
+    if (image_box(c, i, j, r2, lo, hi) != 1)
         return INFINITY;
     double p[3];
     for (int k = 0; k < 3; k++)
@@ -243,7 +253,7 @@ static void keep(best_pair *bp, double d2, size_t i, size_t j, const int n[3])
     }
 }
 
-static void consider(const ctx *c, size_t i, size_t j, double r2_cap, best_pair *bp)
+static void consider(ctx *c, size_t i, size_t j, double r2_cap, best_pair *bp)
 {
     /* Lower bound from the lattice planes: a pair that cannot beat the best
      * so far needs neither of its distances. */
@@ -262,8 +272,17 @@ static void consider(const ctx *c, size_t i, size_t j, double r2_cap, best_pair 
     if (r2 > r2_cap)
         r2 = r2_cap;
     long lo[3], hi[3];
-    if (!image_box(c, i, j, r2, lo, hi))
+    int box = image_box(c, i, j, r2, lo, hi);
+    if (box == 0)
         return;
+    if (box < 0) {
+        /* too many candidates: keep pymatgen's answer for this pair */
+        c->incomplete = 1;
+        int n[3] = {bk / 9 - 1, (bk / 3) % 3 - 1, bk % 3 - 1};
+        if (pm <= r2)
+            keep(bp, pm, i, j, n);
+        return;
+    }
     if (lo[0] >= -1 && lo[1] >= -1 && lo[2] >= -1 && hi[0] <= 1 && hi[1] <= 1 && hi[2] <= 1) {
         /* every candidate is one of pymatgen's 27: its answer is exact */
         if (pm <= r2) {
@@ -279,7 +298,7 @@ static void consider(const ctx *c, size_t i, size_t j, double r2_cap, best_pair 
 
 /* Cell-list scan: every pair closer than sqrt(r2) is seen.  Returns -1 on
  * allocation failure. */
-static int scan_bins(const ctx *c, double r, best_pair *bp)
+static int scan_bins(ctx *c, double r, best_pair *bp)
 {
     size_t m[3], total = 1;
     for (int k = 0; k < 3; k++) {
@@ -420,6 +439,7 @@ int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*fra
         rc = -1;
     } else {
         out->found = 1;
+        out->exact_complete = !c.incomplete;
         out->exact = sqrt(bp.d2);
         out->i = bp.i;
         out->j = bp.j;

@@ -20,6 +20,9 @@ typedef struct mms_mindist {
     int found;             /* 0 if fewer than two sites (no pair) */
     double pymatgen;       /* min over pairs of pymatgen's 27-image distance, Å */
     double exact;          /* true minimum-image distance, Å */
+    int exact_complete;    /* 0 if a pair's search was cut short (a cell so thin
+                              that thousands of translations qualify): exact is
+                              then only an upper bound */
     size_t i, j;           /* closest pair (exact), i < j */
     int image[3];          /* translation of site j, in the input lattice basis,
                               so that |cart(frac_j + image) - cart(frac_i)| = exact */

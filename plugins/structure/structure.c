@@ -140,11 +140,15 @@ static int distance_check(const options *o, const mms_structure *s, const double
                              "structure: minimum-image search failed (singular cell or out of "
                              "memory)");
     mms_values_set_number(out, "min_distance", md.pymatgen);
+    if (!md.exact_complete)
+        mms_diag_add(diags, "MMS107", MMS_SEV_INFO,
+                     "cell so thin that the exact minimum-image check was cut short; "
+                     "min_distance is pymatgen's 27-image answer");
     if (md.exact < md.pymatgen) {
         mms_values_set_number(out, "min_distance_exact", md.exact);
         mms_diag_add(diags, "MMS104", MMS_SEV_INFO,
                      "pymatgen's 27-image search gives %.6f Å (reported as min_distance, as the "
-                     "reference); the true minimum image is %.6f Å",
+                     "reference); a shorter image is %.6f Å away",
                      md.pymatgen, md.exact);
     }
     if (!(md.pymatgen >= o->min_distance_cutoff)) {

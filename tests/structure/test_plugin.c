@@ -213,6 +213,27 @@ static void test_summary_merges(void **unused)
     p->destroy(st);
 }
 
+/* Hostile cell: 1000 Å edges around a 1e-7 Å gap, volume just at the
+ * limit.  Millions of translations would qualify; the search stays
+ * bounded and says so. */
+static void test_thin_cell_is_bounded(void **unused)
+{
+    (void)unused;
+    double L[3][3] = {{1000, 0, 0}, {0, 1000, 0}, {700, 300, 1.0e-7}};
+    double pos[3][3] = {{0.1, 0.2, 0.3}, {0.6, 0.1, 0.9}, {0.35, 0.8, 0.45}};
+    int z[3] = {6, 8, 8};
+    mms_structure *s;
+    mms_error err;
+    assert_int_equal(mms_structure_new(&s, L, 3, (const double(*)[3])pos, z, &err), MMS_OK);
+    void *st = make_state(0.5);
+    mms_values *v = score(st, s);
+    assert_non_null(mms_values_get(v, "struct_valid"));
+    assert_true(has_code(v, "MMS107"));
+    mms_values_free(v);
+    mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
 static void test_bad_options_refused(void **unused)
 {
     (void)unused;
@@ -230,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_insensible_and_cutoff),
         cmocka_unit_test(test_disordered_not_counted),
         cmocka_unit_test(test_summary_merges),
+        cmocka_unit_test(test_thin_cell_is_bounded),
         cmocka_unit_test(test_bad_options_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
