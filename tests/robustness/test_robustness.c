@@ -54,6 +54,7 @@ typedef struct {
     char commands[8];
     char must_codes[128];
     char extra_args[256];
+    int from_stdin; /* give the file as `-` on stdin */
 } rb_case;
 
 typedef struct {
@@ -101,7 +102,7 @@ static int run_cli(const rb_command *cmd, const rb_case *c, const char *records,
         argv[n++] = "--format";
         argv[n++] = fmt;
     }
-    argv[n++] = c->path;
+    argv[n++] = c->from_stdin ? "-" : c->path;
     argv[n] = NULL;
 
     pid_t pid = fork();
@@ -119,6 +120,9 @@ static int run_cli(const rb_command *cmd, const rb_case *c, const char *records,
         int out = open(summary, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int err = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        int in = c->from_stdin ? open(c->path, O_RDONLY) : -1;
+        if (c->from_stdin && (in < 0 || dup2(in, 0) < 0))
             _exit(127);
         execv(MMSCORE_CLI, (char *const *)argv);
         _exit(127);
@@ -224,9 +228,10 @@ static int check_record(const cJSON *rec, int index, const rb_case *c, const rb_
         return fail_at("record without id/index/source/line/ok", c, cmd, NULL);
     if ((int)idx->valuedouble != index)
         return fail_at("records out of input order", c, cmd, id->valuestring);
-    size_t pl = strlen(c->path); /* a folder's records come from files below it */
-    if (c->records >= 0 && strcmp(src->valuestring, c->path) != 0 &&
-        !(strncmp(src->valuestring, c->path, pl) == 0 && src->valuestring[pl] == '/'))
+    const char *want = c->from_stdin ? "-" : c->path;
+    size_t pl = strlen(want); /* a folder's records come from files below it */
+    if (c->records >= 0 && strcmp(src->valuestring, want) != 0 &&
+        !(strncmp(src->valuestring, want, pl) == 0 && src->valuestring[pl] == '/'))
         return fail_at("record source is not the input file", c, cmd, src->valuestring);
     int bad = 0;
     t->n++;
@@ -520,6 +525,55 @@ static void test_generated(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* Whether stdin's sniffing (docs/cli.md: first non-blank, non-# text `{` is
+ * JSONL, `data_` is CIF, else CSV) gives the file's own format. */
+static int sniffs_as_itself(const char *path)
+{
+    const char *ext = strrchr(path, '.');
+    FILE *f = ext ? fopen(path, "rb") : NULL;
+    if (!f)
+        return 0;
+    char line[4096];
+    const char *first = "";
+    while (fgets(line, sizeof line, f)) {
+        const char *t = line + strspn(line, " \t\r\n");
+        if (*t && *t != '#') {
+            first = t;
+            break;
+        }
+    }
+    int is_cif = !strncmp(first, "data_", 5), is_json = first[0] == '{';
+    int ok = !strcmp(ext, ".cif")     ? is_cif
+             : !strcmp(ext, ".jsonl") ? is_json
+             : !strcmp(ext, ".csv")   ? *first && !is_cif && !is_json
+                                      : 0;
+    fclose(f);
+    return ok;
+}
+
+/* The corpus through stdin, where the format is sniffed: the same records. */
+static void test_stdin(void **state)
+{
+    (void)state;
+    if (getenv("MMSCORE_ROBUSTNESS_DIR"))
+        skip();
+    rb_case *cases = NULL;
+    size_t n = 0;
+    assert_int_equal(load_manifest(&cases, &n), 0);
+    int bad = 0, runs = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strstr(cases[i].path, "/known_bugs/") && !cases[i].extra_args[0] &&
+            sniffs_as_itself(cases[i].path)) {
+            cases[i].from_stdin = 1;
+            snprintf(cases[i].commands, sizeof cases[i].commands, "v");
+            bad |= run_all_commands(&cases[i]);
+            runs++;
+        }
+    free(cases);
+    assert_true(runs > 30);
+    assert_int_equal(bad, 0);
+}
+
 /* Folders that cannot be committed safely (symlink loops would trap any
  * tool that walks the tree), built in the scratch folder.  `a.cif` is the
  * only real file of each; remove_folder undoes it. */
@@ -647,6 +701,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_known_bugs),
         cmocka_unit_test(test_extra_dir),
     };
