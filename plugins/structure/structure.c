@@ -188,10 +188,10 @@ static int structure_score(void *state, const mms_record *rec, const mms_values 
     if (!(volume >= o->min_volume)) {
         valid = 0;
         mms_diag_add(diags, "MMS102", MMS_SEV_ERROR,
-                     "cell volume %.6g Å^3 is below %g Å^3 (flat cell: lengths %.6g %.6g %.6g, "
-                     "angles %.6g %.6g %.6g); density and min_distance are not defined",
-                     volume, o->min_volume, s->abc[0], s->abc[1], s->abc[2], s->angles[0],
-                     s->angles[1], s->angles[2]);
+                     "cell volume %.6g Å^3 is %s (lengths %.6g %.6g %.6g, angles %.6g %.6g "
+                     "%.6g); density and min_distance are not defined",
+                     volume, isfinite(volume) ? "below the minimum (flat cell)" : "not finite",
+                     s->abc[0], s->abc[1], s->abc[2], s->angles[0], s->angles[1], s->angles[2]);
         mms_values_set_null(out, "density");
         mms_values_set_null(out, "min_distance");
     } else {

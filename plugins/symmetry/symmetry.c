@@ -191,6 +191,22 @@ static int atoms_too_close(const spg_cell *c, double symprec)
     return 0;
 }
 
+/* spglib 2.0.2 dereferences NULL on a lattice holding inf or NaN (a cell
+ * of 1e300 Å overflows to that), and squares lengths internally: keep it
+ * to numbers whose squares are finite. */
+static int cell_in_range(const spg_cell *c)
+{
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            if (!(fabs(c->lattice[i][j]) <= 1e100))
+                return 0;
+    for (int i = 0; i < c->n; i++)
+        for (int k = 0; k < 3; k++)
+            if (!(fabs(c->pos[i][k]) <= 1e6))
+                return 0;
+    return 1;
+}
+
 /* One detection.  Returns the dataset (caller frees) or NULL with spglib's
  * message in msg.  spglib 2.0.2 keeps its last error in one process-wide
  * variable, which concurrent calls overwrite; its get_dataset fails in only
@@ -198,6 +214,11 @@ static int atoms_too_close(const spg_cell *c, double symprec)
  * read back from that variable.  No lock is needed. */
 static SpglibDataset *detect(spg_cell *c, double symprec, double angle_tol, char *msg, size_t n)
 {
+    if (!cell_in_range(c)) {
+        snprintf(msg, n, "cell not passed to spglib: lattice entries beyond 1e100 Å, non-finite, "
+                         "or fractional coordinates beyond 1e6");
+        return NULL;
+    }
     SpglibDataset *d = spgat_get_dataset(c->lattice, c->pos, c->types, c->n, symprec, angle_tol);
     if (!d)
         snprintf(msg, n, "%s",

@@ -189,6 +189,27 @@ static void test_spglib_failure_message(void **unused)
     mmscore_plugin_entry()->destroy(st);
 }
 
+/* A cell of 1e300 Å overflows to infinities, on which spglib 2.0.2 crashes:
+ * it is not called, and the record says why. */
+static void test_overflowing_cell_not_passed(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0);
+    double L[3][3] = {{1e300, 0, 0}, {0, 1e300, 0}, {0, 0, 1e300}};
+    double pos[2][3] = {{0.1, 0.1, 0.1}, {0.5, 0.5, 0.5}};
+    int z[2] = {6, 8};
+    mms_structure *s;
+    mms_error err;
+    assert_int_equal(mms_structure_new(&s, L, 2, (const double(*)[3])pos, z, &err), MMS_OK);
+    mms_values *v = score(st, s);
+    assert_true(cJSON_IsNull(mms_values_get(v, "sg_number")));
+    assert_non_null(strstr(cJSON_GetStringValue(mms_values_get(v, "sg_error")), "not passed"));
+    assert_true(has_code(v, "MMS201"));
+    mms_values_free(v);
+    mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
 typedef struct job {
     void *st;
     int same_type;
@@ -267,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_rock_salt),
         cmocka_unit_test(test_inconsistent_tags),
         cmocka_unit_test(test_spglib_failure_message),
+        cmocka_unit_test(test_overflowing_cell_not_passed),
         cmocka_unit_test(test_threads_keep_their_answers),
         cmocka_unit_test(test_formula_parser),
     };
