@@ -174,6 +174,8 @@ static int structure_score(void *state, const mms_record *rec, const mms_values 
     const mms_structure *s = rec->structure;
     if (!s)
         return MMS_OK; /* failed reads only feed the summary */
+    if (s->n_sites == 0)
+        return mms_error_set(err, MMS_ECOMPUTE, s->line, "structure: no sites");
     cJSON *diags = cJSON_CreateArray();
     if (!diags)
         return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");

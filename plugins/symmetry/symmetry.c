@@ -6,6 +6,7 @@
  * Options are read-only after create; spglib calls share no state we read
  * (see detect()), so score() is thread-safe. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -473,6 +474,9 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     const mms_structure *s = rec->structure;
     if (!s)
         return MMS_OK;
+    if (s->n_sites == 0 || s->n_sites > (size_t)INT32_MAX)
+        return mms_error_set(err, MMS_ECOMPUTE, s->line,
+                             "symmetry: no sites, or more than spglib can index");
     cJSON *diags = cJSON_CreateArray();
     spg_cell c = {0};
     if (!diags || cell_build(s, &c) != 0) {
