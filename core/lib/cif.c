@@ -167,7 +167,7 @@ static void close_loop(cif_block *b, parse_state *ps)
         return;
     cif_loop *l = &b->loops[b->n_loops - 1];
     if (ps->st == ST_LOOP_NAMES || l->nvals == 0) {
-        fail(ps, MMS_EPARSE, l->line, "loop_ has no values", NULL);
+        fail(ps, MMS_EPARSE, l->line, "loop_ has no values: expected a value for each of its tags", NULL);
         return;
     }
     if (l->nvals % l->ncols) {

@@ -100,8 +100,8 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
             const char *nl = memchr(q, '\n', (size_t)(end - q));
             if (!nl)
                 return mms_error_set(err, MMS_EPARSE, start_line,
-                                     "line %ld: text field (;) never closed by a line "
-                                     "starting with ';'",
+                                     "line %ld: text field (;) never closed: expected a "
+                                     "line starting with ';'",
                                      start_line);
             if ((rc = newline(lx, nl, err)) != MMS_OK)
                 return rc;
@@ -141,7 +141,8 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
         q++;
     if (q < end && bad_byte((unsigned char)*q))
         return mms_error_set(err, MMS_EPARSE, lx->line,
-                             "line %ld: binary byte 0x%02x inside a CIF token", lx->line,
+                             "line %ld: binary byte 0x%02x inside a CIF token: expected "
+                             "printable text", lx->line,
                              (unsigned char)*q);
     t->p = p;
     t->len = (size_t)(q - p);

@@ -220,7 +220,8 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
                 else if (c == '\n')
                     r->line++;
                 return mms_error_set(err, MMS_ELIMIT, start,
-                                     "row starting at line %ld has more than %d columns", start,
+                                     "row starting at line %ld has more than %d columns: expected "
+                                     "a table row", start,
                                      CSV_MAX_COLUMNS);
             }
             if (push_cell(r, cell_line))

@@ -221,6 +221,7 @@ typedef struct cif_split {
     char *block_name;
     int overflow;          /* current block exceeded a limit: error instead */
     int overflow_code;
+    long overflow_line; /* the line at fault; the record starts at block_line */
     char overflow_msg[200];
     size_t n_blocks;
 } cif_split;
@@ -233,8 +234,9 @@ static int flush_block(cif_split *c)
     const char *nm = c->block_name && *c->block_name ? c->block_name : c->file_stem;
     int rc;
     if (c->overflow) {
-        rc = emit_error(c->in, strdup(nm), c->source, c->block_line, NULL, c->overflow_code,
-                        "%s", c->overflow_msg);
+        mms_error e;
+        mms_error_set(&e, c->overflow_code, c->overflow_line, "%s", c->overflow_msg);
+        rc = emit(c->in, strdup(nm), c->source, c->block_line, NULL, NULL, &e);
     } else {
         rc = read_structures(c->in, "cif", c->block.s ? c->block.s : "", c->block.len, c->source,
                              nm, c->block_line, NULL);
@@ -305,12 +307,14 @@ static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
         if (long_line) {
             c.overflow = 1;
             c.overflow_code = MMS_ELIMIT;
+            c.overflow_line = lineno;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
                      "line %ld is longer than %zu bytes (line limit)", lineno,
                      in->ropt.max_line_len);
         } else if (c.block.len + line.len + 1 > in->max_record) {
             c.overflow = 1;
             c.overflow_code = MMS_ELIMIT;
+            c.overflow_line = c.block_line;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
                      "data block starting at line %ld is larger than %zu bytes "
                      "(--max-record-bytes)",
@@ -524,7 +528,15 @@ static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
         const char *key = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "cif")) ? "cif"
                           : cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "text")) ? "text"
                                                                                           : NULL;
-        if (key) {
+        /* {"cif": 42} is a broken structure record, not a fields record
+         * ("text" is too common a name in QA data to be judged so). */
+        const cJSON *bad_cell = cJSON_GetObjectItemCaseSensitive(obj, "cif");
+        if (bad_cell && !cJSON_IsString(bad_cell) && !key) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "field \"%s\": expected the structure as a string",
+                     bad_cell->string);
+            rc = emit_error(in, id, source, lineno, obj, MMS_EPARSE, "%s", msg);
+        } else if (key) {
             cJSON *cell = cJSON_DetachItemFromObjectCaseSensitive(obj, key);
             const char *fmt = in->force_format ? in->force_format : key;
             /* The structure text is inside a JSON string: its lines are not
@@ -580,6 +592,8 @@ static kind sniff(byte_in *b)
     if (byte_in_peek(b) < 0)
         return K_CSV;
     size_t i = b->pos;
+    if (b->len - i >= 3 && !memcmp(b->buf + i, "\xEF\xBB\xBF", 3))
+        i += 3; /* a UTF-8 byte order mark, which the readers skip too */
     while (i < b->len && isspace(b->buf[i]))
         i++;
     /* Leading CIF comments ("# generated using pymatgen"). */
@@ -603,11 +617,31 @@ static int cmp_names(const void *a, const void *b)
 
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err);
 
-/* Recursive, in sorted name order so runs are reproducible. */
-static int read_dir(input_ctx *in, const char *dir, int depth, mms_error *err)
+/* The folders being walked, innermost first: a folder met again below
+ * itself (through a link) is a loop, and walking it again would never end. */
+typedef struct dir_chain {
+    dev_t dev;
+    ino_t ino;
+    const struct dir_chain *up;
+} dir_chain;
+
+static int in_chain(const dir_chain *c, const struct stat *st)
 {
-    if (depth > 64)
-        return MMS_OK; /* symlink loops */
+    for (; c; c = c->up)
+        if (c->dev == st->st_dev && c->ino == st->st_ino)
+            return 1;
+    return 0;
+}
+
+/* Recursive, in sorted name order so runs are reproducible. */
+static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_error *err)
+{
+    struct stat self;
+    if (stat(dir, &self) != 0)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
+    if (in_chain(up, &self))
+        return MMS_OK; /* a link back to a folder being walked */
+    dir_chain here = {self.st_dev, self.st_ino, up};
     DIR *dp = opendir(dir);
     if (!dp)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
@@ -640,9 +674,11 @@ static int read_dir(input_ctx *in, const char *dir, int depth, mms_error *err)
         qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (rc == MMS_OK && stat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = read_dir(in, names[i], depth + 1, err);
+        if (rc == MMS_OK) {
+            if (stat(names[i], &st) != 0)
+                rc = read_file(in, names[i], 1, err); /* a dangling link: an error record */
+            else if (S_ISDIR(st.st_mode))
+                rc = read_dir(in, names[i], &here, err);
             else if (S_ISREG(st.st_mode))
                 rc = read_file(in, names[i], 1, err);
             if (rc == MMS_EIO) /* an unreadable file in a folder is an error record */
@@ -657,7 +693,11 @@ static int read_dir(input_ctx *in, const char *dir, int depth, mms_error *err)
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err)
 {
     const char *format;
-    kind k = kind_of(in, in->force_format ? in->force_format : extension(path), &format);
+    /* A forced format says how to read structures; a CSV or JSONL file stays
+     * a table of records whose cells are read that way. */
+    kind k = kind_of(in, extension(path), &format);
+    if (in->force_format && k != K_CSV && k != K_JSONL)
+        k = kind_of(in, in->force_format, &format);
     if (k == K_NONE) {
         if (from_dir)
             return MMS_OK; /* READMEs and the like in a structure folder */
@@ -714,7 +754,7 @@ int mms_input_path(input_ctx *in, const char *path, mms_error *err)
     if (stat(path, &st) != 0)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot read input: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
-        return read_dir(in, path, 0, err);
+        return read_dir(in, path, NULL, err);
     return read_file(in, path, 0, err);
 }
 

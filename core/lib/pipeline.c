@@ -497,13 +497,23 @@ static int sink(void *ctx, input_item *it)
             r->error.code = MMS_EPARSE;
         /* Every error names file, line and record, whatever the reader wrote. */
         char msg[MMS_ERROR_MESSAGE_MAX];
-        snprintf(msg, sizeof msg, "%s", r->error.message);
+        const char *m = r->error.message;
         size_t sl = strlen(r->source);
-        if (strncmp(msg, r->source, sl) == 0)
-            mms_error_set(&r->error, r->error.code, r->error.line, "record %s: %s", r->id, msg);
-        else
-            mms_error_set(&r->error, r->error.code, r->error.line, "%s:%ld: record %s: %s",
-                          r->source, r->error.line ? r->error.line : it->line, r->id, msg);
+        if (strncmp(m, r->source, sl) == 0 && m[sl] == ':') {
+            /* "SOURCE: why" or "SOURCE:LINE: why": keep only the why. */
+            m += sl + 1;
+            while (*m >= '0' && *m <= '9')
+                m++;
+            if (*m == ':')
+                m++;
+            while (*m == ' ')
+                m++;
+        }
+        snprintf(msg, sizeof msg, "%s", m);
+        /* A file that could not be opened at all points at its first line. */
+        long line = r->error.line ? r->error.line : (it->line ? it->line : 1);
+        mms_error_set(&r->error, r->error.code, line, "%s:%ld: record %s: %s", r->source, line,
+                      r->id, msg);
         mms_structure_free(r->structure);
         r->structure = NULL;
     }
@@ -698,6 +708,24 @@ static void add_counts(cJSON *into, const cJSON *from)
     }
 }
 
+/* A saved set's counts: {records, read, failed {code: n}}, all counts >= 0. */
+static int valid_set_counts(const cJSON *set)
+{
+    if (!cJSON_IsObject(set))
+        return 0;
+    const cJSON *records = cJSON_GetObjectItemCaseSensitive(set, "records");
+    const cJSON *read = cJSON_GetObjectItemCaseSensitive(set, "read");
+    const cJSON *failed = cJSON_GetObjectItemCaseSensitive(set, "failed");
+    if (!cJSON_IsNumber(records) || !cJSON_IsNumber(read) || !cJSON_IsObject(failed) ||
+        !(records->valuedouble >= 0) || !(read->valuedouble >= 0))
+        return 0;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, failed)
+        if (!cJSON_IsNumber(n) || !(n->valuedouble >= 0))
+            return 0;
+    return 1;
+}
+
 int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
 {
     if (!p->started || p->finished)
@@ -711,6 +739,19 @@ int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
     /* Check everything before changing anything: a refused file leaves the
      * accumulators as they were. */
     const cJSON *it;
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(st, "sets");
+    if (!cJSON_IsObject(sets)) {
+        cJSON_Delete(st);
+        return mms_error_set(err, MMS_EPARSE, 0, "%s: not a state: expected \"sets\": {...}",
+                             path);
+    }
+    cJSON_ArrayForEach(it, sets)
+        if (!valid_set_counts(it)) {
+            cJSON_Delete(st);
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "%s: not a state: sets.%s: expected {records, read, failed}",
+                                 path, it->string);
+        }
     cJSON_ArrayForEach(it, plugins) {
         size_t k = 0;
         while (k < p->n_sel && strcmp(p->sel[k].d->name, it->string))
@@ -752,7 +793,7 @@ int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
                                s->d->name, e.message);
     }
     if (rc == MMS_OK)
-        add_counts(p->sets, cJSON_GetObjectItemCaseSensitive(st, "sets"));
+        add_counts(p->sets, sets);
     cJSON_Delete(st);
     return rc;
 }

@@ -171,6 +171,8 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         p = nl ? nl + 1 : end;
     }
     double abc[3], ang[3];
+    if (ln == line0)
+        ln = line0 + 1; /* an empty text still has a first line to point at */
     if (rc == MMS_OK && n < 2)
         rc = mms_error_set(err, MMS_EPARSE, ln,
                            "line %ld: expected a lengths line and an angles line, got %zu "
@@ -182,7 +184,8 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         rc = line_numbers(&lines[1], ang, 3, "lattice angles alpha beta gamma", err);
     if (rc == MMS_OK && n % 2)
         rc = mms_error_set(err, MMS_EPARSE, lines[n - 1].line,
-                           "line %ld: element '%.*s' has no coordinate line after it",
+                           "line %ld: element '%.*s' has no coordinate line after it: "
+                           "expected \"x y z\"",
                            lines[n - 1].line, (int)(lines[n - 1].n > 40 ? 40 : lines[n - 1].n),
                            lines[n - 1].p);
     if (rc == MMS_OK && n == 2)
@@ -190,7 +193,7 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
                            "line %ld: expected element and coordinate lines after the angles",
                            lines[1].line);
     if (rc == MMS_OK && (n - 2) / 2 > max_sites)
-        rc = mms_error_set(err, MMS_ELIMIT, lines[1].line, "%zu atoms, more than max_sites %zu",
+        rc = mms_error_set(err, MMS_ELIMIT, lines[1].line, "%zu atoms, expected at most %zu (--max-atoms)",
                            (n - 2) / 2, max_sites);
     mms_structure *s = NULL;
     if (rc == MMS_OK) {
