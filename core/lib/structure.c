@@ -307,439 +307,94 @@ double mms_structure_density(const mms_structure *s)
 
 /* pymatgen sorts with Python's sorted().  Where an electronegativity is NaN
  * (He, Ne, Ar, Z >= 104) comparisons stop being a total order, and the
- * result depends on the exact sequence of comparisons CPython makes.  So
- * this is CPython 3.11's list.sort (the Python of Debian 12, which produced
- * the reference): run detection, binary insertion up to minrun, powersort
- * merge policy, merges with galloping and the adaptive min_gallop.  With a
- * total order it is simply a stable sort. */
-typedef struct py_sort {
-    int *keys, *tmp;
-    py_less lt;
-    const void *ctx;
-    Py_ssize min_gallop;
-    struct py_run { Py_ssize base, len; int power; } runs[85];
-    int n_runs;
-    Py_ssize listlen;
-} py_sort;
+ * result depends on which comparisons the sort makes.  CPython 3.11 sorts a
+ * list of fewer than 64 items by taking its leading run (reversed if strictly
+ * descending) and inserting every later item by binary search; those exact
+ * comparisons are made here, so short lists (every real composition, the
+ * sites of most cells) come out as pymatgen's.  Longer lists are insertion-
+ * sorted in chunks and merged stably: identical to CPython whenever the order
+ * is total, possibly not with NaN keys (docs/readers.md says so). */
 
-#define LT(a, b) (ms->lt(ms->ctx, (a), (b)))
-#define MIN_GALLOP 7
-
-static void binarysort(py_sort *ms, int *lo, int *hi, int *start)
+/* Length of the sorted run at the start of v, made ascending. */
+static size_t leading_run(int *v, size_t n, py_less lt, const void *ctx)
 {
-    if (lo == start)
-        ++start;
-    for (; start < hi; ++start) {
-        int *l = lo, *r = start, pivot = *r;
-        do {
-            int *p = l + ((r - l) >> 1);
-            if (LT(pivot, *p))
-                r = p;
+    if (n < 2)
+        return n;
+    size_t k = 2;
+    if (lt(ctx, v[1], v[0])) {
+        while (k < n && lt(ctx, v[k], v[k - 1]))
+            k++;
+        for (size_t a = 0, b = k - 1; a < b; a++, b--) {
+            int t = v[a];
+            v[a] = v[b];
+            v[b] = t;
+        }
+    } else {
+        while (k < n && !lt(ctx, v[k], v[k - 1]))
+            k++;
+    }
+    return k;
+}
+
+/* v[0..sorted) is sorted: insert each later item after its equals. */
+static void insert_rest(int *v, size_t sorted, size_t n, py_less lt, const void *ctx)
+{
+    for (size_t i = sorted ? sorted : 1; i < n; i++) {
+        int x = v[i];
+        size_t lo = 0, hi = i;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (lt(ctx, x, v[mid]))
+                hi = mid;
             else
-                l = p + 1;
-        } while (l < r);
-        for (int *p = start; p > l; --p)
-            *p = *(p - 1);
-        *l = pivot;
-    }
-}
-
-static Py_ssize count_run(py_sort *ms, int *lo, int *hi, int *descending)
-{
-    *descending = 0;
-    ++lo;
-    if (lo == hi)
-        return 1;
-    Py_ssize n = 2;
-    if (LT(*lo, *(lo - 1))) {
-        *descending = 1;
-        for (lo = lo + 1; lo < hi; ++lo, ++n)
-            if (!LT(*lo, *(lo - 1)))
-                break;
-    } else {
-        for (lo = lo + 1; lo < hi; ++lo, ++n)
-            if (LT(*lo, *(lo - 1)))
-                break;
-    }
-    return n;
-}
-
-static Py_ssize gallop_left(py_sort *ms, int key, int *a, Py_ssize n, Py_ssize hint)
-{
-    Py_ssize ofs = 1, lastofs = 0, k;
-    a += hint;
-    if (LT(*a, key)) {
-        Py_ssize maxofs = n - hint;
-        while (ofs < maxofs) {
-            if (LT(a[ofs], key)) {
-                lastofs = ofs;
-                ofs = (ofs << 1) + 1;
-            } else {
-                break;
-            }
+                lo = mid + 1;
         }
-        if (ofs > maxofs)
-            ofs = maxofs;
-        lastofs += hint;
-        ofs += hint;
-    } else {
-        Py_ssize maxofs = hint + 1;
-        while (ofs < maxofs) {
-            if (LT(*(a - ofs), key))
-                break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
-        }
-        if (ofs > maxofs)
-            ofs = maxofs;
-        k = lastofs;
-        lastofs = hint - ofs;
-        ofs = hint - k;
-    }
-    a -= hint;
-    ++lastofs;
-    while (lastofs < ofs) {
-        Py_ssize m = lastofs + ((ofs - lastofs) >> 1);
-        if (LT(a[m], key))
-            lastofs = m + 1;
-        else
-            ofs = m;
-    }
-    return ofs;
-}
-
-static Py_ssize gallop_right(py_sort *ms, int key, int *a, Py_ssize n, Py_ssize hint)
-{
-    Py_ssize ofs = 1, lastofs = 0, k;
-    a += hint;
-    if (LT(key, *a)) {
-        Py_ssize maxofs = hint + 1;
-        while (ofs < maxofs) {
-            if (LT(key, *(a - ofs))) {
-                lastofs = ofs;
-                ofs = (ofs << 1) + 1;
-            } else {
-                break;
-            }
-        }
-        if (ofs > maxofs)
-            ofs = maxofs;
-        k = lastofs;
-        lastofs = hint - ofs;
-        ofs = hint - k;
-    } else {
-        Py_ssize maxofs = n - hint;
-        while (ofs < maxofs) {
-            if (LT(key, a[ofs]))
-                break;
-            lastofs = ofs;
-            ofs = (ofs << 1) + 1;
-        }
-        if (ofs > maxofs)
-            ofs = maxofs;
-        lastofs += hint;
-        ofs += hint;
-    }
-    a -= hint;
-    ++lastofs;
-    while (lastofs < ofs) {
-        Py_ssize m = lastofs + ((ofs - lastofs) >> 1);
-        if (LT(key, a[m]))
-            ofs = m;
-        else
-            lastofs = m + 1;
-    }
-    return ofs;
-}
-
-/* merge_lo and merge_hi are mirror images; they stay two functions, as in
- * CPython, so that each makes exactly CPython's comparisons. */
-static void merge_lo(py_sort *ms, int *ssa, Py_ssize na, int *ssb, Py_ssize nb)
-{
-    Py_ssize k, acount, bcount, min_gallop;
-    memcpy(ms->tmp, ssa, (size_t)na * sizeof *ssa);
-    int *dest = ssa;
-    ssa = ms->tmp;
-    *dest++ = *ssb++;
-    --nb;
-    if (nb == 0)
-        goto succeed;
-    if (na == 1)
-        goto copy_b;
-    min_gallop = ms->min_gallop;
-    for (;;) {
-        acount = bcount = 0;
-        for (;;) {
-            if (LT(*ssb, *ssa)) {
-                *dest++ = *ssb++;
-                ++bcount;
-                acount = 0;
-                --nb;
-                if (nb == 0)
-                    goto succeed;
-                if (bcount >= min_gallop)
-                    break;
-            } else {
-                *dest++ = *ssa++;
-                ++acount;
-                bcount = 0;
-                --na;
-                if (na == 1)
-                    goto copy_b;
-                if (acount >= min_gallop)
-                    break;
-            }
-        }
-        ++min_gallop;
-        do {
-            min_gallop -= min_gallop > 1;
-            ms->min_gallop = min_gallop;
-            k = gallop_right(ms, ssb[0], ssa, na, 0);
-            acount = k;
-            if (k) {
-                memcpy(dest, ssa, (size_t)k * sizeof *dest);
-                dest += k;
-                ssa += k;
-                na -= k;
-                if (na == 1)
-                    goto copy_b;
-                if (na == 0)
-                    goto succeed;
-            }
-            *dest++ = *ssb++;
-            --nb;
-            if (nb == 0)
-                goto succeed;
-            k = gallop_left(ms, ssa[0], ssb, nb, 0);
-            bcount = k;
-            if (k) {
-                memmove(dest, ssb, (size_t)k * sizeof *dest);
-                dest += k;
-                ssb += k;
-                nb -= k;
-                if (nb == 0)
-                    goto succeed;
-            }
-            *dest++ = *ssa++;
-            --na;
-            if (na == 1)
-                goto copy_b;
-        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
-        ++min_gallop;
-        ms->min_gallop = min_gallop;
-    }
-succeed:
-    if (na)
-        memcpy(dest, ssa, (size_t)na * sizeof *dest);
-    return;
-copy_b:
-    memmove(dest, ssb, (size_t)nb * sizeof *dest);
-    dest[nb] = ssa[0];
-}
-
-static void merge_hi(py_sort *ms, int *ssa, Py_ssize na, int *ssb, Py_ssize nb)
-{
-    Py_ssize k, acount, bcount, min_gallop;
-    int *basea = ssa, *baseb = ms->tmp;
-    memcpy(ms->tmp, ssb, (size_t)nb * sizeof *ssb);
-    int *dest = ssb + nb - 1;
-    ssb = baseb + nb - 1;
-    ssa += na - 1;
-    *dest-- = *ssa--;
-    --na;
-    if (na == 0)
-        goto succeed;
-    if (nb == 1)
-        goto copy_a;
-    min_gallop = ms->min_gallop;
-    for (;;) {
-        acount = bcount = 0;
-        for (;;) {
-            if (LT(*ssb, *ssa)) {
-                *dest-- = *ssa--;
-                ++acount;
-                bcount = 0;
-                --na;
-                if (na == 0)
-                    goto succeed;
-                if (acount >= min_gallop)
-                    break;
-            } else {
-                *dest-- = *ssb--;
-                ++bcount;
-                acount = 0;
-                --nb;
-                if (nb == 1)
-                    goto copy_a;
-                if (bcount >= min_gallop)
-                    break;
-            }
-        }
-        ++min_gallop;
-        do {
-            min_gallop -= min_gallop > 1;
-            ms->min_gallop = min_gallop;
-            k = gallop_right(ms, *ssb, basea, na, na - 1);
-            k = na - k;
-            acount = k;
-            if (k) {
-                dest -= k;
-                ssa -= k;
-                memmove(dest + 1, ssa + 1, (size_t)k * sizeof *dest);
-                na -= k;
-                if (na == 0)
-                    goto succeed;
-            }
-            *dest-- = *ssb--;
-            --nb;
-            if (nb == 1)
-                goto copy_a;
-            k = gallop_left(ms, *ssa, baseb, nb, nb - 1);
-            k = nb - k;
-            bcount = k;
-            if (k) {
-                dest -= k;
-                ssb -= k;
-                memcpy(dest + 1, ssb + 1, (size_t)k * sizeof *dest);
-                nb -= k;
-                if (nb == 1)
-                    goto copy_a;
-                if (nb == 0)
-                    goto succeed;
-            }
-            *dest-- = *ssa--;
-            --na;
-            if (na == 0)
-                goto succeed;
-        } while (acount >= MIN_GALLOP || bcount >= MIN_GALLOP);
-        ++min_gallop;
-        ms->min_gallop = min_gallop;
-    }
-succeed:
-    if (nb)
-        memcpy(dest - (nb - 1), baseb, (size_t)nb * sizeof *dest);
-    return;
-copy_a:
-    dest -= na;
-    ssa -= na;
-    memmove(dest + 1, ssa + 1, (size_t)na * sizeof *dest);
-    *dest = *ssb;
-}
-
-static void merge_at(py_sort *ms, int i)
-{
-    int *ssa = ms->keys + ms->runs[i].base, *ssb = ms->keys + ms->runs[i + 1].base;
-    Py_ssize na = ms->runs[i].len, nb = ms->runs[i + 1].len;
-    ms->runs[i].len = na + nb;
-    if (i == ms->n_runs - 3)
-        ms->runs[i + 1] = ms->runs[i + 2];
-    --ms->n_runs;
-    Py_ssize k = gallop_right(ms, *ssb, ssa, na, 0);
-    ssa += k;
-    na -= k;
-    if (na == 0)
-        return;
-    nb = gallop_left(ms, ssa[na - 1], ssb, nb, nb - 1);
-    if (nb <= 0)
-        return;
-    if (na <= nb)
-        merge_lo(ms, ssa, na, ssb, nb);
-    else
-        merge_hi(ms, ssa, na, ssb, nb);
-}
-
-static int powerloop(Py_ssize s1, Py_ssize n1, Py_ssize n2, Py_ssize n)
-{
-    int result = 0;
-    Py_ssize a = 2 * s1 + n1, b = a + n1 + n2;
-    for (;;) {
-        ++result;
-        if (a >= n) {
-            a -= n;
-            b -= n;
-        } else if (b >= n) {
-            break;
-        }
-        a <<= 1;
-        b <<= 1;
-    }
-    return result;
-}
-
-static void found_new_run(py_sort *ms, Py_ssize n2)
-{
-    if (ms->n_runs) {
-        struct py_run *p = ms->runs;
-        Py_ssize s1 = p[ms->n_runs - 1].base, n1 = p[ms->n_runs - 1].len;
-        int power = powerloop(s1, n1, n2, ms->listlen);
-        while (ms->n_runs > 1 && p[ms->n_runs - 2].power > power)
-            merge_at(ms, ms->n_runs - 2);
-        p[ms->n_runs - 1].power = power;
+        memmove(v + lo + 1, v + lo, (i - lo) * sizeof *v);
+        v[lo] = x;
     }
 }
 
-static Py_ssize compute_minrun(Py_ssize n)
+static void sort_short(int *v, size_t n, py_less lt, const void *ctx)
 {
-    Py_ssize r = 0;
-    while (n >= 64) {
-        r |= n & 1;
-        n >>= 1;
-    }
-    return n + r;
+    insert_rest(v, leading_run(v, n, lt, ctx), n, lt, ctx);
 }
+
+#define PY_SHORT 64
 
 int mms_py_sort(int *v, size_t n, py_less lt, const void *ctx)
 {
-    if (n < 2)
+    if (n < PY_SHORT) {
+        sort_short(v, n, lt, ctx);
         return MMS_OK;
-    py_sort st = {.keys = v, .lt = lt, .ctx = ctx, .min_gallop = MIN_GALLOP,
-                  .listlen = (Py_ssize)n};
-    py_sort *ms = &st;
-    if (!(st.tmp = malloc(n * sizeof *v)))
-        return MMS_ENOMEM;
-    Py_ssize nremaining = (Py_ssize)n, lo = 0, minrun = compute_minrun(nremaining);
-    do {
-        int descending;
-        Py_ssize k = count_run(ms, v + lo, v + lo + nremaining, &descending);
-        if (descending)
-            for (int *a = v + lo, *b = v + lo + k - 1; a < b; a++, b--) {
-                int t = *a;
-                *a = *b;
-                *b = t;
-            }
-        if (k < minrun) {
-            Py_ssize force = nremaining <= minrun ? nremaining : minrun;
-            binarysort(ms, v + lo, v + lo + force, v + lo + k);
-            k = force;
-        }
-        found_new_run(ms, k);
-        ms->runs[ms->n_runs].base = lo;
-        ms->runs[ms->n_runs].len = k;
-        ++ms->n_runs;
-        lo += k;
-        nremaining -= k;
-    } while (nremaining);
-    while (ms->n_runs > 1) { /* merge_force_collapse */
-        int i = ms->n_runs - 2;
-        if (i > 0 && ms->runs[i - 1].len < ms->runs[i + 1].len)
-            --i;
-        merge_at(ms, i);
     }
-    free(st.tmp);
+    int *tmp = malloc(n * sizeof *v);
+    if (!tmp)
+        return MMS_ENOMEM;
+    const size_t chunk = PY_SHORT / 2;
+    for (size_t lo = 0; lo < n; lo += chunk)
+        sort_short(v + lo, n - lo < chunk ? n - lo : chunk, lt, ctx);
+    /* Bottom-up merges; on ties the left item goes first, so it is stable. */
+    for (size_t width = chunk; width < n; width *= 2) {
+        for (size_t lo = 0; lo + width < n; lo += 2 * width) {
+            size_t mid = lo + width, hi = mid + width < n ? mid + width : n;
+            size_t a = lo, b = mid, o = 0;
+            while (a < mid && b < hi)
+                tmp[o++] = lt(ctx, v[b], v[a]) ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[o++] = v[a++];
+            while (b < hi)
+                tmp[o++] = v[b++];
+            memcpy(v + lo, tmp, o * sizeof *v);
+        }
+    }
+    free(tmp);
     return MMS_OK;
 }
-#undef LT
 
 static void py_sorted(int *v, size_t n, py_less lt, const void *ctx)
 {
-    if (mms_py_sort(v, n, lt, ctx) != MMS_OK) { /* out of memory: small n never gets here */
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = i; j > 0 && lt(ctx, v[j], v[j - 1]); j--) {
-                int t = v[j];
-                v[j] = v[j - 1];
-                v[j - 1] = t;
-            }
-    }
+    if (mms_py_sort(v, n, lt, ctx) != MMS_OK) /* out of memory: still sorted, in place */
+        insert_rest(v, 1, n, lt, ctx);
 }
 
 /* key [X, symbol]: Python compares lists element by element, NaN != NaN. */
