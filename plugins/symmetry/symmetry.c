@@ -15,6 +15,7 @@
 
 #include "mmscore/plugin.h"
 
+#include "bonds.h"
 #include "cell.h"
 #include "diag.h"
 #include "formula.h"
@@ -54,6 +55,9 @@ static const mms_metric_def metric_defs[] = {
     {"multiplicity_consistent", "bool",
      "CrystaLLM: per _atom_site_type_symbol, summed _atom_site_symmetry_multiplicity equals "
      "_chemical_formula_sum"},
+    {"bond_length_score", "number",
+     "CrystaLLM bond_length_reasonableness_score over MinimumDistanceNN neighbours (not "
+     "CrystalNN): fraction of bonds within 32% of the expected length"},
     {"symmetry_diagnostics", "object", "array of {code, severity, message}"},
     {NULL, NULL, NULL}};
 
@@ -489,6 +493,20 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     if (o->symprec_extra > 0)
         report(&c, o->symprec_extra, o->angle_tolerance, "_extra", out, diags, detected_extra);
     cell_free(&c);
+
+    double bls;
+    long n_bonds;
+    char why[160];
+    if (mms_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
+        mms_values_set_number(out, "bond_length_score", bls);
+        if (bls < 1.0)
+            mms_diag_add(diags, "MMS209", MMS_SEV_INFO,
+                         "%.0f of %ld bonds are more than 32%% off the expected length",
+                         (1.0 - bls) * (double)n_bonds, n_bonds);
+    } else {
+        mms_values_set_null(out, "bond_length_score");
+        mms_diag_add(diags, "MMS208", MMS_SEV_INFO, "bond_length_score not computed: %s", why);
+    }
 
     if (s->format && !strcmp(s->format, "cif")) {
         check_space_group(s, detected, out, diags);
