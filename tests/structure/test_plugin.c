@@ -11,10 +11,7 @@
 
 #include <cmocka.h>
 
-#include "mmscore/plugin.h"
-#include "pipeline_internal.h"
-
-const mms_plugin *mmscore_plugin_entry(void);
+#include "plugin_test_util.h"
 
 static void *make_state(double cutoff)
 {
@@ -43,28 +40,6 @@ static mms_structure *cell(const double abc[3], const double ang[3], size_t n,
     return s;
 }
 
-static mms_values *score(void *st, const mms_structure *s)
-{
-    mms_record rec;
-    memset(&rec, 0, sizeof rec);
-    rec.structure = s;
-    mms_values *v = mms_values_new();
-    mms_error err;
-    assert_int_equal(mmscore_plugin_entry()->score(st, &rec, NULL, v, &err), MMS_OK);
-    return v;
-}
-
-static int has_code(const mms_values *v, const char *code)
-{
-    const cJSON *d;
-    cJSON_ArrayForEach(d, mms_values_get(v, "diagnostics"))
-    {
-        if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d, "code")), code))
-            return 1;
-    }
-    return 0;
-}
-
 /* basic_eval pads the diagonal: a one-site cell has no pair, so it is
  * valid on its volume alone and min_distance is null. */
 static void test_one_site(void **unused)
@@ -79,7 +54,7 @@ static void test_one_site(void **unused)
     assert_int_equal(mms_values_get_bool(v, "struct_valid", &b), MMS_OK);
     assert_true(b);
     assert_true(cJSON_IsNull(mms_values_get(v, "min_distance")));
-    assert_true(has_code(v, "MMS106"));
+    assert_true(has_diag(mms_values_get(v, "diagnostics"), "MMS106"));
     double d;
     assert_int_equal(mms_values_get_number(v, "density", &d), MMS_OK);
     assert_true(fabs(d - mms_structure_density(s)) == 0.0);
@@ -103,7 +78,7 @@ static void test_insensible_and_cutoff(void **unused)
     double md;
     assert_int_equal(mms_values_get_bool(v, "cell_sensible", &b), MMS_OK);
     assert_false(b);
-    assert_true(has_code(v, "MMS103"));
+    assert_true(has_diag(mms_values_get(v, "diagnostics"), "MMS103"));
     assert_int_equal(mms_values_get_number(v, "min_distance", &md), MMS_OK);
     mms_values_get_bool(v, "struct_valid", &b);
     assert_int_equal(b, md >= 0.5);
@@ -114,7 +89,7 @@ static void test_insensible_and_cutoff(void **unused)
     v = score(st, s);
     assert_int_equal(mms_values_get_bool(v, "struct_valid", &b), MMS_OK);
     assert_false(b);
-    assert_true(has_code(v, "MMS101"));
+    assert_true(has_diag(mms_values_get(v, "diagnostics"), "MMS101"));
     mms_values_free(v);
     mmscore_plugin_entry()->destroy(st);
     mms_structure_free(s);
@@ -147,7 +122,7 @@ static void test_disordered_not_counted(void **unused)
     int b;
     assert_int_equal(mms_values_get_bool(v, "basic_eval_counted", &b), MMS_OK);
     assert_false(b);
-    assert_true(has_code(v, "MMS105"));
+    assert_true(has_diag(mms_values_get(v, "diagnostics"), "MMS105"));
     double md;
     assert_int_equal(mms_values_get_number(v, "min_distance", &md), MMS_OK);
     assert_true(fabs(md - sqrt(12.0)) < 1e-12);
@@ -228,7 +203,7 @@ static void test_thin_cell_is_bounded(void **unused)
     void *st = make_state(0.5);
     mms_values *v = score(st, s);
     assert_non_null(mms_values_get(v, "struct_valid"));
-    assert_true(has_code(v, "MMS107"));
+    assert_true(has_diag(mms_values_get(v, "diagnostics"), "MMS107"));
     mms_values_free(v);
     mms_structure_free(s);
     mmscore_plugin_entry()->destroy(st);
