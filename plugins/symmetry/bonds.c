@@ -30,7 +30,7 @@
 typedef struct cell {
     const mms_structure *s;
     double (*cart)[3];
-    long lo[3], hi[3]; /* translations that can reach CUTOFF */
+    double h[3]; /* |col_k(L^-1)|: translations needed per Å of radius */
 } cell;
 
 static double reciprocal_norm(const double L[3][3], int k)
@@ -41,26 +41,29 @@ static double reciprocal_norm(const double L[3][3], int k)
     return sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / fabs(det);
 }
 
-/* Calls f(i, j, d) for every image of every site j within CUTOFF of site
- * i (d > 1e-8).  Fractional differences lie in (-1, 1) after wrapping, so
- * translations up to ceil(CUTOFF h_k) + 1 cover the sphere. */
-static void each_neighbour(const cell *c, size_t i,
+/* Calls f(i, j, d) for every image of every site j within r of site i
+ * (d > 1e-8).  Fractional differences lie in (-1, 1) after wrapping, so
+ * translations up to ceil(r h_k) + 1 cover the sphere. */
+static void each_neighbour(const cell *c, size_t i, double r,
                            void (*f)(void *ctx, size_t j, double d), void *ctx)
 {
     const mms_structure *s = c->s;
+    long reach[3];
+    for (int k = 0; k < 3; k++)
+        reach[k] = (long)ceil(r * c->h[k]) + 1;
     for (size_t j = 0; j < s->n_sites; j++) {
         double p[3];
         for (int q = 0; q < 3; q++)
             p[q] = c->cart[j][q] - c->cart[i][q];
-        for (long a = c->lo[0]; a <= c->hi[0]; a++)
-            for (long b = c->lo[1]; b <= c->hi[1]; b++)
-                for (long g = c->lo[2]; g <= c->hi[2]; g++) {
+        for (long a = -reach[0]; a <= reach[0]; a++)
+            for (long b = -reach[1]; b <= reach[1]; b++)
+                for (long g = -reach[2]; g <= reach[2]; g++) {
                     double v[3];
                     for (int q = 0; q < 3; q++)
                         v[q] = p[q] + (double)a * s->lattice[0][q] + (double)b * s->lattice[1][q] +
                                (double)g * s->lattice[2][q];
                     double d = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-                    if (d > 1e-8 && d <= CUTOFF)
+                    if (d > 1e-8 && d <= r)
                         f(ctx, j, d);
                 }
     }
@@ -123,17 +126,15 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
         snprintf(why, why_len, "more than %d sites", MMS_BONDS_MAX_SITES);
         return -1;
     }
-    cell c = {s, NULL, {0}, {0}};
+    cell c = {s, NULL, {0, 0, 0}};
     double images = 1.0;
     for (int k = 0; k < 3; k++) {
-        double reach = ceil(CUTOFF * reciprocal_norm(s->lattice, k)) + 1.0;
-        images *= 2.0 * reach + 1.0;
+        c.h[k] = reciprocal_norm(s->lattice, k);
+        images *= 2.0 * (ceil(CUTOFF * c.h[k]) + 1.0) + 1.0;
         if (!(images <= MMS_BONDS_MAX_IMAGES)) {
             snprintf(why, why_len, "cell too small or thin for a %g Å neighbour search", CUTOFF);
             return -1;
         }
-        c.lo[k] = -(long)reach;
-        c.hi[k] = (long)reach;
     }
     c.cart = malloc(s->n_sites * sizeof *c.cart);
     if (!c.cart) {
@@ -149,8 +150,11 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
     tally t = {s, 0, 0, 0, 0, 0, why, why_len};
     int rc = 0;
     for (size_t i = 0; i < s->n_sites && !t.failed; i++) {
+        /* the nearest neighbour is usually close: look near first */
         double nearest = INFINITY;
-        each_neighbour(&c, i, track_min, &nearest);
+        each_neighbour(&c, i, 4.0, track_min, &nearest);
+        if (!isfinite(nearest))
+            each_neighbour(&c, i, CUTOFF, track_min, &nearest);
         if (!isfinite(nearest)) {
             snprintf(why, why_len, "site %zu has no neighbour within %g Å", i, CUTOFF);
             t.failed = 1;
@@ -158,7 +162,7 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
         }
         t.i = i;
         t.limit = (1.0 + TOL) * nearest;
-        each_neighbour(&c, i, judge, &t);
+        each_neighbour(&c, i, t.limit < CUTOFF ? t.limit : CUTOFF, judge, &t);
     }
     free(c.cart);
     if (t.failed)
