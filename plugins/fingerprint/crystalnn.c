@@ -719,23 +719,24 @@ static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *o
     return site_polyhedron_by(ci, site, opt, 1, qerr, pts_out, vc, e);
 }
 
-/* CrystalNN.get_nn_data for one site, then the fingerprint row (61 values). */
-static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
-                            double out[FP_CNN_LEN], errbuf *e)
+/* CrystalNN.get_nn_data for one site up to the final neighbour list: the
+ * Voronoi facets weighted, normalised, cut by distance, rounded to 3
+ * decimals and without zero weights, highest first.  *n = 0 is CN 0 with
+ * probability 1.  On success *pts_out and *nn_out are malloc'ed (the
+ * caller frees both; nn[i].other indexes pts). */
+static int site_nn_data(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+                        image **pts_out, facet_info **nn_out, int *n_out, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
     image *pts = NULL;
     vcollect vc;
     if (site_polyhedron(ci, site, opt, qerr, &pts, &vc, e))
         return -1;
-    int rc = -1;
-    double *scratch = NULL;
-    double(*r)[3] = NULL;
     facet_info *nn = vc.facets;
     int n = vc.nfacets;
     if (n == 0) {
         fail(e, "no Voronoi neighbours for site %d", site);
-        goto done;
+        goto bad;
     }
 
     /* VoronoiNN._extract_nn_info: weight = solid angle / largest, keep > 0 */
@@ -753,7 +754,7 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
     n = m;
     if (n == 0) {
         fail(e, "no Voronoi neighbours with a positive solid angle for site %d", site);
-        goto done;
+        goto bad;
     }
 
     int zc = cell->z[site];
@@ -770,10 +771,9 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         }
     }
     sort_by_weight(nn, n);
-    memset(out, 0, FP_CNN_LEN * sizeof(double));
-    if (nn[0].weight == 0) { /* CN 0 with probability 1: all zero */
-        rc = 0;
-        goto done;
+    if (nn[0].weight == 0) { /* CN 0 with probability 1 */
+        n = 0;
+        goto good;
     }
     double highest = nn[0].weight;
     for (int i = 0; i < n; i++)
@@ -786,7 +786,7 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
             if (isnan(r1) || isnan(r2)) {
                 fail(e, "no covalent or atomic radius for Z=%d", isnan(r1) ? zc
                                                                       : cell->z[pts[nn[i].other].site]);
-                goto done;
+                goto bad;
             }
             double d = r1 + r2;
             const double *a = ci->cart[site], *b = pts[nn[i].other].cart;
@@ -803,8 +803,8 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
     }
     sort_by_weight(nn, n);
     if (nn[0].weight == 0) {
-        rc = 0;
-        goto done;
+        n = 0;
+        goto good;
     }
     m = 0;
     for (int i = 0; i < n; i++) {
@@ -813,25 +813,64 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
             nn[m++] = nn[i];
     }
     n = m;
+good:
+    *pts_out = pts;
+    *nn_out = nn;
+    *n_out = n;
+    return 0;
+bad:
+    free(nn);
+    free(pts);
+    return -1;
+}
 
-    /* distinct weights, then 0 */
+/* The distinct weights of nn (sorted, highest first) followed by 0:
+ * CrystalNN's dist_bins.  bins has room for n + 1 values; returns how many
+ * are non-zero. */
+static int distance_bins(const facet_info *nn, int n, double *bins)
+{
+    int nb = 0;
+    for (int i = 0; i < n; i++)
+        if (nb == 0 || bins[nb - 1] != nn[i].weight)
+            bins[nb++] = nn[i].weight;
+    bins[nb] = 0;
+    return nb;
+}
+
+/* Neighbours with weight >= w: a prefix of nn, its length the CN. */
+static int cn_at(const facet_info *nn, int n, double w)
+{
+    int cn = 0;
+    while (cn < n && nn[cn].weight >= w)
+        cn++;
+    return cn;
+}
+
+/* The fingerprint row (61 values) of one site: each CN's order parameters
+ * weighted by that CN's probability. */
+static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+                            double out[FP_CNN_LEN], errbuf *e)
+{
+    image *pts = NULL;
+    facet_info *nn = NULL;
+    int n;
+    if (site_nn_data(ci, site, opt, qerr, &pts, &nn, &n, e))
+        return -1;
+    memset(out, 0, FP_CNN_LEN * sizeof(double));
+    int rc = -1;
+    double *scratch = NULL;
+    double(*r)[3] = NULL;
     double bins[FP_CNN_MAX_CN + 2];
     double *dist_bins = n + 1 <= FP_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
     if (!dist_bins) {
         fail(e, "out of memory");
         goto done;
     }
-    int nb = 0;
-    for (int i = 0; i < n; i++)
-        if (nb == 0 || dist_bins[nb - 1] != nn[i].weight)
-            dist_bins[nb++] = nn[i].weight;
-    dist_bins[nb] = 0;
+    int nb = distance_bins(nn, n, dist_bins);
 
     scratch = malloc(fp_op_scratch_size(FP_CNN_MAX_CN) * sizeof *scratch);
     r = malloc(FP_CNN_MAX_CN * sizeof *r);
     if (!scratch || !r) {
-        if (dist_bins != bins)
-            free(dist_bins);
         fail(e, "out of memory");
         goto done;
     }
@@ -842,10 +881,7 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         pos += 1 + fp_ops_preset[cn].n_ops;
     }
     for (int b = 0; b < nb; b++) {
-        /* neighbours with weight >= bins[b]: the first cn entries of nn */
-        int cn = 0;
-        while (cn < n && nn[cn].weight >= dist_bins[b])
-            cn++;
+        int cn = cn_at(nn, n, dist_bins[b]);
         if (cn < 1 || cn > FP_CNN_MAX_CN)
             continue;
         double wt = semicircle_integral(dist_bins, b);
@@ -863,15 +899,51 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
             out[offset[cn] + 1 + o] = none ? 0.0 : wt * v;
         }
     }
-    if (dist_bins != bins)
-        free(dist_bins);
     rc = 0;
 done:
+    if (dist_bins != bins)
+        free(dist_bins);
     free(scratch);
     free(r);
-    free(vc.facets);
+    free(nn);
     free(pts);
     return rc;
+}
+
+/* What every site's computation shares: Cartesian positions, interplanar
+ * spacings, VoronoiNN's largest cutoff.  ci->cart is malloc'ed on success. */
+static int cellinfo_init(cellinfo *ci, const fp_cell *cell, errbuf *e)
+{
+    memset(ci, 0, sizeof *ci);
+    ci->cell = cell;
+    if (cell->n == 0)
+        return fail(e, "no sites");
+    const double (*L)[3] = cell->lattice;
+    double vol_vec[3];
+    cross3(L[1], L[2], vol_vec);
+    double vol = fabs(dot3(L[0], vol_vec));
+    if (!(vol > 0) || !isfinite(vol))
+        return fail(e, "degenerate lattice (volume %g)", vol);
+    for (int d = 0; d < 3; d++) {
+        double x[3];
+        cross3(L[(d + 1) % 3], L[(d + 2) % 3], x);
+        ci->inv_d[d] = norm3(x) / vol;
+    }
+    static const double corners[4][3] = {{1, 1, 1}, {-1, 1, 1}, {1, -1, 1}, {1, 1, -1}};
+    ci->max_cutoff = 0;
+    for (int k = 0; k < 4; k++) {
+        double c[3];
+        frac_to_cart(cell->lattice, corners[k], c);
+        ci->max_cutoff = fmax(ci->max_cutoff, norm3(c));
+    }
+    ci->max_cutoff += 0.01;
+    ci->r_list = cbrt(80.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
+    ci->cart = malloc(cell->n * sizeof *ci->cart);
+    if (!ci->cart)
+        return fail(e, "out of memory");
+    for (size_t i = 0; i < cell->n; i++)
+        frac_to_cart(cell->lattice, cell->frac[i], ci->cart[i]);
+    return 0;
 }
 
 int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
@@ -880,38 +952,15 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
     errbuf e = {why, why_len};
     if (why && why_len)
         why[0] = '\0';
-    if (cell->n == 0)
-        return fail(&e, "no sites");
-    cellinfo ci = {.cell = cell};
-    const double (*L)[3] = cell->lattice;
-    double vol_vec[3];
-    cross3(L[1], L[2], vol_vec);
-    double vol = fabs(dot3(L[0], vol_vec));
-    if (!(vol > 0) || !isfinite(vol))
-        return fail(&e, "degenerate lattice (volume %g)", vol);
-    for (int d = 0; d < 3; d++) {
-        double x[3];
-        cross3(L[(d + 1) % 3], L[(d + 2) % 3], x);
-        ci.inv_d[d] = norm3(x) / vol;
-    }
-    static const double corners[4][3] = {{1, 1, 1}, {-1, 1, 1}, {1, -1, 1}, {1, 1, -1}};
-    ci.max_cutoff = 0;
-    for (int k = 0; k < 4; k++) {
-        double c[3];
-        frac_to_cart(cell->lattice, corners[k], c);
-        ci.max_cutoff = fmax(ci.max_cutoff, norm3(c));
-    }
-    ci.max_cutoff += 0.01;
-    ci.r_list = cbrt(80.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
-    ci.cart = malloc(cell->n * sizeof *ci.cart);
+    cellinfo ci;
+    if (cellinfo_init(&ci, cell, &e))
+        return -1;
     double *row = malloc(FP_CNN_LEN * sizeof *row);
     double *sum = calloc(FP_CNN_LEN, sizeof *sum);
     int rc = 0;
-    if (!ci.cart || !row || !sum) {
+    if (!row || !sum) {
         rc = fail(&e, "out of memory");
     } else {
-        for (size_t i = 0; i < cell->n; i++)
-            frac_to_cart(cell->lattice, cell->frac[i], ci.cart[i]);
         /* numpy's mean over axis 0: rows added in site order, then / n */
         for (size_t i = 0; i < cell->n && rc == 0; i++) {
             rc = site_fingerprint(&ci, (int)i, opt, qhull_err, row, &e);
@@ -925,4 +974,69 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
     free(row);
     free(sum);
     return rc;
+}
+
+int fp_crystalnn_neighbors(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
+                           size_t site, fp_nn **out, size_t *n_out, char *why, size_t why_len)
+{
+    errbuf e = {why, why_len};
+    if (why && why_len)
+        why[0] = '\0';
+    *out = NULL;
+    *n_out = 0;
+    if (site >= cell->n)
+        return fail(&e, "site %zu out of range", site);
+    cellinfo ci;
+    if (cellinfo_init(&ci, cell, &e))
+        return -1;
+    image *pts = NULL;
+    facet_info *nn = NULL;
+    int n;
+    int rc = site_nn_data(&ci, (int)site, opt, qhull_err, &pts, &nn, &n, &e);
+    free(ci.cart);
+    if (rc)
+        return -1;
+    double *bins = malloc((size_t)(n + 1) * sizeof *bins);
+    if (!bins) {
+        free(nn);
+        free(pts);
+        return fail(&e, "out of memory");
+    }
+    /* get_nn_info with weighted_cn False: the CN of highest probability,
+     * the first one on a tie (Python's max over dict insertion order: CNs
+     * in bin order, then CN 0 for the probability left) */
+    int nb = distance_bins(nn, n, bins);
+    int best_cn = 0;
+    double best_w = -INFINITY, total = 0;
+    for (int b = 0; b < nb; b++) {
+        double w = semicircle_integral(bins, b);
+        total += w;
+        if (w > best_w) {
+            best_w = w;
+            best_cn = cn_at(nn, n, bins[b]);
+        }
+    }
+    double w0 = 1.0 - total;
+    if (w0 > 0 && w0 > best_w)
+        best_cn = 0;
+    if (nb == 0) /* CN 0 only */
+        best_cn = 0;
+    free(bins);
+    fp_nn *list = best_cn ? malloc((size_t)best_cn * sizeof *list) : NULL;
+    if (best_cn && !list) {
+        free(nn);
+        free(pts);
+        return fail(&e, "out of memory");
+    }
+    for (int i = 0; i < best_cn; i++) {
+        const image *p = &pts[nn[i].other];
+        list[i].site = (size_t)p->site;
+        memcpy(list[i].image, p->shift, sizeof list[i].image);
+        list[i].dist = p->dist;
+    }
+    free(nn);
+    free(pts);
+    *out = list;
+    *n_out = (size_t)best_cn;
+    return 0;
 }

@@ -80,4 +80,21 @@ typedef struct fp_cell {
 int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
                              double out[FP_CNN_LEN], char *why, size_t why_len);
 
+/* One neighbour of a site as CrystalNN.get_nn_info gives it: the site
+ * index, the lattice translation of its image (relative to cell->frac[site]
+ * as given) and the distance from the centre (Å). */
+typedef struct fp_nn {
+    size_t site;
+    int image[3];
+    double dist;
+} fp_nn;
+
+/* CrystalNN.get_nn_info(structure, site) with weighted_cn False: the
+ * neighbours of the most probable coordination number, highest weight
+ * first (none for CN 0).  *out is malloc'ed, owned by the caller (NULL when
+ * *n is 0).  Returns 0, or -1 with a message in why where the reference
+ * raises or a work limit is hit. */
+int fp_crystalnn_neighbors(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
+                           size_t site, fp_nn **out, size_t *n, char *why, size_t why_len);
+
 #endif

@@ -1,12 +1,14 @@
 /* bond_length_reasonableness_score (CrystaLLM crystallm/_metrics.py) with
- * pymatgen 2022.11.7's MinimumDistanceNN(tol=0.1, cutoff=10) as the
- * neighbour finder in place of CrystalNN.
+ * the neighbours of pymatgen 2022.11.7's CrystalNN() at its defaults, as
+ * CrystaLLM calls it (the neighbour search is the fingerprint plugin's
+ * CrystalNN, fp_crystalnn_neighbors).
  *
- * For each site i, the neighbours are every site image within 10 Å (the
- * site itself excluded below 1e-8 Å, as get_neighbors does) closer than
- * 1.1 x the nearest of them.  A neighbour that is an image of i itself is
- * skipped (CrystaLLM's `if i == j`).  Each remaining bond is compared with
- * an expected length: the two atomic radii, or, when the Pauling
+ * For each site i, the neighbours are those of CrystalNN's most probable
+ * coordination number.  The bond length is pymatgen's PeriodicSite.distance
+ * between the two sites: the minimum-image distance (27 images of the
+ * LLL-reduced cell), not the distance to the image CrystalNN found.  A neighbour that is an image of i itself is skipped
+ * (CrystaLLM's `if i == j`).  Each remaining bond is compared with an
+ * expected length: the two atomic radii, or, when the Pauling
  * electronegativities differ by 1.7 or more, the average cationic radius of
  * the less electronegative atom plus the average anionic radius of the
  * other.  A bond counts as reasonable when 0.68 < length/expected < 1.32,
@@ -22,77 +24,73 @@
 
 #include "mmscore/elements.h"
 
+#include "fp_internal.h"
 #include "ionic_radii.h"
+#include "mindist.h"
 
-#define CUTOFF 10.0
-#define TOL 0.1
+/* pymatgen's pbc_shortest_vectors for one pair, in the LLL basis: both
+ * positions wrapped into [0, 1), the 27 translations -1..1 tried. */
+typedef struct lll_cell {
+    double m[3][3];   /* reduced rows */
+    double inv[3][3]; /* inverse of the integer mapping: frac -> LLL frac */
+} lll_cell;
 
-typedef struct cell {
-    const mms_structure *s;
-    double (*cart)[3];
-    double h[3]; /* |col_k(L^-1)|: translations needed per Å of radius */
-} cell;
-
-static double reciprocal_norm(const double L[3][3], int k)
+static int lll_cell_init(lll_cell *c, const double L[3][3])
 {
-    const double *u = L[(k + 1) % 3], *v = L[(k + 2) % 3];
-    double c[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
-    double det = L[k][0] * c[0] + L[k][1] * c[1] + L[k][2] * c[2];
-    return sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / fabs(det);
+    double map[3][3];
+    mms_lll_reduce(L, c->m, map);
+    double det = map[0][0] * (map[1][1] * map[2][2] - map[1][2] * map[2][1]) -
+                 map[0][1] * (map[1][0] * map[2][2] - map[1][2] * map[2][0]) +
+                 map[0][2] * (map[1][0] * map[2][1] - map[1][1] * map[2][0]);
+    if (det == 0)
+        return -1;
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++) {
+            /* cofactor (k, r) / det: the inverse's (r, k) entry */
+            int r1 = (k + 1) % 3, r2 = (k + 2) % 3, c1 = (r + 1) % 3, c2 = (r + 2) % 3;
+            c->inv[r][k] = (map[r1][c1] * map[r2][c2] - map[r1][c2] * map[r2][c1]) / det;
+        }
+    return 0;
 }
 
-/* Calls f(i, j, d) for every image of every site j within r of site i
- * (d > 1e-8).  Fractional differences lie in (-1, 1) after wrapping, so
- * translations up to ceil(r h_k) + 1 cover the sphere. */
-static void each_neighbour(const cell *c, size_t i, double r,
-                           void (*f)(void *ctx, size_t j, double d), void *ctx)
+static void lll_cart(const lll_cell *c, const double f[3], double out[3])
 {
-    const mms_structure *s = c->s;
-    long reach[3];
-    for (int k = 0; k < 3; k++)
-        reach[k] = (long)ceil(r * c->h[k]) + 1;
-    for (size_t j = 0; j < s->n_sites; j++) {
-        double p[3];
-        for (int q = 0; q < 3; q++)
-            p[q] = c->cart[j][q] - c->cart[i][q];
-        for (long a = -reach[0]; a <= reach[0]; a++)
-            for (long b = -reach[1]; b <= reach[1]; b++)
-                for (long g = -reach[2]; g <= reach[2]; g++) {
-                    double v[3];
-                    for (int q = 0; q < 3; q++)
-                        v[q] = p[q] + (double)a * s->lattice[0][q] + (double)b * s->lattice[1][q] +
-                               (double)g * s->lattice[2][q];
-                    double d = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-                    if (d > 1e-8 && d <= r)
-                        f(ctx, j, d);
-                }
+    double g[3];
+    for (int k = 0; k < 3; k++) {
+        g[k] = f[0] * c->inv[0][k] + f[1] * c->inv[1][k] + f[2] * c->inv[2][k];
+        g[k] -= floor(g[k]);
     }
+    for (int k = 0; k < 3; k++)
+        out[k] = g[0] * c->m[0][k] + g[1] * c->m[1][k] + g[2] * c->m[2][k];
 }
 
-static void track_min(void *ctx, size_t j, double d)
+static double site_distance(const lll_cell *c, const double fi[3], const double fj[3])
 {
-    (void)j;
-    double *m = ctx;
-    if (d < *m)
-        *m = d;
+    double a[3], b[3], best = INFINITY;
+    lll_cart(c, fi, a);
+    lll_cart(c, fj, b);
+    for (int x = -1; x <= 1; x++)
+        for (int y = -1; y <= 1; y++)
+            for (int z = -1; z <= 1; z++) {
+                double d2 = 0;
+                for (int k = 0; k < 3; k++) {
+                    double v = b[k] + x * c->m[0][k] + y * c->m[1][k] + z * c->m[2][k] - a[k];
+                    d2 += v * v;
+                }
+                if (d2 < best)
+                    best = d2;
+            }
+    return sqrt(best);
 }
 
 typedef struct tally {
-    const mms_structure *s;
-    size_t i;
-    double limit;
     long good, count;
-    int failed;
-    char *why;
-    size_t why_len;
 } tally;
 
-static void judge(void *ctx, size_t j, double d)
+/* One bond of length d between elements zi and zj; -1 with why where the
+ * Python raises. */
+static int judge(tally *t, int zi, int zj, double d, char *why, size_t why_len)
 {
-    tally *t = ctx;
-    if (t->failed || !(d < t->limit) || j == t->i)
-        return;
-    int zi = t->s->sites[t->i].species[0].z, zj = t->s->sites[j].species[0].z;
     double xi = mms_element_x(zi), xj = mms_element_x(zj);
     double expected;
     if (fabs(xi - xj) >= 1.7) /* false when either is NaN, as in Python */
@@ -101,11 +99,10 @@ static void judge(void *ctx, size_t j, double d)
     else
         expected = mms_element_atomic_radius(zi) + mms_element_atomic_radius(zj);
     if (isnan(expected) || expected == 0.0) {
-        snprintf(t->why, t->why_len, "no %s radius for a %s-%s bond",
+        snprintf(why, why_len, "no %s radius for a %s-%s bond",
                  isnan(expected) ? "atomic" : "non-zero expected", mms_element_symbol(zi),
                  mms_element_symbol(zj));
-        t->failed = 1;
-        return;
+        return -1;
     }
     double ratio = d / expected;
     if (zi == 1 || zj == 1)
@@ -113,6 +110,7 @@ static void judge(void *ctx, size_t j, double d)
     else
         t->good += 1.0 - 0.32 < ratio && ratio < 1.0 + 0.32;
     t->count++;
+    return 0;
 }
 
 int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
@@ -126,51 +124,67 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
         snprintf(why, why_len, "more than %d sites", MMS_BONDS_MAX_SITES);
         return -1;
     }
-    cell c = {s, NULL, {0, 0, 0}};
-    double images = 1.0;
-    for (int k = 0; k < 3; k++) {
-        c.h[k] = reciprocal_norm(s->lattice, k);
-        images *= 2.0 * (ceil(CUTOFF * c.h[k]) + 1.0) + 1.0;
-        if (!(images <= MMS_BONDS_MAX_IMAGES)) {
-            snprintf(why, why_len, "cell too small or thin for a %g Å neighbour search", CUTOFF);
-            return -1;
-        }
-    }
-    c.cart = malloc(s->n_sites * sizeof *c.cart);
-    if (!c.cart) {
+    /* pymatgen's CIF parser builds the lattice from its parameters and
+     * wraps positions into the cell */
+    fp_cell cell;
+    mms_error lerr;
+    if (mms_lattice_from_parameters(cell.lattice, s->abc, s->angles, &lerr) != MMS_OK)
+        memcpy(cell.lattice, s->lattice, sizeof cell.lattice);
+    double(*frac)[3] = malloc(s->n_sites * sizeof *frac);
+    int *z = malloc(s->n_sites * sizeof *z);
+    FILE *devnull = fopen("/dev/null", "w"); /* qhull's diagnostics */
+    if (!frac || !z || !devnull) {
+        free(frac);
+        free(z);
+        if (devnull)
+            fclose(devnull);
         snprintf(why, why_len, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < s->n_sites; i++) {
-        double f[3];
         for (int k = 0; k < 3; k++)
-            f[k] = s->sites[i].frac[k] - floor(s->sites[i].frac[k]);
-        mms_structure_cart(s, f, c.cart[i]);
+            frac[i][k] = s->sites[i].frac[k] - floor(s->sites[i].frac[k]);
+        z[i] = s->sites[i].species[0].z;
     }
-    tally t = {s, 0, 0, 0, 0, 0, why, why_len};
+    cell.n = s->n_sites;
+    cell.frac = (const double (*)[3])frac;
+    cell.z = z;
+    fp_cnn_options opt;
+    fp_cnn_options_default(&opt);
+    lll_cell lc;
+    if (lll_cell_init(&lc, cell.lattice)) {
+        free(frac);
+        free(z);
+        fclose(devnull);
+        snprintf(why, why_len, "degenerate lattice");
+        return -1;
+    }
+
+    tally t = {0, 0};
     int rc = 0;
-    for (size_t i = 0; i < s->n_sites && !t.failed; i++) {
-        /* the nearest neighbour is usually close: look near first */
-        double nearest = INFINITY;
-        each_neighbour(&c, i, 4.0, track_min, &nearest);
-        if (!isfinite(nearest))
-            each_neighbour(&c, i, CUTOFF, track_min, &nearest);
-        if (!isfinite(nearest)) {
-            snprintf(why, why_len, "site %zu has no neighbour within %g Å", i, CUTOFF);
-            t.failed = 1;
+    for (size_t i = 0; i < s->n_sites && rc == 0; i++) {
+        fp_nn *nn = NULL;
+        size_t n = 0;
+        char cwhy[128];
+        if (fp_crystalnn_neighbors(&cell, &opt, devnull, i, &nn, &n, cwhy, sizeof cwhy)) {
+            snprintf(why, why_len, "CrystalNN failed at site %zu: %s", i, cwhy);
+            rc = -1;
             break;
         }
-        t.i = i;
-        t.limit = (1.0 + TOL) * nearest;
-        each_neighbour(&c, i, t.limit < CUTOFF ? t.limit : CUTOFF, judge, &t);
+        for (size_t k = 0; k < n && rc == 0; k++)
+            if (nn[k].site != i)
+                rc = judge(&t, z[i], z[nn[k].site], site_distance(&lc, frac[i], frac[nn[k].site]),
+                           why, why_len);
+        free(nn);
     }
-    free(c.cart);
-    if (t.failed)
-        rc = -1;
-    else if (t.count == 0) {
+    free(frac);
+    free(z);
+    fclose(devnull);
+    if (rc == 0 && t.count == 0) {
         snprintf(why, why_len, "no bond between different sites");
         rc = -1;
-    } else {
+    }
+    if (rc == 0) {
         *score = (double)t.good / (double)t.count;
         *n_bonds = t.count;
     }

@@ -56,8 +56,8 @@ static const mms_metric_def metric_defs[] = {
      "CrystaLLM: per _atom_site_type_symbol, summed _atom_site_symmetry_multiplicity equals "
      "_chemical_formula_sum"},
     {"bond_length_score", "number",
-     "CrystaLLM bond_length_reasonableness_score over MinimumDistanceNN neighbours (not "
-     "CrystalNN): fraction of bonds within 32% of the expected length"},
+     "CrystaLLM bond_length_reasonableness_score over pymatgen CrystalNN "
+     "neighbours: fraction of bonds within 32% of the expected length"},
     {"symmetry_diagnostics", "object", "array of {code, severity, message}"},
     {NULL, NULL, NULL}};
 

@@ -16,6 +16,8 @@
 
 #include "plugin_test_util.h"
 
+#include "bonds.h"
+#include "fixture_structures.h"
 #include "formula.h"
 
 static void *make_state(double symprec_extra)
@@ -257,6 +259,77 @@ static void test_formula_parser(void **unused)
     assert_int_equal(mms_formula_parse("((((", &f, why, sizeof why), -1);
 }
 
+static cJSON **read_jsonl(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    cJSON **out = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    *n = 0;
+    while (getline(&line, &cap, f) > 0) {
+        out = realloc(out, (*n + 1) * sizeof *out);
+        assert_non_null(out);
+        out[*n] = cJSON_Parse(line);
+        assert_non_null(out[*n]);
+        (*n)++;
+    }
+    free(line);
+    fclose(f);
+    return out;
+}
+
+/* bond_length_score against CrystaLLM's function on pymatgen 2022.11.7's
+ * CrystalNN (tests/symmetry/bond_reference_cnn.py): equal within 1e-9
+ * where the reference answers, no score where it raises. */
+static void test_bond_score_matches_crystalnn(void **unused)
+{
+    (void)unused;
+    size_t n, nb;
+    cJSON **in = read_jsonl(MMSCORE_TEST_DATA "/structure/subset.jsonl", &n);
+    cJSON **ref = read_jsonl(MMSCORE_TEST_DATA "/symmetry/bonds.ref.jsonl", &nb);
+    assert_int_equal(n, nb);
+    size_t scored = 0, raised = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *want = cJSON_GetObjectItem(ref[i], "crystalnn");
+        assert_int_equal(cJSON_GetObjectItem(ref[i], "row")->valueint,
+                         cJSON_GetObjectItem(in[i], "row")->valueint);
+        if (!want)
+            continue; /* unreadable or skipped by the reference script */
+        mms_structure *s = NULL;
+        mms_error err;
+        assert_int_equal(fixture_structure_from_json(in[i], &s, &err), MMS_OK);
+        double score = NAN;
+        long bonds = 0;
+        char why[160];
+        int rc = mms_bond_length_score(s, &score, &bonds, why, sizeof why);
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(in[i], "source"));
+        int row = cJSON_GetObjectItem(in[i], "row")->valueint;
+        if (cJSON_IsNull(want)) {
+            if (rc == 0)
+                fail_msg("%s row %d: score %.17g, reference raises", id, row, score);
+            raised++;
+        } else {
+            if (rc != 0)
+                fail_msg("%s row %d: no score (%s), reference %.17g", id, row, why,
+                         want->valuedouble);
+            if (fabs(score - want->valuedouble) > 1e-9)
+                fail_msg("%s row %d: score %.17g, reference %.17g", id, row, score,
+                         want->valuedouble);
+            scored++;
+        }
+        mms_structure_free(s);
+    }
+    print_message("bond_length_score: %zu scores equal, %zu raise in both\n", scored, raised);
+    assert_true(scored >= 50);
+    for (size_t i = 0; i < n; i++) {
+        cJSON_Delete(in[i]);
+        cJSON_Delete(ref[i]);
+    }
+    free(in);
+    free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_overflowing_cell_not_passed),
         cmocka_unit_test(test_threads_keep_their_answers),
         cmocka_unit_test(test_formula_parser),
+        cmocka_unit_test(test_bond_score_matches_crystalnn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
