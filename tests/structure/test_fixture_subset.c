@@ -63,43 +63,6 @@ static void check_sg(const char *id, const cJSON *ours_number, const cJSON *ref)
     }
 }
 
-/* bond_length_score against pymatgen's own MinimumDistanceNN with
- * CrystaLLM's rule (tests/symmetry/bond_reference.py), where computed. */
-static void check_bonds(const char *id, const mms_values *v, cJSON **bonds, size_t nb,
-                        const cJSON *r)
-{
-    const cJSON *src = cJSON_GetObjectItem(r, "source"), *row = cJSON_GetObjectItem(r, "row");
-    for (size_t k = 0; k < nb; k++) {
-        if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(bonds[k], "source")),
-                   cJSON_GetStringValue(src)) ||
-            cJSON_GetObjectItem(bonds[k], "row")->valueint != row->valueint)
-            continue;
-        const cJSON *want = cJSON_GetObjectItem(bonds[k], "mindnn");
-        const cJSON *ours = mms_values_get(v, "bond_length_score");
-        if (!want)
-            return; /* pymatgen could not read it */
-        if (cJSON_IsNull(want)) {
-            if (!cJSON_IsNull(ours))
-                fail_msg("%s: bond_length_score %g, reference raises", id, ours->valuedouble);
-        } else if (cJSON_IsNull(ours)) {
-            /* only our documented work limit may leave it out */
-            const cJSON *d;
-            int limit = 0;
-            cJSON_ArrayForEach(d, mms_values_get(v, "symmetry_diagnostics"))
-            {
-                const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(d, "message"));
-                limit |= strstr(m, "too small or thin") != NULL || strstr(m, "more than") != NULL;
-            }
-            if (!limit)
-                fail_msg("%s: bond_length_score null, reference %g", id, want->valuedouble);
-        } else if (fabs(ours->valuedouble - want->valuedouble) > 1e-12) {
-            fail_msg("%s: bond_length_score %.15g, reference %.15g", id, ours->valuedouble,
-                     want->valuedouble);
-        }
-        return;
-    }
-}
-
 static void test_subset_agrees_with_reference(void **st)
 {
     (void)st;
@@ -107,8 +70,6 @@ static void test_subset_agrees_with_reference(void **st)
     cJSON **in = read_jsonl(MMSCORE_TEST_DATA "/structure/subset.jsonl", &n);
     cJSON **ref = read_jsonl(MMSCORE_TEST_DATA "/structure/subset.ref.jsonl", &nr);
     assert_int_equal(n, nr);
-    size_t nb;
-    cJSON **bonds = read_jsonl(MMSCORE_TEST_DATA "/symmetry/bonds.ref.jsonl", &nb);
     char *opts[] = {"symprec_extra=0.01"};
     fixture_plugin pl[2];
     assert_int_equal(fixture_plugins_load(MMSCORE_PLUGIN_BUILD_DIR, 1, opts, pl), 0);
@@ -169,7 +130,6 @@ static void test_subset_agrees_with_reference(void **st)
             }
             assert_int_equal(!valid, has_diag(diags, "MMS101"));
         }
-        check_bonds(id, v, bonds, nb, r);
         check_sg(id, mms_values_get(v, "sg_number"), cJSON_GetObjectItem(r, "sg_symprec_0.1"));
         check_sg(id, mms_values_get(v, "sg_number_extra"), cJSON_GetObjectItem(r, "sg_symprec_0.01"));
         const cJSON *sd = mms_values_get(v, "symmetry_diagnostics");
@@ -184,11 +144,8 @@ static void test_subset_agrees_with_reference(void **st)
         cJSON_Delete(in[i]);
         cJSON_Delete(ref[i]);
     }
-    for (size_t k = 0; k < nb; k++)
-        cJSON_Delete(bonds[k]);
     free(in);
     free(ref);
-    free(bonds);
 }
 
 int main(void)
