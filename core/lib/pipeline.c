@@ -747,20 +747,22 @@ int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
     }
     cJSON_ArrayForEach(it, sets)
         if (!valid_set_counts(it)) {
-            cJSON_Delete(st);
-            return mms_error_set(err, MMS_EPARSE, 0,
-                                 "%s: not a state: sets.%s: expected {records, read, failed}",
-                                 path, it->string);
+            rc = mms_error_set(err, MMS_EPARSE, 0,
+                               "%s: not a state: sets.%s: expected {records, read, failed}",
+                               path, it->string);
+            cJSON_Delete(st); /* after the message: it->string lives in st */
+            return rc;
         }
     cJSON_ArrayForEach(it, plugins) {
         size_t k = 0;
         while (k < p->n_sel && strcmp(p->sel[k].d->name, it->string))
             k++;
         if (k == p->n_sel || !p->sel[k].acc) {
+            rc = mms_error_set(err, MMS_EINVAL, 0,
+                               "%s: state of plugin %s, which is not part of this run", path,
+                               it->string);
             cJSON_Delete(st);
-            return mms_error_set(err, MMS_EINVAL, 0,
-                                 "%s: state of plugin %s, which is not part of this run", path,
-                                 it->string);
+            return rc;
         }
     }
     for (size_t k = 0; k < p->n_sel; k++) {
