@@ -114,3 +114,34 @@ void fixture_score(fixture_plugin pl[2], const mms_structure *s, mms_values *v, 
         secs[k] += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     }
 }
+
+cJSON **fixture_read_jsonl(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    cJSON **out = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    int ok = 1;
+    *n = 0;
+    while (ok && getline(&line, &cap, f) > 0) {
+        cJSON **grown = realloc(out, (*n + 1) * sizeof *out);
+        ok = grown != NULL;
+        if (ok) {
+            out = grown;
+            out[*n] = cJSON_Parse(line);
+            ok = out[*n] != NULL;
+            *n += ok;
+        }
+    }
+    free(line);
+    fclose(f);
+    if (!ok) {
+        for (size_t i = 0; i < *n; i++)
+            cJSON_Delete(out[i]);
+        free(out);
+        return NULL;
+    }
+    return out;
+}

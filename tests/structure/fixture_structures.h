@@ -13,6 +13,11 @@
  * on failure err says why. */
 int fixture_structure_from_json(const cJSON *rec, mms_structure **out, mms_error *err);
 
+/* Every line of a JSONL file parsed; *n gets the count.  NULL if the file
+ * cannot be read or a line is not JSON.  Free each item with cJSON_Delete,
+ * then the array with free. */
+cJSON **fixture_read_jsonl(const char *path, size_t *n);
+
 /* The two plugins of this folder's tests, loaded with dlopen from dir as
  * the host does, created with their declared defaults overridden by
  * "option=value" strings. */

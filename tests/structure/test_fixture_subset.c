@@ -21,21 +21,8 @@
 
 static cJSON **read_jsonl(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    cJSON **out = NULL;
-    char *line = NULL;
-    size_t cap = 0;
-    *n = 0;
-    while (getline(&line, &cap, f) > 0) {
-        out = realloc(out, (*n + 1) * sizeof *out);
-        assert_non_null(out);
-        out[*n] = cJSON_Parse(line);
-        assert_non_null(out[*n]);
-        (*n)++;
-    }
-    free(line);
-    fclose(f);
+    cJSON **out = fixture_read_jsonl(path, n);
+    assert_non_null(out);
     return out;
 }
 
