@@ -1,7 +1,8 @@
 /* fingerprint plugin through the ABI: loaded by the host from the build
  * tree, created with its declared defaults, score() on structures built with
  * mms_structure_new (values against the reference subset) and on the records
- * it must not fingerprint. */
+ * it must not fingerprint; and end to end through the CLI and its CIF reader
+ * on perovskites whose fingerprint hangs on the lattice's last bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fp_cells.h"
 #include "mmscore/host.h"
@@ -144,11 +146,59 @@ static void test_plugin_not_computed(void **st)
     mms_structure_free(s);
 }
 
+/* Perovskites with one off-centre site: 8 neighbours of equal CrystalNN
+ * weight up to rounding noise, whose order (and so `bcc CN_8`) follows the
+ * last bit of the lattice.  Read by mmscore's own CIF reader, the lattice
+ * must be pymatgen's bit for bit (numpy's arccos at right angles, see
+ * docs/metrics-fingerprint.md) for these rows to match the reference. */
+static void test_cli_right_angle_ties(void **st)
+{
+    (void)st;
+    char out[] = "/tmp/mmscore_fp_ties_XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "'%s' run -q -j 1 --plugin-dir '%s' --plugins fingerprint --skip-invalid false "
+             "--records '%s' '%s' > /dev/null",
+             MMSCORE_CLI, MMSCORE_PLUGIN_BUILD_DIR, out,
+             MMSCORE_TEST_DATA "/fingerprint/perov_ties.csv");
+    assert_int_equal(system(cmd), 0);
+    FILE *rec = fopen(out, "r"), *ref = fopen(MMSCORE_TEST_DATA "/fingerprint/perov_ties.ref.jsonl", "r");
+    assert_non_null(rec);
+    assert_non_null(ref);
+    char a[1 << 16], b[1 << 16];
+    int rows = 0;
+    while (fgets(b, sizeof b, ref)) {
+        assert_non_null(fgets(a, sizeof a, rec));
+        cJSON *r = cJSON_Parse(a), *x = cJSON_Parse(b);
+        assert_non_null(r);
+        assert_non_null(x);
+        assert_string_equal(cJSON_GetObjectItem(r, "fp_status")->valuestring, "ok");
+        const cJSON *got = cJSON_GetObjectItem(r, "struct_fp"), *want = cJSON_GetObjectItem(x, "struct_fp");
+        assert_int_equal(cJSON_GetArraySize(got), FP_CNN_LEN);
+        assert_int_equal(cJSON_GetArraySize(want), FP_CNN_LEN);
+        for (int k = 0; k < FP_CNN_LEN; k++)
+            assert_float_equal(cJSON_GetArrayItem(got, k)->valuedouble,
+                               cJSON_GetArrayItem(want, k)->valuedouble, 1e-6);
+        cJSON_Delete(r);
+        cJSON_Delete(x);
+        rows++;
+    }
+    assert_int_equal(rows, 10);
+    assert_null(fgets(a, sizeof a, rec));
+    fclose(rec);
+    fclose(ref);
+    remove(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plugin_values),
         cmocka_unit_test(test_plugin_not_computed),
+        cmocka_unit_test(test_cli_right_angle_ties),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
