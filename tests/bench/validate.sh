@@ -42,3 +42,11 @@ run "validity (structure+composition+validity)" 1000 run --plugins structure,com
 run "space groups at 0.1 and 0.01 (symmetry)" 330 run --plugins symmetry --symprec-extra 0.01
 run "mmscore validate (all, symprec 0.1)" 248 validate
 run "mmscore validate --symprec-extra 0.01" 248 validate --symprec-extra 0.01
+
+# The floor under the symmetry rows: spglib's spgat_get_dataset alone on the
+# same cells (no reading, plugin or report), built as tests/core_cif/spglib_floor.
+floor=$build/tests/core_cif/spglib_floor
+if [ -x "$floor" ]; then
+    echo
+    "$floor" $inputs
+fi
