@@ -88,15 +88,19 @@ static double dot3(const double *a, const double *b)
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-static double clamp1(double x)
+/* fmax(-1.0, fmin(x, 1.0)) as pymatgen's max(-1.0, min(x, 1.0)), written as
+ * comparisons so that it inlines (fmin/fmax are library calls without
+ * -ffast-math): the same value for every x, NaN giving 1.0 as fmin does. */
+static inline double clamp1(double x)
 {
-    return fmax(-1.0, fmin(x, 1.0));
+    double y = x < 1.0 ? x : 1.0;
+    return y > -1.0 ? y : -1.0;
 }
 
-static double cos_mult(double c, double f);
+static inline double cos_mult(double c, double f);
 
 /* cos(f phi) ** e from c = cos(phi); e is 2 in every preset parameter set. */
-static double pow_cos(double c, double f, double e)
+static inline double pow_cos(double c, double f, double e)
 {
     double v = cos_mult(c, f);
     return e == 2 ? v * v : pow(v, e);
@@ -192,7 +196,7 @@ static void prepare_phi(double *s, size_t n)
 
 /* cos(f phi) from c = cos(phi), phi in [0, pi]: Chebyshev polynomials, in
  * h = cos(phi / 2) >= 0 for the half-integer factors. */
-static double cos_mult(double c, double f)
+static inline double cos_mult(double c, double f)
 {
     if (f == 1)
         return c;
@@ -201,7 +205,8 @@ static double cos_mult(double c, double f)
     if (f == 3)
         return c * (4 * c * c - 3);
     if (f == 1.5 || f == 2.5) {
-        double h = sqrt(fmax(0.0, 0.5 * (1 + c))), h2 = h * h;
+        double v = 0.5 * (1 + c); /* >= 0 for c in [-1, 1]: the guard only for rounding */
+        double h = sqrt(v > 0.0 ? v : 0.0), h2 = h * h;
         return f == 1.5 ? h * (4 * h2 - 3) : h * ((16 * h2 - 20) * h2 + 5);
     }
     return cos(f * acos(c));
@@ -298,43 +303,57 @@ static int is_pyr_like(fp_op_type t)
            t == FP_OP_HEX_PYR;
 }
 
-/* Contribution of neighbour k (prime meridian) given its polar angle. */
-static void k_term(const fp_op *p, double thetak, int j, int k, double *q, double *nrm)
+/* Contribution of neighbour k (prime meridian) given its polar angle.
+ * Every Gaussian the reference evaluates here has the same argument, with
+ * the same operations, as m_gauss or the South-pole Gaussian of k, so
+ *gk = m_gauss(p, thetak) and *gsppk = gauss(IGW_SPP (thetak / pi - 1)) are
+ * read from fp_op_value's tables: the same doubles, computed once per (j, k)
+ * instead of again (only the entries read here are filled in). */
+static void k_term(const fp_op *p, double thetak, const double *gk, const double *gsppk, int j,
+                   int k, double *q, double *nrm)
 {
     const double ipi = 1.0 / M_PI;
     fp_op_type t = p->type;
     if (t == FP_OP_BENT) {
         *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
         *nrm += 1;
-    } else if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
-        *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
-        *nrm += 1;
-    } else if (is_pyr_like(t)) {
-        *q += gauss(p->IGW_EP * (thetak * ipi - 0.5));
+    } else if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX || t == FP_OP_PENT_PLAN_MAX ||
+               is_pyr_like(t)) {
+        *q += *gk;
         *nrm += 1;
     } else if (t == FP_OP_CUBOCT_MAX) {
         if (thetak >= p->min_SPP) {
-            *q += p->w_SPP * gauss(p->IGW_SPP * (thetak * ipi - 1.0));
+            *q += p->w_SPP * *gsppk;
             *nrm += p->w_SPP;
         }
     } else if (is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT) {
         if (thetak < p->min_SPP) {
-            double tmp = t != FP_OP_HEX_PLAN_MAX
-                             ? p->IGW_EP * (thetak * ipi - 0.5)
-                             : p->IGW_TA * (fabs(thetak * ipi - 0.5) - p->TA);
-            *q += gauss(tmp);
+            *q += *gk;
             *nrm += 1;
         }
-    } else if (t == FP_OP_PENT_PLAN_MAX) {
-        double c = thetak <= p->TA * M_PI ? 0.4 : 0.8;
-        *q += gauss(p->IGW_TA * (thetak * ipi - c));
-        *nrm += 1;
     } else if (t == FP_OP_BCC && j < k) {
         if (thetak >= p->min_SPP) {
-            *q += p->w_SPP * gauss(p->IGW_SPP * (thetak * ipi - 1.0));
+            *q += p->w_SPP * *gsppk;
             *nrm += p->w_SPP;
         }
     }
+}
+
+/* Whether any third neighbour m can contribute for this (j, k): m_term
+ * adds nothing unless these hold, and the South-pole term of m (spp_m)
+ * does not depend on k.  Skipping such k changes no sum. */
+static int k_has_m_terms(const fp_op *p, double thetak, int j, int k)
+{
+    fp_op_type t = p->type;
+    if (t == FP_OP_BENT)
+        return 0;
+    if (t == FP_OP_CUBOCT_MAX)
+        return p->p4 < thetak && thetak < p->p2;
+    if (t == FP_OP_BCC)
+        return j < k && thetak < p->min_SPP;
+    if (is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT)
+        return thetak < p->min_SPP;
+    return 1;
 }
 
 /* The factor of m_term that depends on the polar angle of m only (so on
@@ -459,16 +478,25 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
     size_t nk = n > 0 ? n - 1 : 0;
     double *q = G_Q(scratch, n), *nrm = G_NRM(scratch, n);
     double *gm = G_GM(scratch, n), *gspp = G_GSPP(scratch, n);
-    for (size_t j = 0; j < n; j++)
-        for (size_t m = 0; m < n; m++)
-            if (j != m) {
-                gm[j * n + m] = m_gauss(p, theta[j * n + m]);
-                gspp[j * n + m] = gauss(p->IGW_SPP * (theta[j * n + m] * ipi - 1.0));
-            }
-    memset(q, 0, n * nk * sizeof *q);
-    memset(nrm, 0, n * nk * sizeof *nrm);
     const fp_op_type t = p->type;
     const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    /* Only the Gaussians that are read: the South-pole one only by these
+     * ops and only at angles >= min_SPP; m_gauss by the ops split at
+     * min_SPP only below it (both in k_term and m_term). */
+    const int need_spp = spp_m || t == FP_OP_CUBOCT_MAX || t == FP_OP_BCC;
+    const int split = spp_m || t == FP_OP_CUBOCT_MAX;
+    for (size_t j = 0; j < n; j++)
+        for (size_t m = 0; m < n; m++) {
+            double th = theta[j * n + m];
+            if (j == m || t == FP_OP_BENT)
+                continue;
+            if (!split || th < p->min_SPP)
+                gm[j * n + m] = m_gauss(p, th);
+            if (need_spp && th >= p->min_SPP)
+                gspp[j * n + m] = gauss(p->IGW_SPP * (th * ipi - 1.0));
+        }
+    memset(q, 0, n * nk * sizeof *q);
+    memset(nrm, 0, n * nk * sizeof *nrm);
     for (size_t j = 0; j < n; j++) {
         size_t kc = 0;
         for (size_t k = 0; k < n; k++) {
@@ -477,21 +505,29 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
             double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
             double thetak = theta[j * n + k];
             int flag_xaxis = xflag[j * n + k] != 0;
-            k_term(p, thetak, (int)j, (int)k, qq, nn);
-            for (size_t m = 0; m < n && !flag_xaxis; m++) {
+            k_term(p, thetak, &gm[j * n + k], &gspp[j * n + k], (int)j, (int)k, qq, nn);
+            kc++;
+            if (flag_xaxis || (!spp_m && !k_has_m_terms(p, thetak, (int)j, (int)k)))
+                continue;
+            const int with_m_term = k_has_m_terms(p, thetak, (int)j, (int)k);
+            /* the sums in locals: the same additions in the same order,
+             * without a store and reload through the scratch pointers */
+            double qv = *qq, nv = *nn;
+            const double *thj = &theta[j * n], *xfj = &xflag[j * n], *gmj = &gm[j * n];
+            const double *gsj = &gspp[j * n], *cjk = &cphi[(j * n + k) * n];
+            for (size_t m = 0; m < n; m++) {
                 if (m == j || m == k)
                     continue;
-                double thetam = theta[j * n + m];
-                int flag_x2 = xflag[j * n + m] != 0;
+                double thetam = thj[m];
                 if (spp_m && thetam >= p->min_SPP) {
-                    *qq += gspp[j * n + m];
-                    *nn += 1;
+                    qv += gsj[m];
+                    nv += 1;
                 }
-                if (!flag_x2)
-                    m_term(p, thetak, thetam, cphi[(j * n + k) * n + m], gm[j * n + m], (int)j,
-                           (int)k, qq, nn);
+                if (with_m_term && xfj[m] == 0)
+                    m_term(p, thetak, thetam, cjk[m], gmj[m], (int)j, (int)k, &qv, &nv);
             }
-            kc++;
+            *qq = qv;
+            *nn = nv;
         }
     }
 
