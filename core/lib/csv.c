@@ -161,6 +161,29 @@ static void skip_row(csv_reader *r, int in_quotes)
     }
 }
 
+/* Inside a quoted cell everything up to the next quote is content: copy the
+ * buffered run at once instead of byte by byte (CIF cells are kilobytes of
+ * it).  A run that would pass the row limit is left to the byte loop, which
+ * reports it at the same byte as before. */
+static int quoted_run(csv_reader *r, size_t *row_bytes)
+{
+    byte_in *in = r->in;
+    if (byte_in_peek(in) < 0)
+        return MMS_OK;
+    const unsigned char *p = in->buf + in->pos, *end = in->buf + in->len;
+    const unsigned char *q = memchr(p, '"', (size_t)(end - p));
+    size_t n = (size_t)((q ? q : end) - p);
+    if (n == 0 || *row_bytes + n > r->max_row)
+        return MMS_OK;
+    for (const unsigned char *nl = p; (nl = memchr(nl, '\n', (size_t)(p + n - nl))) != NULL; nl++)
+        r->line++;
+    if (strbuf_put(&r->cell, (const char *)p, n))
+        return MMS_ENOMEM;
+    in->pos += n;
+    *row_bytes += n;
+    return MMS_OK;
+}
+
 int csv_next(csv_reader *r, long *row_line, mms_error *err)
 {
     clear_cells(r);
@@ -173,6 +196,8 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
     size_t row_bytes = 0;
     int quoted = 0, was_quoted = 0;
     for (;;) {
+        if (quoted && quoted_run(r, &row_bytes))
+            return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
         c = byte_in_get(r->in);
         if (c >= 0 && ++row_bytes > r->max_row) {
             skip_row(r, quoted);
