@@ -88,17 +88,105 @@ typedef struct image {
     int shift[3];
 } image;
 
+/* The order of the image list: by distance, equal distances by site, then
+ * shift.  Any fixed tie order gives the same Voronoi cell, but the list
+ * decides which images are tessellated first and their order in qhull's
+ * input, so the order must stay exactly this one. */
 static int cmp_image(const void *pa, const void *pb)
 {
     const image *a = pa, *b = pb;
     if (a->dist != b->dist)
         return a->dist < b->dist ? -1 : 1;
-    /* equal distances: any fixed order; the Voronoi cell does not depend on it */
     if (a->site != b->site)
         return a->site - b->site;
     for (int d = 0; d < 3; d++)
         if (a->shift[d] != b->shift[d])
             return a->shift[d] - b->shift[d];
+    return 0;
+}
+
+/* sites_in_sphere lists images by site, then shift, ascending: so the
+ * position in that list breaks distance ties exactly as cmp_image does, and
+ * sorting (distance, position) pairs with an inline comparison gives
+ * cmp_image's order without moving 48-byte images through qsort. */
+typedef struct image_key {
+    double dist;
+    size_t idx;
+} image_key;
+
+static int key_before(const image_key *a, const image_key *b)
+{
+    return a->dist < b->dist || (a->dist == b->dist && a->idx < b->idx);
+}
+
+/* Sorts k[0..n) (distinct keys) with tmp[0..n) as scratch: insertion sort
+ * of short runs, then merge passes.  Returns the array holding the result
+ * (k or tmp). */
+static image_key *sort_keys(image_key *k, image_key *tmp, size_t n)
+{
+    const size_t run = 8;
+    for (size_t lo = 0; lo < n; lo += run) {
+        size_t hi = lo + run < n ? lo + run : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            image_key t = k[i];
+            size_t j = i;
+            while (j > lo && key_before(&t, &k[j - 1])) {
+                k[j] = k[j - 1];
+                j--;
+            }
+            k[j] = t;
+        }
+    }
+    image_key *src = k, *dst = tmp;
+    for (size_t w = run; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                dst[o++] = key_before(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        image_key *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+/* Puts *pts (n images in listing order) into cmp_image order; may replace
+ * *pts by a new array.  Returns 0, or -1 when out of memory. */
+static int sort_images(image **pts, size_t n)
+{
+    if (n < 2)
+        return 0;
+    image_key *k = malloc(2 * n * sizeof *k);
+    image *sorted = malloc(n * sizeof *sorted);
+    if (!k || !sorted) {
+        free(k);
+        free(sorted);
+        return -1;
+    }
+    int has_nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        k[i].dist = (*pts)[i].dist;
+        k[i].idx = i;
+        has_nan |= isnan(k[i].dist);
+    }
+    if (has_nan) { /* no order to rely on: let qsort do what it always did */
+        free(k);
+        free(sorted);
+        qsort(*pts, n, sizeof **pts, cmp_image);
+        return 0;
+    }
+    const image_key *order = sort_keys(k, k + n, n);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (*pts)[order[i].idx];
+    free(k);
+    free(*pts);
+    *pts = sorted;
     return 0;
 }
 
@@ -165,20 +253,32 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
         const double (*L)[3] = cell->lattice;
         double base[3];
         frac_to_cart(L, cell->frac[i], base);
-        for (int a = lo[0]; a <= hi[0]; a++)
-            for (int b = lo[1]; b <= hi[1]; b++)
+        /* Both sums below are evaluated left to right, so their partial
+         * sums over a and b are hoisted out of the inner loops unchanged. */
+        for (int a = lo[0]; a <= hi[0]; a++) {
+            double fa = cell->frac[i][0] + a, pa[3], ta[3];
+            for (int k = 0; k < 3; k++) {
+                pa[k] = base[k] + a * L[0][k];
+                ta[k] = fa * L[0][k];
+            }
+            for (int b = lo[1]; b <= hi[1]; b++) {
+                double fb = cell->frac[i][1] + b, pb[3], tb[3];
+                for (int k = 0; k < 3; k++) {
+                    pb[k] = pa[k] + b * L[1][k];
+                    tb[k] = ta[k] + fb * L[1][k];
+                }
                 for (int c = lo[2]; c <= hi[2]; c++) {
                     /* cheap pre-filter; the kept points are recomputed as
                      * pymatgen does, (f + shift) . lattice, whose rounding
                      * decides ties between symmetric neighbours */
                     double x[3];
                     for (int k = 0; k < 3; k++)
-                        x[k] = base[k] + a * L[0][k] + b * L[1][k] + c * L[2][k] - centre[k];
+                        x[k] = pb[k] + c * L[2][k] - centre[k];
                     if (dot3(x, x) > r * r * (1 + 1e-9) + 1e-9)
                         continue;
-                    double f[3] = {cell->frac[i][0] + a, cell->frac[i][1] + b,
-                                   cell->frac[i][2] + c};
-                    frac_to_cart(L, f, x);
+                    double fc = cell->frac[i][2] + c;
+                    for (int k = 0; k < 3; k++)
+                        x[k] = tb[k] + fc * L[2][k];
                     double v[3] = {x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]};
                     double dist = norm3(v);
                     if (dist > r)
@@ -205,8 +305,13 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
                     p->shift[1] = b;
                     p->shift[2] = c;
                 }
+            }
+        }
     }
-    qsort(pts, n, sizeof *pts, cmp_image);
+    if (sort_images(&pts, n)) {
+        free(pts);
+        return fail(e, "out of memory");
+    }
     *out = pts;
     return (long)n;
 }
