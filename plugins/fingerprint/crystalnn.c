@@ -348,17 +348,25 @@ static double solid_angle(const double *c, const double (*v)[3], int nv)
     double angle = 0.0;
     double r0[3] = {v[0][0] - c[0], v[0][1] - c[1], v[0][2] - c[2]};
     double n0 = norm3(r0);
+    if (nv < 3)
+        return angle;
+    /* vertex i + 1 of one triangle is vertex i of the next: its vector,
+     * norm and dot product with r0 are carried over (the same doubles) */
+    double ri[3] = {v[1][0] - c[0], v[1][1] - c[1], v[1][2] - c[2]};
+    double ni = norm3(ri), d0i = dot3(r0, ri);
     for (int i = 1; i < nv - 1; i++) {
         int j = i + 1;
-        double ri[3] = {v[i][0] - c[0], v[i][1] - c[1], v[i][2] - c[2]};
         double rj[3] = {v[j][0] - c[0], v[j][1] - c[1], v[j][2] - c[2]};
-        double ni = norm3(ri), nj = norm3(rj);
+        double nj = norm3(rj), d0j = dot3(r0, rj);
         double x[3];
         cross3(ri, rj, x);
         double tp = fabs(dot3(r0, x));
-        double de = n0 * ni * nj + nj * dot3(r0, ri) + ni * dot3(r0, rj) + n0 * dot3(ri, rj);
+        double de = n0 * ni * nj + nj * d0i + ni * d0j + n0 * dot3(ri, rj);
         double a = de == 0 ? (tp > 0 ? 0.5 * M_PI : -0.5 * M_PI) : atan(tp / de);
         angle += (a > 0 ? a : a + M_PI) * 2;
+        memcpy(ri, rj, sizeof ri);
+        ni = nj;
+        d0i = d0j;
     }
     return angle;
 }

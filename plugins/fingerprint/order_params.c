@@ -83,6 +83,12 @@ const fp_cn_ops fp_ops_preset[FP_CNN_MAX_CN + 1] = {
     /* CN 13..24: only "wt" */
 };
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 static double dot3(const double *a, const double *b)
 {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -389,11 +395,10 @@ static double m_gauss(const fp_op *p, double thetam)
 /* Contribution of a third neighbour m at polar angle thetam, azimuth phi
  * (given as c = cos phi) from neighbour k's meridian, only when both axes
  * are defined; g = m_gauss(p, thetam). */
-static void m_term(const fp_op *p, double thetak, double thetam, double c, double g, int j,
-                   int k, double *q, double *nrm)
+static ALWAYS_INLINE void m_term(fp_op_type t, const fp_op *p, double thetak, double thetam,
+                                  double c, double g, int j, int k, double *q, double *nrm)
 {
     const double piover2 = M_PI / 2.0;
-    fp_op_type t = p->type;
     if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
         double tmp2 = pow_cos(c, p->fac_AA, p->exp_cos_AA);
         *q += 1 * g * tmp2;
@@ -434,6 +439,56 @@ static void m_term(const fp_op *p, double thetak, double thetam, double c, doubl
             }
         }
     }
+}
+
+/* The m terms of one (j, k) added to *qv, *nv in m order.  t is p->type,
+ * passed separately so that each call in m_terms_of below inlines a copy
+ * whose tests on the type fold away (they ran once per (j, k, m) before). */
+static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t j, size_t k,
+                                 double thetak, int with_m_term, const double *thj,
+                                 const double *xfj, const double *gmj, const double *gsj,
+                                 const double *cjk, double *qv, double *nv)
+{
+    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    for (size_t m = 0; m < n; m++) {
+        if (m == j || m == k)
+            continue;
+        double thetam = thj[m];
+        if (spp_m && thetam >= p->min_SPP) {
+            *qv += gsj[m];
+            *nv += 1;
+        }
+        if (with_m_term && xfj[m] == 0)
+            m_term(t, p, thetak, thetam, cjk[m], gmj[m], (int)j, (int)k, qv, nv);
+    }
+}
+
+static void m_terms_of(const fp_op *p, size_t n, size_t j, size_t k, double thetak,
+                       int with_m_term, const double *thj, const double *xfj, const double *gmj,
+                       const double *gsj, const double *cjk, double *qv, double *nv)
+{
+#define M_LOOP(T) m_loop(T, p, n, j, k, thetak, with_m_term, thj, xfj, gmj, gsj, cjk, qv, nv)
+    switch (p->type) {
+    case FP_OP_TRI_PLAN_MAX: M_LOOP(FP_OP_TRI_PLAN_MAX); break;
+    case FP_OP_TET_MAX: M_LOOP(FP_OP_TET_MAX); break;
+    case FP_OP_T: M_LOOP(FP_OP_T); break;
+    case FP_OP_SQ_PLAN_MAX: M_LOOP(FP_OP_SQ_PLAN_MAX); break;
+    case FP_OP_SEE_SAW_RECT: M_LOOP(FP_OP_SEE_SAW_RECT); break;
+    case FP_OP_TRI_BIPYR: M_LOOP(FP_OP_TRI_BIPYR); break;
+    case FP_OP_TRI_PYR: M_LOOP(FP_OP_TRI_PYR); break;
+    case FP_OP_PENT_PLAN_MAX: M_LOOP(FP_OP_PENT_PLAN_MAX); break;
+    case FP_OP_SQ_PYR: M_LOOP(FP_OP_SQ_PYR); break;
+    case FP_OP_HEX_PLAN_MAX: M_LOOP(FP_OP_HEX_PLAN_MAX); break;
+    case FP_OP_OCT_MAX: M_LOOP(FP_OP_OCT_MAX); break;
+    case FP_OP_PENT_PYR: M_LOOP(FP_OP_PENT_PYR); break;
+    case FP_OP_HEX_PYR: M_LOOP(FP_OP_HEX_PYR); break;
+    case FP_OP_PENT_BIPYR: M_LOOP(FP_OP_PENT_BIPYR); break;
+    case FP_OP_BCC: M_LOOP(FP_OP_BCC); break;
+    case FP_OP_HEX_BIPYR: M_LOOP(FP_OP_HEX_BIPYR); break;
+    case FP_OP_CUBOCT_MAX: M_LOOP(FP_OP_CUBOCT_MAX); break;
+    default: M_LOOP(p->type); break;
+    }
+#undef M_LOOP
 }
 
 double fp_op_value(const fp_op *p, double *scratch, int *is_none)
@@ -513,19 +568,8 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
             /* the sums in locals: the same additions in the same order,
              * without a store and reload through the scratch pointers */
             double qv = *qq, nv = *nn;
-            const double *thj = &theta[j * n], *xfj = &xflag[j * n], *gmj = &gm[j * n];
-            const double *gsj = &gspp[j * n], *cjk = &cphi[(j * n + k) * n];
-            for (size_t m = 0; m < n; m++) {
-                if (m == j || m == k)
-                    continue;
-                double thetam = thj[m];
-                if (spp_m && thetam >= p->min_SPP) {
-                    qv += gsj[m];
-                    nv += 1;
-                }
-                if (with_m_term && xfj[m] == 0)
-                    m_term(p, thetak, thetam, cjk[m], gmj[m], (int)j, (int)k, &qv, &nv);
-            }
+            m_terms_of(p, n, j, k, thetak, with_m_term, &theta[j * n], &xflag[j * n],
+                       &gm[j * n], &gspp[j * n], &cphi[(j * n + k) * n], &qv, &nv);
             *qq = qv;
             *nn = nv;
         }
