@@ -159,12 +159,16 @@ void fp_op_prepare(double *s, const double (*r)[3], size_t n)
         for (int c = 0; c < 3; c++)
             u[j][c] = r[j][c] / dist[j];
     }
-    /* neighbour j at the North pole: polar angle of k, and k's meridian */
+    /* neighbour j at the North pole: polar angle of k, and k's meridian.
+     * The angle is symmetric to the bit: dot3(u[j], u[k]) and
+     * dot3(u[k], u[j]) multiply the same pairs and add them in the same
+     * order, so each acos is taken once for both. */
     for (size_t j = 0; j < n; j++)
         for (size_t k = 0; k < n; k++) {
             if (j == k)
                 continue;
-            theta[j * n + k] = acos(clamp1(dot3(u[j], u[k])));
+            if (k > j)
+                theta[j * n + k] = theta[k * n + j] = acos(clamp1(dot3(u[j], u[k])));
             double *xa = x[j * n + k];
             gramschmidt(u[k], u[j], xa);
             double l = sqrt(dot3(xa, xa));
@@ -191,10 +195,13 @@ static void prepare_phi(double *s, size_t n)
         for (size_t k = 0; k < n; k++) {
             if (j == k || xflag[j * n + k])
                 continue;
-            for (size_t m = 0; m < n; m++) {
-                if (m == j || m == k || xflag[j * n + m])
+            /* symmetric in k and m to the bit (dot3 of the same pairs in
+             * the same order): one dot product for both */
+            for (size_t m = k + 1; m < n; m++) {
+                if (m == j || xflag[j * n + m])
                     continue;
-                cphi[(j * n + k) * n + m] = clamp1(dot3(x[j * n + m], x[j * n + k]));
+                cphi[(j * n + k) * n + m] = cphi[(j * n + m) * n + k] =
+                    clamp1(dot3(x[j * n + m], x[j * n + k]));
             }
         }
     s[G_HAVE_PHI] = 1;
@@ -540,15 +547,14 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
      * min_SPP only below it (both in k_term and m_term). */
     const int need_spp = spp_m || t == FP_OP_CUBOCT_MAX || t == FP_OP_BCC;
     const int split = spp_m || t == FP_OP_CUBOCT_MAX;
-    for (size_t j = 0; j < n; j++)
-        for (size_t m = 0; m < n; m++) {
+    /* theta is symmetric (see fp_op_prepare), so are these tables */
+    for (size_t j = 0; j < n && t != FP_OP_BENT; j++)
+        for (size_t m = j + 1; m < n; m++) {
             double th = theta[j * n + m];
-            if (j == m || t == FP_OP_BENT)
-                continue;
             if (!split || th < p->min_SPP)
-                gm[j * n + m] = m_gauss(p, th);
+                gm[j * n + m] = gm[m * n + j] = m_gauss(p, th);
             if (need_spp && th >= p->min_SPP)
-                gspp[j * n + m] = gauss(p->IGW_SPP * (th * ipi - 1.0));
+                gspp[j * n + m] = gspp[m * n + j] = gauss(p->IGW_SPP * (th * ipi - 1.0));
         }
     memset(q, 0, n * nk * sizeof *q);
     memset(nrm, 0, n * nk * sizeof *nrm);
