@@ -524,11 +524,15 @@ static int sink(void *ctx, input_item *it)
             !cJSON_AddNumberToObject(set, "read", 0) || !cJSON_AddObjectToObject(set, "failed"))
             return mms_error_set(&p->sink_err, MMS_ENOMEM, 0, "out of memory");
     }
-    /* Index within the set: records counted so far plus those in this batch. */
-    size_t before = 0;
-    for (size_t i = 0; i + 1 < p->n_batch; i++)
-        before += !strcmp(p->batch[i].set, r->set);
-    r->pub.index = (size_t)cJSON_GetObjectItemCaseSensitive(set, "records")->valuedouble + before;
+    /* Index within the set: records counted so far plus those in this batch
+     * (found from the set's latest record in the batch, usually the last). */
+    r->in_batch = 0;
+    for (size_t i = p->n_batch - 1; i-- > 0;)
+        if (!strcmp(p->batch[i].set, r->set)) {
+            r->in_batch = p->batch[i].in_batch + 1;
+            break;
+        }
+    r->pub.index = (size_t)cJSON_GetObjectItemCaseSensitive(set, "records")->valuedouble + r->in_batch;
     r->pub.id = r->id;
     r->pub.source = r->source;
     r->pub.line = it->line;

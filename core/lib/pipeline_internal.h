@@ -50,6 +50,7 @@ typedef struct pipe_record {
     mms_error error;        /* code MMS_OK when the record read */
     mms_values *values;     /* all plugins' per-record values */
     cJSON *plugin_errors;   /* owned, NULL if none */
+    size_t in_batch;        /* earlier records of its set in the same batch */
 } pipe_record;
 
 /* The input layer hands records to the pipeline through this.  It fills id
