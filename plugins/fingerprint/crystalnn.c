@@ -55,6 +55,12 @@ static double default_radius(int z)
     return mms_element_atomic_radius(z);
 }
 
+/* The tessellation starts from the FIRST_SUBSET nearest images (fewer
+ * means more qhull runs, measured slower); the list is sorted eagerly up to
+ * the radius expected to hold SORT_ATOMS atoms (order_images). */
+#define FIRST_SUBSET 40
+#define SORT_ATOMS 50.0
+
 /* ------------------------------------------------------------ geometry */
 
 static void frac_to_cart(const double lat[3][3], const double f[3], double c[3])
@@ -156,9 +162,9 @@ static image_key *sort_keys(image_key *k, image_key *tmp, size_t n)
     return src;
 }
 
-/* Puts *pts (n images in listing order) into cmp_image order; may replace
- * *pts by a new array.  Returns 0, or -1 when out of memory. */
-static int sort_images(image **pts, size_t n)
+/* Puts pts[0..n) (images in listing order) into cmp_image order.  Returns
+ * 0, or -1 when out of memory. */
+static int sort_images(image *pts, size_t n)
 {
     if (n < 2)
         return 0;
@@ -171,23 +177,65 @@ static int sort_images(image **pts, size_t n)
     }
     int has_nan = 0;
     for (size_t i = 0; i < n; i++) {
-        k[i].dist = (*pts)[i].dist;
+        k[i].dist = pts[i].dist;
         k[i].idx = i;
         has_nan |= isnan(k[i].dist);
     }
     if (has_nan) { /* no order to rely on: let qsort do what it always did */
         free(k);
         free(sorted);
-        qsort(*pts, n, sizeof **pts, cmp_image);
+        qsort(pts, n, sizeof *pts, cmp_image);
         return 0;
     }
     const image_key *order = sort_keys(k, k + n, n);
     for (size_t i = 0; i < n; i++)
-        sorted[i] = (*pts)[order[i].idx];
+        sorted[i] = pts[order[i].idx];
+    memcpy(pts, sorted, n * sizeof *pts);
     free(k);
-    free(*pts);
-    *pts = sorted;
+    free(sorted);
     return 0;
+}
+
+/* The tessellation reads the list in order only as far as its first subset
+ * and the images within twice the cell's reach, typically half of it.  So
+ * the images within r_sort go first, sorted, and the rest keeps its listing
+ * order behind them (*nsorted is where it starts) until site_polyhedron_by
+ * asks for it (sort_tail).  As every later image is farther than every
+ * sorted one, sorting the rest later gives exactly the full sort.  Falls
+ * back to the full sort when fewer than min_sorted images are within
+ * r_sort.  Returns 0, or -1 when out of memory. */
+static int order_images(image *pts, size_t n, double r_sort, size_t min_sorted, size_t *nsorted)
+{
+    size_t p = 0;
+    int has_nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        p += pts[i].dist <= r_sort;
+        has_nan |= isnan(pts[i].dist);
+    }
+    if (has_nan || p < min_sorted || p == n) {
+        *nsorted = n;
+        return sort_images(pts, n);
+    }
+    image *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    size_t a = 0, b = p; /* stable: both parts keep the listing order */
+    for (size_t i = 0; i < n; i++)
+        tmp[pts[i].dist <= r_sort ? a++ : b++] = pts[i];
+    memcpy(pts, tmp, n * sizeof *pts);
+    free(tmp);
+    *nsorted = p;
+    return sort_images(pts, p);
+}
+
+/* Completes order_images: after it pts[0..n) is in cmp_image order. */
+static int sort_tail(image *pts, size_t n, size_t *nsorted)
+{
+    if (*nsorted >= n)
+        return 0;
+    int rc = sort_images(pts + *nsorted, n - *nsorted);
+    *nsorted = n;
+    return rc;
 }
 
 /* Everything computed once per structure. */
@@ -197,6 +245,7 @@ typedef struct cellinfo {
     double inv_d[3];      /* 1 / interplanar spacing of each lattice direction */
     double max_cutoff;    /* VoronoiNN: longest cell diagonal + 0.01 */
     double r_list;        /* first listing radius (see site_polyhedron) */
+    double r_sort;        /* images sorted eagerly up to here (order_images) */
 } cellinfo;
 
 typedef struct errbuf {
@@ -221,9 +270,10 @@ static int fail(errbuf *e, const char *fmt, ...)
 }
 
 /* Images of all sites within r of centre (Structure.get_sites_in_sphere),
- * sorted by distance.  *out is malloc'ed.  Returns the count, -1 on error. */
+ * sorted by distance up to *nsorted, the rest behind them unsorted (see
+ * order_images).  *out is malloc'ed.  Returns the count, -1 on error. */
 static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], const double centre[3],
-                            double r, size_t max_points, image **out, errbuf *e)
+                            double r, size_t max_points, image **out, size_t *nsorted, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
     size_t cap = 64, n = 0;
@@ -308,7 +358,7 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
             }
         }
     }
-    if (sort_images(&pts, n)) {
+    if (order_images(pts, n, ci->r_sort, FIRST_SUBSET, nsorted)) {
         free(pts);
         return fail(e, "out of memory");
     }
@@ -688,10 +738,15 @@ static void sort_by_weight(facet_info *f, int n)
  * inside or on the circumsphere of a vertex of the central cell: only such
  * points can cut the cell (a Voronoi vertex is the centre of an empty sphere
  * through its sites).  Returns how many were added. */
+static double cutting_reach(const vcollect *vc)
+{
+    return 2 * vc->rmax * (1 + 1e-9) + 1e-9;
+}
+
 static int add_cutting_points(const image *pts, long npts, unsigned char *in, const vcollect *vc)
 {
     const double *x0 = pts[0].cart;
-    double reach = 2 * vc->rmax * (1 + 1e-9) + 1e-9;
+    double reach = cutting_reach(vc);
     int added = 0;
     for (long i = 1; i < npts && pts[i].dist <= reach; i++) {
         if (in[i])
@@ -732,21 +787,23 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
     double r = fmin(cutoff, ci->r_list);
     for (;;) {
         image *pts = NULL;
+        size_t nsorted = 0;
         long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], r, opt->max_points,
-                                    &pts, e);
+                                    &pts, &nsorted, e);
         if (npts < 0)
             return -1;
         unsigned char *in = calloc((size_t)npts + 1, 1);
         image *sub = malloc(((size_t)npts + 1) * sizeof *sub);
         int *map = malloc(((size_t)npts + 1) * sizeof *map);
-        if (!in || !sub || !map) {
+        long first = npts < FIRST_SUBSET ? npts : FIRST_SUBSET;
+        if (!in || !sub || !map ||
+            ((size_t)first > nsorted && sort_tail(pts, (size_t)npts, &nsorted))) {
             free(pts);
             free(in);
             free(sub);
             free(map);
             return fail(e, "out of memory");
         }
-        long first = npts < 40 ? npts : 40;
         for (long i = 0; i < first; i++)
             in[i] = 1;
         int rc;
@@ -767,12 +824,26 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
                     break;
                 }
                 /* unbounded with a subset: take twice as many of the nearest */
+                if ((size_t)(2 * (long)nsub) > nsorted && sort_tail(pts, (size_t)npts, &nsorted)) {
+                    rc = -1;
+                    fail(e, "out of memory");
+                    break;
+                }
                 for (long i = 0; i < npts && i < 2 * (long)nsub; i++)
                     in[i] = 1;
                 continue;
             }
             if (r < cutoff && 2 * vc->rmax * (1 + 1e-9) + 1e-9 >= r) {
                 rc = 2; /* the list may miss images that cut the cell */
+                free(vc->verts);
+                free(vc->facets);
+                break;
+            }
+            /* add_cutting_points reads the list in order up to the reach;
+             * it stops within the sorted part if the reach is below r_sort */
+            if (!(cutting_reach(vc) < ci->r_sort) && sort_tail(pts, (size_t)npts, &nsorted)) {
+                rc = -1;
+                fail(e, "out of memory");
                 free(vc->verts);
                 free(vc->facets);
                 break;
@@ -1051,6 +1122,7 @@ static int cellinfo_init(cellinfo *ci, const fp_cell *cell, errbuf *e)
     }
     ci->max_cutoff += 0.01;
     ci->r_list = cbrt(80.0 * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
+    ci->r_sort = cbrt(SORT_ATOMS * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
     ci->cart = malloc(cell->n * sizeof *ci->cart);
     if (!ci->cart)
         return fail(e, "out of memory");
