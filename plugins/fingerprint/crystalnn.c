@@ -1033,7 +1033,7 @@ static int cn_at(const facet_info *nn, int n, double w)
 /* The fingerprint row (61 values) of one site: each CN's order parameters
  * weighted by that CN's probability. */
 static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
-                            double out[FP_CNN_LEN], errbuf *e)
+                            double *scratch, double out[FP_CNN_LEN], errbuf *e)
 {
     image *pts = NULL;
     facet_info *nn = NULL;
@@ -1042,8 +1042,7 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         return -1;
     memset(out, 0, FP_CNN_LEN * sizeof(double));
     int rc = -1;
-    double *scratch = NULL;
-    double(*r)[3] = NULL;
+    double r[FP_CNN_MAX_CN][3];
     double bins[FP_CNN_MAX_CN + 2];
     double *dist_bins = n + 1 <= FP_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
     if (!dist_bins) {
@@ -1052,12 +1051,6 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
     }
     int nb = distance_bins(nn, n, dist_bins);
 
-    scratch = malloc(fp_op_scratch_size(FP_CNN_MAX_CN) * sizeof *scratch);
-    r = malloc(FP_CNN_MAX_CN * sizeof *r);
-    if (!scratch || !r) {
-        fail(e, "out of memory");
-        goto done;
-    }
     /* fingerprint layout: for CN 1..24, "wt" then that CN's ops */
     int offset[FP_CNN_MAX_CN + 1], pos = 0;
     for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++) {
@@ -1087,8 +1080,6 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
 done:
     if (dist_bins != bins)
         free(dist_bins);
-    free(scratch);
-    free(r);
     free(nn);
     free(pts);
     return rc;
@@ -1142,13 +1133,15 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
         return -1;
     double *row = malloc(FP_CNN_LEN * sizeof *row);
     double *sum = calloc(FP_CNN_LEN, sizeof *sum);
+    /* the order parameters' work area, shared by all sites */
+    double *scratch = malloc(fp_op_scratch_size(FP_CNN_MAX_CN) * sizeof *scratch);
     int rc = 0;
-    if (!row || !sum) {
+    if (!row || !sum || !scratch) {
         rc = fail(&e, "out of memory");
     } else {
         /* numpy's mean over axis 0: rows added in site order, then / n */
         for (size_t i = 0; i < cell->n && rc == 0; i++) {
-            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, row, &e);
+            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, row, &e);
             for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
                 sum[k] += row[k];
         }
@@ -1158,6 +1151,7 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
     free(ci.cart);
     free(row);
     free(sum);
+    free(scratch);
     return rc;
 }
 
