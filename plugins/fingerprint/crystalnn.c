@@ -125,24 +125,62 @@ static int key_before(const image_key *a, const image_key *b)
     return a->dist < b->dist || (a->dist == b->dist && a->idx < b->idx);
 }
 
-/* Sorts k[0..n) (distinct keys) with tmp[0..n) as scratch: insertion sort
- * of short runs, then merge passes.  Returns the array holding the result
- * (k or tmp). */
+static void insertion_sort_keys(image_key *k, size_t lo, size_t hi)
+{
+    for (size_t i = lo + 1; i < hi; i++) {
+        image_key t = k[i];
+        size_t j = i;
+        while (j > lo && key_before(&t, &k[j - 1])) {
+            k[j] = k[j - 1];
+            j--;
+        }
+        k[j] = t;
+    }
+}
+
+/* Bucket sort for short lists (the usual case): keys go, in list order,
+ * into n buckets by dist * (n / largest dist), an index that never
+ * decreases with the distance, so the buckets are in key order and only
+ * their contents (mostly one key, or a shell of equal distances already in
+ * index order) need the insertion sort.  Returns 0 when not applicable. */
+#define BUCKET_MAX 256
+static int bucket_sort_keys(const image_key *k, image_key *out, size_t n)
+{
+    double dmax = 0;
+    for (size_t i = 0; i < n; i++)
+        dmax = k[i].dist > dmax ? k[i].dist : dmax;
+    double scale = (double)n / dmax;
+    if (n > BUCKET_MAX || !(dmax > 0) || !isfinite(scale))
+        return 0;
+    unsigned short start[BUCKET_MAX + 1] = {0};
+    unsigned char bucket[BUCKET_MAX];
+    for (size_t i = 0; i < n; i++) {
+        double b = k[i].dist * scale; /* in [0, n], NaN excluded by the caller */
+        bucket[i] = (unsigned char)(b < (double)(n - 1) ? (size_t)b : n - 1);
+        start[bucket[i] + 1]++;
+    }
+    for (size_t b = 0; b < n; b++)
+        start[b + 1] += start[b];
+    unsigned short fill[BUCKET_MAX];
+    memcpy(fill, start, n * sizeof fill[0]);
+    for (size_t i = 0; i < n; i++)
+        out[fill[bucket[i]]++] = k[i];
+    for (size_t b = 0; b < n; b++)
+        if (start[b + 1] - start[b] > 1)
+            insertion_sort_keys(out, start[b], start[b + 1]);
+    return 1;
+}
+
+/* Sorts k[0..n) (distinct keys) with tmp[0..n) as scratch: the bucket sort
+ * above, or insertion sort of short runs then merge passes.  Returns the
+ * array holding the result (k or tmp). */
 static image_key *sort_keys(image_key *k, image_key *tmp, size_t n)
 {
+    if (bucket_sort_keys(k, tmp, n))
+        return tmp;
     const size_t run = 8;
-    for (size_t lo = 0; lo < n; lo += run) {
-        size_t hi = lo + run < n ? lo + run : n;
-        for (size_t i = lo + 1; i < hi; i++) {
-            image_key t = k[i];
-            size_t j = i;
-            while (j > lo && key_before(&t, &k[j - 1])) {
-                k[j] = k[j - 1];
-                j--;
-            }
-            k[j] = t;
-        }
-    }
+    for (size_t lo = 0; lo < n; lo += run)
+        insertion_sort_keys(k, lo, lo + run < n ? lo + run : n);
     image_key *src = k, *dst = tmp;
     for (size_t w = run; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
