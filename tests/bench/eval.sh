@@ -54,6 +54,7 @@ run_eval() {
   echo "full eval perov_5_val vs perov_5_test $*: wall ${wall} s (cpu ${user}+${sys} s):" \
        "${ratio}x the Python reference (~${ref_s} s) on wall time, ${cratio}x on CPU time"
 }
+run_eval -j 1 --distance-threads 1      # one core: the measure
 run_eval
 run_eval --ref-cache "$tmp/ref.cache"  # cold: reads REF, writes the cache
 run_eval --ref-cache "$tmp/ref.cache"  # warm: REF from the cache
