@@ -206,13 +206,11 @@ static int sort_images(image *pts, size_t n)
 {
     if (n < 2)
         return 0;
-    image_key *k = malloc(2 * n * sizeof *k);
-    image *sorted = malloc(n * sizeof *sorted);
-    if (!k || !sorted) {
-        free(k);
-        free(sorted);
+    /* one block: 2 n keys, then n images */
+    image_key *k = malloc(2 * n * sizeof *k + n * sizeof(image));
+    if (!k)
         return -1;
-    }
+    image *sorted = (image *)(void *)(k + 2 * n);
     int has_nan = 0;
     for (size_t i = 0; i < n; i++) {
         k[i].dist = pts[i].dist;
@@ -221,7 +219,6 @@ static int sort_images(image *pts, size_t n)
     }
     if (has_nan) { /* no order to rely on: let qsort do what it always did */
         free(k);
-        free(sorted);
         qsort(pts, n, sizeof *pts, cmp_image);
         return 0;
     }
@@ -230,7 +227,6 @@ static int sort_images(image *pts, size_t n)
         sorted[i] = pts[order[i].idx];
     memcpy(pts, sorted, n * sizeof *pts);
     free(k);
-    free(sorted);
     return 0;
 }
 
@@ -314,7 +310,7 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
                             double r, size_t max_points, image **out, size_t *nsorted, errbuf *e)
 {
     const fp_cell *cell = ci->cell;
-    size_t cap = 64, n = 0;
+    size_t cap = 128, n = 0; /* the first listing holds ~80 images */
     image *pts = malloc(cap * sizeof *pts);
     if (!pts)
         return fail(e, "out of memory");
@@ -830,18 +826,18 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
                                     &pts, &nsorted, e);
         if (npts < 0)
             return -1;
-        unsigned char *in = calloc((size_t)npts + 1, 1);
-        image *sub = malloc(((size_t)npts + 1) * sizeof *sub);
-        int *map = malloc(((size_t)npts + 1) * sizeof *map);
+        /* one block: the subset's images, their list indices, the flags */
+        size_t nb = (size_t)npts + 1;
+        image *sub = malloc(nb * (sizeof *sub + sizeof(int) + 1));
+        int *map = sub ? (int *)(void *)(sub + nb) : NULL;
+        unsigned char *in = sub ? (unsigned char *)(map + nb) : NULL;
         long first = npts < FIRST_SUBSET ? npts : FIRST_SUBSET;
-        if (!in || !sub || !map ||
-            ((size_t)first > nsorted && sort_tail(pts, (size_t)npts, &nsorted))) {
+        if (!sub || ((size_t)first > nsorted && sort_tail(pts, (size_t)npts, &nsorted))) {
             free(pts);
-            free(in);
             free(sub);
-            free(map);
             return fail(e, "out of memory");
         }
+        memset(in, 0, nb);
         for (long i = 0; i < first; i++)
             in[i] = 1;
         int rc;
@@ -897,9 +893,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
             free(vc->facets);
             vc->facets = NULL;
         }
-        free(in);
         free(sub);
-        free(map);
         if (rc == 0) {
             *pts_out = pts;
             return 0;
