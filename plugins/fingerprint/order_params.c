@@ -322,11 +322,10 @@ static int is_pyr_like(fp_op_type t)
  *gk = m_gauss(p, thetak) and *gsppk = gauss(IGW_SPP (thetak / pi - 1)) are
  * read from fp_op_value's tables: the same doubles, computed once per (j, k)
  * instead of again (only the entries read here are filled in). */
-static void k_term(const fp_op *p, double thetak, const double *gk, const double *gsppk, int j,
-                   int k, double *q, double *nrm)
+static ALWAYS_INLINE void k_term(fp_op_type t, const fp_op *p, double thetak, const double *gk,
+                                  const double *gsppk, int j, int k, double *q, double *nrm)
 {
     const double ipi = 1.0 / M_PI;
-    fp_op_type t = p->type;
     if (t == FP_OP_BENT) {
         *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
         *nrm += 1;
@@ -355,9 +354,8 @@ static void k_term(const fp_op *p, double thetak, const double *gk, const double
 /* Whether any third neighbour m can contribute for this (j, k): m_term
  * adds nothing unless these hold, and the South-pole term of m (spp_m)
  * does not depend on k.  Skipping such k changes no sum. */
-static int k_has_m_terms(const fp_op *p, double thetak, int j, int k)
+static ALWAYS_INLINE int k_has_m_terms(fp_op_type t, const fp_op *p, double thetak, int j, int k)
 {
-    fp_op_type t = p->type;
     if (t == FP_OP_BENT)
         return 0;
     if (t == FP_OP_CUBOCT_MAX)
@@ -448,9 +446,7 @@ static ALWAYS_INLINE void m_term(fp_op_type t, const fp_op *p, double thetak, do
     }
 }
 
-/* The m terms of one (j, k) added to *qv, *nv in m order.  t is p->type,
- * passed separately so that each call in m_terms_of below inlines a copy
- * whose tests on the type fold away (they ran once per (j, k, m) before). */
+/* The m terms of one (j, k) added to *qv, *nv in m order. */
 static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t j, size_t k,
                                  double thetak, int with_m_term, const double *thj,
                                  const double *xfj, const double *gmj, const double *gsj,
@@ -470,32 +466,67 @@ static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t 
     }
 }
 
-static void m_terms_of(const fp_op *p, size_t n, size_t j, size_t k, double thetak,
-                       int with_m_term, const double *thj, const double *xfj, const double *gmj,
-                       const double *gsj, const double *cjk, double *qv, double *nv)
+/* pymatgen's qsptheta[j][k] and norms into q, nrm (n x (n - 1), kc over
+ * k != j).  t is p->type, passed separately so that each call in
+ * op_sums_of below inlines a copy whose tests on the type fold away (they
+ * ran once per (j, k) and (j, k, m) before). */
+static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, const double *theta,
+                                  const double *xflag, const double *gm, const double *gspp,
+                                  const double *cphi, double *q, double *nrm)
 {
-#define M_LOOP(T) m_loop(T, p, n, j, k, thetak, with_m_term, thj, xfj, gmj, gsj, cjk, qv, nv)
-    switch (p->type) {
-    case FP_OP_TRI_PLAN_MAX: M_LOOP(FP_OP_TRI_PLAN_MAX); break;
-    case FP_OP_TET_MAX: M_LOOP(FP_OP_TET_MAX); break;
-    case FP_OP_T: M_LOOP(FP_OP_T); break;
-    case FP_OP_SQ_PLAN_MAX: M_LOOP(FP_OP_SQ_PLAN_MAX); break;
-    case FP_OP_SEE_SAW_RECT: M_LOOP(FP_OP_SEE_SAW_RECT); break;
-    case FP_OP_TRI_BIPYR: M_LOOP(FP_OP_TRI_BIPYR); break;
-    case FP_OP_TRI_PYR: M_LOOP(FP_OP_TRI_PYR); break;
-    case FP_OP_PENT_PLAN_MAX: M_LOOP(FP_OP_PENT_PLAN_MAX); break;
-    case FP_OP_SQ_PYR: M_LOOP(FP_OP_SQ_PYR); break;
-    case FP_OP_HEX_PLAN_MAX: M_LOOP(FP_OP_HEX_PLAN_MAX); break;
-    case FP_OP_OCT_MAX: M_LOOP(FP_OP_OCT_MAX); break;
-    case FP_OP_PENT_PYR: M_LOOP(FP_OP_PENT_PYR); break;
-    case FP_OP_HEX_PYR: M_LOOP(FP_OP_HEX_PYR); break;
-    case FP_OP_PENT_BIPYR: M_LOOP(FP_OP_PENT_BIPYR); break;
-    case FP_OP_BCC: M_LOOP(FP_OP_BCC); break;
-    case FP_OP_HEX_BIPYR: M_LOOP(FP_OP_HEX_BIPYR); break;
-    case FP_OP_CUBOCT_MAX: M_LOOP(FP_OP_CUBOCT_MAX); break;
-    default: M_LOOP(p->type); break;
+    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    const size_t nk = n - 1;
+    for (size_t j = 0; j < n; j++) {
+        size_t kc = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (j == k)
+                continue;
+            double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
+            double thetak = theta[j * n + k];
+            int flag_xaxis = xflag[j * n + k] != 0;
+            k_term(t, p, thetak, &gm[j * n + k], &gspp[j * n + k], (int)j, (int)k, qq, nn);
+            kc++;
+            const int with_m_term = k_has_m_terms(t, p, thetak, (int)j, (int)k);
+            if (flag_xaxis || (!spp_m && !with_m_term))
+                continue;
+            /* the sums in locals: the same additions in the same order,
+             * without a store and reload through the scratch pointers */
+            double qv = *qq, nv = *nn;
+            m_loop(t, p, n, j, k, thetak, with_m_term, &theta[j * n], &xflag[j * n], &gm[j * n],
+                   &gspp[j * n], &cphi[(j * n + k) * n], &qv, &nv);
+            *qq = qv;
+            *nn = nv;
+        }
     }
-#undef M_LOOP
+}
+
+static void op_sums_of(const fp_op *p, size_t n, const double *theta, const double *xflag,
+                       const double *gm, const double *gspp, const double *cphi, double *q,
+                       double *nrm)
+{
+#define OP_SUMS(T) op_sums(T, p, n, theta, xflag, gm, gspp, cphi, q, nrm)
+    switch (p->type) {
+    case FP_OP_BENT: OP_SUMS(FP_OP_BENT); break;
+    case FP_OP_TRI_PLAN_MAX: OP_SUMS(FP_OP_TRI_PLAN_MAX); break;
+    case FP_OP_TET_MAX: OP_SUMS(FP_OP_TET_MAX); break;
+    case FP_OP_T: OP_SUMS(FP_OP_T); break;
+    case FP_OP_SQ_PLAN_MAX: OP_SUMS(FP_OP_SQ_PLAN_MAX); break;
+    case FP_OP_SEE_SAW_RECT: OP_SUMS(FP_OP_SEE_SAW_RECT); break;
+    case FP_OP_TRI_BIPYR: OP_SUMS(FP_OP_TRI_BIPYR); break;
+    case FP_OP_TRI_PYR: OP_SUMS(FP_OP_TRI_PYR); break;
+    case FP_OP_PENT_PLAN_MAX: OP_SUMS(FP_OP_PENT_PLAN_MAX); break;
+    case FP_OP_SQ_PYR: OP_SUMS(FP_OP_SQ_PYR); break;
+    case FP_OP_HEX_PLAN_MAX: OP_SUMS(FP_OP_HEX_PLAN_MAX); break;
+    case FP_OP_OCT_MAX: OP_SUMS(FP_OP_OCT_MAX); break;
+    case FP_OP_PENT_PYR: OP_SUMS(FP_OP_PENT_PYR); break;
+    case FP_OP_HEX_PYR: OP_SUMS(FP_OP_HEX_PYR); break;
+    case FP_OP_PENT_BIPYR: OP_SUMS(FP_OP_PENT_BIPYR); break;
+    case FP_OP_BCC: OP_SUMS(FP_OP_BCC); break;
+    case FP_OP_HEX_BIPYR: OP_SUMS(FP_OP_HEX_BIPYR); break;
+    case FP_OP_CUBOCT_MAX: OP_SUMS(FP_OP_CUBOCT_MAX); break;
+    default: OP_SUMS(p->type); break;
+    }
+#undef OP_SUMS
 }
 
 double fp_op_value(const fp_op *p, double *scratch, int *is_none)
@@ -558,28 +589,8 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
         }
     memset(q, 0, n * nk * sizeof *q);
     memset(nrm, 0, n * nk * sizeof *nrm);
-    for (size_t j = 0; j < n; j++) {
-        size_t kc = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (j == k)
-                continue;
-            double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
-            double thetak = theta[j * n + k];
-            int flag_xaxis = xflag[j * n + k] != 0;
-            k_term(p, thetak, &gm[j * n + k], &gspp[j * n + k], (int)j, (int)k, qq, nn);
-            kc++;
-            if (flag_xaxis || (!spp_m && !k_has_m_terms(p, thetak, (int)j, (int)k)))
-                continue;
-            const int with_m_term = k_has_m_terms(p, thetak, (int)j, (int)k);
-            /* the sums in locals: the same additions in the same order,
-             * without a store and reload through the scratch pointers */
-            double qv = *qq, nv = *nn;
-            m_terms_of(p, n, j, k, thetak, with_m_term, &theta[j * n], &xflag[j * n],
-                       &gm[j * n], &gspp[j * n], &cphi[(j * n + k) * n], &qv, &nv);
-            *qq = qv;
-            *nn = nv;
-        }
-    }
+    if (n > 0)
+        op_sums_of(p, n, theta, xflag, gm, gspp, cphi, q, nrm);
 
     if (t == FP_OP_BENT) {
         double s = 0.0, norm = 0.0;
