@@ -40,15 +40,23 @@ run() { # name file reference_seconds_per_structure reference_label
            name, n, t, n / t, cpu, n / cpu, n / cpu * ref, label }'
 }
 run carbon_24_test[:1000] "$tmp/carbon1000.csv" 0.205 "205 ms/structure: CrystalNN + Magpie"
-# The same run without --records: what is left is reading and scoring, the
-# difference is the records writer (exact shortest printing of every number).
-/usr/bin/time -f "%U %S" -o "$tmp/time0" "$build/mmscore" run -q -j 1 --plugins fingerprint \
-  --skip-invalid false "$tmp/carbon1000.csv" >/dev/null || true
-awk -v rec="$(awk '{print $1 + $2}' "$tmp/time")" -v norec="$(awk '{print $1 + $2}' "$tmp/time0")" \
-    -v n="$(grep -c '"fp_status":"ok"' "$tmp/out.jsonl" || true)" 'BEGIN {
+# The records writer's share: the same run with and without --records, three
+# times each alternating, compared by the fastest of each (a single pair of
+# runs is too noisy on a shared machine).
+cpu_of() { # extra args for mmscore; prints CPU seconds
+  /usr/bin/time -f "%U %S" -o "$tmp/time0" "$build/mmscore" run -q -j 1 --plugins fingerprint \
+    --skip-invalid false "$@" "$tmp/carbon1000.csv" >/dev/null || true
+  awk '{print $1 + $2}' "$tmp/time0"
+}
+rec=9e9 norec=9e9
+for _ in 1 2 3; do
+  rec=$(awk -v a="$rec" -v b="$(cpu_of --records "$tmp/rec.jsonl")" 'BEGIN {print (b < a ? b : a)}')
+  norec=$(awk -v a="$norec" -v b="$(cpu_of)" 'BEGIN {print (b < a ? b : a)}')
+done
+awk -v rec="$rec" -v norec="$norec" -v n="$(grep -c '"fp_status":"ok"' "$tmp/rec.jsonl" || true)" 'BEGIN {
   share = rec > 0 ? (rec - norec) / rec * 100 : 0
   per = n > 0 ? norec / n * 1000 : 0
-  printf "fingerprint carbon_24_test[:1000]   without --records  cpu %6.2f s %7.3f ms/structure (records writer ~%.0f%% of the run above)\n",
-         norec, per, share }'
+  printf "fingerprint carbon_24_test[:1000]   best of 3: cpu %.2f s with --records, %.2f s without (%.3f ms/structure): records writer %.0f%%\n",
+         rec, norec, per, share }'
 # perov_5_test: 418 s for 3785 structures including space groups (~11 s)
 run perov_5_test "$fx/perov_5_test.csv" 0.107 "107 ms/structure: validity + fingerprints"
