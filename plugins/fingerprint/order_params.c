@@ -94,9 +94,9 @@ static double dot3(const double *a, const double *b)
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-/* fmax(-1.0, fmin(x, 1.0)) as pymatgen's max(-1.0, min(x, 1.0)), written as
- * comparisons so that it inlines (fmin/fmax are library calls without
- * -ffast-math): the same value for every x, NaN giving 1.0 as fmin does. */
+/* The same value as fmax(-1.0, fmin(x, 1.0)) for every x (NaN gives 1.0,
+ * as fmin does), written as comparisons so that it inlines: fmin and fmax
+ * are library calls without -ffast-math. */
 static inline double clamp1(double x)
 {
     double y = x < 1.0 ? x : 1.0;
@@ -319,8 +319,8 @@ static int is_pyr_like(fp_op_type t)
 /* Contribution of neighbour k (prime meridian) given its polar angle.
  * Every Gaussian the reference evaluates here has the same argument, with
  * the same operations, as m_gauss or the South-pole Gaussian of k, so
- *gk = m_gauss(p, thetak) and *gsppk = gauss(IGW_SPP (thetak / pi - 1)) are
- * read from fp_op_value's tables: the same doubles, computed once per (j, k)
+ * gk[0] = m_gauss(p, thetak) and gsppk[0] = gauss(IGW_SPP (thetak / pi - 1))
+ * are read from fp_op_value's tables: the same doubles, computed once per (j, k)
  * instead of again (only the entries read here are filled in). */
 static ALWAYS_INLINE void k_term(fp_op_type t, const fp_op *p, double thetak, const double *gk,
                                   const double *gsppk, int j, int k, double *q, double *nrm)
