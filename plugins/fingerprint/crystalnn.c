@@ -1065,7 +1065,7 @@ static int cn_at(const facet_info *nn, int n, double w)
 /* The fingerprint row (61 values) of one site: each CN's order parameters
  * weighted by that CN's probability. */
 static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
-                            double *scratch, double out[FP_CNN_LEN], errbuf *e)
+                            double *scratch, size_t op_cap, double out[FP_CNN_LEN], errbuf *e)
 {
     image *pts = NULL;
     facet_info *nn = NULL;
@@ -1089,6 +1089,7 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         offset[cn] = pos;
         pos += 1 + fp_ops_preset[cn].n_ops;
     }
+    int extend = 0;
     for (int b = 0; b < nb; b++) {
         int cn = cn_at(nn, n, dist_bins[b]);
         if (cn < 1 || cn > FP_CNN_MAX_CN)
@@ -1100,8 +1101,13 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         for (int i = 0; i < cn; i++)
             for (int k = 0; k < 3; k++)
                 r[i][k] = pts[nn[i].other].cart[k] - ci->cart[site][k];
-        if (fp_ops_preset[cn].n_ops > 0)
-            fp_op_prepare(scratch, (const double (*)[3])r, (size_t)cn);
+        /* the CNs grow (bins from the highest weight down), and each CN's
+         * neighbours are the first of the list: only the new ones are
+         * prepared */
+        if (fp_ops_preset[cn].n_ops > 0) {
+            fp_op_prepare_more(scratch, (const double (*)[3])r, (size_t)cn, op_cap, extend);
+            extend = 1;
+        }
         for (int o = 0; o < fp_ops_preset[cn].n_ops; o++) {
             int none;
             double v = fp_op_value(&fp_ops_preset[cn].ops[o], scratch, &none);
@@ -1165,15 +1171,20 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
         return -1;
     double *row = malloc(FP_CNN_LEN * sizeof *row);
     double *sum = calloc(FP_CNN_LEN, sizeof *sum);
-    /* the order parameters' work area, shared by all sites */
-    double *scratch = malloc(fp_op_scratch_size(FP_CNN_MAX_CN) * sizeof *scratch);
+    /* the order parameters' work area, shared by all sites, for the
+     * largest CN that has any */
+    size_t op_cap = 1;
+    for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++)
+        if (fp_ops_preset[cn].n_ops > 0)
+            op_cap = (size_t)cn;
+    double *scratch = malloc(fp_op_scratch_size(op_cap) * sizeof *scratch);
     int rc = 0;
     if (!row || !sum || !scratch) {
         rc = fail(&e, "out of memory");
     } else {
         /* numpy's mean over axis 0: rows added in site order, then / n */
         for (size_t i = 0; i < cell->n && rc == 0; i++) {
-            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, row, &e);
+            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, op_cap, row, &e);
             for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
                 sum[k] += row[k];
         }

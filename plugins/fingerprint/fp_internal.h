@@ -41,6 +41,13 @@ size_t fp_op_scratch_size(size_t n);
 void fp_op_prepare(double *scratch, const double (*r)[3], size_t n);
 double fp_op_value(const fp_op *op, double *scratch, int *is_none);
 
+/* fp_op_prepare for growing prefixes of one neighbour list (the CNs of one
+ * site): with extend set, r's rows prepared by the previous call (same cap)
+ * are taken as unchanged and only the new neighbours are computed; the
+ * values are those fp_op_prepare gives.  n <= cap; scratch holds
+ * fp_op_scratch_size(cap) doubles. */
+void fp_op_prepare_more(double *scratch, const double (*r)[3], size_t n, size_t cap, int extend);
+
 /* The preset: for CN 1..24, the ops in fingerprint order (the "wt" entry is
  * implicit and comes first for every CN). */
 typedef struct fp_cn_ops {

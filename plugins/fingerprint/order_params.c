@@ -120,18 +120,25 @@ static double gauss(double t)
 /* The scratch area holds the neighbour geometry shared by all ops of one
  * coordination number: everything the reference recomputes per op and per
  * (j, k, m) but which depends on fewer indices, computed once with the same
- * arithmetic.  Layout (in doubles): */
-enum { G_N, G_HAVE_PHI, G_HEAD };
-#define G_U(s) ((s) + G_HEAD)                               /* 3n: unit vectors   */
-#define G_DIST(s, n) (G_U(s) + 3 * (n))                      /* n: lengths         */
-#define G_THETA(s, n) (G_DIST(s, n) + (n))                   /* n^2: polar angles  */
-#define G_X(s, n) (G_THETA(s, n) + (n) * (n))                /* 3n^2: meridians    */
-#define G_XFLAG(s, n) (G_X(s, n) + 3 * (n) * (n))            /* n^2: meridian undefined */
-#define G_PHI(s, n) (G_XFLAG(s, n) + (n) * (n))              /* n^3: cos of azimuths */
-#define G_Q(s, n) (G_PHI(s, n) + (n) * (n) * (n))            /* n^2: accumulators  */
-#define G_NRM(s, n) (G_Q(s, n) + (n) * (n))                  /* n^2: norms         */
-#define G_GM(s, n) (G_NRM(s, n) + (n) * (n))                 /* n^2: one op's polar Gaussian of m */
-#define G_GSPP(s, n) (G_GM(s, n) + (n) * (n))                /* n^2: its South-pole Gaussian */
+ * arithmetic.  Tables are indexed with a stride S >= n (S = n, or the
+ * capacity given to fp_op_prepare_more).  Layout (in doubles): */
+enum {
+    G_N,     /* neighbours */
+    G_S,     /* stride of the tables */
+    G_NPREP, /* neighbours whose geometry (u, dist, theta, x) is filled in */
+    G_NPHI,  /* neighbours whose azimuth cosines are filled in */
+    G_HEAD
+};
+#define G_U(s) ((s) + G_HEAD)                               /* 3S: unit vectors   */
+#define G_DIST(s, S) (G_U(s) + 3 * (S))                      /* S: lengths         */
+#define G_THETA(s, S) (G_DIST(s, S) + (S))                   /* S^2: polar angles  */
+#define G_X(s, S) (G_THETA(s, S) + (S) * (S))                /* 3S^2: meridians    */
+#define G_XFLAG(s, S) (G_X(s, S) + 3 * (S) * (S))            /* S^2: meridian undefined */
+#define G_PHI(s, S) (G_XFLAG(s, S) + (S) * (S))              /* S^3: cos of azimuths */
+#define G_Q(s, S) (G_PHI(s, S) + (S) * (S) * (S))            /* S^2: accumulators  */
+#define G_NRM(s, S) (G_Q(s, S) + (S) * (S))                  /* S^2: norms         */
+#define G_GM(s, S) (G_NRM(s, S) + (S) * (S))                 /* S^2: one op's polar Gaussian of m */
+#define G_GSPP(s, S) (G_GM(s, S) + (S) * (S))                /* S^2: its South-pole Gaussian */
 
 size_t fp_op_scratch_size(size_t n)
 {
@@ -146,15 +153,17 @@ static void gramschmidt(const double *v, const double *u, double *out)
         out[d] = v[d] - f * u[d];
 }
 
-void fp_op_prepare(double *s, const double (*r)[3], size_t n)
+/* Fills in the geometry of neighbours n0..n-1 (and their pairs with the
+ * first n0, which are kept): every entry depends only on the neighbours it
+ * names, so a prefix prepared earlier holds the same doubles. */
+static void prepare_geometry(double *s, const double (*r)[3], size_t n, size_t n0)
 {
     const double very_small = 1.0e-12;
-    s[G_N] = (double)n;
-    s[G_HAVE_PHI] = 0;
+    const size_t S = (size_t)s[G_S];
     double (*u)[3] = (double (*)[3])G_U(s);
-    double *dist = G_DIST(s, n), *theta = G_THETA(s, n), *xflag = G_XFLAG(s, n);
-    double (*x)[3] = (double (*)[3])G_X(s, n);
-    for (size_t j = 0; j < n; j++) {
+    double *dist = G_DIST(s, S), *theta = G_THETA(s, S), *xflag = G_XFLAG(s, S);
+    double (*x)[3] = (double (*)[3])G_X(s, S);
+    for (size_t j = n0; j < n; j++) {
         dist[j] = sqrt(dot3(r[j], r[j]));
         for (int c = 0; c < 3; c++)
             u[j][c] = r[j][c] / dist[j];
@@ -164,47 +173,71 @@ void fp_op_prepare(double *s, const double (*r)[3], size_t n)
      * dot3(u[k], u[j]) multiply the same pairs and add them in the same
      * order, so each acos is taken once for both. */
     for (size_t j = 0; j < n; j++)
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = j < n0 ? n0 : 0; k < n; k++) {
             if (j == k)
                 continue;
             if (k > j)
-                theta[j * n + k] = theta[k * n + j] = acos(clamp1(dot3(u[j], u[k])));
-            double *xa = x[j * n + k];
+                theta[j * S + k] = theta[k * S + j] = acos(clamp1(dot3(u[j], u[k])));
+            double *xa = x[j * S + k];
             gramschmidt(u[k], u[j], xa);
             double l = sqrt(dot3(xa, xa));
-            xflag[j * n + k] = l < very_small;
+            xflag[j * S + k] = l < very_small;
             if (l >= very_small)
                 for (int c = 0; c < 3; c++)
                     xa[c] /= l;
         }
+    s[G_N] = (double)n;
+    s[G_NPREP] = (double)n;
 }
 
-/* cphi[(j n + k) n + m] = cos(phi), phi the azimuth of m from k's meridian
+void fp_op_prepare(double *s, const double (*r)[3], size_t n)
+{
+    s[G_S] = (double)n;
+    s[G_NPHI] = 0;
+    prepare_geometry(s, r, n, 0);
+}
+
+void fp_op_prepare_more(double *s, const double (*r)[3], size_t n, size_t cap, int extend)
+{
+    size_t n0 = 0;
+    if (extend && (size_t)s[G_S] == cap && (size_t)s[G_NPREP] <= n) {
+        n0 = (size_t)s[G_NPREP];
+    } else {
+        s[G_S] = (double)cap;
+        s[G_NPHI] = 0;
+    }
+    prepare_geometry(s, r, n, n0);
+}
+
+/* cphi[(j S + k) S + m] = cos(phi), phi the azimuth of m from k's meridian
  * with j at the pole: the clamped dot product whose acos the reference takes.
  * The reference only uses phi through cos(f phi) for f = 1, 1.5, 2, 2.5, 3,
  * sin(phi) and one comparison, all computed from cos(phi) below without the
- * acos (same values to rounding; no threshold is crossed by it). */
+ * acos (same values to rounding; no threshold is crossed by it).  Only the
+ * triples with a neighbour beyond those already done are computed. */
 static void prepare_phi(double *s, size_t n)
 {
-    if (s[G_HAVE_PHI] != 0)
+    const size_t S = (size_t)s[G_S], n0 = (size_t)s[G_NPHI];
+    if (n0 >= n)
         return;
-    const double (*x)[3] = (const double (*)[3])G_X(s, n);
-    const double *xflag = G_XFLAG(s, n);
-    double *cphi = G_PHI(s, n);
+    const double (*x)[3] = (const double (*)[3])G_X(s, S);
+    const double *xflag = G_XFLAG(s, S);
+    double *cphi = G_PHI(s, S);
     for (size_t j = 0; j < n; j++)
         for (size_t k = 0; k < n; k++) {
-            if (j == k || xflag[j * n + k])
+            if (j == k || xflag[j * S + k])
                 continue;
             /* symmetric in k and m to the bit (dot3 of the same pairs in
              * the same order): one dot product for both */
-            for (size_t m = k + 1; m < n; m++) {
-                if (m == j || xflag[j * n + m])
+            size_t m0 = j >= n0 || k + 1 >= n0 ? k + 1 : n0;
+            for (size_t m = m0; m < n; m++) {
+                if (m == j || xflag[j * S + m])
                     continue;
-                cphi[(j * n + k) * n + m] = cphi[(j * n + m) * n + k] =
-                    clamp1(dot3(x[j * n + m], x[j * n + k]));
+                cphi[(j * S + k) * S + m] = cphi[(j * S + m) * S + k] =
+                    clamp1(dot3(x[j * S + m], x[j * S + k]));
             }
         }
-    s[G_HAVE_PHI] = 1;
+    s[G_NPHI] = (double)n;
 }
 
 /* cos(f phi) from c = cos(phi), phi in [0, pi]: Chebyshev polynomials, in
@@ -467,12 +500,12 @@ static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t 
 }
 
 /* pymatgen's qsptheta[j][k] and norms into q, nrm (n x (n - 1), kc over
- * k != j).  t is p->type, passed separately so that each call in
+ * k != j); the tables have stride S.  t is p->type, passed separately so that each call in
  * op_sums_of below inlines a copy whose tests on the type fold away (they
  * ran once per (j, k) and (j, k, m) before). */
-static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, const double *theta,
-                                  const double *xflag, const double *gm, const double *gspp,
-                                  const double *cphi, double *q, double *nrm)
+static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, size_t S,
+                                  const double *theta, const double *xflag, const double *gm,
+                                  const double *gspp, const double *cphi, double *q, double *nrm)
 {
     const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
     const size_t nk = n - 1;
@@ -482,9 +515,9 @@ static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, const 
             if (j == k)
                 continue;
             double *qq = &q[j * nk + kc], *nn = &nrm[j * nk + kc];
-            double thetak = theta[j * n + k];
-            int flag_xaxis = xflag[j * n + k] != 0;
-            k_term(t, p, thetak, &gm[j * n + k], &gspp[j * n + k], (int)j, (int)k, qq, nn);
+            double thetak = theta[j * S + k];
+            int flag_xaxis = xflag[j * S + k] != 0;
+            k_term(t, p, thetak, &gm[j * S + k], &gspp[j * S + k], (int)j, (int)k, qq, nn);
             kc++;
             const int with_m_term = k_has_m_terms(t, p, thetak, (int)j, (int)k);
             if (flag_xaxis || (!spp_m && !with_m_term))
@@ -492,19 +525,19 @@ static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, const 
             /* the sums in locals: the same additions in the same order,
              * without a store and reload through the scratch pointers */
             double qv = *qq, nv = *nn;
-            m_loop(t, p, n, j, k, thetak, with_m_term, &theta[j * n], &xflag[j * n], &gm[j * n],
-                   &gspp[j * n], &cphi[(j * n + k) * n], &qv, &nv);
+            m_loop(t, p, n, j, k, thetak, with_m_term, &theta[j * S], &xflag[j * S], &gm[j * S],
+                   &gspp[j * S], &cphi[(j * S + k) * S], &qv, &nv);
             *qq = qv;
             *nn = nv;
         }
     }
 }
 
-static void op_sums_of(const fp_op *p, size_t n, const double *theta, const double *xflag,
-                       const double *gm, const double *gspp, const double *cphi, double *q,
-                       double *nrm)
+static void op_sums_of(const fp_op *p, size_t n, size_t S, const double *theta,
+                       const double *xflag, const double *gm, const double *gspp,
+                       const double *cphi, double *q, double *nrm)
 {
-#define OP_SUMS(T) op_sums(T, p, n, theta, xflag, gm, gspp, cphi, q, nrm)
+#define OP_SUMS(T) op_sums(T, p, n, S, theta, xflag, gm, gspp, cphi, q, nrm)
     switch (p->type) {
     case FP_OP_BENT: OP_SUMS(FP_OP_BENT); break;
     case FP_OP_TRI_PLAN_MAX: OP_SUMS(FP_OP_TRI_PLAN_MAX); break;
@@ -532,9 +565,9 @@ static void op_sums_of(const fp_op *p, size_t n, const double *theta, const doub
 double fp_op_value(const fp_op *p, double *scratch, int *is_none)
 {
     const double ipi = 1.0 / M_PI;
-    const size_t n = (size_t)scratch[G_N];
+    const size_t n = (size_t)scratch[G_N], S = (size_t)scratch[G_S];
     const double (*u)[3] = (const double (*)[3])G_U(scratch);
-    const double *dist = G_DIST(scratch, n);
+    const double *dist = G_DIST(scratch, S);
     *is_none = 0;
 
     if (p->type == FP_OP_SGL_BD) {
@@ -566,11 +599,11 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
 
     /* q[j][kc], nrm[j][kc]: pymatgen's qsptheta and norms, kc over k != j */
     prepare_phi(scratch, n);
-    const double *theta = G_THETA(scratch, n), *xflag = G_XFLAG(scratch, n);
-    const double *cphi = G_PHI(scratch, n);
+    const double *theta = G_THETA(scratch, S), *xflag = G_XFLAG(scratch, S);
+    const double *cphi = G_PHI(scratch, S);
     size_t nk = n > 0 ? n - 1 : 0;
-    double *q = G_Q(scratch, n), *nrm = G_NRM(scratch, n);
-    double *gm = G_GM(scratch, n), *gspp = G_GSPP(scratch, n);
+    double *q = G_Q(scratch, S), *nrm = G_NRM(scratch, S);
+    double *gm = G_GM(scratch, S), *gspp = G_GSPP(scratch, S);
     const fp_op_type t = p->type;
     const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
     /* Only the Gaussians that are read: the South-pole one only by these
@@ -581,16 +614,16 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
     /* theta is symmetric (see fp_op_prepare), so are these tables */
     for (size_t j = 0; j < n && t != FP_OP_BENT; j++)
         for (size_t m = j + 1; m < n; m++) {
-            double th = theta[j * n + m];
+            double th = theta[j * S + m];
             if (!split || th < p->min_SPP)
-                gm[j * n + m] = gm[m * n + j] = m_gauss(p, th);
+                gm[j * S + m] = gm[m * S + j] = m_gauss(p, th);
             if (need_spp && th >= p->min_SPP)
-                gspp[j * n + m] = gspp[m * n + j] = gauss(p->IGW_SPP * (th * ipi - 1.0));
+                gspp[j * S + m] = gspp[m * S + j] = gauss(p->IGW_SPP * (th * ipi - 1.0));
         }
     memset(q, 0, n * nk * sizeof *q);
     memset(nrm, 0, n * nk * sizeof *nrm);
     if (n > 0)
-        op_sums_of(p, n, theta, xflag, gm, gspp, cphi, q, nrm);
+        op_sums_of(p, n, S, theta, xflag, gm, gspp, cphi, q, nrm);
 
     if (t == FP_OP_BENT) {
         double s = 0.0, norm = 0.0;
