@@ -142,6 +142,40 @@ static void test_ideal_polyhedra(void **st)
     assert_float_equal(op_on(12, FP_OP_Q6, fcc, 12), 0.574524, 1e-6);
 }
 
+/* The CNs of one site read growing prefixes of one neighbour list:
+ * fp_op_prepare_more, extending the previous prefix, must give every op the
+ * bits fp_op_prepare gives on that prefix from scratch. */
+static void test_prepare_more_equals_prepare(void **st)
+{
+    (void)st;
+    enum { CAP = FP_CNN_MAX_CN };
+    double r[CAP][3];
+    unsigned x = 12345u;
+    for (int i = 0; i < CAP; i++)
+        for (int k = 0; k < 3; k++) {
+            x = x * 1103515245u + 12345u;
+            r[i][k] = ((double)(x >> 8) / (double)(1u << 24) - 0.5) * 6.0;
+        }
+    r[CAP - 1][0] = r[CAP - 1][1] = r[CAP - 1][2] = 0.0; /* last prefix: a zero vector (None) */
+    double *more = malloc(fp_op_scratch_size(CAP) * sizeof *more);
+    double *fresh = malloc(fp_op_scratch_size(CAP) * sizeof *fresh);
+    assert_non_null(more);
+    assert_non_null(fresh);
+    for (int n = 1; n <= CAP; n++) {
+        fp_op_prepare_more(more, (const double (*)[3])r, (size_t)n, CAP, n > 1);
+        fp_op_prepare(fresh, (const double (*)[3])r, (size_t)n);
+        for (int o = 0; o < fp_ops_preset[n].n_ops; o++) {
+            int none_a = 0, none_b = 0;
+            double a = fp_op_value(&fp_ops_preset[n].ops[o], more, &none_a);
+            double b = fp_op_value(&fp_ops_preset[n].ops[o], fresh, &none_b);
+            assert_int_equal(none_a, none_b);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+    }
+    free(more);
+    free(fresh);
+}
+
 /* The layout is matminer's: 61 values, "wt" first for each CN 1..24. */
 static void test_preset_layout(void **st)
 {
@@ -208,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_preset_layout),
         cmocka_unit_test(test_ideal_polyhedra),
+        cmocka_unit_test(test_prepare_more_equals_prepare),
         cmocka_unit_test(test_simple_cubic),
         cmocka_unit_test(test_hostile_cells),
         cmocka_unit_test(test_magpie_matches_reference),
