@@ -47,11 +47,81 @@ static void add_structure(cJSON *o, const mms_structure *s)
     cJSON_AddBoolToObject(o, "has_oxidation", s->has_oxidation != 0);
 }
 
+/* %.{prec}g of the decimal d0.d1d2... x 10^exp (digits[0..prec-1], no
+ * leading zero): printf's choice of fixed or exponent form, trailing zeros
+ * and a bare point dropped, exponent of at least two digits. */
+static void format_g(char *out, int neg, const char *digits, int prec, int exp)
+{
+    int n = prec;
+    while (n > 1 && digits[n - 1] == '0')
+        n--;
+    char *o = out;
+    if (neg)
+        *o++ = '-';
+    if (exp < -4 || exp >= prec) {
+        *o++ = digits[0];
+        if (n > 1) {
+            *o++ = '.';
+            memcpy(o, digits + 1, (size_t)(n - 1));
+            o += n - 1;
+        }
+        o += sprintf(o, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    } else if (exp < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -exp - 1; i++)
+            *o++ = '0';
+        memcpy(o, digits, (size_t)n);
+        o += n;
+    } else {
+        for (int i = 0; i <= exp; i++)
+            *o++ = i < n ? digits[i] : '0';
+        if (n > exp + 1) {
+            *o++ = '.';
+            memcpy(o, digits + exp + 1, (size_t)(n - exp - 1));
+            o += n - exp - 1;
+        }
+    }
+    *o = '\0';
+}
+
+/* Round the 17 significant digits of d to prec digits as printf would and
+ * format them as %.{prec}g.  Rounding the already rounded 17 digits again
+ * differs from rounding d itself only when the dropped digits are exactly
+ * a half ("5" for 16 digits, "50" for 15); then printf decides.  */
+static void round_g(char *out, size_t size, double d, int neg, const char *d17, int exp17,
+                    int prec)
+{
+    int half = d17[prec] == '5';
+    for (int i = prec + 1; half && i < 17; i++)
+        half = d17[i] == '0';
+    if (half) {
+        snprintf(out, size, "%.*g", prec, d);
+        return;
+    }
+    char digits[18];
+    memcpy(digits, d17, (size_t)prec);
+    int exp = exp17;
+    if (d17[prec] >= '5') {
+        int i = prec - 1;
+        while (i >= 0 && digits[i] == '9')
+            digits[i--] = '0';
+        if (i >= 0) {
+            digits[i]++;
+        } else { /* 99...9 rounds up to 100...0 */
+            digits[0] = '1';
+            exp++;
+        }
+    }
+    format_g(out, neg, digits, prec, exp);
+}
+
 /* cJSON prints a double with 15 digits whenever that reads back within an
  * epsilon of it, which is not exact (0.1 + 0.2 prints as 0.3).  Records,
  * summaries and saved states must round-trip exactly, so every number is
  * replaced by a raw item holding the shortest of %.15g, %.16g, %.17g that
- * strtod turns back into the same double. */
+ * strtod turns back into the same double.  The three are derived from one
+ * %.16e (printf's floating-point path is the cost of a record). */
 static cJSON *exact_number(double d)
 {
     char buf[40];
@@ -74,13 +144,22 @@ static cJSON *exact_number(double d)
         while (n)
             buf[k++] = digits[--n];
         buf[k] = '\0';
-    } else {
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, d);
-            if (strtod(buf, NULL) == d)
-                break;
-        }
+        return cJSON_CreateRaw(buf);
     }
+    char e[40], d17[18];
+    snprintf(e, sizeof e, "%.16e", d); /* [-]d.dddddddddddddddde[+-]XX */
+    int neg = e[0] == '-';
+    const char *m = e + neg;
+    d17[0] = m[0];
+    memcpy(d17 + 1, m + 2, 16);
+    d17[17] = '\0';
+    int exp17 = atoi(m + 19);
+    for (int prec = 15; prec <= 16; prec++) {
+        round_g(buf, sizeof buf, d, neg, d17, exp17, prec);
+        if (strtod(buf, NULL) == d)
+            return cJSON_CreateRaw(buf);
+    }
+    format_g(buf, neg, d17, 17, exp17);
     return cJSON_CreateRaw(buf);
 }
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,84 @@ static void numbers_round_trip(void **st)
     mms_host_free(h);
 }
 
+/* The summary printer writes each number as the shortest of %.15g, %.16g,
+ * %.17g that reads back exactly.  It derives them from one %.16e; here the
+ * printf-per-precision definition is the oracle, on random bit patterns,
+ * short decimals, halves at the 16th/17th digit, and carries (9.99...). */
+static void exact_oracle(double d, char *out, size_t n)
+{
+    if (d == (double)(long long)d && d > -9007199254740992.0 && d < 9007199254740992.0) {
+        snprintf(out, n, "%.0f", d);
+        if (!strcmp(out, "-0"))
+            strcpy(out, "0");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            return;
+    }
+}
+
+static void numbers_shortest_exact(void **st)
+{
+    (void)st;
+    enum { N = 200000 };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    uint64_t s = 0x9E3779B97F4A7C15u;
+    for (int i = 0; i < N; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        double v;
+        switch (i % 5) {
+        case 0: /* any finite double */
+            memcpy(&v, &s, sizeof v);
+            if (!isfinite(v))
+                v = 1.5;
+            break;
+        case 1: /* values near 1 and small magnitudes (fingerprints, rates) */
+            v = (double)(s >> 11) / 9007199254740992.0 * pow(10.0, (int)(s % 12) - 6);
+            break;
+        case 2: /* short decimals */
+            v = (double)(long long)(s % 2000001) / 1000.0 - 1000.0;
+            break;
+        case 3: /* 17-digit numbers ending in 5 or 50: printf decides ties */
+            v = (double)(100000000000000000ull + (s % 1000000000000ull) * 100 + 50) * 1e-17 *
+                pow(10.0, (int)(s % 40) - 20);
+            break;
+        default: /* carries: just below powers of ten */
+            v = nextafter(pow(10.0, (int)(s % 30) - 15), 0.0);
+            if (s & 1)
+                v = -v;
+        }
+        x[i] = v;
+    }
+    cJSON *arr = cJSON_CreateDoubleArray(x, N);
+    assert_non_null(arr);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(mms_report_print_json(f, arr), MMS_OK);
+    fclose(f);
+    const char *p = text;
+    for (int i = 0; i < N; i++) {
+        while (*p == '[' || *p == ',' || *p == ' ' || *p == '\n' || *p == '\t')
+            p++;
+        size_t k = strcspn(p, ",]\n");
+        char got[64], want[64];
+        assert_true(k < sizeof got);
+        memcpy(got, p, k);
+        got[k] = '\0';
+        exact_oracle(x[i], want, sizeof want);
+        if (strcmp(got, want))
+            fail_msg("%a: printed %s, expected %s", x[i], got, want);
+        p += k;
+    }
+    cJSON_Delete(arr);
+    free(text);
+    free(x);
+}
+
 static void threads_identical(void **st)
 {
     (void)st;
@@ -473,7 +552,8 @@ int main(void)
         cmocka_unit_test(host_refuses_bad), cmocka_unit_test(host_duplicates),
         cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
         cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
-        cmocka_unit_test(numbers_round_trip), cmocka_unit_test(threads_identical),
+        cmocka_unit_test(numbers_round_trip), cmocka_unit_test(numbers_shortest_exact),
+        cmocka_unit_test(threads_identical),
         cmocka_unit_test(state_save_merge),
         cmocka_unit_test(create_failure),
     };
