@@ -24,12 +24,7 @@ int mms_tags_copy(mms_tags **out, const mms_tags *src);
 
 /* ---- structure.c ---- */
 
-/* pymatgen's Lattice.from_parameters without refusing anything: the cosine
- * of gamma* is capped to [-1, 1] as abs_cap does, so impossible angle sets
- * give the flat cells pymatgen builds (CifParser reads those).  Returns 1 if
- * the cap had to act beyond rounding noise, i.e. the angles admit no cell. */
-int mms_lattice_from_parameters_capped(double lattice[3][3], const double abc[3],
-                                       const double angles[3]);
+/* mms_lattice_from_parameters_capped is public (structure.h). */
 
 /* CPython 3.11's list.sort on int items with a "less than" callback,
  * reproduced comparison for comparison, so that pymatgen's sorts under

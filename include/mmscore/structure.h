@@ -91,6 +91,13 @@ MMS_EXPORT void mms_structure_free(mms_structure *s);
 MMS_EXPORT int mms_lattice_from_parameters(double lattice[3][3], const double abc[3],
                                            const double angles[3], mms_error *err);
 
+/* The same lattice without refusing anything, as pymatgen builds it: the
+ * cosine of gamma* is capped to [-1, 1] (pymatgen's abs_cap), so angle sets
+ * that admit no cell give pymatgen's flat cell.  Returns 1 when the cap had
+ * to act beyond rounding noise (the angles admit no cell), else 0. */
+MMS_EXPORT int mms_lattice_from_parameters_capped(double lattice[3][3], const double abc[3],
+                                                  const double angles[3]);
+
 /* Fractional -> Cartesian (Å) with this structure's lattice. */
 MMS_EXPORT void mms_structure_cart(const mms_structure *s, const double frac[3], double cart[3]);
 
