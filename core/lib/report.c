@@ -128,22 +128,10 @@ static cJSON *exact_number(double d)
     if (!isfinite(d))
         return cJSON_CreateNull();
     if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-        /* An integer below 2^53 is exact as a long long: its digits are
-         * %.0f's, without printf's floating-point path (most record numbers
-         * are zeros and counts).  -0 prints as 0. */
-        long long v = (long long)d;
-        char digits[24];
-        int n = 0, neg = v < 0;
-        unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        do
-            digits[n++] = (char)('0' + (int)(u % 10));
-        while ((u /= 10) != 0);
-        int k = 0;
-        if (neg)
-            buf[k++] = '-';
-        while (n)
-            buf[k++] = digits[--n];
-        buf[k] = '\0';
+        /* An integer below 2^53 is exact as a long long: %lld gives %.0f's
+         * digits without printf's floating-point path (most record numbers
+         * are zeros and counts), and -0 as 0. */
+        snprintf(buf, sizeof buf, "%lld", (long long)d);
         return cJSON_CreateRaw(buf);
     }
     char e[40], d17[18];
