@@ -171,33 +171,20 @@ static int bucket_sort_keys(const image_key *k, image_key *out, size_t n)
     return 1;
 }
 
-/* Sorts k[0..n) (distinct keys) with tmp[0..n) as scratch: the bucket sort
- * above, or insertion sort of short runs then merge passes.  Returns the
+static int cmp_key(const void *pa, const void *pb)
+{
+    return key_before(pa, pb) ? -1 : key_before(pb, pa);
+}
+
+/* Sorts k[0..n) (distinct keys, so any sort gives the one order) with
+ * tmp[0..n) as scratch: the bucket sort above, else qsort.  Returns the
  * array holding the result (k or tmp). */
 static image_key *sort_keys(image_key *k, image_key *tmp, size_t n)
 {
     if (bucket_sort_keys(k, tmp, n))
         return tmp;
-    const size_t run = 8;
-    for (size_t lo = 0; lo < n; lo += run)
-        insertion_sort_keys(k, lo, lo + run < n ? lo + run : n);
-    image_key *src = k, *dst = tmp;
-    for (size_t w = run; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                dst[o++] = key_before(&src[j], &src[i]) ? src[j++] : src[i++];
-            while (i < mid)
-                dst[o++] = src[i++];
-            while (j < hi)
-                dst[o++] = src[j++];
-        }
-        image_key *t = src;
-        src = dst;
-        dst = t;
-    }
-    return src;
+    qsort(k, n, sizeof *k, cmp_key);
+    return k;
 }
 
 /* Puts pts[0..n) (images in listing order) into cmp_image order.  Returns
