@@ -650,7 +650,9 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
             q[3 * (i - 1) + k] = 2 * n[k] / n2;
     }
     qhT qh_storage, *qh = &qh_storage;
-    char cmd[] = "qhull Qc";
+    /* only vertices, facet planes and incidences are read: no coplanar
+     * point lists (no Qc), no final outer-plane check (Q5) */
+    char cmd[] = "qhull Q5";
     qh_zero(qh, qerr);
     int rc = qh_new_qhull(qh, 3, npts - 1, q, False, cmd, NULL, qerr);
     volatile int result = 1;
