@@ -55,9 +55,30 @@ static void block_sq(const double *const rows[RB], const double *panel, size_t d
     memcpy(s, acc, sizeof acc);
 }
 
-/* Pack rows of b into panels; the lanes past nb repeat row nb-1, so they
- * never lower a minimum (callers mask them where they sum). */
-static double *pack_panels(const double *b, size_t nb, size_t dim, size_t *npanels)
+/* The same sums for one row x against RB panels: s[q][k] is the pair (x,
+ * lane k of panel q), each lane again s += (x_j - y_j)^2 in dimension order,
+ * so a pair has the same value whichever kernel computes it. */
+CLONES
+static void row_sq(const double *x, const double *const panel[RB], size_t dim, double s[RB][PW])
+{
+    lanes acc[RB];
+    for (int q = 0; q < RB; q++)
+        acc[q] = (lanes){0};
+    for (size_t j = 0; j < dim; j++)
+        for (int q = 0; q < RB; q++) {
+            lanes p;
+            memcpy(&p, panel[q] + j * PW, sizeof p);
+            lanes t = x[j] - p;
+            acc[q] += t * t;
+        }
+    memcpy(s, acc, sizeof acc);
+}
+
+/* Pack nb rows of b into panels: rows order[0..nb-1], or rows 0..nb-1 when
+ * order is NULL.  The lanes past nb repeat the last row, so they never lower
+ * a minimum (callers mask them where they sum). */
+static double *pack_panels(const double *b, const size_t *order, size_t nb, size_t dim,
+                           size_t *npanels)
 {
     size_t np = (nb + PW - 1) / PW;
     double *p = malloc(np * PW * dim * sizeof *p);
@@ -65,9 +86,10 @@ static double *pack_panels(const double *b, size_t nb, size_t dim, size_t *npane
         return NULL;
     for (size_t q = 0; q < np; q++)
         for (size_t k = 0; k < PW; k++) {
-            size_t row = q * PW + k < nb ? q * PW + k : nb - 1;
+            size_t at = q * PW + k < nb ? q * PW + k : nb - 1;
+            const double *row = b + (order ? order[at] : at) * dim;
             for (size_t j = 0; j < dim; j++)
-                p[(q * dim + j) * PW + k] = b[row * dim + j];
+                p[(q * dim + j) * PW + k] = row[j];
         }
     *npanels = np;
     return p;
@@ -113,47 +135,399 @@ static void run_threads(void *(*fn)(void *), void *args, size_t size, unsigned t
 
 /* ------------------------------------------------------------ nearest */
 
+/* cov_nearest skips the pairs that cannot be a row's minimum and still
+ * returns, bit for bit, the minima of the full scan.
+ *
+ * - Duplicates.  Rows with the same bits have the same distance to every
+ *   row, so each set is cut down to its distinct rows; a distinct row that
+ *   also occurs in the other set has minimum exactly 0.
+ * - Clusters.  The distinct rows of each set are ordered by recursive
+ *   bisection (a ball-tree build), so that each run of PW rows, one panel,
+ *   is a tight cluster; each panel Q gets a centre c_Q (the mean of its rows)
+ *   and a radius r_Q (the largest distance of its rows to c_Q).  For a row x
+ *   and any row y of Q the triangle inequality gives |x - y| >= |x - c_Q| -
+ *   r_Q.  A row first takes the RB panels of lowest bound, which usually hold
+ *   its nearest row or one close to it, then every other panel whose bound
+ *   does not exceed the minimum it has reached.  The distances to the
+ *   centres cost 1/PW of the full scan, the pairs left a few per cent more.
+ *
+ * Why the minima do not change: every evaluated pair goes through block_sq's
+ * operations (row_sq performs the same per lane); a pair is skipped only
+ * when its own computed value is provably above a value its row already
+ * holds; and taking a minimum is exact, in any order.  So each minimum is
+ * the same double for any visiting order and thread count.  b_min is a
+ * second pass with the roles swapped: fl(y - x) = -fl(x - y) under
+ * round-to-nearest, so every term, and every pair's value, is the one the
+ * full scan computes.
+ *
+ * Rigour of the bound in floating point: a computed distance over dim terms
+ * (each term rounded in the subtraction and the square, the sum once per
+ * addition, all terms >= 0, then the square root) lies within a relative
+ * (dim + 3) 2^-53 of the exact distance, plus an absolute sqrt(dim 2^-1074)
+ * from underflow.  Applied to |x - c_Q|, r_Q and the pair itself, the exact
+ * triangle inequality gives, for dim <= NN_MAX_DIM and with S = |x - c_Q| +
+ * r_Q as computed,
+ *   computed |x - y| >= computed (|x - c_Q| - r_Q) - 4e-11 S - 1e-157.
+ * The bound used subtracts NN_REL S + NN_ABS instead, NN_REL = 1e-9 leaving
+ * ample room for the few roundings of the bound's own arithmetic and of
+ * squaring it for the comparison with squared minima, so a skipped pair is
+ * strictly above its row's minimum.  Inputs outside these premises (a value
+ * that is not finite or above NN_MAX_VALUE in magnitude, where sums could
+ * overflow, or dim > NN_MAX_DIM) keep only the exact rules for duplicates
+ * (not the zero: inf - inf is NaN) and for minima already 0.
+ *
+ * Hand-written rather than a k-d/ball-tree library: the pairs must go through
+ * this file's kernel, and the bound must hold for computed, not exact,
+ * distances. */
+
+#define NN_REL 1e-9
+#define NN_ABS 1e-150
+#define NN_MAX_VALUE 1e150
+#define NN_MAX_DIM 100000
+
+/* One set cut down to its distinct rows, in cluster order. */
+typedef struct nn_side {
+    const double *x; /* the caller's rows (borrowed) */
+    size_t n;        /* distinct rows */
+    size_t *idx;     /* [n] caller row of each distinct row, in cluster order */
+    double *best;    /* [n] squared minimum so far */
+    size_t *of;      /* [caller rows] position of its distinct row */
+    double *panels;  /* the distinct rows in cluster order, packed */
+    size_t npanels;
+    double *center;  /* [npanels x dim] centre of each panel */
+    double *cpanels; /* the centres, packed */
+    size_t ncpanels;
+    double *radius;  /* [npanels] */
+} nn_side;
+
+/* A row of either set, for sorting identical rows together. */
+typedef struct nn_key {
+    const double *row;
+    size_t bytes;
+    unsigned set;
+    size_t idx;
+} nn_key;
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const nn_key *a = pa, *b = pb;
+    int c = memcmp(a->row, b->row, a->bytes);
+    if (c)
+        return c;
+    if (a->set != b->set)
+        return a->set < b->set ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Something ranked by a double, ties by id: orders do not depend on qsort. */
+typedef struct nn_ord {
+    double key;
+    size_t id;
+} nn_ord;
+
+static int ord_cmp(const void *pa, const void *pb)
+{
+    const nn_ord *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Whether the rounding analysis above covers every value of both sets. */
+static int bounds_apply(const double *a, size_t na, const double *b, size_t nb, size_t dim)
+{
+    if (dim > NN_MAX_DIM)
+        return 0;
+    for (size_t i = 0; i < na * dim; i++)
+        if (!(fabs(a[i]) <= NN_MAX_VALUE)) /* NaN fails too */
+            return 0;
+    for (size_t i = 0; i < nb * dim; i++)
+        if (!(fabs(b[i]) <= NN_MAX_VALUE))
+            return 0;
+    return 1;
+}
+
+static double sq_to(const double *x, const double *c, size_t dim)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < dim; j++)
+        s += (x[j] - c[j]) * (x[j] - c[j]);
+    return s;
+}
+
+static size_t farthest(const double *x, const size_t *ids, size_t n, size_t dim, const double *c)
+{
+    size_t far = ids[0];
+    double dfar = -1.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = sq_to(x + ids[i] * dim, c, dim);
+        if (d > dfar) {
+            dfar = d;
+            far = ids[i];
+        }
+    }
+    return far;
+}
+
+/* Orders rows ids[0..n) so that each aligned run of PW is a tight cluster:
+ * split across the line between two far-apart rows, at a multiple of PW,
+ * and recurse.  The order only changes the speed, never a minimum. */
+static void cluster_order(const double *x, size_t *ids, size_t n, size_t dim, nn_ord *tmp)
+{
+    if (n <= PW)
+        return;
+    const double *p1 = x + farthest(x, ids, n, dim, x + ids[0] * dim) * dim;
+    const double *p2 = x + farthest(x, ids, n, dim, p1) * dim;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (nn_ord){sq_to(x + ids[i] * dim, p1, dim) - sq_to(x + ids[i] * dim, p2, dim),
+                          ids[i]};
+    qsort(tmp, n, sizeof *tmp, ord_cmp);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = tmp[i].id;
+    size_t half = PW * (((n + PW - 1) / PW + 1) / 2);
+    cluster_order(x, ids, half, dim, tmp);
+    cluster_order(x, ids + half, n - half, dim, tmp);
+}
+
+/* Centre and radius of every panel of S. */
+static int side_balls(nn_side *S, size_t dim)
+{
+    S->center = malloc(S->npanels * dim * sizeof *S->center);
+    S->radius = malloc(S->npanels * sizeof *S->radius);
+    if (!S->center || !S->radius)
+        return -1;
+    for (size_t q = 0; q < S->npanels; q++) {
+        double *c = S->center + q * dim;
+        size_t k0 = q * PW, k1 = k0 + PW < S->n ? k0 + PW : S->n;
+        for (size_t j = 0; j < dim; j++)
+            c[j] = 0.0;
+        for (size_t k = k0; k < k1; k++)
+            for (size_t j = 0; j < dim; j++)
+                c[j] += S->x[S->idx[k] * dim + j];
+        for (size_t j = 0; j < dim; j++)
+            c[j] /= (double)(k1 - k0);
+        double r = 0.0;
+        for (size_t k = k0; k < k1; k++) {
+            double d = sqrt(sq_to(S->x + S->idx[k] * dim, c, dim));
+            r = d > r ? d : r;
+        }
+        S->radius[q] = r;
+    }
+    S->cpanels = pack_panels(S->center, NULL, S->npanels, dim, &S->ncpanels);
+    return S->cpanels ? 0 : -1;
+}
+
+static void side_free(nn_side *s)
+{
+    free(s->idx);
+    free(s->best);
+    free(s->of);
+    free(s->panels);
+    free(s->center);
+    free(s->cpanels);
+    free(s->radius);
+}
+
+/* Fills both sides: distinct rows (twins across the sets get minimum 0 when
+ * `bounded`), cluster order, packed panels, and their balls when `bounded`.
+ * 0 on success. */
+static int sides_build(const double *a, size_t na, const double *b, size_t nb, size_t dim,
+                       int bounded, nn_side side[2])
+{
+    const double *x[2] = {a, b};
+    size_t n[2] = {na, nb};
+    nn_key *keys = malloc((na + nb) * sizeof *keys);
+    size_t *first = malloc((na + nb) * sizeof *first); /* distinct id -> caller row */
+    int *twin = malloc((na + nb) * sizeof *twin);
+    size_t *ids = malloc((na + nb) * sizeof *ids), *pos = malloc((na + nb) * sizeof *pos);
+    nn_ord *tmp = malloc((na + nb) * sizeof *tmp);
+    int ok = keys && first && twin && ids && pos && tmp;
+    for (int s = 0; s < 2; s++) {
+        side[s] = (nn_side){.x = x[s]};
+        side[s].of = malloc(n[s] * sizeof *side[s].of);
+        ok = ok && side[s].of;
+    }
+    if (ok) {
+        size_t k = 0;
+        for (unsigned s = 0; s < 2; s++)
+            for (size_t i = 0; i < n[s]; i++)
+                keys[k++] = (nn_key){x[s] + i * dim, dim * sizeof(double), s, i};
+        qsort(keys, na + nb, sizeof *keys, key_cmp);
+        /* distinct ids of side 0 count from 0, those of side 1 from na */
+        for (size_t g = 0; g < na + nb;) {
+            size_t h = g;
+            while (h < na + nb && memcmp(keys[h].row, keys[g].row, keys[g].bytes) == 0)
+                h++;
+            int both = keys[g].set != keys[h - 1].set;
+            for (size_t e = g; e < h; e++) {
+                nn_side *S = &side[keys[e].set];
+                size_t base = keys[e].set ? na : 0;
+                if (e == g || keys[e].set != keys[e - 1].set) {
+                    first[base + S->n] = keys[e].idx;
+                    twin[base + S->n] = both && bounded;
+                    S->n++;
+                }
+                S->of[keys[e].idx] = S->n - 1;
+            }
+            g = h;
+        }
+    }
+    for (int s = 0; ok && s < 2; s++) {
+        nn_side *S = &side[s];
+        size_t base = s ? na : 0;
+        S->idx = malloc(S->n * sizeof *S->idx);
+        S->best = malloc(S->n * sizeof *S->best);
+        ok = S->idx && S->best;
+        if (!ok)
+            break;
+        /* cluster order of the distinct rows' caller rows; then back to ids */
+        for (size_t d = 0; d < S->n; d++)
+            ids[d] = first[base + d];
+        if (bounded)
+            cluster_order(S->x, ids, S->n, dim, tmp);
+        for (size_t q = 0; q < S->n; q++) {
+            size_t d = S->of[ids[q]];
+            S->idx[q] = ids[q];
+            S->best[q] = twin[base + d] ? 0.0 : INFINITY;
+            pos[d] = q;
+        }
+        for (size_t i = 0; i < n[s]; i++)
+            S->of[i] = pos[S->of[i]];
+        S->panels = pack_panels(S->x, S->idx, S->n, dim, &S->npanels);
+        ok = S->panels && (!bounded || side_balls(S, dim) == 0);
+    }
+    free(keys);
+    free(first);
+    free(twin);
+    free(ids);
+    free(pos);
+    free(tmp);
+    if (!ok) {
+        side_free(&side[0]);
+        side_free(&side[1]);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether a pair with that lower bound could still lower a squared minimum m. */
+static int may_lower(double bound, double m)
+{
+    return m > 0.0 && !(bound > 0.0 && bound * bound > m);
+}
+
 typedef struct nn_job {
-    const double *a, *panels;
-    size_t na, nb, dim, npanels;
-    size_t block_first, block_step; /* blocks block_first, +step, ... */
-    double *a_min;                  /* shared; each row written by one job */
-    double *b_min;                  /* private to the job (squared) */
+    const nn_side *S, *T; /* minima of S's rows over T's rows */
+    size_t dim;
+    int bounded;
+    size_t first, step; /* S's panels first, first + step, ... */
+    double *bound;      /* T->npanels scratch */
 } nn_job;
+
+/* Lowers the squared minimum *m of row x over the RB panels of T in q[]. */
+static void row_chunk(const nn_job *J, const double *x, const size_t q[RB], double *m)
+{
+    const double *panel[RB];
+    double s[RB][PW];
+    for (int k = 0; k < RB; k++)
+        panel[k] = J->T->panels + q[k] * J->dim * PW;
+    row_sq(x, panel, J->dim, s);
+    for (int k = 0; k < RB; k++)
+        for (int l = 0; l < PW; l++)
+            if (s[k][l] < *m)
+                *m = s[k][l];
+}
+
+/* The minimum of one row x (cd: its squared distances to T's centres):
+ * first the RB panels of lowest bound, for a small minimum early, then every
+ * other panel whose bound still allows a lower one, RB at a time. */
+static double row_min(const nn_job *J, const double *x, const double *cd, double m)
+{
+    const nn_side *T = J->T;
+    size_t nt = T->npanels, q[RB] = {0}, nq = 0;
+    double *bound = J->bound;
+    for (size_t t = 0; t < nt; t++) {
+        bound[t] = -INFINITY;
+        if (J->bounded) {
+            double c = sqrt(cd[t]);
+            bound[t] = c - T->radius[t] - (NN_REL * (c + T->radius[t]) + NN_ABS);
+        }
+        /* q[0..nq) keeps the lowest bounds seen so far, ascending */
+        if (nq < RB || bound[t] < bound[q[nq - 1]]) {
+            size_t k = nq < RB ? nq++ : RB - 1;
+            for (; k > 0 && bound[q[k - 1]] > bound[t]; k--)
+                q[k] = q[k - 1];
+            q[k] = t;
+        }
+    }
+    for (size_t k = nq; k < RB; k++)
+        q[k] = q[0]; /* fewer than RB panels: repeats change no minimum */
+    if (!may_lower(bound[q[0]], m))
+        return m;
+    row_chunk(J, x, q, &m);
+    for (size_t k = 0; k < nq; k++)
+        bound[q[k]] = INFINITY; /* done */
+    nq = 0;
+    for (size_t t = 0; t < nt; t++)
+        if (bound[t] != INFINITY && may_lower(bound[t], m)) {
+            q[nq++] = t;
+            if (nq == RB) {
+                row_chunk(J, x, q, &m);
+                nq = 0;
+            }
+        }
+    if (nq) {
+        for (size_t k = nq; k < RB; k++)
+            q[k] = q[0];
+        row_chunk(J, x, q, &m);
+    }
+    return m;
+}
 
 static void *nn_work(void *arg)
 {
-    nn_job *J = arg;
-    size_t nblocks = (J->na + RB - 1) / RB;
+    const nn_job *J = arg;
+    const nn_side *S = J->S, *T = J->T;
+    size_t nt = T->npanels;
+    double *cd = J->bound + nt; /* RB x nt: squared distances of a panel's rows to T's centres */
     double s[RB][PW];
-    const double *rows[RB];
-    for (size_t blk = J->block_first; blk < nblocks; blk += J->block_step) {
-        size_t i0 = blk * RB;
-        block_rows(J->a, J->na, J->dim, i0, rows);
-        double rmin[RB];
-        for (int r = 0; r < RB; r++)
-            rmin[r] = INFINITY;
-        for (size_t q = 0; q < J->npanels; q++) {
-            block_sq(rows, J->panels + q * J->dim * PW, J->dim, s);
-            for (int r = 0; r < RB; r++)
-                for (int k = 0; k < PW; k++)
-                    if (s[r][k] < rmin[r])
-                        rmin[r] = s[r][k];
-            if (J->b_min) {
-                size_t j0 = q * PW;
-                size_t kmax = J->nb - j0 < PW ? J->nb - j0 : PW;
-                size_t rmax = J->na - i0 < RB ? J->na - i0 : RB;
-                for (size_t r = 0; r < rmax; r++)
-                    for (size_t k = 0; k < kmax; k++)
-                        if (s[r][k] < J->b_min[j0 + k])
-                            J->b_min[j0 + k] = s[r][k];
-            }
+    for (size_t g = J->first; g < S->npanels; g += J->step) {
+        const double *rows[RB];
+        int open = 0; /* some row of the panel without minimum 0 yet */
+        for (size_t r = 0; r < RB; r++) {
+            size_t at = g * RB + r < S->n ? g * RB + r : S->n - 1;
+            rows[r] = S->x + S->idx[at] * J->dim;
+            open |= S->best[at] > 0.0;
         }
-        if (J->a_min)
-            for (size_t r = 0; r < RB && i0 + r < J->na; r++)
-                J->a_min[i0 + r] = sqrt(rmin[r]);
+        if (!open)
+            continue;
+        if (J->bounded)
+            for (size_t qc = 0; qc < T->ncpanels; qc++) {
+                block_sq(rows, T->cpanels + qc * J->dim * PW, J->dim, s);
+                for (size_t r = 0; r < RB; r++)
+                    for (size_t k = 0; k < PW && qc * PW + k < nt; k++)
+                        cd[r * nt + qc * PW + k] = s[r][k];
+            }
+        for (size_t r = 0; r < RB && g * RB + r < S->n; r++)
+            S->best[g * RB + r] = row_min(J, rows[r], cd + r * nt, S->best[g * RB + r]);
     }
     return NULL;
+}
+
+/* The minima of S's distinct rows over T's (S->best), on `threads` threads. */
+static int nn_pass(const nn_side *S, const nn_side *T, size_t dim, int bounded, unsigned threads)
+{
+    threads = clamp_threads(threads, S->npanels);
+    size_t per = (RB + 1) * T->npanels; /* bounds, then centre distances */
+    double *scratch = malloc((size_t)threads * per * sizeof *scratch);
+    if (!scratch)
+        return -1;
+    nn_job jobs[MAX_THREADS];
+    for (unsigned t = 0; t < threads; t++)
+        jobs[t] = (nn_job){S, T, dim, bounded, t, threads, scratch + (size_t)t * per};
+    run_threads(nn_work, jobs, sizeof jobs[0], threads);
+    free(scratch);
+    return 0;
 }
 
 int cov_nearest(const double *a, size_t na, const double *b, size_t nb, size_t dim,
@@ -161,36 +535,22 @@ int cov_nearest(const double *a, size_t na, const double *b, size_t nb, size_t d
 {
     if (!a || !b || na == 0 || nb == 0 || dim == 0)
         return mms_error_set(err, MMS_EINVAL, 0, "nearest distances need two non-empty sets");
-    size_t npanels;
-    double *panels = pack_panels(b, nb, dim, &npanels);
-    threads = clamp_threads(threads, (na + RB - 1) / RB);
-    nn_job jobs[MAX_THREADS];
-    double *bmins = b_min ? malloc((size_t)threads * nb * sizeof *bmins) : NULL;
-    if (!panels || (b_min && !bmins)) {
-        free(panels);
-        free(bmins);
-        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory packing %zu fingerprints", nb);
-    }
-    for (unsigned t = 0; t < threads; t++) {
-        jobs[t] = (nn_job){a, panels, na, nb, dim, npanels, t, threads, a_min,
-                           bmins ? bmins + (size_t)t * nb : NULL};
-        if (bmins)
-            for (size_t j = 0; j < nb; j++)
-                jobs[t].b_min[j] = INFINITY;
-    }
-    run_threads(nn_work, jobs, sizeof jobs[0], threads);
-    if (b_min) {
-        /* min is exact, so the result does not depend on the thread count */
-        for (size_t j = 0; j < nb; j++) {
-            double m = bmins[j];
-            for (unsigned t = 1; t < threads; t++)
-                if (bmins[(size_t)t * nb + j] < m)
-                    m = bmins[(size_t)t * nb + j];
-            b_min[j] = sqrt(m);
-        }
-    }
-    free(bmins);
-    free(panels);
+    nn_side side[2];
+    int bounded = bounds_apply(a, na, b, nb, dim);
+    if (sides_build(a, na, b, nb, dim, bounded, side) != 0)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory packing %zu fingerprints",
+                             na + nb);
+    int rc = 0;
+    if (a_min && (rc = nn_pass(&side[0], &side[1], dim, bounded, threads)) == 0)
+        for (size_t i = 0; i < na; i++)
+            a_min[i] = sqrt(side[0].best[side[0].of[i]]);
+    if (b_min && rc == 0 && (rc = nn_pass(&side[1], &side[0], dim, bounded, threads)) == 0)
+        for (size_t j = 0; j < nb; j++)
+            b_min[j] = sqrt(side[1].best[side[1].of[j]]);
+    side_free(&side[0]);
+    side_free(&side[1]);
+    if (rc != 0)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory for %zu rows", na + nb);
     return MMS_OK;
 }
 
@@ -311,7 +671,7 @@ int cov_pdist_mean(const double *a, size_t n, size_t dim, unsigned threads, doub
         return mms_error_set(err, MMS_EINVAL, 0, "pairwise distances need at least 2 rows");
     size_t pairs = n * (n - 1) / 2, npanels;
     size_t nblocks = (pairs + COV_NP_BUFSIZE - 1) / COV_NP_BUFSIZE;
-    double *panels = pack_panels(a, n, dim, &npanels);
+    double *panels = pack_panels(a, NULL, n, dim, &npanels);
     double *block_sum = malloc(nblocks * sizeof *block_sum);
     if (!panels || !block_sum) {
         free(panels);

@@ -163,6 +163,116 @@ static void test_nearest_bit_identical(void **st)
     }
 }
 
+/* A deterministic generator independent of rand()'s state. */
+static double unit_rand(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return (double)(*state >> 11) / 9007199254740992.0; /* [0, 1) */
+}
+
+/* n rows drawn from `clusters` random centres with spread `noise`, then
+ * abused: exact copies of earlier rows, copies of rows of `other` (zero
+ * minima across the sets), one-ulp neighbours (near-ties) and, with
+ * `special`, a NaN and infinities. */
+static double *hard_rows(size_t n, size_t dim, size_t clusters, double noise, const double *other,
+                         size_t nother, int special, uint64_t seed)
+{
+    double *x = malloc(n * dim * sizeof *x), *c = malloc(clusters * dim * sizeof *c);
+    uint64_t st = seed;
+    for (size_t i = 0; i < clusters * dim; i++)
+        c[i] = 4.0 * unit_rand(&st) - 2.0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(unit_rand(&st) * (double)clusters);
+        double u = unit_rand(&st);
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] = c[k * dim + j] + noise * (unit_rand(&st) - 0.5);
+        if (i > 0 && u < 0.2) /* an earlier row again */
+            memcpy(x + i * dim, x + (size_t)(unit_rand(&st) * (double)i) * dim, dim * sizeof *x);
+        else if (other && u < 0.3) /* a row of the other set */
+            memcpy(x + i * dim, other + (size_t)(unit_rand(&st) * (double)nother) * dim,
+                   dim * sizeof *x);
+        else if (i > 0 && u < 0.4) { /* an earlier row one ulp away in one value */
+            memcpy(x + i * dim, x + (size_t)(unit_rand(&st) * (double)i) * dim, dim * sizeof *x);
+            size_t j = (size_t)(unit_rand(&st) * (double)dim);
+            x[i * dim + j] = nextafter(x[i * dim + j], INFINITY);
+        }
+    }
+    if (special && n > 3) {
+        x[0] = NAN;
+        x[dim + 1] = INFINITY;
+        memcpy(x + 2 * dim, x + dim, dim * sizeof *x); /* twin infinite rows: NaN apart */
+        x[3 * dim] = -INFINITY;
+    }
+    free(c);
+    return x;
+}
+
+/* The minima by a plain scalar scan of every pair. */
+static void scan_minima(const double *a, size_t na, const double *b, size_t nb, size_t dim,
+                        double *am, double *bm)
+{
+    for (size_t i = 0; i < na; i++)
+        am[i] = INFINITY;
+    for (size_t j = 0; j < nb; j++)
+        bm[j] = INFINITY;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++) {
+            double d = nv_dist(a + i * dim, b + j * dim, dim);
+            am[i] = fmin(am[i], d);
+            bm[j] = fmin(bm[j], d);
+        }
+}
+
+static int same_bits(const double *x, const double *y, size_t n)
+{
+    return memcmp(x, y, n * sizeof *x) == 0;
+}
+
+/* The pruned search (duplicates, cluster bounds) returns the full scan's
+ * minima bit for bit on sets made to trip it: exact copies within and
+ * across the sets, one-ulp near-ties, tight and loose clusters, sizes that
+ * are not multiples of the panel width, 1 to 3 threads, and inputs with NaN
+ * and infinities (where no bound applies). */
+static void test_nearest_pruned_equals_scan(void **st)
+{
+    (void)st;
+    const struct {
+        size_t na, nb, dim, clusters;
+        double noise;
+        int special;
+    } cases[] = {
+        {1, 1, 61, 1, 0.1, 0},      {1, 50, 132, 3, 0.5, 0},    {9, 7, 61, 2, 0.0, 0},
+        {300, 257, 61, 12, 0.05, 0}, {257, 300, 132, 5, 2.0, 0}, {420, 390, 61, 40, 1e-6, 0},
+        {333, 129, 132, 300, 0.3, 0}, {150, 170, 61, 6, 0.2, 1},  {64, 64, 3, 4, 0.01, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t na = cases[c].na, nb = cases[c].nb, d = cases[c].dim;
+        double *b = hard_rows(nb, d, cases[c].clusters, cases[c].noise, NULL, 0, 0, 11 + c);
+        double *a = hard_rows(na, d, cases[c].clusters, cases[c].noise, b, nb, cases[c].special,
+                              101 + c);
+        if (cases[c].special) /* the same infinite row in both sets: NaN apart, not 0 */
+            memcpy(b, a + d, d * sizeof *b);
+        double *am = malloc(na * sizeof *am), *bm = malloc(nb * sizeof *bm);
+        double *wa = malloc(na * sizeof *wa), *wb = malloc(nb * sizeof *wb);
+        scan_minima(a, na, b, nb, d, wa, wb);
+        for (unsigned threads = 1; threads <= 3; threads++) {
+            assert_int_equal(cov_nearest(a, na, b, nb, d, threads, am, bm, NULL), MMS_OK);
+            if (!same_bits(am, wa, na) || !same_bits(bm, wb, nb))
+                fail_msg("case %zu (%zu x %zu, dim %zu), %u threads: minima differ", c, na, nb,
+                         d, threads);
+            /* one side only, and the sets swapped */
+            assert_int_equal(cov_nearest(b, nb, a, na, d, threads, NULL, am, NULL), MMS_OK);
+            assert_true(same_bits(am, wa, na));
+        }
+        free(a);
+        free(b);
+        free(am);
+        free(bm);
+        free(wa);
+        free(wb);
+    }
+}
+
 static void test_nearest_single_rows(void **st)
 {
     (void)st;
@@ -602,6 +712,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nearest_bit_identical),
+        cmocka_unit_test(test_nearest_pruned_equals_scan),
         cmocka_unit_test(test_nearest_single_rows),
         cmocka_unit_test(test_pdist_mean),
         cmocka_unit_test(test_np_sum),
