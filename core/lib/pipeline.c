@@ -361,13 +361,9 @@ static void score_record(mms_pipeline *p, pipe_record *r)
             note_plugin_error(r, s->d->name, &e);
         } else {
             /* A plugin's values join the record's so later plugins see them. */
-            cJSON *item;
-            while ((item = out->obj->child)) {
-                cJSON_DetachItemViaPointer(out->obj, item);
-                char *name = item->string;
-                item->string = NULL;
-                mms_values_set_json(r->values, name, item);
-                cJSON_free(name);
+            if (mms_values_move(r->values, out) != MMS_OK) {
+                mms_error_set(&e, MMS_ENOMEM, 0, "out of memory keeping %s's values", s->d->name);
+                note_plugin_error(r, s->d->name, &e);
             }
         }
         mms_values_free(out);
@@ -879,6 +875,7 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
             cJSON *o = cJSON_AddObjectToObject(sums, sp->d->name);
             cJSON_AddItemToObject(o, "error", error_json(&e));
         } else {
+            mms_values_materialize(v);
             cJSON_AddItemToObject(sums, sp->d->name, ordered_summary(sp->d, v->obj));
         }
         mms_values_free(v);

@@ -208,7 +208,7 @@ cJSON *mms_report_record(const pipe_record *r)
         add_structure(o, r->structure);
     const cJSON *v;
     cJSON_ArrayForEach(v, r->values->obj)
-        cJSON_AddItemToObject(o, v->string, cJSON_Duplicate(v, 1));
+        cJSON_AddItemToObject(o, v->string, mms_values_item_copy(r->values, v));
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
     mms_json_exact_numbers(o);

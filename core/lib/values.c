@@ -1,6 +1,15 @@
 /* mms_values: a plugin's named results, a thin wrapper over one cJSON object.
  * Key order is insertion order (replacing a name keeps its place), which is
- * the order values are written to the records file. */
+ * the order values are written to the records file.
+ *
+ * Number arrays are kept packed: set_numbers puts an empty array in the
+ * object as the value's place holder and keeps the doubles beside it, and the
+ * array's elements are made only when someone reads the JSON (get, json,
+ * detach, the records writer).  A fingerprint record carries 193 numbers that
+ * the eval reads back as doubles and never prints: as cJSON elements they
+ * were a malloc, a free and a conversion each.  Filling a place holder from a
+ * const getter changes no value and the pointer it returns stays valid; a
+ * values object is used by one thread at a time. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +19,7 @@
 
 mms_values *mms_values_new(void)
 {
-    mms_values *v = malloc(sizeof *v);
+    mms_values *v = calloc(1, sizeof *v);
     if (!v)
         return NULL;
     v->obj = cJSON_CreateObject();
@@ -21,16 +30,96 @@ mms_values *mms_values_new(void)
     return v;
 }
 
+static void packed_drop(mms_values *v, size_t i)
+{
+    free(v->packed[i].x);
+    v->packed[i] = v->packed[--v->n_packed];
+}
+
 void mms_values_free(mms_values *v)
 {
     if (v) {
+        while (v->n_packed)
+            packed_drop(v, 0);
+        free(v->packed);
         cJSON_Delete(v->obj);
         free(v);
     }
 }
 
+/* Room for one more packed value. */
+static int packed_reserve(mms_values *v)
+{
+    if (v->n_packed < v->cap_packed)
+        return MMS_OK;
+    size_t cap = v->cap_packed ? 2 * v->cap_packed : 4;
+    mms_values_packed *p = realloc(v->packed, cap * sizeof *p);
+    if (!p)
+        return MMS_ENOMEM;
+    v->packed = p;
+    v->cap_packed = cap;
+    return MMS_OK;
+}
+
+static long packed_find(const mms_values *v, const cJSON *slot)
+{
+    for (size_t i = 0; i < v->n_packed; i++)
+        if (v->packed[i].slot == slot)
+            return (long)i;
+    return -1;
+}
+
+/* JSON has no NaN or infinity: a non-finite number is written as null, so a
+ * reader sees "no value" rather than a parse error. */
+static cJSON *number_item(double x)
+{
+    return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+}
+
+/* Fills the place holder of packed value i and forgets the doubles. */
+static int packed_fill(mms_values *v, size_t i)
+{
+    mms_values_packed *pk = &v->packed[i];
+    for (size_t k = 0; k < pk->n; k++) {
+        cJSON *e = number_item(pk->x[k]);
+        if (!e || !cJSON_AddItemToArray(pk->slot, e)) {
+            cJSON_Delete(e);
+            return MMS_ENOMEM;
+        }
+    }
+    packed_drop(v, i);
+    return MMS_OK;
+}
+
+int mms_values_materialize(mms_values *v)
+{
+    int rc = MMS_OK;
+    while (v && v->n_packed && rc == MMS_OK)
+        rc = packed_fill(v, v->n_packed - 1);
+    return rc;
+}
+
+cJSON *mms_values_item_copy(const mms_values *v, const cJSON *item)
+{
+    long i = packed_find(v, item);
+    if (i < 0)
+        return cJSON_Duplicate(item, 1);
+    const mms_values_packed *pk = &v->packed[i];
+    cJSON *a = cJSON_CreateArray();
+    for (size_t k = 0; a && k < pk->n; k++) {
+        cJSON *e = number_item(pk->x[k]);
+        if (!e || !cJSON_AddItemToArray(a, e)) {
+            cJSON_Delete(e);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 cJSON *mms_values_detach(mms_values *v)
 {
+    mms_values_materialize(v);
     cJSON *o = v->obj;
     v->obj = cJSON_CreateObject();
     return o;
@@ -42,7 +131,11 @@ int mms_values_set_json(mms_values *v, const char *name, cJSON *item)
         cJSON_Delete(item);
         return MMS_EINVAL;
     }
-    if (cJSON_GetObjectItemCaseSensitive(v->obj, name)) {
+    const cJSON *old = cJSON_GetObjectItemCaseSensitive(v->obj, name);
+    if (old) {
+        long i = packed_find(v, old);
+        if (i >= 0)
+            packed_drop(v, (size_t)i);
         /* Replace in place so the value keeps its position. */
         if (!cJSON_ReplaceItemInObjectCaseSensitive(v->obj, name, item)) {
             cJSON_Delete(item);
@@ -64,11 +157,9 @@ static int set_created(mms_values *v, const char *name, cJSON *item)
     return mms_values_set_json(v, name, item);
 }
 
-/* JSON has no NaN or infinity: a non-finite number is written as null, so a
- * reader sees "no value" rather than a parse error. */
 int mms_values_set_number(mms_values *v, const char *name, double x)
 {
-    return set_created(v, name, isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull());
+    return set_created(v, name, number_item(x));
 }
 
 int mms_values_set_int(mms_values *v, const char *name, long long x)
@@ -93,25 +184,36 @@ int mms_values_set_null(mms_values *v, const char *name)
 
 int mms_values_set_numbers(mms_values *v, const char *name, const double *x, size_t n)
 {
-    cJSON *a = cJSON_CreateArray();
-    if (!a)
+    if (!v || (n && !x))
+        return MMS_EINVAL;
+    if (packed_reserve(v) != MMS_OK)
         return MMS_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        cJSON *e = isfinite(x[i]) ? cJSON_CreateNumber(x[i]) : cJSON_CreateNull();
-        if (!e || !cJSON_AddItemToArray(a, e)) {
-            cJSON_Delete(e);
-            cJSON_Delete(a);
-            return MMS_ENOMEM;
-        }
+    double *copy = malloc((n ? n : 1) * sizeof *copy);
+    cJSON *slot = copy ? cJSON_CreateArray() : NULL;
+    if (!slot) {
+        free(copy);
+        return MMS_ENOMEM;
     }
-    return mms_values_set_json(v, name, a);
+    int rc = mms_values_set_json(v, name, slot); /* drops a packed value it replaces */
+    if (rc != MMS_OK) {
+        free(copy);
+        return rc;
+    }
+    if (n)
+        memcpy(copy, x, n * sizeof *x);
+    v->packed[v->n_packed++] = (mms_values_packed){copy, n, slot};
+    return MMS_OK;
 }
 
 const cJSON *mms_values_get(const mms_values *v, const char *name)
 {
     if (!v || !name)
         return NULL;
-    return cJSON_GetObjectItemCaseSensitive(v->obj, name);
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(v->obj, name);
+    long i = it ? packed_find(v, it) : -1;
+    if (i >= 0 && packed_fill((mms_values *)v, (size_t)i) != MMS_OK)
+        return NULL;
+    return it;
 }
 
 int mms_values_get_number(const mms_values *v, const char *name, double *out)
@@ -142,9 +244,18 @@ int mms_values_get_bool(const mms_values *v, const char *name, int *out)
 int mms_values_get_numbers(const mms_values *v, const char *name, double *x, size_t cap,
                            size_t *n)
 {
-    const cJSON *it = mms_values_get(v, name);
+    const cJSON *it = v && name ? cJSON_GetObjectItemCaseSensitive(v->obj, name) : NULL;
     if (!it)
         return MMS_ENOTFOUND;
+    long i = packed_find(v, it);
+    if (i >= 0) { /* as from the JSON: a non-finite number reads as NaN */
+        const mms_values_packed *pk = &v->packed[i];
+        for (size_t k = 0; k < pk->n && k < cap; k++)
+            x[k] = isfinite(pk->x[k]) ? pk->x[k] : NAN;
+        if (n)
+            *n = pk->n;
+        return MMS_OK;
+    }
     if (!cJSON_IsArray(it))
         return MMS_EINVAL;
     size_t k = 0;
@@ -163,5 +274,32 @@ int mms_values_get_numbers(const mms_values *v, const char *name, double *x, siz
 
 const cJSON *mms_values_json(const mms_values *v)
 {
+    if (mms_values_materialize((mms_values *)v) != MMS_OK)
+        return NULL;
     return v ? v->obj : NULL;
+}
+
+int mms_values_move(mms_values *dst, mms_values *src)
+{
+    cJSON *item;
+    int rc = MMS_OK;
+    while (rc == MMS_OK && (item = src->obj->child)) {
+        long i = packed_find(src, item);
+        if (i >= 0 && packed_reserve(dst) != MMS_OK)
+            return MMS_ENOMEM;
+        cJSON_DetachItemViaPointer(src->obj, item);
+        char *name = item->string;
+        item->string = NULL;
+        rc = mms_values_set_json(dst, name, item); /* owns item now */
+        cJSON_free(name);
+        if (i >= 0) {
+            if (rc == MMS_OK) { /* the doubles go with their place holder */
+                dst->packed[dst->n_packed++] = src->packed[i];
+                src->packed[i] = src->packed[--src->n_packed];
+            } else {
+                packed_drop(src, (size_t)i);
+            }
+        }
+    }
+    return rc;
 }

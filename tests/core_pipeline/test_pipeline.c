@@ -66,6 +66,52 @@ static void values_api(void **st)
     mms_values_free(v);
 }
 
+/* Number arrays are kept as doubles until the JSON is read (values.c): every
+ * way of reading must see what the JSON holds, in the same key order. */
+static void values_packed_numbers(void **st)
+{
+    (void)st;
+    mms_values *v = mms_values_new();
+    assert_non_null(v);
+    const double fp[4] = {1.25, 1.0 / 0.0, 0.0 / 0.0, -2};
+    assert_int_equal(mms_values_set_numbers(v, "fp", fp, 4), MMS_OK);
+    assert_int_equal(mms_values_set_numbers(v, "empty", NULL, 0), MMS_OK);
+    assert_int_equal(mms_values_set_number(v, "after", 3), MMS_OK);
+    double out[4];
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) { /* packed, then from the JSON */
+        assert_int_equal(mms_values_get_numbers(v, "fp", out, 4, &n), MMS_OK);
+        assert_int_equal(n, 4);
+        assert_true(out[0] == 1.25 && isnan(out[1]) && isnan(out[2]) && out[3] == -2);
+        assert_int_equal(mms_values_get_numbers(v, "empty", out, 4, &n), MMS_OK);
+        assert_int_equal(n, 0);
+        const cJSON *a = mms_values_get(v, "fp");
+        assert_true(cJSON_IsArray(a));
+        assert_int_equal(cJSON_GetArraySize(a), 4);
+        assert_true(cJSON_GetArrayItem(a, 0)->valuedouble == 1.25);
+        assert_true(cJSON_IsNull(cJSON_GetArrayItem(a, 1)) && cJSON_IsNull(cJSON_GetArrayItem(a, 2)));
+        assert_true(cJSON_GetArrayItem(a, 3)->valuedouble == -2);
+    }
+    /* replacing a packed array keeps its place, by numbers or by a number */
+    const double two[2] = {5, 6};
+    assert_int_equal(mms_values_set_numbers(v, "fp", two, 2), MMS_OK);
+    assert_int_equal(mms_values_get_numbers(v, "fp", out, 4, &n), MMS_OK);
+    assert_true(n == 2 && out[0] == 5 && out[1] == 6);
+    const cJSON *o = mms_values_json(v);
+    assert_string_equal(o->child->string, "fp");
+    assert_int_equal(cJSON_GetArraySize(o->child), 2);
+    assert_string_equal(o->child->next->string, "empty");
+    assert_string_equal(o->child->next->next->string, "after");
+    assert_int_equal(mms_values_set_numbers(v, "fp", fp, 1), MMS_OK);
+    assert_int_equal(mms_values_set_number(v, "fp", 7), MMS_OK);
+    double d;
+    assert_int_equal(mms_values_get_number(v, "fp", &d), MMS_OK);
+    assert_true(d == 7);
+    assert_int_equal(mms_values_get_numbers(v, "fp", out, 4, &n), MMS_EINVAL);
+    assert_int_equal(mms_values_set_numbers(v, "bad", NULL, 3), MMS_EINVAL);
+    mms_values_free(v);
+}
+
 /* ----------------------------------------------------------------- host */
 
 static mms_host *good_host(void)
@@ -548,7 +594,8 @@ static void create_failure(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(values_api),       cmocka_unit_test(host_loads_good),
+        cmocka_unit_test(values_api),       cmocka_unit_test(values_packed_numbers),
+        cmocka_unit_test(host_loads_good),
         cmocka_unit_test(host_refuses_bad), cmocka_unit_test(host_duplicates),
         cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
         cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
