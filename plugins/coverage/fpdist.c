@@ -10,8 +10,10 @@
  * (pairs), never dimensions, so each sum is the same sequence of IEEE
  * operations scipy performs.  (Left to itself GCC vectorised such loops
  * across dimensions with permutes, 6x slower, hence explicit vector types.)
- * Memory is the packed copy of one set plus O(threads * n) minima; no
- * matrix is stored. */
+ * Memory is O(n * dim): packed copies of the sets (for nearest distances,
+ * their distinct rows and cluster centres) and O(threads * n) scratch; no
+ * matrix is stored.  cov_nearest evaluates only the pairs that can still be
+ * a minimum (see "nearest" below), with the same result to the last bit. */
 #include "fpdist.h"
 #include "npsum.h"
 
@@ -142,14 +144,16 @@ static void run_threads(void *(*fn)(void *), void *args, size_t size, unsigned t
  *   row, so each set is cut down to its distinct rows; a distinct row that
  *   also occurs in the other set has minimum exactly 0.
  * - Clusters.  The distinct rows of each set are ordered by recursive
- *   bisection (a ball-tree build), so that each run of PW rows, one panel,
- *   is a tight cluster; each panel Q gets a centre c_Q (the mean of its rows)
- *   and a radius r_Q (the largest distance of its rows to c_Q).  For a row x
- *   and any row y of Q the triangle inequality gives |x - y| >= |x - c_Q| -
- *   r_Q.  A row first takes the RB panels of lowest bound, which usually hold
- *   its nearest row or one close to it, then every other panel whose bound
- *   does not exceed the minimum it has reached.  The distances to the
- *   centres cost 1/PW of the full scan, the pairs left a few per cent more.
+ *   bisection (a ball-tree build), so that each run of PW rows (a panel) and
+ *   each run of PW panels (a group) is a tight cluster with a centre c (the
+ *   mean of its rows) and a radius r (the largest distance of its rows to
+ *   c).  For a row x and any row y of a ball the triangle inequality gives
+ *   |x - y| >= |x - c| - r.  A row computes its distances to the other set's
+ *   group centres (1/64 of the full scan), takes the best panels of the best
+ *   groups first, so that its minimum is small early, then opens every group
+ *   whose bound allows a lower minimum (distances to its panels' centres)
+ *   and computes every panel whose bound still allows one.  On the fixture
+ *   fingerprints that leaves 5-10% of the pairs and ~5% for the centres.
  *
  * Why the minima do not change: every evaluated pair goes through block_sq's
  * operations (row_sq performs the same per lane); a pair is skipped only
@@ -164,10 +168,10 @@ static void run_threads(void *(*fn)(void *), void *args, size_t size, unsigned t
  * (each term rounded in the subtraction and the square, the sum once per
  * addition, all terms >= 0, then the square root) lies within a relative
  * (dim + 3) 2^-53 of the exact distance, plus an absolute sqrt(dim 2^-1074)
- * from underflow.  Applied to |x - c_Q|, r_Q and the pair itself, the exact
- * triangle inequality gives, for dim <= NN_MAX_DIM and with S = |x - c_Q| +
- * r_Q as computed,
- *   computed |x - y| >= computed (|x - c_Q| - r_Q) - 4e-11 S - 1e-157.
+ * from underflow.  Applied to |x - c|, r and the pair itself, the exact
+ * triangle inequality gives, for dim <= NN_MAX_DIM and with S = |x - c| + r
+ * as computed,
+ *   computed |x - y| >= computed (|x - c| - r) - 4e-11 S - 1e-157.
  * The bound used subtracts NN_REL S + NN_ABS instead, NN_REL = 1e-9 leaving
  * ample room for the few roundings of the bound's own arithmetic and of
  * squaring it for the comparison with squared minima, so a skipped pair is
@@ -194,10 +198,13 @@ typedef struct nn_side {
     size_t *of;      /* [caller rows] position of its distinct row */
     double *panels;  /* the distinct rows in cluster order, packed */
     size_t npanels;
-    double *center;  /* [npanels x dim] centre of each panel */
-    double *cpanels; /* the centres, packed */
-    size_t ncpanels;
-    double *radius;  /* [npanels] */
+    double *radius;  /* [npanels] ball of each panel */
+    double *cpanels; /* [ngroups panels] the panels' centres, packed: panel g
+                        holds the centres of group g, panels g*PW .. g*PW+PW-1 */
+    size_t ngroups;  /* groups of PW panels */
+    double *gradius; /* [ngroups] ball of each group */
+    double *gpanels; /* the groups' centres, packed */
+    size_t ngpanels;
 } nn_side;
 
 /* A row of either set, for sorting identical rows together. */
@@ -247,74 +254,104 @@ static int bounds_apply(const double *a, size_t na, const double *b, size_t nb, 
     return 1;
 }
 
+/* A squared distance for the ordering and the balls, in four interleaved
+ * sums for speed: any order of a sum of non-negative terms keeps the error
+ * bound the margins rely on; the minima themselves never come from here. */
 static double sq_to(const double *x, const double *c, size_t dim)
 {
-    double s = 0.0;
-    for (size_t j = 0; j < dim; j++)
-        s += (x[j] - c[j]) * (x[j] - c[j]);
-    return s;
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    size_t j = 0;
+    for (; j + 4 <= dim; j += 4)
+        for (int k = 0; k < 4; k++)
+            s[k] += (x[j + k] - c[j + k]) * (x[j + k] - c[j + k]);
+    for (; j < dim; j++)
+        s[0] += (x[j] - c[j]) * (x[j] - c[j]);
+    return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
-static size_t farthest(const double *x, const size_t *ids, size_t n, size_t dim, const double *c)
+/* The row of ids[0..n) farthest from c; with d, d[i] = squared distance of
+ * row ids[i] to c. */
+static size_t farthest(const double *x, const size_t *ids, size_t n, size_t dim, const double *c,
+                       nn_ord *d)
 {
     size_t far = ids[0];
     double dfar = -1.0;
     for (size_t i = 0; i < n; i++) {
-        double d = sq_to(x + ids[i] * dim, c, dim);
-        if (d > dfar) {
-            dfar = d;
+        double s = sq_to(x + ids[i] * dim, c, dim);
+        if (d)
+            d[i] = (nn_ord){s, ids[i]};
+        if (s > dfar) {
+            dfar = s;
             far = ids[i];
         }
     }
     return far;
 }
 
-/* Orders rows ids[0..n) so that each aligned run of PW is a tight cluster:
- * split across the line between two far-apart rows, at a multiple of PW,
- * and recurse.  The order only changes the speed, never a minimum. */
+/* Orders rows ids[0..n) so that each aligned run of PW rows (a panel) and of
+ * PW panels (a group) is a tight cluster: split across the line between two
+ * far-apart rows, at a multiple of a group (of a panel within one group), and
+ * recurse.  The order only changes the speed, never a minimum. */
 static void cluster_order(const double *x, size_t *ids, size_t n, size_t dim, nn_ord *tmp)
 {
     if (n <= PW)
         return;
-    const double *p1 = x + farthest(x, ids, n, dim, x + ids[0] * dim) * dim;
-    const double *p2 = x + farthest(x, ids, n, dim, p1) * dim;
+    const double *p1 = x + farthest(x, ids, n, dim, x + ids[0] * dim, NULL) * dim;
+    const double *p2 = x + farthest(x, ids, n, dim, p1, tmp) * dim;
     for (size_t i = 0; i < n; i++)
-        tmp[i] = (nn_ord){sq_to(x + ids[i] * dim, p1, dim) - sq_to(x + ids[i] * dim, p2, dim),
-                          ids[i]};
+        tmp[i].key -= sq_to(x + ids[i] * dim, p2, dim);
     qsort(tmp, n, sizeof *tmp, ord_cmp);
     for (size_t i = 0; i < n; i++)
         ids[i] = tmp[i].id;
-    size_t half = PW * (((n + PW - 1) / PW + 1) / 2);
+    size_t unit = n > PW * PW ? PW * PW : PW;
+    size_t half = unit * (((n + unit - 1) / unit + 1) / 2);
     cluster_order(x, ids, half, dim, tmp);
     cluster_order(x, ids + half, n - half, dim, tmp);
 }
 
-/* Centre and radius of every panel of S. */
+/* Centre (mean) and radius (largest distance of a row to it) of rows
+ * first..first+n-1 of S; the centre goes to c. */
+static double ball(const nn_side *S, size_t first, size_t n, size_t dim, double *c)
+{
+    for (size_t j = 0; j < dim; j++)
+        c[j] = 0.0;
+    for (size_t k = first; k < first + n; k++)
+        for (size_t j = 0; j < dim; j++)
+            c[j] += S->x[S->idx[k] * dim + j];
+    for (size_t j = 0; j < dim; j++)
+        c[j] /= (double)n;
+    double r = 0.0;
+    for (size_t k = first; k < first + n; k++) {
+        double d = sqrt(sq_to(S->x + S->idx[k] * dim, c, dim));
+        r = d > r ? d : r;
+    }
+    return r;
+}
+
+/* The balls of S's panels and groups, centres packed. */
 static int side_balls(nn_side *S, size_t dim)
 {
-    S->center = malloc(S->npanels * dim * sizeof *S->center);
+    size_t span = PW * PW; /* rows per group */
+    S->ngroups = (S->n + span - 1) / span;
+    double *c = malloc((S->npanels + S->ngroups) * dim * sizeof *c);
     S->radius = malloc(S->npanels * sizeof *S->radius);
-    if (!S->center || !S->radius)
-        return -1;
-    for (size_t q = 0; q < S->npanels; q++) {
-        double *c = S->center + q * dim;
-        size_t k0 = q * PW, k1 = k0 + PW < S->n ? k0 + PW : S->n;
-        for (size_t j = 0; j < dim; j++)
-            c[j] = 0.0;
-        for (size_t k = k0; k < k1; k++)
-            for (size_t j = 0; j < dim; j++)
-                c[j] += S->x[S->idx[k] * dim + j];
-        for (size_t j = 0; j < dim; j++)
-            c[j] /= (double)(k1 - k0);
-        double r = 0.0;
-        for (size_t k = k0; k < k1; k++) {
-            double d = sqrt(sq_to(S->x + S->idx[k] * dim, c, dim));
-            r = d > r ? d : r;
-        }
-        S->radius[q] = r;
+    S->gradius = malloc(S->ngroups * sizeof *S->gradius);
+    int ok = c && S->radius && S->gradius;
+    if (ok) {
+        double *gc = c + S->npanels * dim;
+        for (size_t q = 0; q < S->npanels; q++)
+            S->radius[q] = ball(S, q * PW, q * PW + PW < S->n ? PW : S->n - q * PW, dim,
+                                c + q * dim);
+        for (size_t g = 0; g < S->ngroups; g++)
+            S->gradius[g] = ball(S, g * span, g * span + span < S->n ? span : S->n - g * span,
+                                 dim, gc + g * dim);
+        size_t ncp;
+        S->cpanels = pack_panels(c, NULL, S->npanels, dim, &ncp);
+        S->gpanels = pack_panels(gc, NULL, S->ngroups, dim, &S->ngpanels);
+        ok = S->cpanels && S->gpanels;
     }
-    S->cpanels = pack_panels(S->center, NULL, S->npanels, dim, &S->ncpanels);
-    return S->cpanels ? 0 : -1;
+    free(c);
+    return ok ? 0 : -1;
 }
 
 static void side_free(nn_side *s)
@@ -323,9 +360,10 @@ static void side_free(nn_side *s)
     free(s->best);
     free(s->of);
     free(s->panels);
-    free(s->center);
-    free(s->cpanels);
     free(s->radius);
+    free(s->cpanels);
+    free(s->gradius);
+    free(s->gpanels);
 }
 
 /* Fills both sides: distinct rows (twins across the sets get minimum 0 when
@@ -421,66 +459,138 @@ typedef struct nn_job {
     size_t dim;
     int bounded;
     size_t first, step; /* S's panels first, first + step, ... */
-    double *bound;      /* T->npanels scratch */
+    double *scratch;    /* (RB + 1) x T->ngroups */
 } nn_job;
 
-/* Lowers the squared minimum *m of row x over the RB panels of T in q[]. */
-static void row_chunk(const nn_job *J, const double *x, const size_t q[RB], double *m)
+/* The lower bound on computed distances from x to a ball, from the squared
+ * computed distance sq of x to its centre (see the top of this section). */
+static double ball_bound(double sq, double radius)
 {
+    double c = sqrt(sq);
+    return c - radius - (NN_REL * (c + radius) + NN_ABS);
+}
+
+/* Queues T's panel q for row x and, RB panels queued, lowers the squared
+ * minimum *m over them. */
+static void row_queue(const nn_job *J, const double *x, size_t q, size_t queue[RB], size_t *nq,
+                      double *m)
+{
+    queue[(*nq)++] = q;
+    if (*nq < RB)
+        return;
     const double *panel[RB];
     double s[RB][PW];
     for (int k = 0; k < RB; k++)
-        panel[k] = J->T->panels + q[k] * J->dim * PW;
+        panel[k] = J->T->panels + queue[k] * J->dim * PW;
     row_sq(x, panel, J->dim, s);
     for (int k = 0; k < RB; k++)
         for (int l = 0; l < PW; l++)
             if (s[k][l] < *m)
                 *m = s[k][l];
+    *nq = 0;
 }
 
-/* The minimum of one row x (cd: its squared distances to T's centres):
- * first the RB panels of lowest bound, for a small minimum early, then every
- * other panel whose bound still allows a lower one, RB at a time. */
-static double row_min(const nn_job *J, const double *x, const double *cd, double m)
+/* Runs the panels still queued (the queue padded with repeats of its first,
+ * which change no minimum). */
+static void row_flush(const nn_job *J, const double *x, size_t queue[RB], size_t *nq, double *m)
+{
+    if (*nq == 0)
+        return;
+    size_t q0 = queue[0];
+    while (*nq)
+        row_queue(J, x, q0, queue, nq, m);
+}
+
+/* Keeps in top[0..*n) the RB lowest keys offered so far, ascending. */
+static void keep_lowest(nn_ord top[RB], size_t *n, double key, size_t id)
+{
+    if (*n == RB && !(key < top[RB - 1].key))
+        return;
+    size_t k = *n < RB ? (*n)++ : RB - 1;
+    for (; k > 0 && top[k - 1].key > key; k--)
+        top[k] = top[k - 1];
+    top[k] = (nn_ord){key, id};
+}
+
+/* Bounds for row x on the panels of the np (<= RB) groups in grp[]:
+ * b[k][l] for panel grp[k] * PW + l (+inf past T's last panel). */
+static void panel_bounds(const nn_job *J, const double *x, const nn_ord *grp, size_t np,
+                         double b[RB][PW])
 {
     const nn_side *T = J->T;
-    size_t nt = T->npanels, q[RB] = {0}, nq = 0;
-    double *bound = J->bound;
-    for (size_t t = 0; t < nt; t++) {
-        bound[t] = -INFINITY;
-        if (J->bounded) {
-            double c = sqrt(cd[t]);
-            bound[t] = c - T->radius[t] - (NN_REL * (c + T->radius[t]) + NN_ABS);
+    const double *cp[RB];
+    for (size_t k = 0; k < RB; k++)
+        cp[k] = T->cpanels + grp[k < np ? k : 0].id * J->dim * PW;
+    row_sq(x, cp, J->dim, b);
+    for (size_t k = 0; k < np; k++)
+        for (size_t l = 0; l < PW; l++) {
+            size_t q = grp[k].id * PW + l;
+            b[k][l] = q < T->npanels ? ball_bound(b[k][l], T->radius[q]) : INFINITY;
         }
-        /* q[0..nq) keeps the lowest bounds seen so far, ascending */
-        if (nq < RB || bound[t] < bound[q[nq - 1]]) {
-            size_t k = nq < RB ? nq++ : RB - 1;
-            for (; k > 0 && bound[q[k - 1]] > bound[t]; k--)
-                q[k] = q[k - 1];
-            q[k] = t;
-        }
+}
+
+/* Queues the panels of grp[0..np) whose bound allows a minimum below *m. */
+static void queue_groups(const nn_job *J, const double *x, const nn_ord *grp, size_t np,
+                         double b[RB][PW], size_t queue[RB], size_t *nq, double *m)
+{
+    for (size_t k = 0; k < np; k++)
+        for (size_t l = 0; l < PW; l++)
+            if (b[k][l] != INFINITY && may_lower(b[k][l], *m))
+                row_queue(J, x, grp[k].id * PW + l, queue, nq, m);
+}
+
+/* The squared minimum of row x over T, m the one it has so far; gd: the
+ * squared distances of x to T's group centres.  First the RB panels of
+ * lowest bound within the RB groups of lowest bound, for a small minimum
+ * early; then, for every group whose bound allows a lower minimum, the
+ * distances to its panels' centres (RB groups at a time), and the panels
+ * whose bound still allows one. */
+static double row_min(const nn_job *J, const double *x, const double *gd, double m)
+{
+    const nn_side *T = J->T;
+    size_t queue[RB], nq = 0, np = 0, nt = 0;
+    nn_ord grp[RB], top[RB];
+    double *gb = J->scratch, b[RB][PW];
+    for (size_t g = 0; g < T->ngroups; g++) {
+        gb[g] = ball_bound(gd[g], T->gradius[g]);
+        keep_lowest(grp, &np, gb[g], g);
     }
-    for (size_t k = nq; k < RB; k++)
-        q[k] = q[0]; /* fewer than RB panels: repeats change no minimum */
-    if (!may_lower(bound[q[0]], m))
+    if (!may_lower(grp[0].key, m))
         return m;
-    row_chunk(J, x, q, &m);
-    for (size_t k = 0; k < nq; k++)
-        bound[q[k]] = INFINITY; /* done */
-    nq = 0;
-    for (size_t t = 0; t < nt; t++)
-        if (bound[t] != INFINITY && may_lower(bound[t], m)) {
-            q[nq++] = t;
-            if (nq == RB) {
-                row_chunk(J, x, q, &m);
-                nq = 0;
-            }
-        }
-    if (nq) {
-        for (size_t k = nq; k < RB; k++)
-            q[k] = q[0];
-        row_chunk(J, x, q, &m);
+    panel_bounds(J, x, grp, np, b);
+    for (size_t k = 0; k < np; k++)
+        for (size_t l = 0; l < PW; l++)
+            if (b[k][l] != INFINITY)
+                keep_lowest(top, &nt, b[k][l], k * PW + l);
+    for (size_t t = 0; t < nt; t++) {
+        row_queue(J, x, grp[top[t].id / PW].id * PW + top[t].id % PW, queue, &nq, &m);
+        b[top[t].id / PW][top[t].id % PW] = INFINITY; /* done */
     }
+    row_flush(J, x, queue, &nq, &m);
+    queue_groups(J, x, grp, np, b, queue, &nq, &m);
+    for (size_t k = 0; k < np; k++)
+        gb[grp[k].id] = INFINITY; /* done */
+    np = 0;
+    for (size_t g = 0; g <= T->ngroups; g++) {
+        if (g < T->ngroups && gb[g] != INFINITY && may_lower(gb[g], m))
+            grp[np++] = (nn_ord){gb[g], g};
+        if (np == RB || (g == T->ngroups && np)) {
+            panel_bounds(J, x, grp, np, b);
+            queue_groups(J, x, grp, np, b, queue, &nq, &m);
+            np = 0;
+        }
+    }
+    row_flush(J, x, queue, &nq, &m);
+    return m;
+}
+
+/* Without bounds: every panel, stopping only at a minimum of 0. */
+static double row_scan(const nn_job *J, const double *x, double m)
+{
+    size_t queue[RB], nq = 0;
+    for (size_t q = 0; q < J->T->npanels && m > 0.0; q++)
+        row_queue(J, x, q, queue, &nq, &m);
+    row_flush(J, x, queue, &nq, &m);
     return m;
 }
 
@@ -488,28 +598,30 @@ static void *nn_work(void *arg)
 {
     const nn_job *J = arg;
     const nn_side *S = J->S, *T = J->T;
-    size_t nt = T->npanels;
-    double *cd = J->bound + nt; /* RB x nt: squared distances of a panel's rows to T's centres */
+    size_t ng = T->ngroups;
+    double *gd = J->scratch + ng; /* RB x ng: squared distances of a panel's rows to T's groups */
     double s[RB][PW];
-    for (size_t g = J->first; g < S->npanels; g += J->step) {
+    for (size_t p = J->first; p < S->npanels; p += J->step) {
         const double *rows[RB];
         int open = 0; /* some row of the panel without minimum 0 yet */
         for (size_t r = 0; r < RB; r++) {
-            size_t at = g * RB + r < S->n ? g * RB + r : S->n - 1;
+            size_t at = p * RB + r < S->n ? p * RB + r : S->n - 1;
             rows[r] = S->x + S->idx[at] * J->dim;
             open |= S->best[at] > 0.0;
         }
         if (!open)
             continue;
         if (J->bounded)
-            for (size_t qc = 0; qc < T->ncpanels; qc++) {
-                block_sq(rows, T->cpanels + qc * J->dim * PW, J->dim, s);
+            for (size_t qg = 0; qg < T->ngpanels; qg++) {
+                block_sq(rows, T->gpanels + qg * J->dim * PW, J->dim, s);
                 for (size_t r = 0; r < RB; r++)
-                    for (size_t k = 0; k < PW && qc * PW + k < nt; k++)
-                        cd[r * nt + qc * PW + k] = s[r][k];
+                    for (size_t k = 0; k < PW && qg * PW + k < ng; k++)
+                        gd[r * ng + qg * PW + k] = s[r][k];
             }
-        for (size_t r = 0; r < RB && g * RB + r < S->n; r++)
-            S->best[g * RB + r] = row_min(J, rows[r], cd + r * nt, S->best[g * RB + r]);
+        for (size_t r = 0; r < RB && p * RB + r < S->n; r++) {
+            double *m = &S->best[p * RB + r];
+            *m = J->bounded ? row_min(J, rows[r], gd + r * ng, *m) : row_scan(J, rows[r], *m);
+        }
     }
     return NULL;
 }
@@ -518,7 +630,7 @@ static void *nn_work(void *arg)
 static int nn_pass(const nn_side *S, const nn_side *T, size_t dim, int bounded, unsigned threads)
 {
     threads = clamp_threads(threads, S->npanels);
-    size_t per = (RB + 1) * T->npanels; /* bounds, then centre distances */
+    size_t per = (RB + 1) * (T->ngroups ? T->ngroups : 1); /* bounds, then distances */
     double *scratch = malloc((size_t)threads * per * sizeof *scratch);
     if (!scratch)
         return -1;
