@@ -16,7 +16,9 @@
 /* For each row i of a: a_min[i] = min over rows j of b of |a_i - b_j|; for
  * each row j of b: b_min[j] = min over i.  Either output may be NULL.  That is
  * cdist(a, b).min(axis=1) and .min(axis=0).  na and nb must be > 0.
- * threads: worker threads (1 = the calling thread only). */
+ * threads: worker threads (1 = the calling thread only).  Pairs that provably
+ * cannot be a row's minimum are not computed (fpdist.c, "nearest"); every
+ * minimum is still the full scan's double, for any thread count. */
 int cov_nearest(const double *a, size_t na, const double *b, size_t nb, size_t dim,
                 unsigned threads, double *a_min, double *b_min, mms_error *err);
 
