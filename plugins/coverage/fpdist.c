@@ -210,7 +210,7 @@ typedef struct nn_side {
 /* A row of either set, for sorting identical rows together. */
 typedef struct nn_key {
     const double *row;
-    size_t bytes;
+    size_t bytes; /* of the row: qsort's comparator takes no context */
     unsigned set;
     size_t idx;
 } nn_key;
