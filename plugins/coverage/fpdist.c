@@ -153,7 +153,7 @@ static void run_threads(void *(*fn)(void *), void *args, size_t size, unsigned t
  *   groups first, so that its minimum is small early, then opens every group
  *   whose bound allows a lower minimum (distances to its panels' centres)
  *   and computes every panel whose bound still allows one.  On the fixture
- *   fingerprints that leaves 5-10% of the pairs and ~5% for the centres.
+ *   fingerprints that leaves 7-10% of the pairs, and as much for the centres.
  *
  * Why the minima do not change: every evaluated pair goes through block_sq's
  * operations (row_sq performs the same per lane); a pair is skipped only
