@@ -62,3 +62,10 @@ awk -v rec="$rec" -v norec="$norec" -v n="$(grep -c '"fp_status":"ok"' "$tmp/rec
          rec, norec, per, share }'
 # perov_5_test: 418 s for 3785 structures including space groups (~11 s)
 run perov_5_test "$fx/perov_5_test.csv" 0.107 "107 ms/structure: validity + fingerprints"
+# qhull's fixed cost per hull, with its own set-up functions and with the
+# plugin's replacements (plugins/fingerprint/qhull_setup.c)
+for v in own plugin; do
+  exe="$build/tests/fingerprint/qhull_hull_$v"
+  [ -x "$exe" ] && "$exe" | sed "s/^/qhull hull, $v set-up functions: /"
+done
+exit 0
