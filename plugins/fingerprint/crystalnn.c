@@ -624,6 +624,36 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
     return result;
 }
 
+/* The facets around hull vertex v in the order qh_order_vertexneighbors
+ * gives them in 3-d, found on a copy instead of by rebuilding qhull's sets:
+ * the last neighbour first, then again and again the first remaining one
+ * (in set order, a removal moving the last element into its slot, as
+ * qh_setdel does) that is adjacent to the previous one.  work and ring hold
+ * at least as many pointers as v has neighbours.  Returns their number;
+ * where qhull would stop with an internal error, so does this. */
+static int ring_of(qhT *qh, vertexT *v, facetT **work, facetT **ring)
+{
+    int n = 0, k = 0;
+    facetT *f, **fp;
+    FOREACHsetelement_(facetT, v->neighbors, f)
+        work[n++] = f;
+    if (n == 0)
+        return 0;
+    facetT *cur = work[--n];
+    ring[k++] = cur;
+    while (n > 0) {
+        int i = 0;
+        while (i < n && !qh_setin(cur->neighbors, work[i]))
+            i++;
+        if (i == n)
+            qh_errexit(qh, qh_ERRqhull, cur, NULL);
+        cur = work[i];
+        work[i] = work[--n];
+        ring[k++] = cur;
+    }
+    return k;
+}
+
 /* The same cell by polar duality, a 3-d convex hull instead of a 4-d one
  * (about 3x cheaper in qhull).  With the centre at the origin, the facet
  * towards p is the plane q.y = 1 with q = 2 (p - x0) / |p - x0|^2; the cell
@@ -657,6 +687,7 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
     int rc = qh_new_qhull(qh, 3, npts - 1, q, False, cmd, NULL, qerr);
     volatile int result = 1;
     double (*volatile poly)[3] = NULL;
+    facetT **volatile rings = NULL;
     if (rc == 0) {
         if (setjmp(qh->errexit) == 0) {
             qh->NOerrexit = False;
@@ -670,7 +701,8 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
             }
             vc->centres = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *vc->centres);
             poly = malloc((size_t)(nf > 0 ? nf : 1) * sizeof *poly);
-            if (!vc->centres || !poly) {
+            rings = malloc(2 * (size_t)(nf > 0 ? nf : 1) * sizeof *rings);
+            if (!vc->centres || !poly || !rings) {
                 result = -1;
             } else if (bounded) {
                 FORALLfacets {
@@ -682,11 +714,10 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
                 }
                 qh_vertexneighbors(qh);
                 FORALLvertices {
-                    qh_order_vertexneighbors(qh, vertex);
-                    int nv = 0;
-                    facetT *neighbor, **neighborp;
-                    FOREACHneighbor_(vertex)
-                        memcpy(poly[nv++], vc->centres[neighbor->visitid], sizeof poly[0]);
+                    facetT **ring = rings + nf;
+                    int nv = ring_of(qh, vertex, rings, ring);
+                    for (int i = 0; i < nv; i++)
+                        memcpy(poly[i], vc->centres[ring[i]->visitid], sizeof poly[0]);
                     add_facet(vc, qh_pointid(qh, vertex->point) + 1, (const double (*)[3])poly,
                               nv);
                 }
@@ -699,6 +730,7 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
         qh->NOerrexit = True;
     }
     free(poly);
+    free(rings);
     int curlong, totlong;
     qh_freeqhull(qh, !qh_ALL);
     qh_memfreeshort(qh, &curlong, &totlong);
