@@ -127,6 +127,7 @@ enum {
     G_S,     /* stride of the tables */
     G_NPREP, /* neighbours whose geometry (u, dist, theta, x) is filled in */
     G_NPHI,  /* neighbours whose azimuth cosines are filled in */
+    G_NTRIG, /* neighbours whose spherical-harmonic terms are filled in */
     G_HEAD
 };
 #define G_U(s) ((s) + G_HEAD)                               /* 3S: unit vectors   */
@@ -139,10 +140,11 @@ enum {
 #define G_NRM(s, S) (G_Q(s, S) + (S) * (S))                  /* S^2: norms         */
 #define G_GM(s, S) (G_NRM(s, S) + (S) * (S))                 /* S^2: one op's polar Gaussian of m */
 #define G_GSPP(s, S) (G_GM(s, S) + (S) * (S))                /* S^2: its South-pole Gaussian */
+#define G_TRIG(s, S) (G_GSPP(s, S) + (S) * (S))              /* 4 x 7 S: boop's terms */
 
 size_t fp_op_scratch_size(size_t n)
 {
-    return G_HEAD + 4 * n + 9 * n * n + n * n * n;
+    return G_HEAD + 32 * n + 9 * n * n + n * n * n;
 }
 
 /* gramschmidt(v, u) = v - (v.u / u.u) u, as pymatgen. */
@@ -194,6 +196,7 @@ void fp_op_prepare(double *s, const double (*r)[3], size_t n)
 {
     s[G_S] = (double)n;
     s[G_NPHI] = 0;
+    s[G_NTRIG] = 0;
     prepare_geometry(s, r, n, 0);
 }
 
@@ -205,6 +208,7 @@ void fp_op_prepare_more(double *s, const double (*r)[3], size_t n, size_t cap, i
     } else {
         s[G_S] = (double)cap;
         s[G_NPHI] = 0;
+        s[G_NTRIG] = 0;
     }
     prepare_geometry(s, r, n, n0);
 }
@@ -260,18 +264,17 @@ static inline double cos_mult(double c, double f)
 
 /* ---- Steinhardt bond-orientational order parameters q2, q4, q6 ---- */
 
-/* pymatgen's compute_trigonometric_terms + get_q{2,4,6}: sums of spherical
- * harmonics over neighbours, m = l..-l in the reference's order. */
-static double boop(int l, const double (*u)[3], size_t n)
+/* pymatgen's compute_trigonometric_terms for neighbours G_NTRIG..n-1, up to
+ * the sixth powers and multiples, which serve q2, q4 and q6 alike (a lower l
+ * reads the first of the same doubles): per neighbour 28 doubles, sin^k and
+ * cos^k of theta, sin and cos of k phi, k = 0..6 (0 unused). */
+static void boop_terms(double *s, size_t n)
 {
     const double left_of_unity = 1.0 - 1.0e-12;
-    double acc = 0.0;
-    /* per neighbour: sin^k(theta), cos^k(theta), sin(m phi), cos(m phi) */
-    double st[7], ct[7], sp[7], cp[7];
-    /* sums of Re/Im Y_lm * normalisation for m = 0..l (sign handled below) */
-    double re[7] = {0}, im[7] = {0};
-    double re0 = 0.0;
-    for (size_t i = 0; i < n; i++) {
+    const size_t S = (size_t)s[G_S];
+    const double (*u)[3] = (const double (*)[3])G_U(s);
+    for (size_t i = (size_t)s[G_NTRIG]; i < n; i++) {
+        double *st = G_TRIG(s, S) + 28 * i, *ct = st + 7, *sp = st + 14, *cp = st + 21;
         const double *v = u[i];
         double theta = acos(clamp1(v[2]));
         double phi = 0.0;
@@ -284,12 +287,27 @@ static double boop(int l, const double (*u)[3], size_t n)
         ct[1] = cos(theta);
         sp[1] = sin(phi);
         cp[1] = cos(phi);
-        for (int k = 2; k <= l; k++) {
+        for (int k = 2; k <= 6; k++) {
             st[k] = st[k - 1] * st[1];
             ct[k] = ct[k - 1] * ct[1];
             sp[k] = sin((double)k * phi);
             cp[k] = cos((double)k * phi);
         }
+    }
+    if ((double)n > s[G_NTRIG])
+        s[G_NTRIG] = (double)n;
+}
+
+/* pymatgen's get_q{2,4,6}: sums of spherical harmonics over neighbours,
+ * m = l..-l in the reference's order, from boop_terms' table. */
+static double boop(int l, const double *trig, size_t n)
+{
+    double acc = 0.0;
+    /* sums of Re/Im Y_lm * normalisation for m = 0..l (sign handled below) */
+    double re[7] = {0}, im[7] = {0};
+    double re0 = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double *st = trig + 28 * i, *ct = st + 7, *sp = st + 14, *cp = st + 21;
         double pre[7] = {0};
         double y0 = 0.0;
         if (l == 2) {
@@ -566,7 +584,6 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
 {
     const double ipi = 1.0 / M_PI;
     const size_t n = (size_t)scratch[G_N], S = (size_t)scratch[G_S];
-    const double (*u)[3] = (const double (*)[3])G_U(scratch);
     const double *dist = G_DIST(scratch, S);
     *is_none = 0;
 
@@ -594,7 +611,8 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
             return 0.0;
         }
         int l = p->type == FP_OP_Q2 ? 2 : p->type == FP_OP_Q4 ? 4 : 6;
-        return boop(l, u, n);
+        boop_terms(scratch, n);
+        return boop(l, G_TRIG(scratch, S), n);
     }
 
     /* q[j][kc], nrm[j][kc]: pymatgen's qsptheta and norms, kc over k != j */
