@@ -39,8 +39,8 @@ static void packed_drop(mms_values *v, size_t i)
 void mms_values_free(mms_values *v)
 {
     if (v) {
-        while (v->n_packed)
-            packed_drop(v, 0);
+        for (size_t i = 0; i < v->n_packed; i++)
+            free(v->packed[i].x);
         free(v->packed);
         cJSON_Delete(v->obj);
         free(v);
@@ -76,17 +76,31 @@ static cJSON *number_item(double x)
     return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
 }
 
-/* Fills the place holder of packed value i and forgets the doubles. */
-static int packed_fill(mms_values *v, size_t i)
+/* A JSON array of the packed doubles (NULL if out of memory). */
+static cJSON *packed_array(const mms_values_packed *pk)
 {
-    mms_values_packed *pk = &v->packed[i];
-    for (size_t k = 0; k < pk->n; k++) {
+    cJSON *a = cJSON_CreateArray();
+    for (size_t k = 0; a && k < pk->n; k++) {
         cJSON *e = number_item(pk->x[k]);
-        if (!e || !cJSON_AddItemToArray(pk->slot, e)) {
+        if (!e || !cJSON_AddItemToArray(a, e)) {
             cJSON_Delete(e);
-            return MMS_ENOMEM;
+            cJSON_Delete(a);
+            return NULL;
         }
     }
+    return a;
+}
+
+/* Fills the place holder of packed value i and forgets the doubles; out of
+ * memory, the value stays packed and the place holder empty. */
+static int packed_fill(mms_values *v, size_t i)
+{
+    cJSON *a = packed_array(&v->packed[i]);
+    if (!a)
+        return MMS_ENOMEM;
+    v->packed[i].slot->child = a->child; /* the elements move, the place holder stays */
+    a->child = NULL;
+    cJSON_Delete(a);
     packed_drop(v, i);
     return MMS_OK;
 }
@@ -102,19 +116,7 @@ int mms_values_materialize(mms_values *v)
 cJSON *mms_values_item_copy(const mms_values *v, const cJSON *item)
 {
     long i = packed_find(v, item);
-    if (i < 0)
-        return cJSON_Duplicate(item, 1);
-    const mms_values_packed *pk = &v->packed[i];
-    cJSON *a = cJSON_CreateArray();
-    for (size_t k = 0; a && k < pk->n; k++) {
-        cJSON *e = number_item(pk->x[k]);
-        if (!e || !cJSON_AddItemToArray(a, e)) {
-            cJSON_Delete(e);
-            cJSON_Delete(a);
-            return NULL;
-        }
-    }
-    return a;
+    return i < 0 ? cJSON_Duplicate(item, 1) : packed_array(&v->packed[i]);
 }
 
 cJSON *mms_values_detach(mms_values *v)

@@ -38,11 +38,11 @@ static int keep_cell(void *ctx, size_t block, mms_structure *s, const mms_error 
     (void)block;
     (void)err;
     double lat[3][3];
-    mms_error e;
-    if (!s || s->n_sites == 0 || mms_lattice_from_parameters(lat, s->abc, s->angles, &e) != MMS_OK) {
+    if (!s || s->n_sites == 0) {
         mms_structure_free(s);
         return 0;
     }
+    mms_lattice_from_parameters_capped(lat, s->abc, s->angles); /* the symmetry plugin's cell */
     if (cs->count == cs->cap) {
         cs->cap = cs->cap ? 2 * cs->cap : 1024;
         cs->c = realloc(cs->c, cs->cap * sizeof *cs->c);
