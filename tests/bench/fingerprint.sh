@@ -67,6 +67,10 @@ awk -v rec="$rec" -v norec="$norec" -v n="$(grep -c '"fp_status":"ok"' "$tmp/rec
          rec, norec, per, share }'
 # perov_5_test: 418 s for 3785 structures including space groups (~11 s)
 run perov_5_test "$fx/perov_5_test.csv" 0.107 "107 ms/structure: validity + fingerprints"
+# The same comparison against the reference's own code timed now, on a
+# sample of each input (see vs_reference_now.sh; needs pymatgen 2022.11.7)
+"$here/vs_reference_now.sh" "$build" "$tmp/carbon1000.csv" 20 "carbon_24_test[:1000]"
+"$here/vs_reference_now.sh" "$build" "$fx/perov_5_test.csv" 76 perov_5_test
 # qhull's fixed cost per hull, with its own set-up functions and with the
 # plugin's replacements (plugins/fingerprint/qhull_setup.c)
 for v in own plugin; do

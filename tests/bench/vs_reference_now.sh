@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The reference's fingerprint code and mmscore timed in the same minutes, on
+# the same structures.
+#   tests/bench/vs_reference_now.sh BUILD_DIR FIXTURE.csv STEP LABEL
+# The ratios against crystals/README.md's timings mix our speed with this
+# shared machine's speed on the day those were taken (it drifts by up to 2x).
+# Here the reference's own code (reference_proxy.py: pymatgen 2022.11.7's
+# CIF parse and CrystalNN "ops" fingerprint, the loop of matminer 0.8,
+# without Magpie and validity) runs on every STEP-th crystal of FIXTURE.csv,
+# alternating with `mmscore run --plugins fingerprint -j 1` on the same
+# crystals (repeated 20 times, so that start-up does not count), three
+# mmscore runs around two reference runs, all in CPU time.
+# Prints one line: reference ms/structure (mean of 2), mmscore ms/structure
+# (median of 3), ratio.  Needs a python3 with pymatgen 2022.11.7 (Debian
+# python3-pymatgen, the version the reference ran); skips without one.
+set -uo pipefail
+build=${1:?usage: vs_reference_now.sh BUILD_DIR FIXTURE.csv STEP LABEL}
+src=${2:?} step=${3:?} label=${4:?}
+here=$(cd "$(dirname "$0")" && pwd)
+py=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymatgen") != "2022.11.7")' \
+      2> /dev/null; then
+    py=$p
+    break
+  fi
+done
+if [ -z "$py" ]; then
+  echo "now $label: no python3 with pymatgen 2022.11.7: skipped"
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=$("$py" - "$src" "$step" "$tmp" <<'PY'
+import csv, sys
+csv.field_size_limit(1 << 30)
+src, step, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = list(csv.reader(open(src, newline="")))
+sub = rows[1::step]
+for name, copies in (("subset", 1), ("repeated", 20)):
+    with open(f"{out}/{name}.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(rows[0])
+        for _ in range(copies):
+            w.writerows(sub)
+print(len(sub))
+PY
+)
+mm() {
+  /usr/bin/time -f "%U %S" -o "$tmp/time" "$build/mmscore" run -q -j 1 --plugins fingerprint \
+    --skip-invalid false "$tmp/repeated.csv" > /dev/null || true
+  awk -v n="$n" '{ printf "%.4f\n", ($1 + $2) / (20 * n) * 1000 }' "$tmp/time"
+}
+ref() {
+  "$py" "$here/reference_proxy.py" "$tmp/subset.csv" | sed -n 's/.* \([0-9.]*\) ms\/structure.*/\1/p'
+}
+m1=$(mm); r1=$(ref); m2=$(mm); r2=$(ref); m3=$(mm)
+printf '%s\n' "$m1" "$m2" "$m3" | sort -g | sed -n 2p > "$tmp/mmed"
+awk -v label="$label" -v n="$n" -v step="$step" -v r1="$r1" -v r2="$r2" -v m="$(cat "$tmp/mmed")" \
+    -v m1="$m1" -v m2="$m2" -v m3="$m3" 'BEGIN {
+  r = (r1 + r2) / 2
+  printf "now %s (%d structures, every %d-th): reference code %.1f ms/structure (%.1f, %.1f), mmscore %.3f ms/structure (median of %.3f %.3f %.3f): %.0fx\n",
+         label, n, step, r, r1, r2, m, m1, m2, m3, r / m }'
