@@ -170,22 +170,14 @@ static double unit_rand(uint64_t *state)
     return (double)(*state >> 11) / 9007199254740992.0; /* [0, 1) */
 }
 
-/* n rows drawn from `clusters` random centres with spread `noise`, then
- * abused: exact copies of earlier rows, copies of rows of `other` (zero
- * minima across the sets), one-ulp neighbours (near-ties) and, with
- * `special`, a NaN and infinities. */
-static double *hard_rows(size_t n, size_t dim, size_t clusters, double noise, const double *other,
-                         size_t nother, int special, uint64_t seed)
+/* Abuses rows x[0..n): exact copies of earlier rows, copies of rows of
+ * `other` (zero minima across the sets), one-ulp neighbours (near-ties). */
+static void abuse_rows(double *x, size_t n, size_t dim, const double *other, size_t nother,
+                       uint64_t *state)
 {
-    double *x = malloc(n * dim * sizeof *x), *c = malloc(clusters * dim * sizeof *c);
-    uint64_t st = seed;
-    for (size_t i = 0; i < clusters * dim; i++)
-        c[i] = 4.0 * unit_rand(&st) - 2.0;
+    uint64_t st = *state;
     for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)(unit_rand(&st) * (double)clusters);
         double u = unit_rand(&st);
-        for (size_t j = 0; j < dim; j++)
-            x[i * dim + j] = c[k * dim + j] + noise * (unit_rand(&st) - 0.5);
         if (i > 0 && u < 0.2) /* an earlier row again */
             memcpy(x + i * dim, x + (size_t)(unit_rand(&st) * (double)i) * dim, dim * sizeof *x);
         else if (other && u < 0.3) /* a row of the other set */
@@ -197,6 +189,24 @@ static double *hard_rows(size_t n, size_t dim, size_t clusters, double noise, co
             x[i * dim + j] = nextafter(x[i * dim + j], INFINITY);
         }
     }
+    *state = st;
+}
+
+/* n rows drawn from `clusters` random centres with spread `noise`, then
+ * abused (abuse_rows) and, with `special`, given a NaN and infinities. */
+static double *hard_rows(size_t n, size_t dim, size_t clusters, double noise, const double *other,
+                         size_t nother, int special, uint64_t seed)
+{
+    double *x = malloc(n * dim * sizeof *x), *c = malloc(clusters * dim * sizeof *c);
+    uint64_t st = seed;
+    for (size_t i = 0; i < clusters * dim; i++)
+        c[i] = 4.0 * unit_rand(&st) - 2.0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(unit_rand(&st) * (double)clusters);
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] = c[k * dim + j] + noise * (unit_rand(&st) - 0.5);
+    }
+    abuse_rows(x, n, dim, other, nother, &st);
     if (special && n > 3) {
         x[0] = NAN;
         x[dim + 1] = INFINITY;
@@ -228,7 +238,30 @@ static int same_bits(const double *x, const double *y, size_t n)
     return memcmp(x, y, n * sizeof *x) == 0;
 }
 
-/* The pruned search (duplicates, cluster bounds) returns the full scan's
+/* cov_nearest equals scan_minima bit for bit, both sides and one side with
+ * the sets swapped, on 1 to 3 threads. */
+static void expect_scan(const double *a, size_t na, const double *b, size_t nb, size_t d,
+                        size_t label)
+{
+    double *am = malloc(na * sizeof *am), *bm = malloc(nb * sizeof *bm);
+    double *wa = malloc(na * sizeof *wa), *wb = malloc(nb * sizeof *wb);
+    scan_minima(a, na, b, nb, d, wa, wb);
+    for (unsigned threads = 1; threads <= 3; threads++) {
+        assert_int_equal(cov_nearest(a, na, b, nb, d, threads, am, bm, NULL), MMS_OK);
+        if (!same_bits(am, wa, na) || !same_bits(bm, wb, nb))
+            fail_msg("case %zu (%zu x %zu, dim %zu), %u threads: minima differ", label, na, nb,
+                     d, threads);
+        assert_int_equal(cov_nearest(b, nb, a, na, d, threads, NULL, am, NULL), MMS_OK);
+        if (!same_bits(am, wa, na))
+            fail_msg("case %zu swapped, %u threads: minima differ", label, threads);
+    }
+    free(am);
+    free(bm);
+    free(wa);
+    free(wb);
+}
+
+/* The pruned search (duplicates, projection bounds) returns the full scan's
  * minima bit for bit on sets made to trip it: exact copies within and
  * across the sets, one-ulp near-ties, tight and loose clusters, sizes that
  * are not multiples of the panel width, 1 to 3 threads, and inputs with NaN
@@ -252,24 +285,92 @@ static void test_nearest_pruned_equals_scan(void **st)
                               101 + c);
         if (cases[c].special) /* the same infinite row in both sets: NaN apart, not 0 */
             memcpy(b, a + d, d * sizeof *b);
-        double *am = malloc(na * sizeof *am), *bm = malloc(nb * sizeof *bm);
-        double *wa = malloc(na * sizeof *wa), *wb = malloc(nb * sizeof *wb);
-        scan_minima(a, na, b, nb, d, wa, wb);
-        for (unsigned threads = 1; threads <= 3; threads++) {
-            assert_int_equal(cov_nearest(a, na, b, nb, d, threads, am, bm, NULL), MMS_OK);
-            if (!same_bits(am, wa, na) || !same_bits(bm, wb, nb))
-                fail_msg("case %zu (%zu x %zu, dim %zu), %u threads: minima differ", c, na, nb,
-                         d, threads);
-            /* one side only, and the sets swapped */
-            assert_int_equal(cov_nearest(b, nb, a, na, d, threads, NULL, am, NULL), MMS_OK);
-            assert_true(same_bits(am, wa, na));
-        }
+        expect_scan(a, na, b, nb, d, c);
         free(a);
         free(b);
-        free(am);
-        free(bm);
-        free(wa);
-        free(wb);
+    }
+}
+
+/* n rows on a subspace of rank `rank` (the same for every seed_shared):
+ * coefficients drawn around `clusters` centres with spread `noise`, on a
+ * grid of 1/4 with `grid` (basis too: exact distances, exact ties), plus
+ * `off` of noise off the subspace, times `scale`; then abused (abuse_rows)
+ * and, with `mix`, a few rows scaled by 1e100 and 1e-100 and one row of
+ * subnormal values. */
+static double *subspace_rows(size_t n, size_t dim, size_t rank, size_t clusters, double noise,
+                             int grid, double off, double scale, int mix, const double *other,
+                             size_t nother, uint64_t seed_shared, uint64_t seed)
+{
+    double *x = malloc(n * dim * sizeof *x), *basis = malloc(rank * dim * sizeof *basis);
+    double *c = malloc(clusters * rank * sizeof *c);
+    uint64_t sh = seed_shared, st = seed;
+    for (size_t i = 0; i < rank * dim; i++)
+        basis[i] = grid ? floor(4.0 * unit_rand(&sh)) / 2.0 - 1.0 : 2.0 * unit_rand(&sh) - 1.0;
+    for (size_t i = 0; i < clusters * rank; i++)
+        c[i] = 4.0 * unit_rand(&sh) - 2.0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)(unit_rand(&st) * (double)clusters);
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] = off * (unit_rand(&st) - 0.5);
+        for (size_t r = 0; r < rank; r++) {
+            double w = c[k * rank + r] + noise * (unit_rand(&st) - 0.5);
+            if (grid)
+                w = floor(4.0 * w) / 4.0;
+            for (size_t j = 0; j < dim; j++)
+                x[i * dim + j] += w * basis[r * dim + j];
+        }
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] *= scale;
+    }
+    abuse_rows(x, n, dim, other, nother, &st);
+    for (size_t i = 0; mix && i < n; i += 17)
+        for (size_t j = 0; j < dim; j++)
+            x[i * dim + j] *= i % 2 ? 1e100 : 1e-100;
+    if (mix && n > 5)
+        for (size_t j = 0; j < dim; j++)
+            x[5 * dim + j] = 1e-310 * (double)(j % 3);
+    free(basis);
+    free(c);
+    return x;
+}
+
+/* The projection bounds where they are tight: both sets on the same
+ * low-rank subspace (rank 1 to 12 in dims 3 to 132, the principal
+ * directions then span it and projected distances equal the distances up
+ * to rounding), exact ties on a grid, near-ties, clusters, duplicates,
+ * huge, tiny and subnormal magnitudes, 1 to 3 threads. */
+static void test_nearest_projection_tight(void **st)
+{
+    (void)st;
+    const struct {
+        size_t na, nb, dim, rank, clusters;
+        double noise;
+        int grid;
+        double off, scale;
+        int mix;
+    } cases[] = {
+        {300, 280, 61, 1, 5, 0.1, 0, 0.0, 1.0, 0},
+        {257, 300, 132, 3, 8, 0.05, 0, 0.0, 1.0, 0},
+        {400, 390, 61, 8, 20, 1e-3, 0, 0.0, 1.0, 0},
+        {333, 129, 132, 8, 4, 0.3, 0, 1e-9, 1.0, 1},
+        {200, 210, 61, 12, 6, 0.2, 0, 0.0, 1e120, 0},
+        {200, 190, 132, 5, 3, 0.1, 0, 0.0, 1e-140, 0},
+        {300, 310, 61, 3, 4, 1.0, 1, 0.0, 1.0, 0},
+        {250, 260, 132, 2, 2, 0.5, 1, 0.0, 1.0, 1},
+        {64, 70, 3, 2, 4, 0.01, 0, 0.0, 1.0, 0},
+        {90, 100, 9, 9, 3, 0.5, 0, 1e-12, 1.0, 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t na = cases[c].na, nb = cases[c].nb, d = cases[c].dim;
+#define SUBSPACE(n, other, nother, seed)                                                         \
+    subspace_rows(n, d, cases[c].rank, cases[c].clusters, cases[c].noise, cases[c].grid,         \
+                  cases[c].off, cases[c].scale, cases[c].mix, other, nother, 7 + c, seed)
+        double *b = SUBSPACE(nb, NULL, 0, 300 + c);
+        double *a = SUBSPACE(na, b, nb, 500 + c);
+#undef SUBSPACE
+        expect_scan(a, na, b, nb, d, 100 + c);
+        free(a);
+        free(b);
     }
 }
 
@@ -713,6 +814,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nearest_bit_identical),
         cmocka_unit_test(test_nearest_pruned_equals_scan),
+        cmocka_unit_test(test_nearest_projection_tight),
         cmocka_unit_test(test_nearest_single_rows),
         cmocka_unit_test(test_pdist_mean),
         cmocka_unit_test(test_np_sum),
