@@ -8,11 +8,13 @@
 # CIF parse and CrystalNN "ops" fingerprint, the loop of matminer 0.8,
 # without Magpie and validity) runs on every STEP-th crystal of FIXTURE.csv,
 # alternating with `mmscore run --plugins fingerprint -j 1` on the same
-# crystals (repeated 20 times, so that start-up does not count), three
-# mmscore runs around two reference runs, all in CPU time.
-# Prints one line: reference ms/structure (mean of 2), mmscore ms/structure
-# (median of 3), ratio.  Needs a python3 with pymatgen 2022.11.7 (Debian
-# python3-pymatgen, the version the reference ran); skips without one.
+# crystals (repeated 20 times, so that start-up does not count), four
+# mmscore runs around three reference runs, all in CPU time.
+# Prints one line: reference and mmscore ms/structure, the ratio of the
+# medians and the ratio of the fastest runs (the machine's speed changes
+# within seconds, so single pairs of runs are noisy).  Needs a python3 with
+# pymatgen 2022.11.7 (Debian python3-pymatgen, the version the reference
+# ran); skips without one.
 set -uo pipefail
 build=${1:?usage: vs_reference_now.sh BUILD_DIR FIXTURE.csv STEP LABEL}
 src=${2:?} step=${3:?} label=${4:?}
@@ -54,10 +56,20 @@ mm() {
 ref() {
   "$py" "$here/reference_proxy.py" "$tmp/subset.csv" | sed -n 's/.* \([0-9.]*\) ms\/structure.*/\1/p'
 }
-m1=$(mm); r1=$(ref); m2=$(mm); r2=$(ref); m3=$(mm)
-printf '%s\n' "$m1" "$m2" "$m3" | sort -g | sed -n 2p > "$tmp/mmed"
-awk -v label="$label" -v n="$n" -v step="$step" -v r1="$r1" -v r2="$r2" -v m="$(cat "$tmp/mmed")" \
-    -v m1="$m1" -v m2="$m2" -v m3="$m3" 'BEGIN {
-  r = (r1 + r2) / 2
-  printf "now %s (%d structures, every %d-th): reference code %.1f ms/structure (%.1f, %.1f), mmscore %.3f ms/structure (median of %.3f %.3f %.3f): %.0fx\n",
-         label, n, step, r, r1, r2, m, m1, m2, m3, r / m }'
+ms="" rs=""
+for _ in 1 2 3; do
+  ms="$ms $(mm)"
+  rs="$rs $(ref)"
+done
+ms="$ms $(mm)"
+awk -v label="$label" -v n="$n" -v step="$step" -v ms="$ms" -v rs="$rs" '
+function sorted(str, a,   k, i, j, t) {
+  k = split(str, a, " ")
+  for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+  return k
+}
+BEGIN {
+  nm = sorted(ms, m); nr = sorted(rs, r)
+  mmed = (m[nm / 2] + m[nm / 2 + 1]) / 2; rmed = r[(nr + 1) / 2]
+  printf "now %s (%d structures, every %d-th): reference code %.1f ms/structure (runs:%s), mmscore %.3f ms/structure (runs:%s): %.0fx (medians), %.0fx (fastest runs)\n",
+         label, n, step, rmed, rs, mmed, ms, rmed / mmed, r[1] / m[1] }'
