@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cif_internal.h"
+#include "grow_internal.h"
 #include "mmscore/elements.h"
 #include "readers_internal.h"
 
@@ -45,21 +46,10 @@ typedef struct cif_block {
     int magnetic, incommensurate; /* pymatgen's magCIF feature flags */
 } cif_block;
 
+/* CIF lists grow from 32 entries */
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 32;
-    while (c < need)
-        c *= 2;
-    if (c > SIZE_MAX / size)
-        return 0;
-    void *np = realloc(*p, c * size);
-    if (!np)
-        return 0;
-    *p = np;
-    *cap = c;
-    return 1;
+    return mms_grow(p, cap, need, size, 32);
 }
 
 static void block_reset(cif_block *b)

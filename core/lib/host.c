@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow_internal.h"
 #include "pipeline_internal.h"
 
 /* Core record keys: a plugin metric of one of these names would be written
@@ -65,14 +66,9 @@ void mms_host_free(mms_host *h)
 
 static int add_failure(mms_host *h, const char *path, int code, mms_error *err)
 {
-    if (h->n_failures == h->cap_failures) {
-        size_t cap = h->cap_failures ? 2 * h->cap_failures : 8;
-        host_failure *f = realloc(h->failures, cap * sizeof *f);
-        if (!f)
-            return MMS_ENOMEM;
-        h->failures = f;
-        h->cap_failures = cap;
-    }
+    if (!mms_grow((void **)&h->failures, &h->cap_failures, h->n_failures + 1,
+                  sizeof *h->failures, 8))
+        return MMS_ENOMEM;
     host_failure *f = &h->failures[h->n_failures];
     f->path = strdup(path);
     f->message = strdup(err->message);

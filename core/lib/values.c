@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mmscore/plugin.h"
+#include "grow_internal.h"
 #include "pipeline_internal.h"
 
 mms_values *mms_values_new(void)
@@ -50,15 +51,9 @@ void mms_values_free(mms_values *v)
 /* Room for one more packed value. */
 static int packed_reserve(mms_values *v)
 {
-    if (v->n_packed < v->cap_packed)
-        return MMS_OK;
-    size_t cap = v->cap_packed ? 2 * v->cap_packed : 4;
-    mms_values_packed *p = realloc(v->packed, cap * sizeof *p);
-    if (!p)
-        return MMS_ENOMEM;
-    v->packed = p;
-    v->cap_packed = cap;
-    return MMS_OK;
+    return mms_grow((void **)&v->packed, &v->cap_packed, v->n_packed + 1, sizeof *v->packed, 4)
+               ? MMS_OK
+               : MMS_ENOMEM;
 }
 
 static long packed_find(const mms_values *v, const cJSON *slot)
