@@ -64,10 +64,7 @@ run_eval() {
   # core; wall time depends on the load of this shared machine
   echo "full eval perov_5_val vs perov_5_test $*: wall ${wall} s (cpu ${user}+${sys} s):" \
        "${ratio}x the Python reference (~${ref_s} s) on wall time, ${cratio}x on CPU time"
-  if [ -n "${ref_now:-}" ]; then
-    awk -v r="$ref_now" -v u="$user" -v s="$sys" \
-      'BEGIN { printf "  and %.0fx on CPU time the reference code timed today (~%d s)\n", r / (u + s), r }'
-  fi
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
 }
 # one core: the issue's measure; three runs, as the shared machine's speed
 # varies from run to run by up to 2x
@@ -76,13 +73,10 @@ for i in 1 2 3; do run_eval -j 1 --distance-threads 1; done
 # 76th crystal of each set; needs pymatgen 2022.11.7), times the crystals
 # basic_eval fingerprints (the valid ones of both sets): a same-day estimate
 # of the reference's eval, without its Magpie, validity and table (so low).
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymatgen") != "2022.11.7")' \
-      2> /dev/null; then py=$p; break; fi
-done
-if [ -n "$py" ] && command -v python3 > /dev/null; then
-  python3 - "$fixtures" "$tmp" <<'PY'
+# The machine's speed changes within seconds: four one-core evals alternate
+# with three reference runs, and the medians and the fastest are compared.
+if py=$("$here/reference_python.sh"); then
+  "$py" - "$fixtures" "$tmp" <<'PY'
 import csv, sys
 csv.field_size_limit(1 << 30)
 src, out = sys.argv[1], sys.argv[2]
@@ -94,14 +88,21 @@ with open(f"{out}/sample.csv", "w", newline="") as f:
             w.writerow(rows[0])
         w.writerows(rows[1::76])
 PY
-  ms=$("$py" "$here/reference_proxy.py" "$tmp/sample.csv" | sed -n 's/.* \([0-9.]*\) ms\/structure.*/\1/p')
-  nfp=$(python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["plugins"]["coverage"]; print(c["n_fingerprinted"] + c["n_reference_fingerprinted"])' "$tmp/out.json")
-  now_s=$(awk -v ms="$ms" -v n="$nfp" 'BEGIN { printf "%.0f", ms * n / 1000 }')
-  echo "reference code now: ${ms} ms/structure on a sample of both sets, x ${nfp} crystals" \
-       "fingerprinted = ~${now_s} s for the reference's eval today (README-based: ${ref_s} s)"
-  ref_now=$now_s
-  for i in 1 2; do run_eval -j 1 --distance-threads 1; done
-  ref_now=""
+  nfp=$("$py" -c 'import json, sys; c = json.load(open(sys.argv[1]))["plugins"]["coverage"]; print(c["n_fingerprinted"] + c["n_reference_fingerprinted"])' "$tmp/out.json")
+  evals="" refs=""
+  for _ in 1 2 3; do
+    run_eval -j 1 --distance-threads 1 > /dev/null
+    evals="$evals $cpu"
+    refs="$refs $("$py" "$here/reference_proxy.py" --ms "$tmp/sample.csv")"
+  done
+  run_eval -j 1 --distance-threads 1 > /dev/null
+  evals="$evals $cpu"
+  # the reference's eval time per run: its ms per crystal times the crystals
+  refs_s=$(for r in $refs; do awk -v r="$r" -v n="$nfp" 'BEGIN { print r * n / 1000 }'; done)
+  read -r rmed emed rmedian rfast < <(awk -v num="$(echo $refs_s)" -v den="$evals" -f "$here/ratio.awk")
+  echo "same day: reference code (runs, ms/structure:$refs) x $nfp crystals fingerprinted =" \
+       "~${rmed} s (median); one-core evals (cpu s:$evals, median $emed):" \
+       "${rmedian}x (medians), ${rfast}x (fastest runs)"
 fi
 run_eval
 run_eval --ref-cache "$tmp/ref.cache"  # cold: reads REF, writes the cache

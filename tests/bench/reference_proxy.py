@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the reference's structure fingerprint now, on this machine.
 
-Usage: reference_proxy.py FIXTURE.csv [N [FIXTURE.ref.jsonl]]   (N 0 or absent: all rows)
+Usage: reference_proxy.py [--ms] FIXTURE.csv [N [FIXTURE.ref.jsonl]]   (N 0 or absent: all rows)
 
 The speed of this shared machine drifts by up to 2x, so a ratio against the
 timings written in crystals/README.md mixes our speed with the machine's
@@ -23,7 +23,8 @@ reference's stored ones (max abs difference printed), which shows that the
 loop computes what the reference computed.
 
 Needs pymatgen 2022.11.7 (Debian python3-pymatgen, the reference's
-version).  Prints one line: N, CPU seconds, ms per structure.
+version).  Prints one line: N, CPU seconds, ms per structure (with --ms only
+the ms per structure, for scripts).
 """
 import csv
 import json
@@ -94,11 +95,13 @@ def site_fp(cnn, ops, s, idx):
 
 
 def main():
-    src = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    args = [a for a in sys.argv[1:] if a != "--ms"]
+    ms_only = len(args) < len(sys.argv) - 1
+    src = args[0]
+    n = int(args[1]) if len(args) > 1 else 0
     refs = None
-    if len(sys.argv) > 3:
-        refs = [json.loads(line) for line in open(sys.argv[3])]
+    if len(args) > 2:
+        refs = [json.loads(line) for line in open(args[2])]
     csv.field_size_limit(1 << 30)
     with open(src, newline="") as f:
         cifs = [row["cif"] for row in csv.DictReader(f)]
@@ -121,6 +124,9 @@ def main():
                  for fp, r in zip(fps, refs) if fp is not None and r.get("struct_fp")]
         check = f"; vs the reference's stored fingerprints: {len(diffs)} compared, " \
                 f"max abs diff {max(diffs) if diffs else float('nan'):.1e}"
+    if ms_only:
+        print(f"{cpu / len(cifs) * 1000:.1f}")
+        return
     print(f"{len(cifs)} structures, cpu {cpu:.2f} s, {cpu / len(cifs) * 1000:.1f} ms/structure{check}")
 
 

@@ -19,15 +19,7 @@ set -uo pipefail
 build=${1:?usage: vs_reference_now.sh BUILD_DIR FIXTURE.csv STEP LABEL}
 src=${2:?} step=${3:?} label=${4:?}
 here=$(cd "$(dirname "$0")" && pwd)
-py=""
-for p in python3 /usr/bin/python3; do
-  if "$p" -c 'import importlib.metadata as m, sys; sys.exit(m.version("pymatgen") != "2022.11.7")' \
-      2> /dev/null; then
-    py=$p
-    break
-  fi
-done
-if [ -z "$py" ]; then
+if ! py=$("$here/reference_python.sh"); then
   echo "now $label: no python3 with pymatgen 2022.11.7: skipped"
   exit 0
 fi
@@ -54,7 +46,7 @@ mm() {
   awk -v n="$n" '{ printf "%.4f\n", ($1 + $2) / (20 * n) * 1000 }' "$tmp/time"
 }
 ref() {
-  "$py" "$here/reference_proxy.py" "$tmp/subset.csv" | sed -n 's/.* \([0-9.]*\) ms\/structure.*/\1/p'
+  "$py" "$here/reference_proxy.py" --ms "$tmp/subset.csv"
 }
 ms="" rs=""
 for _ in 1 2 3; do
@@ -62,14 +54,6 @@ for _ in 1 2 3; do
   rs="$rs $(ref)"
 done
 ms="$ms $(mm)"
-awk -v label="$label" -v n="$n" -v step="$step" -v ms="$ms" -v rs="$rs" '
-function sorted(str, a,   k, i, j, t) {
-  k = split(str, a, " ")
-  for (i = 2; i <= k; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-  return k
-}
-BEGIN {
-  nm = sorted(ms, m); nr = sorted(rs, r)
-  mmed = (m[nm / 2] + m[nm / 2 + 1]) / 2; rmed = r[(nr + 1) / 2]
-  printf "now %s (%d structures, every %d-th): reference code %.1f ms/structure (runs:%s), mmscore %.3f ms/structure (runs:%s): %.0fx (medians), %.0fx (fastest runs)\n",
-         label, n, step, rmed, rs, mmed, ms, rmed / mmed, r[1] / m[1] }'
+read -r rmed mmed rmedian rfast < <(awk -v num="$rs" -v den="$ms" -f "$here/ratio.awk")
+printf 'now %s (%d structures, every %d-th): reference code %.1f ms/structure (runs:%s), mmscore %.3f ms/structure (runs:%s): %sx (medians), %sx (fastest runs)\n' \
+  "$label" "$n" "$step" "$rmed" "$rs" "$mmed" "$ms" "$rmedian" "$rfast"
