@@ -73,8 +73,9 @@ for i in 1 2 3; do run_eval -j 1 --distance-threads 1; done
 # 76th crystal of each set; needs pymatgen 2022.11.7), times the crystals
 # basic_eval fingerprints (the valid ones of both sets): a same-day estimate
 # of the reference's eval, without its Magpie, validity and table (so low).
-# The machine's speed changes within seconds: four one-core evals alternate
-# with three reference runs, and the medians and the fastest are compared.
+# The machine's speed changes within seconds: six one-core evals alternate
+# with five reference runs, and each reference run is compared with the two
+# evals around it (ratio.awk); the median of those five ratios is the result.
 if py=$("$here/reference_python.sh"); then
   "$py" - "$fixtures" "$tmp" <<'PY'
 import csv, sys
@@ -90,7 +91,7 @@ with open(f"{out}/sample.csv", "w", newline="") as f:
 PY
   nfp=$("$py" -c 'import json, sys; c = json.load(open(sys.argv[1]))["plugins"]["coverage"]; print(c["n_fingerprinted"] + c["n_reference_fingerprinted"])' "$tmp/out.json")
   evals="" refs=""
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     run_eval -j 1 --distance-threads 1 > /dev/null
     evals="$evals $cpu"
     refs="$refs $("$py" "$here/reference_proxy.py" --ms "$tmp/sample.csv")"
@@ -99,10 +100,10 @@ PY
   evals="$evals $cpu"
   # the reference's eval time per run: its ms per crystal times the crystals
   refs_s=$(for r in $refs; do awk -v r="$r" -v n="$nfp" 'BEGIN { print r * n / 1000 }'; done)
-  read -r rmed emed rmedian rfast < <(awk -v num="$(echo $refs_s)" -v den="$evals" -f "$here/ratio.awk")
+  read -r rmed emed rpair rlo rhi < <(awk -v num="$(echo $refs_s)" -v den="$evals" -f "$here/ratio.awk")
   echo "same day: reference code (runs, ms/structure:$refs) x $nfp crystals fingerprinted =" \
        "~${rmed} s (median); one-core evals (cpu s:$evals, median $emed):" \
-       "${rmedian}x (medians), ${rfast}x (fastest runs)"
+       "${rpair}x (median of 5 paired ratios; lowest ${rlo}x, highest ${rhi}x)"
 fi
 run_eval
 run_eval --ref-cache "$tmp/ref.cache"  # cold: reads REF, writes the cache

@@ -8,10 +8,11 @@
 # CIF parse and CrystalNN "ops" fingerprint, the loop of matminer 0.8,
 # without Magpie and validity) runs on every STEP-th crystal of FIXTURE.csv,
 # alternating with `mmscore run --plugins fingerprint -j 1` on the same
-# crystals (repeated 20 times, so that start-up does not count), four
-# mmscore runs around three reference runs, all in CPU time.
-# Prints one line: reference and mmscore ms/structure, the ratio of the
-# medians and the ratio of the fastest runs (the machine's speed changes
+# crystals (repeated 20 times, so that start-up does not count), six
+# mmscore runs around five reference runs, all in CPU time.
+# Prints one line: reference and mmscore ms/structure (medians) and the
+# median of the five paired ratios, each reference run against the mean of
+# the two mmscore runs around it (ratio.awk: the machine's speed changes
 # within seconds, so single pairs of runs are noisy).  Needs a python3 with
 # pymatgen 2022.11.7 (Debian python3-pymatgen, the version the reference
 # ran); skips without one.
@@ -49,11 +50,11 @@ ref() {
   "$py" "$here/reference_proxy.py" --ms "$tmp/subset.csv"
 }
 ms="" rs=""
-for _ in 1 2 3; do
+for _ in 1 2 3 4 5; do
   ms="$ms $(mm)"
   rs="$rs $(ref)"
 done
 ms="$ms $(mm)"
-read -r rmed mmed rmedian rfast < <(awk -v num="$rs" -v den="$ms" -f "$here/ratio.awk")
-printf 'now %s (%d structures, every %d-th): reference code %.1f ms/structure (runs:%s), mmscore %.3f ms/structure (runs:%s): %sx (medians), %sx (fastest runs)\n' \
-  "$label" "$n" "$step" "$rmed" "$rs" "$mmed" "$ms" "$rmedian" "$rfast"
+read -r rmed mmed rpair rlo rhi < <(awk -v num="$rs" -v den="$ms" -f "$here/ratio.awk")
+printf 'now %s (%d structures, every %d-th): reference code %.1f ms/structure (runs:%s), mmscore %.3f ms/structure (runs:%s): %sx (median of 5 paired ratios; lowest %sx, highest %sx)\n' \
+  "$label" "$n" "$step" "$rmed" "$rs" "$mmed" "$ms" "$rpair" "$rlo" "$rhi"
