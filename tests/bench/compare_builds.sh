@@ -19,16 +19,7 @@ if [ ! -d "$fx" ] || ! command -v python3 > /dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 - "$fx/perov_5_test.csv" "$tmp/p600.csv" <<'PY'
-import csv, sys
-csv.field_size_limit(1 << 30)
-with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as g:
-    w = csv.writer(g)
-    for i, row in enumerate(csv.reader(f)):
-        if i > 600:
-            break
-        w.writerow(row)
-PY
+python3 "$here/csv_head.py" 600 "$fx/perov_5_test.csv" "$tmp/p600.csv"
 cpu() {
   /usr/bin/time -f "%U %S" -o "$tmp/t" "$1/mmscore" run -q -j 1 --plugins fingerprint \
     --skip-invalid false "$tmp/p600.csv" > /dev/null || true

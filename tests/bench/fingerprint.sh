@@ -14,16 +14,7 @@ if [ ! -d "$fx" ] || [ ! -x "$build/mmscore" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 - "$fx/carbon_24_test.csv" "$tmp/carbon1000.csv" <<'PY'
-import csv, sys
-csv.field_size_limit(1 << 30)
-with open(sys.argv[1], newline="") as f, open(sys.argv[2], "w", newline="") as g:
-    r = csv.reader(f); w = csv.writer(g)
-    for i, row in enumerate(r):
-        if i > 1000:
-            break
-        w.writerow(row)
-PY
+python3 "$here/csv_head.py" 1000 "$fx/carbon_24_test.csv" "$tmp/carbon1000.csv"
 run() { # name file reference_seconds_per_structure reference_label
   # Five timed runs: this shared machine's speed varies by up to 2x from one
   # run of the same binary to the next, so the median and the fastest are
