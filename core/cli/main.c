@@ -238,6 +238,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     cli_ctx c = {0};
+    c.popt.version = MMS_PIPELINE_OPTIONS_VERSION;
     for (size_t i = 0; i < n_cli_commands; i++)
         if (!strcmp(cli_commands[i]->name, argv[1]))
             c.cmd = cli_commands[i];

@@ -52,6 +52,7 @@ void mms_host_free(mms_host *h)
     for (size_t i = 0; i < h->n_plugins; i++) {
         cJSON_Delete(h->plugins[i].config);
         free(h->plugins[i].path);
+        free((void *)h->plugins[i].desc);
         if (h->plugins[i].dl)
             dlclose(h->plugins[i].dl);
     }
@@ -277,23 +278,36 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
         dlclose(dl);
         return add_failure(h, path, MMS_EPLUGIN, err);
     }
-    const mms_plugin *d = entry();
+    const mms_plugin *pd = entry();
+    mms_plugin *d = NULL;
     int rc = MMS_OK;
     /* Only the two guard fields may be read before they are checked: a
-     * plugin of another ABI may have a shorter or differently laid-out
-     * descriptor. */
-    if (!d)
+     * plugin of another major ABI may be laid out differently, and an older
+     * one's descriptor ends at its struct_size. */
+    if (!pd)
         rc = mms_error_set(err, MMS_EPLUGIN, 0, "%s: %s returned NULL", path,
                            MMS_PLUGIN_ENTRY_SYMBOL);
-    else if (d->abi_version != MMS_PLUGIN_ABI_VERSION)
+    else if (pd->abi_version != MMS_PLUGIN_ABI_VERSION)
         rc = mms_error_set(err, MMS_EABI, 0, "%s: ABI version %u, this mmscore speaks %u", path,
-                           (unsigned)d->abi_version, (unsigned)MMS_PLUGIN_ABI_VERSION);
-    else if (d->struct_size != sizeof(mms_plugin))
+                           (unsigned)pd->abi_version, (unsigned)MMS_PLUGIN_ABI_VERSION);
+    else if (pd->struct_size > sizeof(mms_plugin))
         rc = mms_error_set(err, MMS_EABI, 0,
-                           "%s: descriptor size %u, this mmscore expects %zu (built against "
-                           "another plugin.h)",
-                           path, (unsigned)d->struct_size, sizeof(mms_plugin));
+                           "%s: descriptor of %u bytes is newer than this mmscore's (%zu bytes, "
+                           "plugin ABI %u revision %u): upgrade mmscore or build the plugin "
+                           "against this one's headers",
+                           path, (unsigned)pd->struct_size, sizeof(mms_plugin),
+                           (unsigned)MMS_PLUGIN_ABI_VERSION, (unsigned)MMS_PLUGIN_ABI_REVISION);
+    else if (pd->struct_size < MMS_PLUGIN_SIZE_V1)
+        rc = mms_error_set(err, MMS_EABI, 0,
+                           "%s: descriptor of %u bytes is smaller than any plugin ABI %u "
+                           "descriptor (%zu bytes at least)",
+                           path, (unsigned)pd->struct_size, (unsigned)MMS_PLUGIN_ABI_VERSION,
+                           (size_t)MMS_PLUGIN_SIZE_V1);
+    else if (!(d = calloc(1, sizeof *d)))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     else {
+        /* The host's own copy: fields past the plugin's size stay zero (absent). */
+        memcpy(d, pd, pd->struct_size);
         rc = check_descriptor(h, d, err);
         if (rc != MMS_OK) {
             char msg[MMS_ERROR_MESSAGE_MAX];
@@ -325,6 +339,7 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (rc != MMS_OK) {
         cJSON_Delete(config);
+        free(d);
         dlclose(dl);
         return add_failure(h, path, rc, err);
     }

@@ -70,9 +70,24 @@ static int host_index(const mms_host *h, const char *name)
     return -1;
 }
 
+int mms_pipeline_options_init(mms_pipeline_options *opt, unsigned int version)
+{
+    if (!opt || version == 0 || version > MMS_PIPELINE_OPTIONS_VERSION)
+        return MMS_EINVAL;
+    *opt = (mms_pipeline_options)MMS_PIPELINE_OPTIONS_INIT;
+    return MMS_OK;
+}
+
 int mms_pipeline_new(mms_pipeline **out, mms_host *h, const mms_pipeline_options *opt,
                      mms_error *err)
 {
+    /* libgit2's rule: a caller's struct of a newer version has fields this
+     * library would silently ignore; version 0 is a struct never initialised. */
+    if (opt && (opt->version == 0 || opt->version > MMS_PIPELINE_OPTIONS_VERSION))
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "mms_pipeline_options version %u: this mmscore knows 1 to %u "
+                             "(start from MMS_PIPELINE_OPTIONS_INIT)",
+                             opt->version, (unsigned)MMS_PIPELINE_OPTIONS_VERSION);
     mms_pipeline *p = calloc(1, sizeof *p);
     size_t n = mms_host_plugin_count(h);
     if (p) {
@@ -528,6 +543,7 @@ static int sink(void *ctx, input_item *it)
             r->in_batch = p->batch[i].in_batch + 1;
             break;
         }
+    r->pub.struct_size = sizeof r->pub;
     r->pub.index = (size_t)cJSON_GetObjectItemCaseSensitive(set, "records")->valuedouble + r->in_batch;
     r->pub.id = r->id;
     r->pub.source = r->source;

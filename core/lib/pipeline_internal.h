@@ -35,7 +35,7 @@ int mms_values_move(mms_values *dst, mms_values *src);
 typedef struct host_plugin {
     char *path;              /* owned */
     void *dl;                /* dlopen handle */
-    const mms_plugin *desc;  /* lives as long as dl */
+    const mms_plugin *desc;  /* owned copy, zero past the plugin's struct_size */
     cJSON *config;           /* owned: defaults, then config file, then flags */
 } host_plugin;
 

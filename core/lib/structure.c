@@ -29,6 +29,7 @@ int mms_structure_create(mms_structure **out, const double lattice[3][3], mms_er
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory for a structure");
     memcpy(s->lattice, lattice, sizeof s->lattice);
     s->is_ordered = 1;
+    s->struct_size = sizeof *s;
     *out = s;
     return MMS_OK;
 }
@@ -203,6 +204,7 @@ int mms_structure_copy(mms_structure **out, const mms_structure *s, mms_error *e
     if (!c)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory copying a structure");
     *c = *s;
+    c->struct_size = sizeof *c;
     c->sites = NULL;
     c->element_z = NULL;
     c->element_amount = NULL;

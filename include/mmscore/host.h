@@ -4,8 +4,9 @@
  * mmscore does the same:
  *
  *     mms_host *h;  mms_host_new(&h, &err);
- *     mms_host_load_default(h, NULL, &err);          // env, next to binary, install dir
+ *     mms_host_load_default(h, &err);                // env, next to binary, install dir
  *     mms_host_set_option(h, "symprec", "0.01", &err);
+ *     mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
  *     mms_pipeline *p;  mms_pipeline_new(&p, h, &opt, &err);
  *     mms_pipeline_select_command(p, "validate", &err);
  *     mms_pipeline_start(p, &err);
@@ -40,9 +41,9 @@ MMS_EXPORT int mms_host_new(mms_host **out, mms_error *err);
 MMS_EXPORT void mms_host_free(mms_host *h);
 
 /* Load one plugin file.  A plugin that cannot be used (dlopen error, no entry
- * symbol, other ABI version or descriptor size, bad descriptor, a name or a
- * metric name already taken) is recorded as a load failure and the call
- * returns its code; the host stays usable. */
+ * symbol, another major ABI or a descriptor newer than the host's, bad
+ * descriptor, a name or a metric name already taken) is recorded as a load
+ * failure and the call returns its code; the host stays usable. */
 MMS_EXPORT int mms_host_load_file(mms_host *h, const char *path, mms_error *err);
 
 /* Load every *.so of dir in name order.  Per-file failures are recorded (see
@@ -91,7 +92,15 @@ MMS_EXPORT const cJSON *mms_host_config(const mms_host *h, const char *plugin);
 
 typedef struct mms_pipeline mms_pipeline;
 
+/* Versioned as libgit2's options structs are: start from
+ * MMS_PIPELINE_OPTIONS_INIT (or mms_pipeline_options_init), then set fields.
+ * New fields are only appended, with MMS_PIPELINE_OPTIONS_VERSION raised;
+ * mms_pipeline_new refuses version 0 and versions newer than its own. */
+#define MMS_PIPELINE_OPTIONS_VERSION 1u
+#define MMS_PIPELINE_OPTIONS_INIT {.version = MMS_PIPELINE_OPTIONS_VERSION}
+
 typedef struct mms_pipeline_options {
+    unsigned int version;    /* MMS_PIPELINE_OPTIONS_VERSION the caller was built with */
     int threads;             /* worker threads; <= 0 = number of cores */
     size_t batch;            /* records per batch; 0 = 256 */
     size_t max_atoms;        /* sites per structure after expansion; 0 = MMS_DEFAULT_MAX_SITES */
@@ -110,7 +119,12 @@ typedef struct mms_pipeline_options {
     void *on_record_ctx;     /* passed to on_record (borrowed) */
 } mms_pipeline_options;
 
-/* opt may be NULL (defaults).  The host must outlive the pipeline. */
+/* Fill *opt with the defaults of `version` (MMS_PIPELINE_OPTIONS_VERSION);
+ * MMS_EINVAL for a version this library does not know. */
+MMS_EXPORT int mms_pipeline_options_init(mms_pipeline_options *opt, unsigned int version);
+
+/* opt may be NULL (defaults).  The host must outlive the pipeline.
+ * MMS_EINVAL if opt->version is 0 or newer than this library's. */
 MMS_EXPORT int mms_pipeline_new(mms_pipeline **out, mms_host *h,
                                 const mms_pipeline_options *opt, mms_error *err);
 MMS_EXPORT void mms_pipeline_free(mms_pipeline *p);

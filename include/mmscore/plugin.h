@@ -1,12 +1,23 @@
-/* mmscore — plugin ABI v1: everything a plugin author needs.
+/* mmscore — plugin ABI v2 (major 1, revision 2): everything a plugin author needs.
  *
  * A plugin is a shared object exporting one symbol, MMS_PLUGIN_ENTRY_SYMBOL,
  * a function returning a pointer to a const mms_plugin descriptor.  The host
- * reads the first two fields (abi_version, struct_size) before anything else
- * and refuses the plugin, naming its file, if either differs from its own.
+ * reads the first two fields (abi_version, struct_size) before anything else.
+ * It refuses, naming the file, another major version or a descriptor larger
+ * than its own (a plugin built against a newer mmscore), and accepts any size
+ * from MMS_PLUGIN_SIZE_V1 up: it copies those bytes into a zeroed descriptor
+ * of its own, so fields a plugin's header did not have yet read as NULL/0.
  *
  *     static const mms_plugin desc = { MMS_PLUGIN_ABI_VERSION, sizeof(mms_plugin), ... };
  *     MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &desc; }
+ *
+ * How the ABI grows (docs/plugins.md, "ABI rules"): fields are only ever
+ * appended, to mms_plugin, mms_record and mms_structure; every revision that
+ * appends to mms_record or mms_structure appends to mms_plugin too, so a
+ * plugin's struct_size tells the host which revision it was built for and a
+ * host never runs a plugin newer than itself.  Arrays of structs whose size
+ * is compiled into plugins (mms_site, mms_species, mms_option_def,
+ * mms_metric_def) and mms_error are frozen.
  *
  * Kinds: a READER turns text into structures; a SCORER gets records and may
  * have a per-record part (`score`, run on worker threads) and/or a set part
@@ -19,6 +30,7 @@
 #ifndef MMSCORE_PLUGIN_H
 #define MMSCORE_PLUGIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
@@ -31,7 +43,8 @@
 extern "C" {
 #endif
 
-#define MMS_PLUGIN_ABI_VERSION 1u
+#define MMS_PLUGIN_ABI_VERSION 1u  /* major: only this one is loaded */
+#define MMS_PLUGIN_ABI_REVISION 2u /* fields appended since major 1 began */
 #define MMS_PLUGIN_ENTRY_SYMBOL "mmscore_plugin_entry"
 #define MMS_PLUGIN_EXPORT MMS_EXPORT
 
@@ -77,6 +90,9 @@ typedef struct mms_record {
     const cJSON *fields;              /* JSONL object or CSV row (column -> string);
                                          may be NULL */
     const mms_error *error;           /* NULL if the record read; else why not */
+
+    /* ---- revision 2 ---- */
+    size_t struct_size;               /* sizeof(mms_record) of the host: see MMS_HAS_FIELD */
 } mms_record;
 
 /* ----------------------------------------------------------------- options */
@@ -123,7 +139,7 @@ enum {
 };
 
 typedef struct mms_plugin {
-    /* ABI guard: must be MMS_PLUGIN_ABI_VERSION and sizeof(mms_plugin). */
+    /* ABI guard: MMS_PLUGIN_ABI_VERSION and sizeof(mms_plugin). */
     uint32_t abi_version;
     uint32_t struct_size;
 
@@ -171,7 +187,24 @@ typedef struct mms_plugin {
     int (*acc_merge)(void *state, void *acc, const cJSON *saved, mms_error *err);
     int (*acc_finish)(void *state, void *acc, mms_values *summary, mms_error *err);
     void (*acc_free)(void *state, void *acc);
+
+    /* ---- revision 2 (absent, i.e. NULL, in a revision-1 descriptor) ---- */
+    const char *license;     /* SPDX expression of the plugin's licence ("MIT"); may be NULL */
+    const char *url;         /* where its documentation/source lives; may be NULL */
 } mms_plugin;
+
+/* Descriptor size of each revision: a plugin may state a smaller struct_size
+ * than sizeof(mms_plugin) (down to MMS_PLUGIN_SIZE_V1) to keep loading in
+ * older hosts; it then must not rely on the newer record fields (test them
+ * with MMS_HAS_FIELD). */
+#define MMS_PLUGIN_SIZE_V1 offsetof(mms_plugin, license) /* mmscore 0.1 */
+#define MMS_PLUGIN_SIZE_V2 sizeof(mms_plugin)
+
+/* Does *ptr (an mms_record or mms_structure made by the host) have `field`?
+ * Always true for the fields of the revision a plugin states with its
+ * struct_size; needed only for fields newer than that. */
+#define MMS_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 typedef const mms_plugin *(*mms_plugin_entry_fn)(void);
 

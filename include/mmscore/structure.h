@@ -6,7 +6,13 @@
  * (readers do this), or in one call with mms_structure_new.  After finalize
  * the derived fields (abc, angles, volume, composition, flags) are set and
  * the structure must be treated as read-only: plugins get `const` pointers and
- * may read it from several threads at once. */
+ * may read it from several threads at once.
+ *
+ * ABI: mms_structure only grows at its end (a struct_size field tells a
+ * plugin how far: MMS_HAS_FIELD in plugin.h).  mms_site and mms_species are
+ * frozen, because plugins index arrays of them with their compiled size: a
+ * new per-site property arrives as a parallel array (n_sites entries, NULL
+ * when unknown) appended to mms_structure. */
 #ifndef MMSCORE_STRUCTURE_H
 #define MMSCORE_STRUCTURE_H
 
@@ -58,6 +64,9 @@ typedef struct mms_structure {
     const char *format;     /* "cif", "text", "poscar"...: static string */
     long line;              /* first source line of this structure, 0 if unknown */
     mms_tags *tags;         /* source tags, may be NULL; owned (see below) */
+
+    /* ---- plugin ABI revision 2 ---- */
+    size_t struct_size;     /* sizeof(mms_structure) of the library that made it */
 } mms_structure;
 
 /* Start an empty structure with the given lattice.  *out is owned by the

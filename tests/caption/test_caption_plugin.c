@@ -52,7 +52,7 @@ static run run_caption(int quirk, const char *const *inputs, const char *merge_p
         assert_int_equal(mms_host_set_option(h, "mmsci_multiref_quirk", "true", &err), MMS_OK);
     FILE *rec = tmpfile();
     assert_non_null(rec);
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     opt.threads = 2;
     opt.records = rec;
     mms_pipeline *p = NULL;

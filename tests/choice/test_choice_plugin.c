@@ -54,7 +54,7 @@ static run run_choice(const char *extractor, const char *const *inputs, const ch
     mms_error err;
     FILE *rec = tmpfile();
     assert_non_null(rec);
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     opt.threads = 2;
     opt.records = rec;
     mms_pipeline *p = NULL;

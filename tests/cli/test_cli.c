@@ -302,7 +302,7 @@ static void discovery(void **st)
     assert_non_null(strstr(o.text, "tp_count 1.0 (scorer, ABI 1)"));
     assert_non_null(strstr(o.text, "--scale"));
     assert_non_null(strstr(o.text, "bad_abi.so: ABI version 2, this mmscore speaks 1"));
-    assert_non_null(strstr(o.text, "bad_size.so: descriptor size"));
+    assert_non_null(strstr(o.text, "bad_size.so: descriptor of"));
     free(o.text);
     o = sh("%s plugins --json --plugin-dir %s", MMSCORE_CLI, TP_GOOD);
     assert_int_equal(o.status, 0);

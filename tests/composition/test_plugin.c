@@ -81,7 +81,7 @@ static cJSON *run(const char *plugin, const char *text, cJSON **summary)
     }
     FILE *records = tmpfile();
     assert_non_null(records);
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     opt.threads = 2;
     opt.records = records;
     mms_pipeline *p;

@@ -149,7 +149,10 @@ static void host_refuses_bad(void **st)
     assert_non_null(strstr(path, "bad_abi.so"));
     assert_non_null(strstr(m0, "bad_abi.so: ABI version 2, this mmscore speaks 1"));
     const char *m1 = mms_host_failure(h, 1, NULL);
-    assert_non_null(strstr(m1, "bad_size.so: descriptor size"));
+    /* A plugin built against a newer plugin.h says so, with both sizes. */
+    assert_non_null(strstr(m1, "bad_size.so: descriptor of"));
+    assert_non_null(strstr(m1, "is newer than this mmscore's"));
+    assert_non_null(strstr(m1, "upgrade mmscore"));
     mms_error e;
     assert_int_equal(mms_host_load_file(h, TP_BAD "/bad_abi.so", &e), MMS_EABI);
     assert_int_equal(mms_host_load_file(h, TP_BAD "/nonexistent.so", &e), MMS_EPLUGIN);
@@ -234,7 +237,8 @@ static run run_buffer(mms_host *h, const char *kind, const char *text, int threa
     run r = {0};
     FILE *f = open_memstream(&r.records, &r.len);
     assert_non_null(f);
-    mms_pipeline_options o = {.threads = threads, .batch = batch, .records = f,
+    mms_pipeline_options o = {.version = MMS_PIPELINE_OPTIONS_VERSION, .threads = threads,
+                              .batch = batch, .records = f,
                               .max_record_bytes = max_record};
     mms_pipeline *p;
     mms_error e;
@@ -264,6 +268,52 @@ static run run_buffer(mms_host *h, const char *kind, const char *text, int threa
 static const cJSON *err_of(const cJSON *rec)
 {
     return cJSON_GetObjectItem(rec, "error");
+}
+
+/* A plugin built against an older plugin.h (revision-1 descriptor) loads,
+ * reads as NULL the fields it never had, and runs. */
+static void host_loads_older_descriptor(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    mms_error e;
+    assert_int_equal(mms_host_load_file(h, TP_OLD "/tp_v1.so", &e), MMS_OK);
+    const mms_plugin *d = mms_host_find(h, "tp_v1");
+    assert_non_null(d);
+    assert_int_equal(d->struct_size, MMS_PLUGIN_SIZE_V1);
+    assert_true(MMS_PLUGIN_SIZE_V1 < sizeof(mms_plugin));
+    assert_null(d->license);
+    assert_null(d->url);
+    assert_null(d->acc_new);
+    run r = run_buffer(h, "cif", CIF("A", "5.64"), 2, 0, 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(num(r.lines[0], "tp_v1_sites"), 2);
+    assert_int_equal(num(r.lines[0], "tp_nsites"), 2);
+    run_free(&r);
+    mms_host_free(h);
+}
+
+static void pipeline_options_version(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    mms_pipeline *p = NULL;
+    mms_error e;
+    mms_pipeline_options o = MMS_PIPELINE_OPTIONS_INIT;
+    assert_int_equal(o.version, MMS_PIPELINE_OPTIONS_VERSION);
+    assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_OK);
+    mms_pipeline_free(p);
+    o.version = 0; /* never initialised */
+    assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_EINVAL);
+    assert_non_null(strstr(e.message, "MMS_PIPELINE_OPTIONS_INIT"));
+    o.version = MMS_PIPELINE_OPTIONS_VERSION + 1; /* a newer caller */
+    assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_EINVAL);
+    assert_int_equal(mms_pipeline_options_init(&o, MMS_PIPELINE_OPTIONS_VERSION + 1), MMS_EINVAL);
+    o.threads = 7;
+    assert_int_equal(mms_pipeline_options_init(&o, MMS_PIPELINE_OPTIONS_VERSION), MMS_OK);
+    assert_int_equal(o.version, MMS_PIPELINE_OPTIONS_VERSION);
+    assert_int_equal(o.threads, 0);
+    mms_host_free(h);
 }
 
 static void csv_edge_cases(void **st)
@@ -597,6 +647,8 @@ int main(void)
         cmocka_unit_test(values_api),       cmocka_unit_test(values_packed_numbers),
         cmocka_unit_test(host_loads_good),
         cmocka_unit_test(host_refuses_bad), cmocka_unit_test(host_duplicates),
+        cmocka_unit_test(host_loads_older_descriptor),
+        cmocka_unit_test(pipeline_options_version),
         cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
         cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
         cmocka_unit_test(numbers_round_trip), cmocka_unit_test(numbers_shortest_exact),

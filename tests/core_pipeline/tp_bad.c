@@ -7,10 +7,14 @@ static const struct {
     uint32_t abi_version, struct_size;
 } desc = {2, 16};
 #elif defined(TP_BAD_SIZE)
-static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
-                                .struct_size = sizeof(mms_plugin) - 8,
-                                .name = "tp_bad_size",
-                                .kind = MMS_PLUGIN_SCORER};
+/* Built against a newer plugin.h: a descriptor with one more field. */
+static const struct {
+    mms_plugin v2;
+    void *newer_field;
+} desc = {{.abi_version = MMS_PLUGIN_ABI_VERSION,
+           .struct_size = sizeof(mms_plugin) + sizeof(void *),
+           .name = "tp_bad_size",
+           .kind = MMS_PLUGIN_SCORER}, NULL};
 #elif defined(TP_DUP_NAME)
 static int score(void *s, const mms_record *r, const mms_values *e, mms_values *o, mms_error *err)
 {

@@ -387,7 +387,7 @@ int rt_run_inputs(const char *const *inputs, size_t n, rt_counts *c, long max_re
     mms_host *h = NULL;
     mms_pipeline *p = NULL;
     mms_error err;
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     opt.threads = 1;
     opt.on_record = on_record;
     opt.on_record_ctx = &r;

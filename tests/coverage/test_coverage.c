@@ -62,7 +62,7 @@ static cJSON *run(const run_spec *rs)
     assert_int_equal(mms_host_load_file(h, REFVALUES_PLUGIN, &err), MMS_OK);
     for (const char *const *o = rs->options; o && *o; o += 2)
         assert_int_equal(mms_host_set_option(h, o[0], o[1], &err), MMS_OK);
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     opt.threads = 2;
     mms_pipeline *p;
     assert_int_equal(mms_pipeline_new(&p, h, &opt, &err), MMS_OK);
@@ -727,7 +727,7 @@ static int bench(const char *gen, const char *ref)
     mms_error err;
     mms_host *h;
     mms_pipeline *p;
-    mms_pipeline_options opt = {0};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
     cJSON *summary = NULL;
     if (mms_host_new(&h, &err) ||
         mms_host_load_file(h, MMSCORE_PLUGIN_BUILD_DIR "/coverage.so", &err) ||
