@@ -31,7 +31,7 @@ typedef struct cov_state {
     int has_novelty;
     double nov_struc, nov_comp;
     const char *novelty_note;
-    ev_sampling sampling;
+    mmsc_ev_sampling sampling;
     unsigned threads;
 } cov_state;
 
@@ -76,8 +76,8 @@ static int cov_create(void **state, const cJSON *config, mms_error *err)
         S->novelty_note = "basic_eval has novelty cutoffs for mp20 only (KeyError for this "
                           "cutoff set): give --novelty-struc-cutoff and --novelty-comp-cutoff";
     const cJSON *th = cJSON_GetObjectItemCaseSensitive(config, "distance_threads");
-    S->threads = ev_threads(cJSON_IsNumber(th) ? (long long)th->valuedouble : 0);
-    int rc = ev_sampling_from_config(&S->sampling, config, err);
+    S->threads = mmsc_ev_threads(cJSON_IsNumber(th) ? (long long)th->valuedouble : 0);
+    int rc = mmsc_ev_sampling_from_config(&S->sampling, config, err);
     if (rc != MMS_OK) {
         free(S);
         return rc;
@@ -96,7 +96,7 @@ static void cov_destroy(void *state) { free(state); }
 static int cov_acc_new(void *state, void **acc, mms_error *err)
 {
     (void)state;
-    return ev_acc_new((ev_acc **)acc, 1, err);
+    return mmsc_ev_acc_new((mmsc_ev_acc **)acc, 1, err);
 }
 
 /* ----------------------------------------------------------- finish */
@@ -109,7 +109,7 @@ typedef struct fpset {
     int owned;
 } fpset;
 
-static int gather(const ev_set *g, const size_t *idx, size_t m, int sampled, fpset *out,
+static int gather(const mmsc_ev_set *g, const size_t *idx, size_t m, int sampled, fpset *out,
                   mms_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -123,18 +123,18 @@ static int gather(const ev_set *g, const size_t *idx, size_t m, int sampled, fps
     for (size_t i = 0; i < m; i++)
         n += g->fp_of[idx[i]] != SIZE_MAX;
     out->owned = 1;
-    out->s = malloc((n ? n : 1) * EV_STRUCT_FP_LEN * sizeof(double));
-    out->c = malloc((n ? n : 1) * COV_COMP_FP_LEN * sizeof(double));
+    out->s = malloc((n ? n : 1) * MMSC_EV_STRUCT_FP_LEN * sizeof(double));
+    out->c = malloc((n ? n : 1) * MMSC_COMP_FP_LEN * sizeof(double));
     if (!out->s || !out->c)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < m; i++) {
         size_t r = g->fp_of[idx[i]];
         if (r == SIZE_MAX)
             continue;
-        memcpy(out->s + out->n * EV_STRUCT_FP_LEN, g->sfp + r * EV_STRUCT_FP_LEN,
-               EV_STRUCT_FP_LEN * sizeof(double));
-        memcpy(out->c + out->n * COV_COMP_FP_LEN, g->cfp + r * COV_COMP_FP_LEN,
-               COV_COMP_FP_LEN * sizeof(double));
+        memcpy(out->s + out->n * MMSC_EV_STRUCT_FP_LEN, g->sfp + r * MMSC_EV_STRUCT_FP_LEN,
+               MMSC_EV_STRUCT_FP_LEN * sizeof(double));
+        memcpy(out->c + out->n * MMSC_COMP_FP_LEN, g->cfp + r * MMSC_COMP_FP_LEN,
+               MMSC_COMP_FP_LEN * sizeof(double));
         out->n++;
     }
     return MMS_OK;
@@ -156,7 +156,7 @@ static int set_rate(mms_values *out, const char *name, size_t k, size_t n)
 
 static int set_mean(mms_values *out, const char *name, const double *x, size_t n)
 {
-    return n ? mms_values_set_number(out, name, cov_np_sum(x, n) / (double)n)
+    return n ? mms_values_set_number(out, name, mmsc_np_sum(x, n) / (double)n)
              : mms_values_set_null(out, name);
 }
 
@@ -166,7 +166,7 @@ typedef struct nn_pair {
     double *rs, *rc; /* per reference row (NULL when not wanted) */
 } nn_pair;
 
-static int nearest_both(const cov_state *S, const fpset *g, const ev_set *r, int want_ref,
+static int nearest_both(const cov_state *S, const fpset *g, const mmsc_ev_set *r, int want_ref,
                         nn_pair *o, mms_error *err)
 {
     o->gs = malloc(g->n * sizeof(double));
@@ -175,10 +175,10 @@ static int nearest_both(const cov_state *S, const fpset *g, const ev_set *r, int
     o->rc = want_ref ? malloc(r->nfp * sizeof(double)) : NULL;
     if (!o->gs || !o->gc || (want_ref && (!o->rs || !o->rc)))
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    int rc = cov_nearest(g->s, g->n, r->sfp, r->nfp, EV_STRUCT_FP_LEN, S->threads, o->gs, o->rs,
+    int rc = cov_nearest(g->s, g->n, r->sfp, r->nfp, MMSC_EV_STRUCT_FP_LEN, S->threads, o->gs, o->rs,
                          err);
     if (rc == MMS_OK)
-        rc = cov_nearest(g->c, g->n, r->cfp, r->nfp, COV_COMP_FP_LEN, S->threads, o->gc, o->rc,
+        rc = cov_nearest(g->c, g->n, r->cfp, r->nfp, MMSC_COMP_FP_LEN, S->threads, o->gc, o->rc,
                          err);
     return rc;
 }
@@ -201,17 +201,17 @@ static size_t count_within(const double *s, const double *c, size_t n, double cs
 
 /* A rate is null when some crystal lacks the value it needs (its producer
  * plugin did not run), rather than counting that crystal as invalid. */
-static int put_validity(mms_values *out, const ev_set *g, const size_t *idx, size_t m)
+static int put_validity(mms_values *out, const mmsc_ev_set *g, const size_t *idx, size_t m)
 {
     size_t sv = 0, cv = 0, v = 0, ks = 0, kc = 0, kf = 0;
     for (size_t i = 0; i < m; i++) {
         unsigned f = g->flags[idx[i]];
-        sv += (f & EV_STRUCT_VALID) != 0;
-        cv += (f & EV_COMP_VALID) != 0;
-        v += (f & EV_VALID) != 0;
-        ks += (f & EV_KNOWN_STRUCT) != 0;
-        kc += (f & EV_KNOWN_COMP) != 0;
-        kf += (f & EV_KNOWN_FP) != 0;
+        sv += (f & MMSC_EV_STRUCT_VALID) != 0;
+        cv += (f & MMSC_EV_COMP_VALID) != 0;
+        v += (f & MMSC_EV_VALID) != 0;
+        ks += (f & MMSC_EV_KNOWN_STRUCT) != 0;
+        kc += (f & MMSC_EV_KNOWN_COMP) != 0;
+        kf += (f & MMSC_EV_KNOWN_FP) != 0;
     }
     int rc = set_rate(out, "comp_valid", cv, kc == m ? m : 0);
     rc |= set_rate(out, "struct_valid", sv, ks == m ? m : 0);
@@ -224,9 +224,9 @@ static int put_diversity(const cov_state *S, mms_values *out, const fpset *g, mm
     if (g->n < 2)
         return mms_values_set_null(out, "comp_div") | mms_values_set_null(out, "struct_div");
     double cd, sd;
-    int rc = cov_pdist_mean(g->c, g->n, COV_COMP_FP_LEN, S->threads, &cd, err);
+    int rc = cov_pdist_mean(g->c, g->n, MMSC_COMP_FP_LEN, S->threads, &cd, err);
     if (rc == MMS_OK)
-        rc = cov_pdist_mean(g->s, g->n, EV_STRUCT_FP_LEN, S->threads, &sd, err);
+        rc = cov_pdist_mean(g->s, g->n, MMSC_EV_STRUCT_FP_LEN, S->threads, &sd, err);
     if (rc != MMS_OK)
         return rc;
     return mms_values_set_number(out, "comp_div", cd) |
@@ -245,7 +245,7 @@ static int put_nulls(mms_values *out, const char **keys, size_t n)
     return rc;
 }
 
-static int put_coverage(const cov_state *S, mms_values *out, const fpset *g, const ev_set *r,
+static int put_coverage(const cov_state *S, mms_values *out, const fpset *g, const mmsc_ev_set *r,
                         const nn_pair *nn)
 {
     if (!nn)
@@ -276,13 +276,13 @@ static int put_novelty(const cov_state *S, mms_values *out, const fpset *g, cons
            set_rate(out, "novelty", any, g->n);
 }
 
-static int put_counts(const cov_state *S, mms_values *out, const ev_acc *a, size_t m,
-                      const fpset *g, const ev_set *nov, const char *sampling)
+static int put_counts(const cov_state *S, mms_values *out, const mmsc_ev_acc *a, size_t m,
+                      const fpset *g, const mmsc_ev_set *nov, const char *sampling)
 {
-    const ev_set *G = &a->set[EV_GENERATED], *R = &a->set[EV_REFERENCE];
+    const mmsc_ev_set *G = &a->set[MMSC_EV_GENERATED], *R = &a->set[MMSC_EV_REFERENCE];
     size_t pre = 0;
     for (size_t i = 0; i < G->n; i++)
-        pre += (G->flags[i] & EV_VALID_PRE_FP) != 0;
+        pre += (G->flags[i] & MMSC_EV_VALID_PRE_FP) != 0;
     int rc = mms_values_set_int(out, "n_records", (long long)G->records);
     rc |= mms_values_set_int(out, "n_read", (long long)G->read);
     rc |= mms_values_set_int(out, "n_crystals", (long long)G->n);
@@ -312,13 +312,13 @@ static int put_counts(const cov_state *S, mms_values *out, const ev_acc *a, size
 static int cov_acc_finish(void *state, void *acc, mms_values *out, mms_error *err)
 {
     const cov_state *S = state;
-    const ev_acc *a = acc;
-    const ev_set *G = &a->set[EV_GENERATED], *R = &a->set[EV_REFERENCE];
+    const mmsc_ev_acc *a = acc;
+    const mmsc_ev_set *G = &a->set[MMSC_EV_GENERATED], *R = &a->set[MMSC_EV_REFERENCE];
     /* The train set is the novelty reference when one was given. */
-    const ev_set *N = a->set[EV_TRAIN].records ? &a->set[EV_TRAIN] : R;
+    const mmsc_ev_set *N = a->set[MMSC_EV_TRAIN].records ? &a->set[MMSC_EV_TRAIN] : R;
     size_t *idx = NULL, m = 0;
     const char *sampling = NULL;
-    int rc = ev_acc_generated(a, &S->sampling, &idx, &m, &sampling, err);
+    int rc = mmsc_ev_acc_generated(a, &S->sampling, &idx, &m, &sampling, err);
     if (rc != MMS_OK)
         return rc;
     int sampled = m != G->n || (m && idx[m - 1] != m - 1);
@@ -366,7 +366,7 @@ static const mms_option_def OPTIONS[] = {
      "novelty structure cutoff (overrides cutoffs; basic_eval has mp20 only: 0.1)"},
     {"novelty_comp_cutoff", MMS_OPT_NUMBER, NULL,
      "novelty composition cutoff (overrides cutoffs; basic_eval has mp20 only: 2)"},
-    EV_SAMPLING_OPTIONS,
+    MMSC_EV_SAMPLING_OPTIONS,
     {"distance_threads", MMS_OPT_INT, "0", "threads for the distance passes (0 = all cores)"},
     {NULL, 0, NULL, NULL}};
 
@@ -421,11 +421,11 @@ static const mms_plugin DESCRIPTOR = {
     .create = cov_create,
     .destroy = cov_destroy,
     .acc_new = cov_acc_new,
-    .acc_add = ev_cb_add,
-    .acc_save = ev_cb_save,
-    .acc_merge = ev_cb_merge,
+    .acc_add = mmsc_ev_cb_add,
+    .acc_save = mmsc_ev_cb_save,
+    .acc_merge = mmsc_ev_cb_merge,
     .acc_finish = cov_acc_finish,
-    .acc_free = ev_cb_free,
+    .acc_free = mmsc_ev_cb_free,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &DESCRIPTOR; }

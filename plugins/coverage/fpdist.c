@@ -819,7 +819,7 @@ int cov_nearest(const double *a, size_t na, const double *b, size_t nb, size_t d
 /* -------------------------------------------------------------- pdist */
 
 /* numpy sums pdist's condensed array (pairs (0,1), (0,2), ... (n-2,n-1)) in
- * blocks of COV_NP_BUFSIZE, each by pairwise summation, the block sums added
+ * blocks of MMSC_NP_BUFSIZE, each by pairwise summation, the block sums added
  * left to right (npsum.h).  To give the same bits without storing the
  * n(n-1)/2 distances, a stream produces them in that order (RB rows at a time
  * through the panel kernel) and the pairwise recursion consumes it.  Runs of
@@ -860,7 +860,7 @@ static double pd_next(pd_stream *S)
     return d;
 }
 
-/* cov_pairwise_sum over the next n values of the stream. */
+/* mmsc_pairwise_sum over the next n values of the stream. */
 static double pd_sum(pd_stream *S, size_t n)
 {
     if (n < 8) {
@@ -892,7 +892,7 @@ static double pd_sum(pd_stream *S, size_t n)
 typedef struct pd_job {
     pd_stream proto;       /* a, panels, n, dim, npanels */
     size_t pairs;          /* n(n-1)/2 */
-    double *block_sum;     /* one per block of COV_NP_BUFSIZE pairs */
+    double *block_sum;     /* one per block of MMSC_NP_BUFSIZE pairs */
     size_t nblocks, ngroups, first, step; /* groups first, +step, ... */
     int failed;
 } pd_job;
@@ -911,15 +911,15 @@ static void *pd_work(void *arg)
         if (b0 == b1)
             continue;
         /* row i holds pairs off(i) .. off(i+1)-1, off(i) = i(2n-i-1)/2 */
-        size_t lo = b0 * COV_NP_BUFSIZE, i = 0;
+        size_t lo = b0 * MMSC_NP_BUFSIZE, i = 0;
         while ((i + 1) * (2 * S.n - i - 2) / 2 <= lo)
             i++;
         S.i = i;
         S.j = i + 1 + (lo - i * (2 * S.n - i - 1) / 2);
         S.blk_i0 = SIZE_MAX;
         for (size_t b = b0; b < b1; b++) {
-            size_t len = J->pairs - b * COV_NP_BUFSIZE;
-            J->block_sum[b] = pd_sum(&S, len < COV_NP_BUFSIZE ? len : COV_NP_BUFSIZE);
+            size_t len = J->pairs - b * MMSC_NP_BUFSIZE;
+            J->block_sum[b] = pd_sum(&S, len < MMSC_NP_BUFSIZE ? len : MMSC_NP_BUFSIZE);
         }
     }
     free(S.buf);
@@ -932,7 +932,7 @@ int cov_pdist_mean(const double *a, size_t n, size_t dim, unsigned threads, doub
     if (!a || n < 2 || dim == 0)
         return mms_error_set(err, MMS_EINVAL, 0, "pairwise distances need at least 2 rows");
     size_t pairs = n * (n - 1) / 2, npanels;
-    size_t nblocks = (pairs + COV_NP_BUFSIZE - 1) / COV_NP_BUFSIZE;
+    size_t nblocks = (pairs + MMSC_NP_BUFSIZE - 1) / MMSC_NP_BUFSIZE;
     double *panels = pack_panels(a, NULL, n, dim, &npanels);
     double *block_sum = malloc(nblocks * sizeof *block_sum);
     if (!panels || !block_sum) {

@@ -11,7 +11,7 @@
 #include "wasserstein.h"
 
 typedef struct dist_state {
-    ev_sampling sampling;
+    mmsc_ev_sampling sampling;
 } dist_state;
 
 static int dist_create(void **state, const cJSON *config, mms_error *err)
@@ -19,7 +19,7 @@ static int dist_create(void **state, const cJSON *config, mms_error *err)
     dist_state *S = calloc(1, sizeof *S);
     if (!S)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    int rc = ev_sampling_from_config(&S->sampling, config, err);
+    int rc = mmsc_ev_sampling_from_config(&S->sampling, config, err);
     if (rc != MMS_OK) {
         free(S);
         return rc;
@@ -35,7 +35,7 @@ static void dist_destroy(void *state) { free(state); }
 static int dist_acc_new(void *state, void **acc, mms_error *err)
 {
     (void)state;
-    return ev_acc_new((ev_acc **)acc, 0, err);
+    return mmsc_ev_acc_new((mmsc_ev_acc **)acc, 0, err);
 }
 
 /* W1 of a property between the generated sample and the reference crystals;
@@ -57,11 +57,11 @@ static int put_wdist(mms_values *out, const char *name, double *gen, size_t ng, 
 static int dist_acc_finish(void *state, void *acc, mms_values *out, mms_error *err)
 {
     const dist_state *S = state;
-    const ev_acc *a = acc;
-    const ev_set *G = &a->set[EV_GENERATED], *R = &a->set[EV_REFERENCE];
+    const mmsc_ev_acc *a = acc;
+    const mmsc_ev_set *G = &a->set[MMSC_EV_GENERATED], *R = &a->set[MMSC_EV_REFERENCE];
     size_t *idx = NULL, m = 0;
     const char *sampling = NULL;
-    int rc = ev_acc_generated(a, &S->sampling, &idx, &m, &sampling, err);
+    int rc = mmsc_ev_acc_generated(a, &S->sampling, &idx, &m, &sampling, err);
     if (rc != MMS_OK)
         return rc;
     double *gd = malloc((m + 1) * sizeof *gd), *gn = malloc((m + 1) * sizeof *gn);
@@ -74,7 +74,7 @@ static int dist_acc_finish(void *state, void *acc, mms_values *out, mms_error *e
     size_t ngd = 0, ngn = 0;
     for (size_t i = 0; i < m; i++) {
         size_t k = idx[i];
-        if (!(G->flags[k] & EV_VALID))
+        if (!(G->flags[k] & MMSC_EV_VALID))
             continue;
         if (isfinite(G->density[k]))
             gd[ngd++] = G->density[k];
@@ -110,7 +110,7 @@ done:
     return rc;
 }
 
-static const mms_option_def OPTIONS[] = {EV_SAMPLING_OPTIONS, {NULL, 0, NULL, NULL}};
+static const mms_option_def OPTIONS[] = {MMSC_EV_SAMPLING_OPTIONS, {NULL, 0, NULL, NULL}};
 
 static const mms_metric_def SUMMARY[] = {
     {"wdist_density", "number",
@@ -137,11 +137,11 @@ static const mms_plugin DESCRIPTOR = {
     .create = dist_create,
     .destroy = dist_destroy,
     .acc_new = dist_acc_new,
-    .acc_add = ev_cb_add,
-    .acc_save = ev_cb_save,
-    .acc_merge = ev_cb_merge,
+    .acc_add = mmsc_ev_cb_add,
+    .acc_save = mmsc_ev_cb_save,
+    .acc_merge = mmsc_ev_cb_merge,
     .acc_finish = dist_acc_finish,
-    .acc_free = ev_cb_free,
+    .acc_free = mmsc_ev_cb_free,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &DESCRIPTOR; }

@@ -44,7 +44,7 @@ int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, 
         double cdf_gap = (double)iu / (double)nu - (double)iv / (double)nv;
         term[k] = fabs(cdf_gap) * (all[k + 1] - all[k]);
     }
-    *out = cov_np_sum(term, n - 1);
+    *out = mmsc_np_sum(term, n - 1);
     free(all);
     free(term);
     return MMS_OK;

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fp_internal.h"
+#include "crystalnn.h"
 #include "magpie.h"
 #include "mmscore/plugin.h"
 
 typedef struct fp_state {
-    fp_cnn_options cnn;
+    mmsc_cnn_options cnn;
     int skip_invalid;
     FILE *devnull; /* qhull's diagnostics go here; stdio locks make it thread-safe */
 } fp_state;
@@ -82,7 +82,7 @@ static int fp_create(void **state, const cJSON *config, mms_error *err)
     fp_state *s = calloc(1, sizeof *s);
     if (!s)
         return mms_error_set(err, MMS_ENOMEM, 0, "fingerprint: out of memory");
-    fp_cnn_options_default(&s->cnn);
+    mmsc_cnn_options_default(&s->cnn);
     double max_points = (double)s->cnn.max_points;
     int rc = MMS_OK;
     if (config) {
@@ -162,7 +162,7 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
     }
 
     /* basic_eval rebuilds the lattice from its parameters before anything */
-    fp_cell cell;
+    mmsc_cell cell;
     mms_error lerr;
     if (mms_lattice_from_parameters(cell.lattice, st->abc, st->angles, &lerr) != MMS_OK)
         memcpy(cell.lattice, st->lattice, sizeof cell.lattice);
@@ -180,9 +180,9 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
     cell.n = st->n_sites;
     cell.frac = (const double (*)[3])frac;
     cell.z = z;
-    double sfp[FP_CNN_LEN];
+    double sfp[MMSC_CNN_LEN];
     char why[256];
-    int cnn = fp_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, why, sizeof why);
+    int cnn = mmsc_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, why, sizeof why);
     free(frac);
     free(z);
 
@@ -193,7 +193,7 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
             return rc;
         return mms_values_set_string(out, "fp_error", why);
     }
-    if ((rc = mms_values_set_numbers(out, "struct_fp", sfp, FP_CNN_LEN)))
+    if ((rc = mms_values_set_numbers(out, "struct_fp", sfp, MMSC_CNN_LEN)))
         return rc;
     return mms_values_set_string(out, "fp_status", "ok");
 }

@@ -2,6 +2,7 @@
  * (matminer/featurizers/utils/stats.py), with numpy's summation order so that
  * the values agree to the last bits, not just to a tolerance. */
 #include "magpie.h"
+#include "npsum.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,40 +10,12 @@
 const char *const fp_magpie_stat_names[FP_MAGPIE_N_STATS] = {
     "minimum", "maximum", "range", "mean", "avg_dev", "mode"};
 
-/* numpy/core/src/umath/loops_utils.h.src pairwise_sum: plain loop below 8
- * terms, 8 partial sums up to 128, halving (rounded to a multiple of 8) above. */
-double fp_numpy_sum(const double *a, size_t n)
-{
-    if (n < 8) {
-        double res = 0.;
-        for (size_t i = 0; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    if (n <= 128) {
-        double r[8];
-        size_t i;
-        for (int j = 0; j < 8; j++)
-            r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++)
-                r[j] += a[i + j];
-        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++)
-            res += a[i];
-        return res;
-    }
-    size_t n2 = n / 2;
-    n2 -= n2 % 8;
-    return fp_numpy_sum(a, n2) + fp_numpy_sum(a + n2, n - n2);
-}
-
 /* np.average(x, weights=w) = sum(x*w) / sum(w). */
 static double weighted_mean(const double *x, const double *w, size_t n, double *tmp)
 {
     for (size_t i = 0; i < n; i++)
         tmp[i] = x[i] * w[i];
-    return fp_numpy_sum(tmp, n) / fp_numpy_sum(w, n);
+    return mmsc_pairwise_sum(tmp, n) / mmsc_pairwise_sum(w, n);
 }
 
 /* np.isclose(a, b) with its defaults rtol=1e-5, atol=1e-8. */

@@ -23,7 +23,4 @@ extern const double fp_magpie_table[FP_MAGPIE_N_FEATURES][FP_MAGPIE_MAX_Z + 1];
  * range, mean and avg_dev NaN). */
 int fp_magpie(const int *z, const double *amount, size_t n, double out[FP_MAGPIE_LEN]);
 
-/* numpy's pairwise summation of a contiguous double array (np.sum order). */
-double fp_numpy_sum(const double *a, size_t n);
-
 #endif

@@ -111,7 +111,7 @@ static int cell_sensible(const options *o, const mms_structure *s, cJSON *diags)
         }
     }
     if (used)
-        mms_diag_add(diags, "MMS103", MMS_SEV_WARNING, "cell is not sensible: %s", bad);
+        mmsc_diag_add(diags, "MMS103", MMSC_SEV_WARNING, "cell is not sensible: %s", bad);
     return used == 0;
 }
 
@@ -121,7 +121,7 @@ static int distance_check(const options *o, const mms_structure *s, const double
                           mms_values *out, cJSON *diags, int *valid, mms_error *err)
 {
     if (s->n_sites < 2) {
-        mms_diag_add(diags, "MMS106", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS106", MMSC_SEV_INFO,
                      "one site: a site's own periodic images do not count, so there is no "
                      "min_distance and struct_valid rests on the volume alone");
         mms_values_set_null(out, "min_distance");
@@ -132,8 +132,8 @@ static int distance_check(const options *o, const mms_structure *s, const double
         return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
     for (size_t i = 0; i < s->n_sites; i++)
         memcpy(frac[i], s->sites[i].frac, sizeof frac[i]);
-    mms_mindist md;
-    int rc = mms_mindist_compute(lat, s->n_sites, (const double(*)[3])frac, &md);
+    mmsc_mindist md;
+    int rc = mmsc_mindist_compute(lat, s->n_sites, (const double(*)[3])frac, &md);
     free(frac);
     if (rc != 0 || !md.found)
         return mms_error_set(err, MMS_ECOMPUTE, s->line,
@@ -141,12 +141,12 @@ static int distance_check(const options *o, const mms_structure *s, const double
                              "memory)");
     mms_values_set_number(out, "min_distance", md.pymatgen);
     if (!md.exact_complete)
-        mms_diag_add(diags, "MMS107", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS107", MMSC_SEV_INFO,
                      "cell so thin that the exact minimum-image check was cut short; "
                      "min_distance is pymatgen's 27-image answer");
     if (md.exact < md.pymatgen) {
         mms_values_set_number(out, "min_distance_exact", md.exact);
-        mms_diag_add(diags, "MMS104", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS104", MMSC_SEV_INFO,
                      "pymatgen's 27-image search gives %.6f Å (reported as min_distance, as the "
                      "reference); a shorter image is %.6f Å away",
                      md.pymatgen, md.exact);
@@ -155,9 +155,9 @@ static int distance_check(const options *o, const mms_structure *s, const double
         *valid = 0;
         char a[96], b[96];
         const mms_site *si = &s->sites[md.i], *sj = &s->sites[md.j];
-        mms_diag_site_name(a, sizeof a, si->label, md.i, si->line);
-        mms_diag_site_name(b, sizeof b, sj->label, md.j, sj->line);
-        mms_diag_add(diags, "MMS101", MMS_SEV_ERROR,
+        mmsc_diag_site_name(a, sizeof a, si->label, md.i, si->line);
+        mmsc_diag_site_name(b, sizeof b, sj->label, md.j, sj->line);
+        mmsc_diag_add(diags, "MMS101", MMSC_SEV_ERROR,
                      "atoms too close: %s and %s translated by [%d, %d, %d] are %.6f Å apart "
                      "(< %g Å)",
                      a, b, md.image[0], md.image[1], md.image[2], md.exact,
@@ -182,14 +182,14 @@ static int structure_score(void *state, const mms_record *rec, const mms_values 
 
     /* basic_eval rebuilds the lattice from (a, b, c, alpha, beta, gamma) */
     double lat[3][3];
-    mms_basic_eval_lattice(s, lat);
-    double volume = mms_cell_volume(lat);
+    mmsc_basic_eval_lattice(s, lat);
+    double volume = mmsc_cell_volume(lat);
 
     int valid = 1, rc = MMS_OK;
     mms_values_set_int(out, "n_elements", (long long)s->n_elements);
     if (!(volume >= o->min_volume)) {
         valid = 0;
-        mms_diag_add(diags, "MMS102", MMS_SEV_ERROR,
+        mmsc_diag_add(diags, "MMS102", MMSC_SEV_ERROR,
                      "cell volume %.6g Å^3 is %s (lengths %.6g %.6g %.6g, angles %.6g %.6g "
                      "%.6g); density and min_distance are not defined",
                      volume, isfinite(volume) ? "below the minimum (flat cell)" : "not finite",
@@ -206,7 +206,7 @@ static int structure_score(void *state, const mms_record *rec, const mms_values 
         int counted = s->is_ordered && !s->has_oxidation;
         mms_values_set_bool(out, "basic_eval_counted", counted);
         if (!counted)
-            mms_diag_add(diags, "MMS105", MMS_SEV_INFO,
+            mmsc_diag_add(diags, "MMS105", MMSC_SEV_INFO,
                          "%s: basic_eval.py cannot build a Crystal from it and leaves it out of "
                          "every rate (counted here in the _read and _all rates only)",
                          !s->is_ordered ? "partial occupancy" : "oxidation-state species");

@@ -1,7 +1,7 @@
 /* bond_length_reasonableness_score (CrystaLLM crystallm/_metrics.py) with
  * the neighbours of pymatgen 2022.11.7's CrystalNN() at its defaults, as
  * CrystaLLM calls it (the neighbour search is the fingerprint plugin's
- * CrystalNN, fp_crystalnn_neighbors).
+ * CrystalNN, mmsc_crystalnn_neighbors).
  *
  * For each site i, the neighbours are those of CrystalNN's most probable
  * coordination number.  The bond length is pymatgen's PeriodicSite.distance
@@ -24,7 +24,7 @@
 
 #include "mmscore/elements.h"
 
-#include "fp_internal.h"
+#include "crystalnn.h"
 #include "ionic_radii.h"
 #include "mindist.h"
 
@@ -38,7 +38,7 @@ typedef struct lll_cell {
 static int lll_cell_init(lll_cell *c, const double L[3][3])
 {
     double map[3][3];
-    mms_lll_reduce(L, c->m, map);
+    mmsc_lll_reduce(L, c->m, map);
     double det = map[0][0] * (map[1][1] * map[2][2] - map[1][2] * map[2][1]) -
                  map[0][1] * (map[1][0] * map[2][2] - map[1][2] * map[2][0]) +
                  map[0][2] * (map[1][0] * map[2][1] - map[1][1] * map[2][0]);
@@ -126,7 +126,7 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
     }
     /* pymatgen's CIF parser builds the lattice from its parameters and
      * wraps positions into the cell */
-    fp_cell cell;
+    mmsc_cell cell;
     mms_error lerr;
     if (mms_lattice_from_parameters(cell.lattice, s->abc, s->angles, &lerr) != MMS_OK)
         memcpy(cell.lattice, s->lattice, sizeof cell.lattice);
@@ -149,8 +149,8 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
     cell.n = s->n_sites;
     cell.frac = (const double (*)[3])frac;
     cell.z = z;
-    fp_cnn_options opt;
-    fp_cnn_options_default(&opt);
+    mmsc_cnn_options opt;
+    mmsc_cnn_options_default(&opt);
     lll_cell lc;
     if (lll_cell_init(&lc, cell.lattice)) {
         free(frac);
@@ -163,10 +163,10 @@ int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
     tally t = {0, 0};
     int rc = 0;
     for (size_t i = 0; i < s->n_sites && rc == 0; i++) {
-        fp_nn *nn = NULL;
+        mmsc_nn *nn = NULL;
         size_t n = 0;
         char cwhy[128];
-        if (fp_crystalnn_neighbors(&cell, &opt, devnull, i, &nn, &n, cwhy, sizeof cwhy)) {
+        if (mmsc_crystalnn_neighbors(&cell, &opt, devnull, i, &nn, &n, cwhy, sizeof cwhy)) {
             snprintf(why, why_len, "CrystalNN failed at site %zu: %s", i, cwhy);
             rc = -1;
             break;

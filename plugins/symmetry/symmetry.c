@@ -143,7 +143,7 @@ typedef struct spg_cell {
 static int cell_build(const mms_structure *s, spg_cell *c)
 {
     double lat[3][3];
-    mms_basic_eval_lattice(s, lat);
+    mmsc_basic_eval_lattice(s, lat);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             c->lattice[i][j] = lat[j][i];
@@ -273,7 +273,7 @@ static void report(spg_cell *c, double symprec, double angle_tol, const char *su
         mms_values_set_null(out, NAME("hall_number"));
         mms_values_set_null(out, NAME("crystal_system"));
         mms_values_set_string(out, NAME("sg_error"), msg);
-        mms_diag_add(diags, *suffix ? "MMS207" : "MMS201", MMS_SEV_WARNING,
+        mmsc_diag_add(diags, *suffix ? "MMS207" : "MMS201", MMSC_SEV_WARNING,
                      "spglib found no space group at symprec %g Å, angle tolerance %g°: %s",
                      symprec, angle_tol, msg);
         return;
@@ -335,7 +335,7 @@ static void check_space_group(const mms_structure *s, const char *detected, mms_
     if (!tag_usable(stated) || !*detected) {
         mms_values_set_null(out, "sg_consistent");
         if (!tag_usable(stated))
-            mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+            mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                          "no _symmetry_space_group_name_H-M: sg_consistent not checked");
         return;
     }
@@ -346,12 +346,12 @@ static void check_space_group(const mms_structure *s, const char *detected, mms_
     if (same)
         return;
     if (same_ignoring_spaces(st, detected))
-        mms_diag_add(diags, "MMS203", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS203", MMSC_SEV_INFO,
                      "stated space group '%s' is the detected '%s' written with other spacing; "
                      "CrystaLLM's exact comparison counts it as inconsistent",
                      st, detected);
     else
-        mms_diag_add(diags, "MMS202", MMS_SEV_WARNING,
+        mmsc_diag_add(diags, "MMS202", MMSC_SEV_WARNING,
                      "stated space group '%s' differs from the detected '%s'", st, detected);
 }
 
@@ -377,7 +377,7 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
     const char *structural = mms_structure_tag(s, "_chemical_formula_structural");
     if (!tag_usable(sum) || !tag_usable(structural)) {
         mms_values_set_null(out, "formula_consistent");
-        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                      "no _chemical_formula_sum or _chemical_formula_structural: "
                      "formula_consistent not checked");
         return;
@@ -392,7 +392,7 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
         rc = mms_formula_parse(structural, &ft, why, sizeof why);
     if (rc != 0) {
         mms_values_set_null(out, "formula_consistent");
-        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                      "%s is not a formula pymatgen reads (%s): formula_consistent not checked",
                      which, why);
         return;
@@ -400,7 +400,7 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
     int same = mms_formula_same_reduced(&fd, &fs) && mms_formula_same_reduced(&fs, &ft);
     mms_values_set_bool(out, "formula_consistent", same);
     if (!same)
-        mms_diag_add(diags, "MMS204", MMS_SEV_WARNING,
+        mmsc_diag_add(diags, "MMS204", MMSC_SEV_WARNING,
                      "formulas disagree: data_%s, _chemical_formula_sum '%s', "
                      "_chemical_formula_structural '%s'",
                      s->name, sum, structural);
@@ -414,7 +414,7 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
     size_t nm = mms_structure_loop(s, "_atom_site_symmetry_multiplicity", &mults);
     if (!tag_usable(sum) || nt == 0 || nm == 0) {
         mms_values_set_null(out, "multiplicity_consistent");
-        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                      "no _chemical_formula_sum or no _atom_site_type_symbol/"
                      "_atom_site_symmetry_multiplicity loop: multiplicity_consistent not checked");
         return;
@@ -423,7 +423,7 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
     char why[160];
     if (mms_formula_parse(sum, &expected, why, sizeof why) != 0) {
         mms_values_set_null(out, "multiplicity_consistent");
-        mms_diag_add(diags, "MMS206", MMS_SEV_INFO,
+        mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                      "_chemical_formula_sum is not a formula pymatgen reads (%s): "
                      "multiplicity_consistent not checked",
                      why);
@@ -464,7 +464,7 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
     }
     mms_values_set_bool(out, "multiplicity_consistent", ok);
     if (!ok)
-        mms_diag_add(diags, "MMS205", MMS_SEV_WARNING,
+        mmsc_diag_add(diags, "MMS205", MMSC_SEV_WARNING,
                      "summed _atom_site_symmetry_multiplicity per type does not match "
                      "_chemical_formula_sum '%s'",
                      sum);
@@ -500,12 +500,12 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     if (mms_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
         mms_values_set_number(out, "bond_length_score", bls);
         if (bls < 1.0)
-            mms_diag_add(diags, "MMS209", MMS_SEV_INFO,
+            mmsc_diag_add(diags, "MMS209", MMSC_SEV_INFO,
                          "%.0f of %ld bonds are more than 32%% off the expected length",
                          (1.0 - bls) * (double)n_bonds, n_bonds);
     } else {
         mms_values_set_null(out, "bond_length_score");
-        mms_diag_add(diags, "MMS208", MMS_SEV_INFO, "bond_length_score not computed: %s", why);
+        mmsc_diag_add(diags, "MMS208", MMSC_SEV_INFO, "bond_length_score not computed: %s", why);
     }
 
     if (s->format && !strcmp(s->format, "cif")) {

@@ -6,8 +6,6 @@
 
 #include <mmscore/plugin.h>
 
-#include "../composition/smact.h"
-
 static const mms_metric_def metrics[] = {
     {"valid", "bool",
      "struct_valid AND comp_valid (basic_eval's valid before fingerprints); false for a record "
@@ -60,15 +58,16 @@ static int tri_and(int a, int b)
 
 /* basic_eval builds a Crystal only from ordered species without oxidation
  * states (pymatgen's .species and chemical_symbols.index fail otherwise) and
- * only when SMACT knows every element (smact.Element raises NameError). */
-static int basic_eval_counts(const mms_structure *s)
+ * only when SMACT knows every element (smact.Element raises NameError).  The
+ * last is the composition plugin's to say, through its values: its
+ * comp_valid_reason names an element without SMACT data
+ * (docs/metrics-composition.md). */
+static int basic_eval_counts(const mms_structure *s, const mms_values *values)
 {
     if (!s->is_ordered || s->has_oxidation || s->n_elements == 0)
         return 0;
-    for (size_t i = 0; i < s->n_elements; i++)
-        if (s->element_z[i] < 1 || s->element_z[i] > SMACT_MAX_Z)
-            return 0;
-    return 1;
+    const cJSON *why = values ? mms_values_get(values, "comp_valid_reason") : NULL;
+    return !(cJSON_IsString(why) && !strcmp(why->valuestring, "element without SMACT data"));
 }
 
 static judged judge(const mms_record *rec, const mms_values *values)
@@ -77,7 +76,7 @@ static judged judge(const mms_record *rec, const mms_values *values)
     if (!rec->structure || rec->error)
         return j; /* a failed read is invalid on every count */
     j.read = 1;
-    j.counted = basic_eval_counts(rec->structure);
+    j.counted = basic_eval_counts(rec->structure, values);
     j.struct_valid = tri(values, "struct_valid");
     j.comp_valid = tri(values, "comp_valid");
     j.valid = tri_and(j.struct_valid, j.comp_valid);

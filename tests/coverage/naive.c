@@ -55,7 +55,7 @@ int nv_load(const char *path, nv_set *out)
                    get_array(o, "comp_fp", raw, 132);
         if (c->valid)
             for (int i = 0; i < 132; i++) {
-                double t = (raw[i] - cov_comp_scaler_means[i]) / cov_comp_scaler_stds[i];
+                double t = (raw[i] - mmsc_comp_scaler_means[i]) / mmsc_comp_scaler_stds[i];
                 c->cfp[i] = isnan(t) ? 0.0 : t;
             }
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "density");

@@ -396,7 +396,7 @@ static void test_pdist_mean(void **st)
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             condensed[k++] = nv_dist(a + i * d, a + j * d, d);
-    double want = cov_np_sum(condensed, pairs) / (double)pairs;
+    double want = mmsc_np_sum(condensed, pairs) / (double)pairs;
     for (unsigned threads = 1; threads <= 3; threads++) {
         double m;
         assert_int_equal(cov_pdist_mean(a, n, d, threads, &m, NULL), MMS_OK);
@@ -420,15 +420,15 @@ static void test_np_sum(void **st)
         long double want = 0;
         for (size_t i = 0; i < ns[k]; i++)
             want += x[i];
-        double got = cov_np_sum(x, ns[k]);
+        double got = mmsc_np_sum(x, ns[k]);
         assert_true(fabsl((long double)got - want) <= 1e-14L * (want + 1));
     }
     /* below 8 values numpy adds left to right */
     double small[3] = {1e16, 1.0, -1e16};
-    assert_true(cov_pairwise_sum(small, 3) == (1e16 + 1.0) - 1e16);
+    assert_true(mmsc_pairwise_sum(small, 3) == (1e16 + 1.0) - 1e16);
     /* blocks of 8192 are summed separately, then added in order */
-    assert_true(cov_np_sum(x, 10000) ==
-                0.0 + cov_pairwise_sum(x, 8192) + cov_pairwise_sum(x + 8192, 10000 - 8192));
+    assert_true(mmsc_np_sum(x, 10000) ==
+                0.0 + mmsc_pairwise_sum(x, 8192) + mmsc_pairwise_sum(x + 8192, 10000 - 8192));
     free(x);
 }
 
@@ -463,39 +463,39 @@ static void test_wasserstein(void **st)
 static void test_sampling_matches_numpy(void **st)
 {
     (void)st;
-    ev_acc *a;
-    assert_int_equal(ev_acc_new(&a, 0, NULL), MMS_OK);
+    mmsc_ev_acc *a;
+    assert_int_equal(mmsc_ev_acc_new(&a, 0, NULL), MMS_OK);
     for (int i = 0; i < 10; i++) {
-        ev_item it = {EV_STRUCT_VALID, 1.0, 2.0, NULL, NULL};
-        assert_int_equal(ev_acc_add(a, EV_GENERATED, 1, &it, NULL), MMS_OK);
+        mmsc_ev_item it = {MMSC_EV_STRUCT_VALID, 1.0, 2.0, NULL, NULL};
+        assert_int_equal(mmsc_ev_acc_add(a, MMSC_EV_GENERATED, 1, &it, NULL), MMS_OK);
     }
     const size_t want0[] = {5, 0, 3, 3, 7}, want42[] = {6, 3, 7, 4, 6};
     const long long seeds[] = {0, 42};
     for (int k = 0; k < 2; k++) {
-        ev_sampling smp = {seeds[k], 5};
+        mmsc_ev_sampling smp = {seeds[k], 5};
         size_t *idx, n;
         const char *note;
-        assert_int_equal(ev_acc_generated(a, &smp, &idx, &n, &note, NULL), MMS_OK);
+        assert_int_equal(mmsc_ev_acc_generated(a, &smp, &idx, &n, &note, NULL), MMS_OK);
         assert_int_equal(n, 5);
         for (size_t i = 0; i < 5; i++)
             assert_int_equal(idx[i], k ? want42[i] : want0[i]);
         free(idx);
     }
-    ev_sampling none = {-1, 5};
+    mmsc_ev_sampling none = {-1, 5};
     size_t *idx, n;
     const char *note;
-    assert_int_equal(ev_acc_generated(a, &none, &idx, &n, &note, NULL), MMS_OK);
+    assert_int_equal(mmsc_ev_acc_generated(a, &none, &idx, &n, &note, NULL), MMS_OK);
     assert_int_equal(n, 10);
     assert_int_equal(idx[9], 9);
     free(idx);
-    ev_acc_free(a);
+    mmsc_ev_acc_free(a);
 }
 
 static void test_bad_saved_state(void **st)
 {
     (void)st;
-    ev_acc *a;
-    assert_int_equal(ev_acc_new(&a, 1, NULL), MMS_OK);
+    mmsc_ev_acc *a;
+    assert_int_equal(mmsc_ev_acc_new(&a, 1, NULL), MMS_OK);
     const char *bad[] = {
         "{}",
         "{\"format\":\"mmscore-evalset-1\"}",
@@ -521,11 +521,11 @@ static void test_bad_saved_state(void **st)
         assert_non_null(j);
         mms_error err;
         mms_error_clear(&err);
-        assert_int_equal(ev_acc_merge(a, j, &err), MMS_EPARSE);
+        assert_int_equal(mmsc_ev_acc_merge(a, j, &err), MMS_EPARSE);
         assert_non_null(strstr(err.message, "saved eval state"));
         cJSON_Delete(j);
     }
-    ev_acc_free(a);
+    mmsc_ev_acc_free(a);
 }
 
 /* ------------------------------------------- through the plugin API */

@@ -50,7 +50,7 @@ static int parse_rec(const cJSON *o, fp_cell_rec *r)
     r->cell.frac = (const double (*)[3])r->frac;
     r->cell.z = r->z;
     r->has_ref = read_numbers(cJSON_GetObjectItem(o, "comp_fp"), r->comp_fp, FP_MAGPIE_LEN) == 0 &&
-                 read_numbers(cJSON_GetObjectItem(o, "struct_fp"), r->struct_fp, FP_CNN_LEN) == 0;
+                 read_numbers(cJSON_GetObjectItem(o, "struct_fp"), r->struct_fp, MMSC_CNN_LEN) == 0;
     return 0;
 }
 

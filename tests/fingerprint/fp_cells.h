@@ -4,18 +4,18 @@
 
 #include <stddef.h>
 
-#include "fp_internal.h"
+#include "crystalnn.h"
 #include "magpie.h"
 
 typedef struct fp_cell_rec {
     char id[128];
     long row;
-    fp_cell cell;          /* frac and z point into the arrays below */
+    mmsc_cell cell;          /* frac and z point into the arrays below */
     double (*frac)[3];
     int *z;
     int has_ref;           /* comp_fp and struct_fp present */
     double comp_fp[FP_MAGPIE_LEN];
-    double struct_fp[FP_CNN_LEN];
+    double struct_fp[MMSC_CNN_LEN];
 } fp_cell_rec;
 
 typedef struct fp_cells {

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "fp_cells.h"
-#include "fp_internal.h"
+#include "crystalnn.h"
 #include "magpie.h"
 
 static double now(void)
@@ -33,8 +33,8 @@ int main(int argc, char **argv)
         first = 2;
     }
     FILE *devnull = fopen("/dev/null", "w");
-    fp_cnn_options opt;
-    fp_cnn_options_default(&opt);
+    mmsc_cnn_options opt;
+    mmsc_cnn_options_default(&opt);
     printf("%-28s %7s %12s %12s %10s %12s\n", "file", "n", "magpie_ok", "cnn_ok", "cnn_fail",
            "structs/s");
     int bad_total = 0;
@@ -72,10 +72,10 @@ int main(int argc, char **argv)
                 mag_ok++;
             else if (verbose)
                 printf("  magpie %s row %ld: component %d rel diff %.3g\n", c->id, c->row, mi, worst_m);
-            double fp[FP_CNN_LEN];
+            double fp[MMSC_CNN_LEN];
             char why[256];
             double t0 = now();
-            int rc = fp_crystalnn_fingerprint(&c->cell, &opt, devnull, fp, why, sizeof why);
+            int rc = mmsc_crystalnn_fingerprint(&c->cell, &opt, devnull, fp, why, sizeof why);
             t_cnn += now() - t0;
             if (rc) {
                 cnn_fail++;
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
             }
             double worst = 0;
             int wi = -1;
-            for (int k = 0; k < FP_CNN_LEN; k++) {
+            for (int k = 0; k < MMSC_CNN_LEN; k++) {
                 double d = fabs(fp[k] - c->struct_fp[k]);
                 if (!(d <= worst)) {
                     worst = d;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fp_cells.h"
-#include "fp_internal.h"
+#include "crystalnn.h"
 #include "magpie.h"
 
 static FILE *devnull;
@@ -63,20 +63,20 @@ static void test_magpie_matches_reference(void **st)
 static void test_crystalnn_matches_reference(void **st)
 {
     (void)st;
-    fp_cnn_options opt;
-    fp_cnn_options_default(&opt);
+    mmsc_cnn_options opt;
+    mmsc_cnn_options_default(&opt);
     size_t checked = 0;
     for (size_t s = 0; s < sizeof subsets / sizeof *subsets; s++) {
         fp_cells cells;
         load_subset(subsets[s], &cells);
         for (size_t i = 0; i < cells.n; i++) {
-            double fp[FP_CNN_LEN];
+            double fp[MMSC_CNN_LEN];
             char why[256];
-            int rc = fp_crystalnn_fingerprint(&cells.recs[i].cell, &opt, devnull, fp, why,
+            int rc = mmsc_crystalnn_fingerprint(&cells.recs[i].cell, &opt, devnull, fp, why,
                                               sizeof why);
             if (rc)
                 fail_msg("%s %s: %s", subsets[s], cells.recs[i].id, why);
-            for (int k = 0; k < FP_CNN_LEN; k++)
+            for (int k = 0; k < MMSC_CNN_LEN; k++)
                 if (!(fabs(fp[k] - cells.recs[i].struct_fp[k]) <= 1e-6))
                     fail_msg("%s %s component %d: %.12g vs reference %.12g", subsets[s],
                              cells.recs[i].id, k, fp[k], cells.recs[i].struct_fp[k]);
@@ -87,23 +87,23 @@ static void test_crystalnn_matches_reference(void **st)
     assert_true(checked >= 60);
 }
 
-static const fp_op *find_op(int cn, fp_op_type t)
+static const mmsc_op *find_op(int cn, mmsc_op_type t)
 {
-    for (int i = 0; i < fp_ops_preset[cn].n_ops; i++)
-        if (fp_ops_preset[cn].ops[i].type == t)
-            return &fp_ops_preset[cn].ops[i];
+    for (int i = 0; i < mmsc_ops_preset[cn].n_ops; i++)
+        if (mmsc_ops_preset[cn].ops[i].type == t)
+            return &mmsc_ops_preset[cn].ops[i];
     return NULL;
 }
 
-static double op_on(int cn, fp_op_type t, const double (*r)[3], size_t n)
+static double op_on(int cn, mmsc_op_type t, const double (*r)[3], size_t n)
 {
-    const fp_op *op = find_op(cn, t);
+    const mmsc_op *op = find_op(cn, t);
     assert_non_null(op);
-    double *scratch = malloc(fp_op_scratch_size(n) * sizeof *scratch);
+    double *scratch = malloc(mmsc_op_scratch_size(n) * sizeof *scratch);
     assert_non_null(scratch);
     int none = 0;
-    fp_op_prepare(scratch, r, n);
-    double v = fp_op_value(op, scratch, &none);
+    mmsc_op_prepare(scratch, r, n);
+    double v = mmsc_op_value(op, scratch, &none);
     free(scratch);
     assert_false(none);
     return v;
@@ -115,20 +115,20 @@ static void test_ideal_polyhedra(void **st)
 {
     (void)st;
     const double oct[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
-    assert_float_equal(op_on(6, FP_OP_OCT_MAX, oct, 6), 1.0, 1e-12);
+    assert_float_equal(op_on(6, MMSC_OP_OCT_MAX, oct, 6), 1.0, 1e-12);
     const double tet[4][3] = {{1, 1, 1}, {1, -1, -1}, {-1, 1, -1}, {-1, -1, 1}};
-    assert_float_equal(op_on(4, FP_OP_TET_MAX, tet, 4), 1.0, 1e-12);
+    assert_float_equal(op_on(4, MMSC_OP_TET_MAX, tet, 4), 1.0, 1e-12);
     const double sq[4][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}};
-    assert_float_equal(op_on(4, FP_OP_SQ_PLAN_MAX, sq, 4), 1.0, 1e-12);
+    assert_float_equal(op_on(4, MMSC_OP_SQ_PLAN_MAX, sq, 4), 1.0, 1e-12);
     /* CN 2: "linear" (5th op, target angle 180 deg) is 1 on a straight line;
      * "L-shaped" (1st, 90 deg) is a Gaussian 7.6 widths away, i.e. ~0 */
     const double lin[2][3] = {{0, 0, 2}, {0, 0, -2}};
     double scratch[128];
     int none;
-    assert_true(fp_op_scratch_size(2) <= 128);
-    fp_op_prepare(scratch, lin, 2);
-    assert_float_equal(fp_op_value(&fp_ops_preset[2].ops[4], scratch, &none), 1.0, 1e-12);
-    assert_float_equal(fp_op_value(&fp_ops_preset[2].ops[0], scratch, &none), 0.0, 1e-12);
+    assert_true(mmsc_op_scratch_size(2) <= 128);
+    mmsc_op_prepare(scratch, lin, 2);
+    assert_float_equal(mmsc_op_value(&mmsc_ops_preset[2].ops[4], scratch, &none), 1.0, 1e-12);
+    assert_float_equal(mmsc_op_value(&mmsc_ops_preset[2].ops[0], scratch, &none), 0.0, 1e-12);
     double fcc[12][3];
     int k = 0;
     for (int a = -1; a <= 1; a += 2)
@@ -137,18 +137,18 @@ static void test_ideal_polyhedra(void **st)
             for (int i = 0; i < 3; i++)
                 memcpy(fcc[k++], v[i], sizeof v[i]);
         }
-    assert_float_equal(op_on(12, FP_OP_CUBOCT_MAX, fcc, 12), 1.0, 1e-9);
-    assert_float_equal(op_on(12, FP_OP_Q4, fcc, 12), 0.190941, 1e-6);
-    assert_float_equal(op_on(12, FP_OP_Q6, fcc, 12), 0.574524, 1e-6);
+    assert_float_equal(op_on(12, MMSC_OP_CUBOCT_MAX, fcc, 12), 1.0, 1e-9);
+    assert_float_equal(op_on(12, MMSC_OP_Q4, fcc, 12), 0.190941, 1e-6);
+    assert_float_equal(op_on(12, MMSC_OP_Q6, fcc, 12), 0.574524, 1e-6);
 }
 
 /* The CNs of one site read growing prefixes of one neighbour list:
- * fp_op_prepare_more, extending the previous prefix, must give every op the
- * bits fp_op_prepare gives on that prefix from scratch. */
+ * mmsc_op_prepare_more, extending the previous prefix, must give every op the
+ * bits mmsc_op_prepare gives on that prefix from scratch. */
 static void test_prepare_more_equals_prepare(void **st)
 {
     (void)st;
-    enum { CAP = FP_CNN_MAX_CN };
+    enum { CAP = MMSC_CNN_MAX_CN };
     double r[CAP][3];
     unsigned x = 12345u;
     for (int i = 0; i < CAP; i++)
@@ -157,17 +157,17 @@ static void test_prepare_more_equals_prepare(void **st)
             r[i][k] = ((double)(x >> 8) / (double)(1u << 24) - 0.5) * 6.0;
         }
     r[CAP - 1][0] = r[CAP - 1][1] = r[CAP - 1][2] = 0.0; /* last prefix: a zero vector (None) */
-    double *more = malloc(fp_op_scratch_size(CAP) * sizeof *more);
-    double *fresh = malloc(fp_op_scratch_size(CAP) * sizeof *fresh);
+    double *more = malloc(mmsc_op_scratch_size(CAP) * sizeof *more);
+    double *fresh = malloc(mmsc_op_scratch_size(CAP) * sizeof *fresh);
     assert_non_null(more);
     assert_non_null(fresh);
     for (int n = 1; n <= CAP; n++) {
-        fp_op_prepare_more(more, (const double (*)[3])r, (size_t)n, CAP, n > 1);
-        fp_op_prepare(fresh, (const double (*)[3])r, (size_t)n);
-        for (int o = 0; o < fp_ops_preset[n].n_ops; o++) {
+        mmsc_op_prepare_more(more, (const double (*)[3])r, (size_t)n, CAP, n > 1);
+        mmsc_op_prepare(fresh, (const double (*)[3])r, (size_t)n);
+        for (int o = 0; o < mmsc_ops_preset[n].n_ops; o++) {
             int none_a = 0, none_b = 0;
-            double a = fp_op_value(&fp_ops_preset[n].ops[o], more, &none_a);
-            double b = fp_op_value(&fp_ops_preset[n].ops[o], fresh, &none_b);
+            double a = mmsc_op_value(&mmsc_ops_preset[n].ops[o], more, &none_a);
+            double b = mmsc_op_value(&mmsc_ops_preset[n].ops[o], fresh, &none_b);
             assert_int_equal(none_a, none_b);
             assert_memory_equal(&a, &b, sizeof a);
         }
@@ -181,12 +181,12 @@ static void test_preset_layout(void **st)
 {
     (void)st;
     int total = 0;
-    for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++)
-        total += 1 + fp_ops_preset[cn].n_ops;
-    assert_int_equal(total, FP_CNN_LEN);
-    assert_int_equal(fp_ops_preset[2].n_ops, 5);
-    assert_int_equal(fp_ops_preset[12].n_ops, 4);
-    assert_int_equal(fp_ops_preset[13].n_ops, 0);
+    for (int cn = 1; cn <= MMSC_CNN_MAX_CN; cn++)
+        total += 1 + mmsc_ops_preset[cn].n_ops;
+    assert_int_equal(total, MMSC_CNN_LEN);
+    assert_int_equal(mmsc_ops_preset[2].n_ops, 5);
+    assert_int_equal(mmsc_ops_preset[12].n_ops, 4);
+    assert_int_equal(mmsc_ops_preset[13].n_ops, 0);
 }
 
 /* Simple cubic: CN 6 with weight 1, octahedral order parameter 1. */
@@ -195,17 +195,17 @@ static void test_simple_cubic(void **st)
     (void)st;
     const double frac[1][3] = {{0, 0, 0}};
     const int z[1] = {29};
-    fp_cell cell = {{{2.5, 0, 0}, {0, 2.5, 0}, {0, 0, 2.5}}, 1, frac, z};
-    fp_cnn_options opt;
-    fp_cnn_options_default(&opt);
-    double fp[FP_CNN_LEN];
+    mmsc_cell cell = {{{2.5, 0, 0}, {0, 2.5, 0}, {0, 0, 2.5}}, 1, frac, z};
+    mmsc_cnn_options opt;
+    mmsc_cnn_options_default(&opt);
+    double fp[MMSC_CNN_LEN];
     char why[256];
-    assert_int_equal(fp_crystalnn_fingerprint(&cell, &opt, devnull, fp, why, sizeof why), 0);
+    assert_int_equal(mmsc_crystalnn_fingerprint(&cell, &opt, devnull, fp, why, sizeof why), 0);
     /* CN_6 block starts after CN 1..5: (1+1)+(1+5)+(1+3)+(1+5)+(1+3) = 22 */
     assert_float_equal(fp[22], 1.0, 1e-12);  /* wt CN_6 */
     assert_float_equal(fp[24], 1.0, 1e-9);   /* octahedral CN_6 */
     double others = 0;
-    for (int k = 0; k < FP_CNN_LEN; k++)
+    for (int k = 0; k < MMSC_CNN_LEN; k++)
         if (k < 22 || k > 25)
             others += fabs(fp[k]);
     assert_float_equal(others, 0.0, 1e-12);
@@ -215,21 +215,21 @@ static void test_simple_cubic(void **st)
 static void test_hostile_cells(void **st)
 {
     (void)st;
-    fp_cnn_options opt;
-    fp_cnn_options_default(&opt);
-    double fp[FP_CNN_LEN];
+    mmsc_cnn_options opt;
+    mmsc_cnn_options_default(&opt);
+    double fp[MMSC_CNN_LEN];
     char why[256];
     const double frac[2][3] = {{0, 0, 0}, {0.5, 0.5, 0.5}};
     const int z[2] = {6, 6};
-    fp_cell flat = {{{3, 0, 0}, {0, 3, 0}, {3, 3, 0}}, 2, frac, z}; /* volume 0 */
-    assert_int_equal(fp_crystalnn_fingerprint(&flat, &opt, devnull, fp, why, sizeof why), -1);
+    mmsc_cell flat = {{{3, 0, 0}, {0, 3, 0}, {3, 3, 0}}, 2, frac, z}; /* volume 0 */
+    assert_int_equal(mmsc_crystalnn_fingerprint(&flat, &opt, devnull, fp, why, sizeof why), -1);
     assert_non_null(strstr(why, "degenerate"));
-    fp_cell thin = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 1e-4}}, 2, frac, z}; /* atoms piled up */
-    assert_int_equal(fp_crystalnn_fingerprint(&thin, &opt, devnull, fp, why, sizeof why), -1);
+    mmsc_cell thin = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 1e-4}}, 2, frac, z}; /* atoms piled up */
+    assert_int_equal(mmsc_crystalnn_fingerprint(&thin, &opt, devnull, fp, why, sizeof why), -1);
     assert_non_null(strstr(why, "thin"));
     const int heavy[2] = {100, 100}; /* no radius for Fm in pymatgen */
-    fp_cell fm = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 3}}, 2, frac, heavy};
-    assert_int_equal(fp_crystalnn_fingerprint(&fm, &opt, devnull, fp, why, sizeof why), -1);
+    mmsc_cell fm = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 3}}, 2, frac, heavy};
+    assert_int_equal(mmsc_crystalnn_fingerprint(&fm, &opt, devnull, fp, why, sizeof why), -1);
     assert_non_null(strstr(why, "radius"));
     double mag[FP_MAGPIE_LEN];
     assert_int_equal(fp_magpie((const int[]){119}, (const double[]){1}, 1, mag), -1);

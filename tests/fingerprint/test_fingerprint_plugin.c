@@ -79,17 +79,17 @@ static void test_plugin_values(void **st)
     assert_int_equal(fp_cells_load(MMSCORE_TEST_DATA "/fingerprint/llama2_7b_metastable.cells.jsonl",
                                    &cells), 0);
     for (size_t i = 0; i < cells.n; i++) {
-        const fp_cell *c = &cells.recs[i].cell;
+        const mmsc_cell *c = &cells.recs[i].cell;
         mms_structure *s;
         mms_error err;
         assert_int_equal(mms_structure_new(&s, c->lattice, c->n, c->frac, c->z, &err), MMS_OK);
         mms_values *v = score(f, s, NULL);
         assert_string_equal(status(v), "ok");
-        double fp[FP_CNN_LEN + 1], comp[FP_MAGPIE_LEN + 1];
+        double fp[MMSC_CNN_LEN + 1], comp[FP_MAGPIE_LEN + 1];
         size_t n;
-        assert_int_equal(mms_values_get_numbers(v, "struct_fp", fp, FP_CNN_LEN + 1, &n), MMS_OK);
-        assert_int_equal(n, FP_CNN_LEN);
-        for (int k = 0; k < FP_CNN_LEN; k++)
+        assert_int_equal(mms_values_get_numbers(v, "struct_fp", fp, MMSC_CNN_LEN + 1, &n), MMS_OK);
+        assert_int_equal(n, MMSC_CNN_LEN);
+        for (int k = 0; k < MMSC_CNN_LEN; k++)
             assert_float_equal(fp[k], cells.recs[i].struct_fp[k], 1e-6);
         assert_int_equal(mms_values_get_numbers(v, "comp_fp", comp, FP_MAGPIE_LEN + 1, &n), MMS_OK);
         assert_int_equal(n, FP_MAGPIE_LEN);
@@ -177,9 +177,9 @@ static void test_cli_right_angle_ties(void **st)
         assert_non_null(x);
         assert_string_equal(cJSON_GetObjectItem(r, "fp_status")->valuestring, "ok");
         const cJSON *got = cJSON_GetObjectItem(r, "struct_fp"), *want = cJSON_GetObjectItem(x, "struct_fp");
-        assert_int_equal(cJSON_GetArraySize(got), FP_CNN_LEN);
-        assert_int_equal(cJSON_GetArraySize(want), FP_CNN_LEN);
-        for (int k = 0; k < FP_CNN_LEN; k++)
+        assert_int_equal(cJSON_GetArraySize(got), MMSC_CNN_LEN);
+        assert_int_equal(cJSON_GetArraySize(want), MMSC_CNN_LEN);
+        for (int k = 0; k < MMSC_CNN_LEN; k++)
             assert_float_equal(cJSON_GetArrayItem(got, k)->valuedouble,
                                cJSON_GetArrayItem(want, k)->valuedouble, 1e-6);
         cJSON_Delete(r);

@@ -90,8 +90,8 @@ static void test_exact_matches_brute_force(void **st)
                      L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]);
         if (fabs(det) < 0.5)
             continue;
-        mms_mindist md;
-        assert_int_equal(mms_mindist_compute(L, 4, (const double(*)[3])f, &md), 0);
+        mmsc_mindist md;
+        assert_int_equal(mmsc_mindist_compute(L, 4, (const double(*)[3])f, &md), 0);
         assert_true(md.found);
         double want = brute_exact(L, 4, (const double(*)[3])f, box_for(L, md.pymatgen));
         assert_true(fabs(md.exact - want) <= 1e-9 * want);
@@ -109,7 +109,7 @@ static void test_exact_matches_brute_force(void **st)
 static double full_matrix_min(const double L[3][3], size_t n, const double (*f)[3])
 {
     double R[3][3], T[3][3], Ti[3][3];
-    mms_lll_reduce(L, R, T);
+    mmsc_lll_reduce(L, R, T);
     double d = T[0][0] * (T[1][1] * T[2][2] - T[1][2] * T[2][1]) -
                T[0][1] * (T[1][0] * T[2][2] - T[1][2] * T[2][0]) +
                T[0][2] * (T[1][0] * T[2][1] - T[1][1] * T[2][0]);
@@ -164,8 +164,8 @@ static void test_pymatgen_number_is_full_matrix_min(void **st)
         for (size_t i = 0; i < n; i++)
             for (int k = 0; k < 3; k++)
                 f[i][k] = 3.0 * rnd() - 1.0;
-        mms_mindist md;
-        if (mms_mindist_compute(L, n, (const double(*)[3])f, &md) == 0) {
+        mmsc_mindist md;
+        if (mmsc_mindist_compute(L, n, (const double(*)[3])f, &md) == 0) {
             double want = full_matrix_min(L, n, (const double(*)[3])f);
             assert_true(fabs(md.pymatgen - want) <= 1e-9 * want);
         }
@@ -179,16 +179,16 @@ static void test_degenerate_inputs(void **st)
     (void)st;
     double L[3][3] = {{4, 0, 0}, {0, 4, 0}, {0, 0, 4}};
     double f[2][3] = {{0.1, 0.2, 0.3}, {1.1, -0.8, 0.3}};
-    mms_mindist md;
-    assert_int_equal(mms_mindist_compute(L, 1, (const double(*)[3])f, &md), 0);
+    mmsc_mindist md;
+    assert_int_equal(mmsc_mindist_compute(L, 1, (const double(*)[3])f, &md), 0);
     assert_false(md.found);
-    assert_int_equal(mms_mindist_compute(L, 2, (const double(*)[3])f, &md), 0);
+    assert_int_equal(mmsc_mindist_compute(L, 2, (const double(*)[3])f, &md), 0);
     assert_true(md.found);
     assert_true(md.exact < 1e-12 && md.pymatgen < 1e-12);
     assert_int_equal(md.image[0], -1);
     assert_int_equal(md.image[1], 1);
     double flat[3][3] = {{4, 0, 0}, {0, 4, 0}, {8, 4, 0}};
-    assert_int_equal(mms_mindist_compute(flat, 2, (const double(*)[3])f, &md), -1);
+    assert_int_equal(mmsc_mindist_compute(flat, 2, (const double(*)[3])f, &md), -1);
 }
 
 /* 4,000 random sites in a skewed cell: the cell list must find the same
@@ -203,8 +203,8 @@ static void test_large_cell_agrees_with_all_pairs(void **st)
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 3; k++)
             f[i][k] = rnd();
-    mms_mindist md;
-    assert_int_equal(mms_mindist_compute(L, n, (const double(*)[3])f, &md), 0);
+    mmsc_mindist md;
+    assert_int_equal(mmsc_mindist_compute(L, n, (const double(*)[3])f, &md), 0);
     double best = INFINITY;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {
@@ -231,10 +231,10 @@ static void test_lll_reduces_sheared_cube(void **st)
 {
     (void)st;
     double cube[3][3] = {{3, 0, 0}, {0, 3, 0}, {0, 0, 3}}, R[3][3], T[3][3];
-    mms_lll_reduce(cube, R, T);
+    mmsc_lll_reduce(cube, R, T);
     assert_memory_equal(R, cube, sizeof cube);
     double sheared[3][3] = {{3, 0, 0}, {9, 3, 0}, {-6, 3, 3}};
-    mms_lll_reduce(sheared, R, T);
+    mmsc_lll_reduce(sheared, R, T);
     for (int i = 0; i < 3; i++)
         assert_true(fabs(sqrt(R[i][0] * R[i][0] + R[i][1] * R[i][1] + R[i][2] * R[i][2]) - 3.0) <
                     1e-12);

@@ -3,8 +3,8 @@
  *
  * validity.c is compiled into this test, with a small mms_values of its own
  * below (the host's constructor is internal), so hand-made struct_valid /
- * comp_valid values can be fed in as the structure and composition plugins
- * would produce them. */
+ * comp_valid / comp_valid_reason values can be fed in as the structure and
+ * composition plugins would produce them. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -63,6 +63,10 @@ int mms_values_set_number(mms_values *v, const char *name, double x)
 {
     return put(v, name, cJSON_CreateNumber(x));
 }
+static int values_set_string(mms_values *v, const char *name, const char *s)
+{
+    return put(v, name, cJSON_CreateString(s));
+}
 const cJSON *mms_values_get(const mms_values *v, const char *name)
 {
     return cJSON_GetObjectItemCaseSensitive(v->obj, name);
@@ -120,6 +124,8 @@ static void fake_init(fake *f, int read, int ordered, int oxidation, int z, int 
         mms_values_set_bool(f->values, "struct_valid", struct_valid);
     if (comp_valid != ABSENT)
         mms_values_set_bool(f->values, "comp_valid", comp_valid);
+    if (read && z > 103) /* the composition plugin's verdict past Lr (SMACT 2.5.5) */
+        values_set_string(f->values, "comp_valid_reason", "element without SMACT data");
 }
 
 /* Score one record; returns its values (caller frees). */
@@ -155,7 +161,8 @@ static void test_per_record(void **state)
         {1, 0, 0, 26, 1, ABSENT, ABSENT, 0}, /* disordered: comp unknown */
         {1, 0, 0, 26, 0, ABSENT, 0, 0},      /* disordered and too close: invalid */
         {1, 1, 1, 26, 1, 1, 1, 0},           /* oxidation states: basic_eval drops it */
-        {1, 1, 0, 104, 1, ABSENT, ABSENT, 0} /* Rf: SMACT has no data */
+        {1, 1, 0, 104, 1, ABSENT, ABSENT, 0}, /* Rf: SMACT has no data */
+        {1, 1, 0, 26, 1, ABSENT, ABSENT, 1}  /* composition failed: counted all the same */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         fake f;

@@ -7,17 +7,17 @@
 
 #include <cjson/cJSON.h>
 
-typedef enum mms_severity { MMS_SEV_INFO, MMS_SEV_WARNING, MMS_SEV_ERROR } mms_severity;
+typedef enum mmsc_severity { MMSC_SEV_INFO, MMSC_SEV_WARNING, MMSC_SEV_ERROR } mmsc_severity;
 
 /* Append {code, severity, message} to list (a cJSON array).  Returns 0, or
  * -1 when memory ran out (the list is then unchanged). */
-int mms_diag_add(cJSON *list, const char *code, mms_severity sev, const char *fmt, ...)
+int mmsc_diag_add(cJSON *list, const char *code, mmsc_severity sev, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
 
 /* "Fe1 (site 3, line 27)" or "site 3" when the site has no label/line. */
-void mms_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line);
+void mmsc_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line);
 
 #endif

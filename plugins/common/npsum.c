@@ -1,6 +1,6 @@
 #include "npsum.h"
 
-double cov_pairwise_sum(const double *x, size_t n)
+double mmsc_pairwise_sum(const double *x, size_t n)
 {
     if (n < 8) {
         double res = 0.;
@@ -23,13 +23,13 @@ double cov_pairwise_sum(const double *x, size_t n)
     }
     size_t n2 = n / 2;
     n2 -= n2 % 8;
-    return cov_pairwise_sum(x, n2) + cov_pairwise_sum(x + n2, n - n2);
+    return mmsc_pairwise_sum(x, n2) + mmsc_pairwise_sum(x + n2, n - n2);
 }
 
-double cov_np_sum(const double *x, size_t n)
+double mmsc_np_sum(const double *x, size_t n)
 {
     double total = 0.0;
-    for (size_t lo = 0; lo < n; lo += COV_NP_BUFSIZE)
-        total += cov_pairwise_sum(x + lo, n - lo < COV_NP_BUFSIZE ? n - lo : COV_NP_BUFSIZE);
+    for (size_t lo = 0; lo < n; lo += MMSC_NP_BUFSIZE)
+        total += mmsc_pairwise_sum(x + lo, n - lo < MMSC_NP_BUFSIZE ? n - lo : MMSC_NP_BUFSIZE);
     return total;
 }

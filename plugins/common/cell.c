@@ -4,12 +4,12 @@
 
 #include <math.h>
 
-void mms_basic_eval_lattice(const mms_structure *s, double lattice[3][3])
+void mmsc_basic_eval_lattice(const mms_structure *s, double lattice[3][3])
 {
     mms_lattice_from_parameters_capped(lattice, s->abc, s->angles);
 }
 
-double mms_cell_volume(const double m[3][3])
+double mmsc_cell_volume(const double m[3][3])
 {
     return fabs(m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
                 m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +

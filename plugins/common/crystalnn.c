@@ -11,7 +11,7 @@
  * distance cut-offs, rounding to 3 decimals) and coordination-number
  * probabilities (semicircle integrals); each CN's order parameters are
  * weighted by that probability. */
-#include "fp_internal.h"
+#include "crystalnn.h"
 
 #include <libqhull_r/qhull_ra.h>
 
@@ -24,7 +24,7 @@
 
 #include "mmscore/elements.h"
 
-void fp_cnn_options_default(fp_cnn_options *o)
+void mmsc_cnn_options_default(mmsc_cnn_options *o)
 {
     o->search_cutoff = 7.0;
     o->distance_cutoff_lo = 0.5;
@@ -261,7 +261,7 @@ static int sort_tail(image *pts, size_t n, size_t *nsorted)
 
 /* Everything computed once per structure. */
 typedef struct cellinfo {
-    const fp_cell *cell;
+    const mmsc_cell *cell;
     double (*cart)[3];    /* n */
     double inv_d[3];      /* 1 / interplanar spacing of each lattice direction */
     double max_cutoff;    /* VoronoiNN: longest cell diagonal + 0.01 */
@@ -296,7 +296,7 @@ static int fail(errbuf *e, const char *fmt, ...)
 static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], const double centre[3],
                             double r, size_t max_points, image **out, size_t *nsorted, errbuf *e)
 {
-    const fp_cell *cell = ci->cell;
+    const mmsc_cell *cell = ci->cell;
     size_t cap = 128, n = 0; /* the first listing holds ~80 images */
     image *pts = malloc(cap * sizeof *pts);
     if (!pts)
@@ -832,10 +832,10 @@ static int add_cutting_points(const image *pts, long npts, unsigned char *in, co
  * then exactly the one of the whole point set.  On success *pts_out holds
  * the images (facet `other` indices refer to it) and vc the facets; the
  * caller frees both. */
-static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options *opt,
+static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_options *opt,
                               int delaunay, FILE *qerr, image **pts_out, vcollect *vc, errbuf *e)
 {
-    const fp_cell *cell = ci->cell;
+    const mmsc_cell *cell = ci->cell;
     double cutoff = opt->search_cutoff;
     /* images are listed within r (a sphere of ~80 atoms) first: enough for
      * the cell unless it reaches farther than r/2, then within the cutoff */
@@ -939,7 +939,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const fp_cnn_options
  * where the two constructions round differently; there, and whenever the
  * dual construction fails, the reference's own construction (qhull Voronoi
  * with scipy's options) decides. */
-static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+static int site_polyhedron(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
                            image **pts_out, vcollect *vc, errbuf *e)
 {
     if (!opt->exact_delaunay) {
@@ -961,10 +961,10 @@ static int site_polyhedron(const cellinfo *ci, int site, const fp_cnn_options *o
  * decimals and without zero weights, highest first.  *n = 0 is CN 0 with
  * probability 1.  On success *pts_out and *nn_out are malloc'ed (the
  * caller frees both; nn[i].other indexes pts). */
-static int site_nn_data(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
+static int site_nn_data(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
                         image **pts_out, facet_info **nn_out, int *n_out, errbuf *e)
 {
-    const fp_cell *cell = ci->cell;
+    const mmsc_cell *cell = ci->cell;
     image *pts = NULL;
     vcollect vc;
     if (site_polyhedron(ci, site, opt, qerr, &pts, &vc, e))
@@ -1085,19 +1085,19 @@ static int cn_at(const facet_info *nn, int n, double w)
 
 /* The fingerprint row (61 values) of one site: each CN's order parameters
  * weighted by that CN's probability. */
-static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *opt, FILE *qerr,
-                            double *scratch, size_t op_cap, double out[FP_CNN_LEN], errbuf *e)
+static int site_fingerprint(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
+                            double *scratch, size_t op_cap, double out[MMSC_CNN_LEN], errbuf *e)
 {
     image *pts = NULL;
     facet_info *nn = NULL;
     int n;
     if (site_nn_data(ci, site, opt, qerr, &pts, &nn, &n, e))
         return -1;
-    memset(out, 0, FP_CNN_LEN * sizeof(double));
+    memset(out, 0, MMSC_CNN_LEN * sizeof(double));
     int rc = -1;
-    double r[FP_CNN_MAX_CN][3];
-    double bins[FP_CNN_MAX_CN + 2];
-    double *dist_bins = n + 1 <= FP_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
+    double r[MMSC_CNN_MAX_CN][3];
+    double bins[MMSC_CNN_MAX_CN + 2];
+    double *dist_bins = n + 1 <= MMSC_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
     if (!dist_bins) {
         fail(e, "out of memory");
         goto done;
@@ -1105,15 +1105,15 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
     int nb = distance_bins(nn, n, dist_bins);
 
     /* fingerprint layout: for CN 1..24, "wt" then that CN's ops */
-    int offset[FP_CNN_MAX_CN + 1], pos = 0;
-    for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++) {
+    int offset[MMSC_CNN_MAX_CN + 1], pos = 0;
+    for (int cn = 1; cn <= MMSC_CNN_MAX_CN; cn++) {
         offset[cn] = pos;
-        pos += 1 + fp_ops_preset[cn].n_ops;
+        pos += 1 + mmsc_ops_preset[cn].n_ops;
     }
     int extend = 0;
     for (int b = 0; b < nb; b++) {
         int cn = cn_at(nn, n, dist_bins[b]);
-        if (cn < 1 || cn > FP_CNN_MAX_CN)
+        if (cn < 1 || cn > MMSC_CNN_MAX_CN)
             continue;
         double wt = semicircle_integral(dist_bins, b);
         out[offset[cn]] = wt;
@@ -1125,13 +1125,13 @@ static int site_fingerprint(const cellinfo *ci, int site, const fp_cnn_options *
         /* the CNs grow (bins from the highest weight down), and each CN's
          * neighbours are the first of the list: only the new ones are
          * prepared */
-        if (fp_ops_preset[cn].n_ops > 0) {
-            fp_op_prepare_more(scratch, (const double (*)[3])r, (size_t)cn, op_cap, extend);
+        if (mmsc_ops_preset[cn].n_ops > 0) {
+            mmsc_op_prepare_more(scratch, (const double (*)[3])r, (size_t)cn, op_cap, extend);
             extend = 1;
         }
-        for (int o = 0; o < fp_ops_preset[cn].n_ops; o++) {
+        for (int o = 0; o < mmsc_ops_preset[cn].n_ops; o++) {
             int none;
-            double v = fp_op_value(&fp_ops_preset[cn].ops[o], scratch, &none);
+            double v = mmsc_op_value(&mmsc_ops_preset[cn].ops[o], scratch, &none);
             out[offset[cn] + 1 + o] = none ? 0.0 : wt * v;
         }
     }
@@ -1146,7 +1146,7 @@ done:
 
 /* What every site's computation shares: Cartesian positions, interplanar
  * spacings, VoronoiNN's largest cutoff.  ci->cart is malloc'ed on success. */
-static int cellinfo_init(cellinfo *ci, const fp_cell *cell, errbuf *e)
+static int cellinfo_init(cellinfo *ci, const mmsc_cell *cell, errbuf *e)
 {
     memset(ci, 0, sizeof *ci);
     ci->cell = cell;
@@ -1181,8 +1181,8 @@ static int cellinfo_init(cellinfo *ci, const fp_cell *cell, errbuf *e)
     return 0;
 }
 
-int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
-                             double out[FP_CNN_LEN], char *why, size_t why_len)
+int mmsc_crystalnn_fingerprint(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
+                             double out[MMSC_CNN_LEN], char *why, size_t why_len)
 {
     errbuf e = {why, why_len};
     if (why && why_len)
@@ -1190,15 +1190,15 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
     cellinfo ci;
     if (cellinfo_init(&ci, cell, &e))
         return -1;
-    double *row = malloc(FP_CNN_LEN * sizeof *row);
-    double *sum = calloc(FP_CNN_LEN, sizeof *sum);
+    double *row = malloc(MMSC_CNN_LEN * sizeof *row);
+    double *sum = calloc(MMSC_CNN_LEN, sizeof *sum);
     /* the order parameters' work area, shared by all sites, for the
      * largest CN that has any */
     size_t op_cap = 1;
-    for (int cn = 1; cn <= FP_CNN_MAX_CN; cn++)
-        if (fp_ops_preset[cn].n_ops > 0)
+    for (int cn = 1; cn <= MMSC_CNN_MAX_CN; cn++)
+        if (mmsc_ops_preset[cn].n_ops > 0)
             op_cap = (size_t)cn;
-    double *scratch = malloc(fp_op_scratch_size(op_cap) * sizeof *scratch);
+    double *scratch = malloc(mmsc_op_scratch_size(op_cap) * sizeof *scratch);
     int rc = 0;
     if (!row || !sum || !scratch) {
         rc = fail(&e, "out of memory");
@@ -1206,10 +1206,10 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
         /* numpy's mean over axis 0: rows added in site order, then / n */
         for (size_t i = 0; i < cell->n && rc == 0; i++) {
             rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, op_cap, row, &e);
-            for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
+            for (int k = 0; k < MMSC_CNN_LEN && rc == 0; k++)
                 sum[k] += row[k];
         }
-        for (int k = 0; k < FP_CNN_LEN && rc == 0; k++)
+        for (int k = 0; k < MMSC_CNN_LEN && rc == 0; k++)
             out[k] = sum[k] / (double)cell->n;
     }
     free(ci.cart);
@@ -1219,8 +1219,8 @@ int fp_crystalnn_fingerprint(const fp_cell *cell, const fp_cnn_options *opt, FIL
     return rc;
 }
 
-int fp_crystalnn_neighbors(const fp_cell *cell, const fp_cnn_options *opt, FILE *qhull_err,
-                           size_t site, fp_nn **out, size_t *n_out, char *why, size_t why_len)
+int mmsc_crystalnn_neighbors(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
+                           size_t site, mmsc_nn **out, size_t *n_out, char *why, size_t why_len)
 {
     errbuf e = {why, why_len};
     if (why && why_len)
@@ -1265,7 +1265,7 @@ int fp_crystalnn_neighbors(const fp_cell *cell, const fp_cnn_options *opt, FILE 
     if (nb == 0) /* CN 0 only */
         best_cn = 0;
     free(bins);
-    fp_nn *list = best_cn ? malloc((size_t)best_cn * sizeof *list) : NULL;
+    mmsc_nn *list = best_cn ? malloc((size_t)best_cn * sizeof *list) : NULL;
     if (best_cn && !list) {
         free(nn);
         free(pts);

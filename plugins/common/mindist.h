@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-typedef struct mms_mindist {
+typedef struct mmsc_mindist {
     int found;             /* 0 if fewer than two sites (no pair) */
     double pymatgen;       /* min over pairs of pymatgen's 27-image distance, Å */
     double exact;          /* true minimum-image distance, Å */
@@ -26,17 +26,17 @@ typedef struct mms_mindist {
     size_t i, j;           /* closest pair (exact), i < j */
     int image[3];          /* translation of site j, in the input lattice basis,
                               so that |cart(frac_j + image) - cart(frac_i)| = exact */
-} mms_mindist;
+} mmsc_mindist;
 
 /* Fill out for n sites at fractional positions frac (rows) in a lattice
  * whose rows are a, b, c (Å).  Bounded time: a cell list keeps it near
  * linear in n for ordinary densities.  Returns 0, or -1 when the lattice is
  * singular or memory ran out (out->found is then 0). */
-int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
-                        mms_mindist *out);
+int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
+                        mmsc_mindist *out);
 
 /* pymatgen's Lattice._calculate_lll (delta = 0.75) on rows a, b, c: writes
  * the reduced rows and the integer mapping (reduced = mapping * lattice). */
-void mms_lll_reduce(const double lattice[3][3], double reduced[3][3], double mapping[3][3]);
+void mmsc_lll_reduce(const double lattice[3][3], double reduced[3][3], double mapping[3][3]);
 
 #endif

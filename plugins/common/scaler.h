@@ -4,13 +4,13 @@
 #ifndef MMSCORE_COVERAGE_SCALER_H
 #define MMSCORE_COVERAGE_SCALER_H
 
-#define COV_COMP_FP_LEN 132
+#define MMSC_COMP_FP_LEN 132
 
-extern const double cov_comp_scaler_means[COV_COMP_FP_LEN];
-extern const double cov_comp_scaler_stds[COV_COMP_FP_LEN];
+extern const double mmsc_comp_scaler_means[MMSC_COMP_FP_LEN];
+extern const double mmsc_comp_scaler_stds[MMSC_COMP_FP_LEN];
 
 /* out[i] = (in[i] - mean[i]) / std[i], 0 where that is NaN (a Magpie
  * property the element table lacks).  in and out may alias. */
-void cov_comp_scale(const double *in, double *out);
+void mmsc_comp_scale(const double *in, double *out);
 
 #endif

@@ -4,19 +4,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static const char *severity_name(mms_severity s)
+static const char *severity_name(mmsc_severity s)
 {
     switch (s) {
-    case MMS_SEV_ERROR:
+    case MMSC_SEV_ERROR:
         return "error";
-    case MMS_SEV_WARNING:
+    case MMSC_SEV_WARNING:
         return "warning";
     default:
         return "info";
     }
 }
 
-int mms_diag_add(cJSON *list, const char *code, mms_severity sev, const char *fmt, ...)
+int mmsc_diag_add(cJSON *list, const char *code, mmsc_severity sev, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -33,7 +33,7 @@ int mms_diag_add(cJSON *list, const char *code, mms_severity sev, const char *fm
     return 0;
 }
 
-void mms_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line)
+void mmsc_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line)
 {
     if (label && *label && line > 0)
         snprintf(buf, n, "%s (site %zu, line %ld)", label, index, line);

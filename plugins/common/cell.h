@@ -10,9 +10,9 @@
 /* pymatgen's from_parameters including its abs_cap of cos(gamma*), so
  * impossible angle sets give the same flat cell pymatgen builds (the core's
  * public mms_lattice_from_parameters refuses those). */
-void mms_basic_eval_lattice(const mms_structure *s, double lattice[3][3]);
+void mmsc_basic_eval_lattice(const mms_structure *s, double lattice[3][3]);
 
 /* |det| of rows a, b, c. */
-double mms_cell_volume(const double lattice[3][3]);
+double mmsc_cell_volume(const double lattice[3][3]);
 
 #endif

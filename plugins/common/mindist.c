@@ -66,7 +66,7 @@ static void gs_row(double A[3][3], double B[3][3], double u[3][3], double m[3], 
     m[s] = dot3(B[s], B[s]);
 }
 
-void mms_lll_reduce(const double lattice[3][3], double reduced[3][3], double mapping[3][3])
+void mmsc_lll_reduce(const double lattice[3][3], double reduced[3][3], double mapping[3][3])
 {
     const double delta = 0.75;
     double A[3][3], B[3][3], u[3][3] = {{0}}, m[3], T[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
@@ -364,8 +364,8 @@ static int scan_bins(ctx *c, double r, best_pair *bp)
     return 0;
 }
 
-int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
-                        mms_mindist *out)
+int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
+                        mmsc_mindist *out)
 {
     memset(out, 0, sizeof *out);
     if (n < 2)
@@ -374,7 +374,7 @@ int mms_mindist_compute(const double lattice[3][3], size_t n, const double (*fra
     memset(&c, 0, sizeof c);
     c.n = n;
     double T[3][3], Tinv[3][3], Rinv[3][3];
-    mms_lll_reduce(lattice, c.R, T);
+    mmsc_lll_reduce(lattice, c.R, T);
     if (inverse3(T, Tinv) != 0 || inverse3(c.R, Rinv) != 0)
         return -1;
     for (int k = 0; k < 3; k++)

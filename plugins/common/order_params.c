@@ -4,7 +4,7 @@
  * per op), restricted to the types CrystalNNFingerprint's "ops" preset uses.
  * Loops, the order of accumulation and the None cases follow the reference so
  * that values agree to rounding; there is no C library for these definitions. */
-#include "fp_internal.h"
+#include "crystalnn.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,71 +13,71 @@
  * motif parameters, which REPLACE the defaults when given), both shipped in
  * pymatgen 2022.11.7 analysis/.  Motif names: matminer v0.8.0
  * featurizers/site/cn_target_motif_op.yaml. */
-#define BENT(lbl, ta, igw) {.type = FP_OP_BENT, .label = lbl, .TA = ta, .IGW_TA = igw}
-static const fp_op cn1[] = {{.type = FP_OP_SGL_BD, .label = "sgl_bd CN_1"}};
-static const fp_op cn2[] = {
+#define BENT(lbl, ta, igw) {.type = MMSC_OP_BENT, .label = lbl, .TA = ta, .IGW_TA = igw}
+static const mmsc_op cn1[] = {{.type = MMSC_OP_SGL_BD, .label = "sgl_bd CN_1"}};
+static const mmsc_op cn2[] = {
     BENT("L-shaped CN_2", 0.5, 15.15),
     BENT("water-like CN_2", 0.5802777777777778, 13.95),
     BENT("bent 120 degrees CN_2", 0.666666666667, 13.25),
     BENT("bent 150 degrees CN_2", 0.833333333333333, 12.45),
     BENT("linear CN_2", 1, 8.667),
 };
-static const fp_op cn3[] = {
-    {.type = FP_OP_TRI_PLAN_MAX, .label = "trigonal planar CN_3", .IGW_TA = 17.5, .TA = 0.66666666667,
+static const mmsc_op cn3[] = {
+    {.type = MMSC_OP_TRI_PLAN_MAX, .label = "trigonal planar CN_3", .IGW_TA = 17.5, .TA = 0.66666666667,
      .fac_AA = 1, .exp_cos_AA = 2},
-    {.type = FP_OP_TET_MAX, .label = "trigonal non-coplanar CN_3", .TA = 0.6081734479693927, .IGW_TA = 18.33,
+    {.type = MMSC_OP_TET_MAX, .label = "trigonal non-coplanar CN_3", .TA = 0.6081734479693927, .IGW_TA = 18.33,
      .fac_AA = 1.5, .exp_cos_AA = 2},
-    {.type = FP_OP_T, .label = "T-shaped CN_3", .IGW_EP = 15.5, .fac_AA = 1, .exp_cos_AA = 2},
+    {.type = MMSC_OP_T, .label = "T-shaped CN_3", .IGW_EP = 15.5, .fac_AA = 1, .exp_cos_AA = 2},
 };
-static const fp_op cn4[] = {
-    {.type = FP_OP_SQ_PLAN_MAX, .label = "square co-planar CN_4", .min_SPP = 2.356194490192345, .IGW_SPP = 13.5,
+static const mmsc_op cn4[] = {
+    {.type = MMSC_OP_SQ_PLAN_MAX, .label = "square co-planar CN_4", .min_SPP = 2.356194490192345, .IGW_SPP = 13.5,
      .IGW_EP = 17.7, .w_SPP = 1, .fac_AA = 1, .exp_cos_AA = 2},
-    {.type = FP_OP_TET_MAX, .label = "tetrahedral CN_4", .IGW_TA = 18.5, .TA = 0.6081734479693927, .fac_AA = 1.5,
+    {.type = MMSC_OP_TET_MAX, .label = "tetrahedral CN_4", .IGW_TA = 18.5, .TA = 0.6081734479693927, .fac_AA = 1.5,
      .exp_cos_AA = 2},
-    {.type = FP_OP_SEE_SAW_RECT, .label = "rectangular see-saw-like CN_4", .min_SPP = 2.356194490192345,
+    {.type = MMSC_OP_SEE_SAW_RECT, .label = "rectangular see-saw-like CN_4", .min_SPP = 2.356194490192345,
      .IGW_SPP = 11.5, .IGW_EP = 27, .fac_AA = 2, .exp_cos_AA = 2},
-    {.type = FP_OP_TRI_BIPYR, .label = "see-saw-like CN_4", .min_SPP = 2.356194490192345, .IGW_EP = 15.75,
+    {.type = MMSC_OP_TRI_BIPYR, .label = "see-saw-like CN_4", .min_SPP = 2.356194490192345, .IGW_EP = 15.75,
      .IGW_SPP = 12.75, .fac_AA = 1.5, .exp_cos_AA = 2, .w_SPP = 1},
-    {.type = FP_OP_TRI_PYR, .label = "trigonal pyramidal CN_4", .IGW_EP = 15.5, .fac_AA = 1.5, .exp_cos_AA = 2},
+    {.type = MMSC_OP_TRI_PYR, .label = "trigonal pyramidal CN_4", .IGW_EP = 15.5, .fac_AA = 1.5, .exp_cos_AA = 2},
 };
-static const fp_op cn5[] = {
-    {.type = FP_OP_PENT_PLAN_MAX, .label = "pentagonal planar CN_5", .TA = 0.6, .IGW_TA = 19.333},
-    {.type = FP_OP_SQ_PYR, .label = "square pyramidal CN_5", .IGW_EP = 14.9, .fac_AA = 2, .exp_cos_AA = 2},
-    {.type = FP_OP_TRI_BIPYR, .label = "trigonal bipyramidal CN_5", .min_SPP = 2.356194490192345, .IGW_SPP = 12,
+static const mmsc_op cn5[] = {
+    {.type = MMSC_OP_PENT_PLAN_MAX, .label = "pentagonal planar CN_5", .TA = 0.6, .IGW_TA = 19.333},
+    {.type = MMSC_OP_SQ_PYR, .label = "square pyramidal CN_5", .IGW_EP = 14.9, .fac_AA = 2, .exp_cos_AA = 2},
+    {.type = MMSC_OP_TRI_BIPYR, .label = "trigonal bipyramidal CN_5", .min_SPP = 2.356194490192345, .IGW_SPP = 12,
      .IGW_EP = 16.6, .fac_AA = 1.5, .exp_cos_AA = 2, .w_SPP = 1},
 };
-static const fp_op cn6[] = {
-    {.type = FP_OP_HEX_PLAN_MAX, .label = "hexagonal planar CN_6", .min_SPP = 2.6179938779914944, .IGW_SPP = 7.5,
+static const mmsc_op cn6[] = {
+    {.type = MMSC_OP_HEX_PLAN_MAX, .label = "hexagonal planar CN_6", .min_SPP = 2.6179938779914944, .IGW_SPP = 7.5,
      .w_SPP = 1, .fac_AA = 1, .exp_cos_AA = 2, .IGW_TA = 25, .TA = 0.16666667},
-    {.type = FP_OP_OCT_MAX, .label = "octahedral CN_6", .min_SPP = 2.356194490192345, .IGW_SPP = 15, .IGW_EP = 18,
+    {.type = MMSC_OP_OCT_MAX, .label = "octahedral CN_6", .min_SPP = 2.356194490192345, .IGW_SPP = 15, .IGW_EP = 18,
      .w_SPP = 1, .fac_AA = 2, .exp_cos_AA = 2},
-    {.type = FP_OP_PENT_PYR, .label = "pentagonal pyramidal CN_6", .IGW_EP = 13.8, .fac_AA = 2.5, .exp_cos_AA = 2},
+    {.type = MMSC_OP_PENT_PYR, .label = "pentagonal pyramidal CN_6", .IGW_EP = 13.8, .fac_AA = 2.5, .exp_cos_AA = 2},
 };
-static const fp_op cn7[] = {
-    {.type = FP_OP_HEX_PYR, .label = "hexagonal pyramidal CN_7", .IGW_EP = 12.5, .fac_AA = 3, .exp_cos_AA = 2},
-    {.type = FP_OP_PENT_BIPYR, .label = "pentagonal bipyramidal CN_7", .min_SPP = 2.356194490192345,
+static const mmsc_op cn7[] = {
+    {.type = MMSC_OP_HEX_PYR, .label = "hexagonal pyramidal CN_7", .IGW_EP = 12.5, .fac_AA = 3, .exp_cos_AA = 2},
+    {.type = MMSC_OP_PENT_BIPYR, .label = "pentagonal bipyramidal CN_7", .min_SPP = 2.356194490192345,
      .IGW_SPP = 12.5, .IGW_EP = 14.75, .fac_AA = 2.5, .exp_cos_AA = 2, .w_SPP = 1},
 };
-static const fp_op cn8[] = {
-    {.type = FP_OP_BCC, .label = "body-centered cubic CN_8", .min_SPP = 2.5261129449194057, .IGW_SPP = 15,
+static const mmsc_op cn8[] = {
+    {.type = MMSC_OP_BCC, .label = "body-centered cubic CN_8", .min_SPP = 2.5261129449194057, .IGW_SPP = 15,
      .w_SPP = 6},
-    {.type = FP_OP_HEX_BIPYR, .label = "hexagonal bipyramidal CN_8", .min_SPP = 2.356194490192345,
+    {.type = MMSC_OP_HEX_BIPYR, .label = "hexagonal bipyramidal CN_8", .min_SPP = 2.356194490192345,
      .IGW_SPP = 14.1, .IGW_EP = 13.6, .fac_AA = 3, .exp_cos_AA = 2, .w_SPP = 1},
 };
 #define BOOPS(cn)                                  \
-    {.type = FP_OP_Q2, .label = "q2 CN_" #cn},     \
-    {.type = FP_OP_Q4, .label = "q4 CN_" #cn},     \
-    {.type = FP_OP_Q6, .label = "q6 CN_" #cn}
-static const fp_op cn9[] = {BOOPS(9)};
-static const fp_op cn10[] = {BOOPS(10)};
-static const fp_op cn11[] = {BOOPS(11)};
-static const fp_op cn12[] = {
-    {.type = FP_OP_CUBOCT_MAX, .label = "cuboctahedral CN_12", .min_SPP = 2.792526803190927, .IGW_SPP = 28.75,
+    {.type = MMSC_OP_Q2, .label = "q2 CN_" #cn},     \
+    {.type = MMSC_OP_Q4, .label = "q4 CN_" #cn},     \
+    {.type = MMSC_OP_Q6, .label = "q6 CN_" #cn}
+static const mmsc_op cn9[] = {BOOPS(9)};
+static const mmsc_op cn10[] = {BOOPS(10)};
+static const mmsc_op cn11[] = {BOOPS(11)};
+static const mmsc_op cn12[] = {
+    {.type = MMSC_OP_CUBOCT_MAX, .label = "cuboctahedral CN_12", .min_SPP = 2.792526803190927, .IGW_SPP = 28.75,
      .p2 = 1.8325957145940461, .w_SPP = 1.8, .p4 = 1.3089969389957472, .p5 = 25.5, .p6 = 31.25},
     BOOPS(12)};
 
 #define N(a) (int)(sizeof(a) / sizeof(a[0])), a
-const fp_cn_ops fp_ops_preset[FP_CNN_MAX_CN + 1] = {
+const mmsc_cn_ops mmsc_ops_preset[MMSC_CNN_MAX_CN + 1] = {
     {0, NULL}, {N(cn1)}, {N(cn2)}, {N(cn3)}, {N(cn4)}, {N(cn5)}, {N(cn6)},
     {N(cn7)}, {N(cn8)}, {N(cn9)}, {N(cn10)}, {N(cn11)}, {N(cn12)},
     /* CN 13..24: only "wt" */
@@ -121,7 +121,7 @@ static double gauss(double t)
  * coordination number: everything the reference recomputes per op and per
  * (j, k, m) but which depends on fewer indices, computed once with the same
  * arithmetic.  Tables are indexed with a stride S >= n (S = n, or the
- * capacity given to fp_op_prepare_more).  Layout (in doubles): */
+ * capacity given to mmsc_op_prepare_more).  Layout (in doubles): */
 enum {
     G_N,     /* neighbours */
     G_S,     /* stride of the tables */
@@ -142,7 +142,7 @@ enum {
 #define G_GSPP(s, S) (G_GM(s, S) + (S) * (S))                /* S^2: its South-pole Gaussian */
 #define G_TRIG(s, S) (G_GSPP(s, S) + (S) * (S))              /* 4 x 7 S: boop's terms */
 
-size_t fp_op_scratch_size(size_t n)
+size_t mmsc_op_scratch_size(size_t n)
 {
     return G_HEAD + 32 * n + 9 * n * n + n * n * n;
 }
@@ -192,7 +192,7 @@ static void prepare_geometry(double *s, const double (*r)[3], size_t n, size_t n
     s[G_NPREP] = (double)n;
 }
 
-void fp_op_prepare(double *s, const double (*r)[3], size_t n)
+void mmsc_op_prepare(double *s, const double (*r)[3], size_t n)
 {
     s[G_S] = (double)n;
     s[G_NPHI] = 0;
@@ -200,7 +200,7 @@ void fp_op_prepare(double *s, const double (*r)[3], size_t n)
     prepare_geometry(s, r, n, 0);
 }
 
-void fp_op_prepare_more(double *s, const double (*r)[3], size_t n, size_t cap, int extend)
+void mmsc_op_prepare_more(double *s, const double (*r)[3], size_t n, size_t cap, int extend)
 {
     size_t n0 = 0;
     if (extend && (size_t)s[G_S] == cap && (size_t)s[G_NPREP] <= n) {
@@ -355,46 +355,46 @@ static double boop(int l, const double *trig, size_t n)
 
 /* ---- geometric order parameters ---- */
 
-static int is_bipyr_like(fp_op_type t)
+static int is_bipyr_like(mmsc_op_type t)
 {
-    return t == FP_OP_TRI_BIPYR || t == FP_OP_OCT_MAX || t == FP_OP_SQ_PLAN_MAX ||
-           t == FP_OP_HEX_PLAN_MAX || t == FP_OP_PENT_BIPYR || t == FP_OP_HEX_BIPYR;
+    return t == MMSC_OP_TRI_BIPYR || t == MMSC_OP_OCT_MAX || t == MMSC_OP_SQ_PLAN_MAX ||
+           t == MMSC_OP_HEX_PLAN_MAX || t == MMSC_OP_PENT_BIPYR || t == MMSC_OP_HEX_BIPYR;
 }
 
-static int is_pyr_like(fp_op_type t)
+static int is_pyr_like(mmsc_op_type t)
 {
-    return t == FP_OP_T || t == FP_OP_TRI_PYR || t == FP_OP_SQ_PYR || t == FP_OP_PENT_PYR ||
-           t == FP_OP_HEX_PYR;
+    return t == MMSC_OP_T || t == MMSC_OP_TRI_PYR || t == MMSC_OP_SQ_PYR || t == MMSC_OP_PENT_PYR ||
+           t == MMSC_OP_HEX_PYR;
 }
 
 /* Contribution of neighbour k (prime meridian) given its polar angle.
  * Every Gaussian the reference evaluates here has the same argument, with
  * the same operations, as m_gauss or the South-pole Gaussian of k, so
  * gk[0] = m_gauss(p, thetak) and gsppk[0] = gauss(IGW_SPP (thetak / pi - 1))
- * are read from fp_op_value's tables: the same doubles, computed once per (j, k)
+ * are read from mmsc_op_value's tables: the same doubles, computed once per (j, k)
  * instead of again (only the entries read here are filled in). */
-static ALWAYS_INLINE void k_term(fp_op_type t, const fp_op *p, double thetak, const double *gk,
+static ALWAYS_INLINE void k_term(mmsc_op_type t, const mmsc_op *p, double thetak, const double *gk,
                                   const double *gsppk, int j, int k, double *q, double *nrm)
 {
     const double ipi = 1.0 / M_PI;
-    if (t == FP_OP_BENT) {
+    if (t == MMSC_OP_BENT) {
         *q += gauss(p->IGW_TA * (thetak * ipi - p->TA));
         *nrm += 1;
-    } else if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX || t == FP_OP_PENT_PLAN_MAX ||
+    } else if (t == MMSC_OP_TRI_PLAN_MAX || t == MMSC_OP_TET_MAX || t == MMSC_OP_PENT_PLAN_MAX ||
                is_pyr_like(t)) {
         *q += *gk;
         *nrm += 1;
-    } else if (t == FP_OP_CUBOCT_MAX) {
+    } else if (t == MMSC_OP_CUBOCT_MAX) {
         if (thetak >= p->min_SPP) {
             *q += p->w_SPP * *gsppk;
             *nrm += p->w_SPP;
         }
-    } else if (is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT) {
+    } else if (is_bipyr_like(t) || t == MMSC_OP_SEE_SAW_RECT) {
         if (thetak < p->min_SPP) {
             *q += *gk;
             *nrm += 1;
         }
-    } else if (t == FP_OP_BCC && j < k) {
+    } else if (t == MMSC_OP_BCC && j < k) {
         if (thetak >= p->min_SPP) {
             *q += p->w_SPP * *gsppk;
             *nrm += p->w_SPP;
@@ -405,39 +405,39 @@ static ALWAYS_INLINE void k_term(fp_op_type t, const fp_op *p, double thetak, co
 /* Whether any third neighbour m can contribute for this (j, k): m_term
  * adds nothing unless these hold, and the South-pole term of m (spp_m)
  * does not depend on k.  Skipping such k changes no sum. */
-static ALWAYS_INLINE int k_has_m_terms(fp_op_type t, const fp_op *p, double thetak, int j, int k)
+static ALWAYS_INLINE int k_has_m_terms(mmsc_op_type t, const mmsc_op *p, double thetak, int j, int k)
 {
-    if (t == FP_OP_BENT)
+    if (t == MMSC_OP_BENT)
         return 0;
-    if (t == FP_OP_CUBOCT_MAX)
+    if (t == MMSC_OP_CUBOCT_MAX)
         return p->p4 < thetak && thetak < p->p2;
-    if (t == FP_OP_BCC)
+    if (t == MMSC_OP_BCC)
         return j < k && thetak < p->min_SPP;
-    if (is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT)
+    if (is_bipyr_like(t) || t == MMSC_OP_SEE_SAW_RECT)
         return thetak < p->min_SPP;
     return 1;
 }
 
 /* The factor of m_term that depends on the polar angle of m only (so on
  * j and m, not k): computed once per (j, m) instead of once per (j, k, m). */
-static double m_gauss(const fp_op *p, double thetam)
+static double m_gauss(const mmsc_op *p, double thetam)
 {
     const double ipi = 1.0 / M_PI, piover2 = M_PI / 2.0;
-    fp_op_type t = p->type;
-    if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX)
+    mmsc_op_type t = p->type;
+    if (t == MMSC_OP_TRI_PLAN_MAX || t == MMSC_OP_TET_MAX)
         return gauss(p->IGW_TA * (thetam * ipi - p->TA));
-    if (t == FP_OP_PENT_PLAN_MAX)
+    if (t == MMSC_OP_PENT_PLAN_MAX)
         return gauss(p->IGW_TA * (thetam * ipi - (thetam <= p->TA * M_PI ? 0.4 : 0.8)));
-    if (is_pyr_like(t) || t == FP_OP_SEE_SAW_RECT)
+    if (is_pyr_like(t) || t == MMSC_OP_SEE_SAW_RECT)
         return gauss(p->IGW_EP * (thetam * ipi - 0.5));
     if (is_bipyr_like(t))
-        return gauss(t != FP_OP_HEX_PLAN_MAX ? p->IGW_EP * (thetam * ipi - 0.5)
+        return gauss(t != MMSC_OP_HEX_PLAN_MAX ? p->IGW_EP * (thetam * ipi - 0.5)
                                              : p->IGW_TA * (fabs(thetam * ipi - 0.5) - p->TA));
-    if (t == FP_OP_BCC) {
+    if (t == MMSC_OP_BCC) {
         double tmp = (thetam - piover2) / asin(1.0 / 3.0);
         return tmp * exp(-0.5 * tmp * tmp);
     }
-    if (t == FP_OP_CUBOCT_MAX) {
+    if (t == MMSC_OP_CUBOCT_MAX) {
         if (p->p4 < thetam && thetam < p->p2)
             return gauss(p->p5 * (thetam * ipi - 0.5));
         if (thetam < p->p4)
@@ -451,15 +451,15 @@ static double m_gauss(const fp_op *p, double thetam)
 /* Contribution of a third neighbour m at polar angle thetam, azimuth phi
  * (given as c = cos phi) from neighbour k's meridian, only when both axes
  * are defined; g = m_gauss(p, thetam). */
-static ALWAYS_INLINE void m_term(fp_op_type t, const fp_op *p, double thetak, double thetam,
+static ALWAYS_INLINE void m_term(mmsc_op_type t, const mmsc_op *p, double thetak, double thetam,
                                   double c, double g, int j, int k, double *q, double *nrm)
 {
     const double piover2 = M_PI / 2.0;
-    if (t == FP_OP_TRI_PLAN_MAX || t == FP_OP_TET_MAX) {
+    if (t == MMSC_OP_TRI_PLAN_MAX || t == MMSC_OP_TET_MAX) {
         double tmp2 = pow_cos(c, p->fac_AA, p->exp_cos_AA);
         *q += 1 * g * tmp2;
         *nrm += 1;
-    } else if (t == FP_OP_PENT_PLAN_MAX) {
+    } else if (t == MMSC_OP_PENT_PLAN_MAX) {
         *q += 1 * g * c * c;
         *nrm += 1;
     } else if (is_pyr_like(t)) {
@@ -470,19 +470,19 @@ static ALWAYS_INLINE void m_term(fp_op_type t, const fp_op *p, double thetak, do
             *q += pow_cos(c, p->fac_AA, p->exp_cos_AA) * g;
             *nrm += 1;
         }
-    } else if (t == FP_OP_BCC && j < k) {
+    } else if (t == MMSC_OP_BCC && j < k) {
         if (thetak < p->min_SPP) {
             double fac = thetak > piover2 ? 1.0 : -1.0;
             *q += fac * cos_mult(c, 3) * (1.0 / exp(-0.5)) * g;
             *nrm += 1;
         }
-    } else if (t == FP_OP_SEE_SAW_RECT) {
+    } else if (t == MMSC_OP_SEE_SAW_RECT) {
         /* phi < 0.75 pi  <=>  cos phi > cos(0.75 pi) */
         if (thetam < p->min_SPP && thetak < p->min_SPP && c > cos(0.75 * M_PI)) {
             *q += pow_cos(c, p->fac_AA, p->exp_cos_AA) * g;
             *nrm += 1.0;
         }
-    } else if (t == FP_OP_CUBOCT_MAX) {
+    } else if (t == MMSC_OP_CUBOCT_MAX) {
         if (thetam < p->min_SPP && p->p4 < thetak && thetak < p->p2) {
             if (p->p4 < thetam && thetam < p->p2) {
                 *q += c * c * g;
@@ -498,12 +498,12 @@ static ALWAYS_INLINE void m_term(fp_op_type t, const fp_op *p, double thetak, do
 }
 
 /* The m terms of one (j, k) added to *qv, *nv in m order. */
-static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t j, size_t k,
+static ALWAYS_INLINE void m_loop(mmsc_op_type t, const mmsc_op *p, size_t n, size_t j, size_t k,
                                  double thetak, int with_m_term, const double *thj,
                                  const double *xfj, const double *gmj, const double *gsj,
                                  const double *cjk, double *qv, double *nv)
 {
-    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    const int spp_m = is_bipyr_like(t) || t == MMSC_OP_SEE_SAW_RECT;
     for (size_t m = 0; m < n; m++) {
         if (m == j || m == k)
             continue;
@@ -521,11 +521,11 @@ static ALWAYS_INLINE void m_loop(fp_op_type t, const fp_op *p, size_t n, size_t 
  * k != j); the tables have stride S.  t is p->type, passed separately so that each call in
  * op_sums_of below inlines a copy whose tests on the type fold away (they
  * ran once per (j, k) and (j, k, m) before). */
-static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, size_t S,
+static ALWAYS_INLINE void op_sums(mmsc_op_type t, const mmsc_op *p, size_t n, size_t S,
                                   const double *theta, const double *xflag, const double *gm,
                                   const double *gspp, const double *cphi, double *q, double *nrm)
 {
-    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    const int spp_m = is_bipyr_like(t) || t == MMSC_OP_SEE_SAW_RECT;
     const size_t nk = n - 1;
     for (size_t j = 0; j < n; j++) {
         size_t kc = 0;
@@ -551,43 +551,43 @@ static ALWAYS_INLINE void op_sums(fp_op_type t, const fp_op *p, size_t n, size_t
     }
 }
 
-static void op_sums_of(const fp_op *p, size_t n, size_t S, const double *theta,
+static void op_sums_of(const mmsc_op *p, size_t n, size_t S, const double *theta,
                        const double *xflag, const double *gm, const double *gspp,
                        const double *cphi, double *q, double *nrm)
 {
 #define OP_SUMS(T) op_sums(T, p, n, S, theta, xflag, gm, gspp, cphi, q, nrm)
     switch (p->type) {
-    case FP_OP_BENT: OP_SUMS(FP_OP_BENT); break;
-    case FP_OP_TRI_PLAN_MAX: OP_SUMS(FP_OP_TRI_PLAN_MAX); break;
-    case FP_OP_TET_MAX: OP_SUMS(FP_OP_TET_MAX); break;
-    case FP_OP_T: OP_SUMS(FP_OP_T); break;
-    case FP_OP_SQ_PLAN_MAX: OP_SUMS(FP_OP_SQ_PLAN_MAX); break;
-    case FP_OP_SEE_SAW_RECT: OP_SUMS(FP_OP_SEE_SAW_RECT); break;
-    case FP_OP_TRI_BIPYR: OP_SUMS(FP_OP_TRI_BIPYR); break;
-    case FP_OP_TRI_PYR: OP_SUMS(FP_OP_TRI_PYR); break;
-    case FP_OP_PENT_PLAN_MAX: OP_SUMS(FP_OP_PENT_PLAN_MAX); break;
-    case FP_OP_SQ_PYR: OP_SUMS(FP_OP_SQ_PYR); break;
-    case FP_OP_HEX_PLAN_MAX: OP_SUMS(FP_OP_HEX_PLAN_MAX); break;
-    case FP_OP_OCT_MAX: OP_SUMS(FP_OP_OCT_MAX); break;
-    case FP_OP_PENT_PYR: OP_SUMS(FP_OP_PENT_PYR); break;
-    case FP_OP_HEX_PYR: OP_SUMS(FP_OP_HEX_PYR); break;
-    case FP_OP_PENT_BIPYR: OP_SUMS(FP_OP_PENT_BIPYR); break;
-    case FP_OP_BCC: OP_SUMS(FP_OP_BCC); break;
-    case FP_OP_HEX_BIPYR: OP_SUMS(FP_OP_HEX_BIPYR); break;
-    case FP_OP_CUBOCT_MAX: OP_SUMS(FP_OP_CUBOCT_MAX); break;
+    case MMSC_OP_BENT: OP_SUMS(MMSC_OP_BENT); break;
+    case MMSC_OP_TRI_PLAN_MAX: OP_SUMS(MMSC_OP_TRI_PLAN_MAX); break;
+    case MMSC_OP_TET_MAX: OP_SUMS(MMSC_OP_TET_MAX); break;
+    case MMSC_OP_T: OP_SUMS(MMSC_OP_T); break;
+    case MMSC_OP_SQ_PLAN_MAX: OP_SUMS(MMSC_OP_SQ_PLAN_MAX); break;
+    case MMSC_OP_SEE_SAW_RECT: OP_SUMS(MMSC_OP_SEE_SAW_RECT); break;
+    case MMSC_OP_TRI_BIPYR: OP_SUMS(MMSC_OP_TRI_BIPYR); break;
+    case MMSC_OP_TRI_PYR: OP_SUMS(MMSC_OP_TRI_PYR); break;
+    case MMSC_OP_PENT_PLAN_MAX: OP_SUMS(MMSC_OP_PENT_PLAN_MAX); break;
+    case MMSC_OP_SQ_PYR: OP_SUMS(MMSC_OP_SQ_PYR); break;
+    case MMSC_OP_HEX_PLAN_MAX: OP_SUMS(MMSC_OP_HEX_PLAN_MAX); break;
+    case MMSC_OP_OCT_MAX: OP_SUMS(MMSC_OP_OCT_MAX); break;
+    case MMSC_OP_PENT_PYR: OP_SUMS(MMSC_OP_PENT_PYR); break;
+    case MMSC_OP_HEX_PYR: OP_SUMS(MMSC_OP_HEX_PYR); break;
+    case MMSC_OP_PENT_BIPYR: OP_SUMS(MMSC_OP_PENT_BIPYR); break;
+    case MMSC_OP_BCC: OP_SUMS(MMSC_OP_BCC); break;
+    case MMSC_OP_HEX_BIPYR: OP_SUMS(MMSC_OP_HEX_BIPYR); break;
+    case MMSC_OP_CUBOCT_MAX: OP_SUMS(MMSC_OP_CUBOCT_MAX); break;
     default: OP_SUMS(p->type); break;
     }
 #undef OP_SUMS
 }
 
-double fp_op_value(const fp_op *p, double *scratch, int *is_none)
+double mmsc_op_value(const mmsc_op *p, double *scratch, int *is_none)
 {
     const double ipi = 1.0 / M_PI;
     const size_t n = (size_t)scratch[G_N], S = (size_t)scratch[G_S];
     const double *dist = G_DIST(scratch, S);
     *is_none = 0;
 
-    if (p->type == FP_OP_SGL_BD) {
+    if (p->type == MMSC_OP_SGL_BD) {
         if (n == 1)
             return 1.0;
         if (n == 0) {
@@ -605,12 +605,12 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
         }
         return 1.0 - d0 / d1;
     }
-    if (p->type == FP_OP_Q2 || p->type == FP_OP_Q4 || p->type == FP_OP_Q6) {
+    if (p->type == MMSC_OP_Q2 || p->type == MMSC_OP_Q4 || p->type == MMSC_OP_Q6) {
         if (n == 0) {
             *is_none = 1;
             return 0.0;
         }
-        int l = p->type == FP_OP_Q2 ? 2 : p->type == FP_OP_Q4 ? 4 : 6;
+        int l = p->type == MMSC_OP_Q2 ? 2 : p->type == MMSC_OP_Q4 ? 4 : 6;
         boop_terms(scratch, n);
         return boop(l, G_TRIG(scratch, S), n);
     }
@@ -622,15 +622,15 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
     size_t nk = n > 0 ? n - 1 : 0;
     double *q = G_Q(scratch, S), *nrm = G_NRM(scratch, S);
     double *gm = G_GM(scratch, S), *gspp = G_GSPP(scratch, S);
-    const fp_op_type t = p->type;
-    const int spp_m = is_bipyr_like(t) || t == FP_OP_SEE_SAW_RECT;
+    const mmsc_op_type t = p->type;
+    const int spp_m = is_bipyr_like(t) || t == MMSC_OP_SEE_SAW_RECT;
     /* Only the Gaussians that are read: the South-pole one only by these
      * ops and only at angles >= min_SPP; m_gauss by the ops split at
      * min_SPP only below it (both in k_term and m_term). */
-    const int need_spp = spp_m || t == FP_OP_CUBOCT_MAX || t == FP_OP_BCC;
-    const int split = spp_m || t == FP_OP_CUBOCT_MAX;
-    /* theta is symmetric (see fp_op_prepare), so are these tables */
-    for (size_t j = 0; j < n && t != FP_OP_BENT; j++)
+    const int need_spp = spp_m || t == MMSC_OP_CUBOCT_MAX || t == MMSC_OP_BCC;
+    const int split = spp_m || t == MMSC_OP_CUBOCT_MAX;
+    /* theta is symmetric (see mmsc_op_prepare), so are these tables */
+    for (size_t j = 0; j < n && t != MMSC_OP_BENT; j++)
         for (size_t m = j + 1; m < n; m++) {
             double th = theta[j * S + m];
             if (!split || th < p->min_SPP)
@@ -643,7 +643,7 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
     if (n > 0)
         op_sums_of(p, n, S, theta, xflag, gm, gspp, cphi, q, nrm);
 
-    if (t == FP_OP_BENT) {
+    if (t == MMSC_OP_BENT) {
         double s = 0.0, norm = 0.0;
         for (size_t j = 0; j < n; j++) {
             double sj = 0.0, nj = 0.0;
@@ -659,7 +659,7 @@ double fp_op_value(const fp_op *p, double *scratch, int *is_none)
         *is_none = 1;
         return 0.0;
     }
-    if (t == FP_OP_BCC) {
+    if (t == MMSC_OP_BCC) {
         double s = 0.0;
         for (size_t j = 0; j < n; j++) {
             double sj = 0.0;

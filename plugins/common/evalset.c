@@ -23,7 +23,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static void set_free(ev_set *s)
+static void set_free(mmsc_ev_set *s)
 {
     free(s->flags);
     free(s->density);
@@ -35,7 +35,7 @@ static void set_free(ev_set *s)
 }
 
 /* Room for `more` counted records and `morefp` fingerprint rows. */
-static int set_reserve(ev_set *s, size_t more, size_t morefp)
+static int set_reserve(mmsc_ev_set *s, size_t more, size_t morefp)
 {
     size_t cap = s->cap, fpcap = s->fpcap;
     int bad = 0;
@@ -53,18 +53,18 @@ static int set_reserve(ev_set *s, size_t more, size_t morefp)
     }
     if (!bad && s->nfp + morefp > fpcap) {
         size_t c = fpcap;
-        bad |= grow((void **)&s->sfp, &c, s->nfp + morefp, EV_STRUCT_FP_LEN * sizeof(double));
+        bad |= grow((void **)&s->sfp, &c, s->nfp + morefp, MMSC_EV_STRUCT_FP_LEN * sizeof(double));
         c = fpcap;
-        bad |= grow((void **)&s->cfp, &c, s->nfp + morefp, COV_COMP_FP_LEN * sizeof(double));
+        bad |= grow((void **)&s->cfp, &c, s->nfp + morefp, MMSC_COMP_FP_LEN * sizeof(double));
         if (!bad)
             s->fpcap = c;
     }
     return bad ? -1 : 0;
 }
 
-int ev_acc_new(ev_acc **out, int keep_fp, mms_error *err)
+int mmsc_ev_acc_new(mmsc_ev_acc **out, int keep_fp, mms_error *err)
 {
-    ev_acc *a = calloc(1, sizeof *a);
+    mmsc_ev_acc *a = calloc(1, sizeof *a);
     if (!a)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     a->keep_fp = keep_fp;
@@ -72,33 +72,33 @@ int ev_acc_new(ev_acc **out, int keep_fp, mms_error *err)
     return MMS_OK;
 }
 
-void ev_acc_free(ev_acc *a)
+void mmsc_ev_acc_free(mmsc_ev_acc *a)
 {
     if (!a)
         return;
-    for (int s = 0; s < EV_NSETS; s++)
+    for (int s = 0; s < MMSC_EV_NSETS; s++)
         set_free(&a->set[s]);
     free(a);
 }
 
-int ev_set_of(const char *name)
+int mmsc_ev_set_of(const char *name)
 {
     if (name && strcmp(name, "reference") == 0)
-        return EV_REFERENCE;
+        return MMSC_EV_REFERENCE;
     if (name && strcmp(name, "train") == 0)
-        return EV_TRAIN;
-    return EV_GENERATED;
+        return MMSC_EV_TRAIN;
+    return MMSC_EV_GENERATED;
 }
 
-int ev_acc_add(ev_acc *a, int si, int read, const ev_item *it, mms_error *err)
+int mmsc_ev_acc_add(mmsc_ev_acc *a, int si, int read, const mmsc_ev_item *it, mms_error *err)
 {
-    ev_set *s = &a->set[si];
+    mmsc_ev_set *s = &a->set[si];
     s->records++;
     if (read)
         s->read++;
     if (!it)
         return MMS_OK;
-    int with_fp = a->keep_fp && (it->flags & EV_VALID) && it->struct_fp && it->comp_fp;
+    int with_fp = a->keep_fp && (it->flags & MMSC_EV_VALID) && it->struct_fp && it->comp_fp;
     if (set_reserve(s, 1, with_fp ? 1 : 0) != 0)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory storing %zu crystals", s->n + 1);
     s->flags[s->n] = (uint8_t)it->flags;
@@ -106,9 +106,9 @@ int ev_acc_add(ev_acc *a, int si, int read, const ev_item *it, mms_error *err)
     s->nelems[s->n] = it->nelems;
     s->fp_of[s->n] = SIZE_MAX;
     if (with_fp) {
-        memcpy(s->sfp + s->nfp * EV_STRUCT_FP_LEN, it->struct_fp,
-               EV_STRUCT_FP_LEN * sizeof(double));
-        cov_comp_scale(it->comp_fp, s->cfp + s->nfp * COV_COMP_FP_LEN);
+        memcpy(s->sfp + s->nfp * MMSC_EV_STRUCT_FP_LEN, it->struct_fp,
+               MMSC_EV_STRUCT_FP_LEN * sizeof(double));
+        mmsc_comp_scale(it->comp_fp, s->cfp + s->nfp * MMSC_COMP_FP_LEN);
         s->fp_of[s->n] = s->nfp++;
     }
     s->n++;
@@ -147,44 +147,44 @@ static int get_fp(const mms_values *v, const char *name, double *x, size_t len, 
  * ordered crystals basic_eval counts.  A record with no structure but values
  * saying basic_eval counts it (values computed elsewhere, e.g. replayed from
  * a reference file) is taken as the values describe it. */
-int ev_acc_add_record(ev_acc *a, const mms_record *rec, const mms_values *v, mms_error *err)
+int mmsc_ev_acc_add_record(mmsc_ev_acc *a, const mms_record *rec, const mms_values *v, mms_error *err)
 {
-    int si = ev_set_of(rec->set);
+    int si = mmsc_ev_set_of(rec->set);
     const mms_structure *st = rec->error ? NULL : rec->structure;
     int by_structure = st && st->is_ordered && !st->has_oxidation;
     int counted = !rec->error && get_flag(v, "basic_eval_counted", by_structure);
-    ev_item it = {0};
+    mmsc_ev_item it = {0};
     if (!counted)
-        return ev_acc_add(a, si, st != NULL, NULL, err);
+        return mmsc_ev_acc_add(a, si, st != NULL, NULL, err);
     if (mms_values_get_number(v, "n_elements", &it.nelems) != MMS_OK) {
         if (!st) /* nothing says how many elements it has: cannot count it */
-            return ev_acc_add(a, si, 0, NULL, err);
+            return mmsc_ev_acc_add(a, si, 0, NULL, err);
         it.nelems = (double)st->n_elements;
     }
 
     int sv = get_flag(v, "struct_valid", 0), cv = get_flag(v, "comp_valid", 0);
     int pre = get_flag(v, "valid", sv && cv);
-    it.flags = (sv ? EV_STRUCT_VALID : 0) | (cv ? EV_COMP_VALID : 0) | (pre ? EV_VALID_PRE_FP : 0);
+    it.flags = (sv ? MMSC_EV_STRUCT_VALID : 0) | (cv ? MMSC_EV_COMP_VALID : 0) | (pre ? MMSC_EV_VALID_PRE_FP : 0);
     int b;
     if (mms_values_get_bool(v, "struct_valid", &b) == MMS_OK)
-        it.flags |= EV_KNOWN_STRUCT;
+        it.flags |= MMSC_EV_KNOWN_STRUCT;
     if (mms_values_get_bool(v, "comp_valid", &b) == MMS_OK)
-        it.flags |= EV_KNOWN_COMP;
+        it.flags |= MMSC_EV_KNOWN_COMP;
     if (mms_values_get(v, "fp_status") || mms_values_get(v, "struct_fp") ||
         mms_values_get(v, "comp_fp"))
-        it.flags |= EV_KNOWN_FP;
-    double sfp[EV_STRUCT_FP_LEN], cfp[COV_COMP_FP_LEN];
+        it.flags |= MMSC_EV_KNOWN_FP;
+    double sfp[MMSC_EV_STRUCT_FP_LEN], cfp[MMSC_COMP_FP_LEN];
     const cJSON *status = mms_values_get(v, "fp_status");
     int status_ok = !status || (cJSON_IsString(status) && strcmp(status->valuestring, "ok") == 0);
-    if (pre && status_ok && get_fp(v, "struct_fp", sfp, EV_STRUCT_FP_LEN, 1) &&
-        get_fp(v, "comp_fp", cfp, COV_COMP_FP_LEN, 0)) {
-        it.flags |= EV_VALID;
+    if (pre && status_ok && get_fp(v, "struct_fp", sfp, MMSC_EV_STRUCT_FP_LEN, 1) &&
+        get_fp(v, "comp_fp", cfp, MMSC_COMP_FP_LEN, 0)) {
+        it.flags |= MMSC_EV_VALID;
         it.struct_fp = sfp;
         it.comp_fp = cfp;
     }
     if (mms_values_get_number(v, "density", &it.density) != MMS_OK)
         it.density = st && st->volume > 0 ? mms_structure_density(st) : NAN;
-    return ev_acc_add(a, si, 1, &it, err);
+    return mmsc_ev_acc_add(a, si, 1, &it, err);
 }
 
 /* ----------------------------------------------------- save / merge */
@@ -284,15 +284,15 @@ static int add_f64(cJSON *o, const char *name, const double *x, size_t n)
     return rc;
 }
 
-static const char *SET_NAMES[EV_NSETS] = {"generated", "reference", "train"};
+static const char *SET_NAMES[MMSC_EV_NSETS] = {"generated", "reference", "train"};
 
-int ev_acc_save(const ev_acc *a, cJSON **out, mms_error *err)
+int mmsc_ev_acc_save(const mmsc_ev_acc *a, cJSON **out, mms_error *err)
 {
     cJSON *root = cJSON_CreateObject();
     int bad = !root || !cJSON_AddStringToObject(root, "format", "mmscore-evalset-1") ||
               !cJSON_AddStringToObject(root, "encoding", "base64 little-endian float64/uint8");
-    for (int si = 0; si < EV_NSETS && !bad; si++) {
-        const ev_set *s = &a->set[si];
+    for (int si = 0; si < MMSC_EV_NSETS && !bad; si++) {
+        const mmsc_ev_set *s = &a->set[si];
         cJSON *o = cJSON_AddObjectToObject(root, SET_NAMES[si]);
         if (!o) {
             bad = 1;
@@ -305,8 +305,8 @@ int ev_acc_save(const ev_acc *a, cJSON **out, mms_error *err)
         bad |= add_blob(o, "flags", s->n ? (const void *)s->flags : "", s->n);
         bad |= add_f64(o, "density", s->density, s->n);
         bad |= add_f64(o, "nelems", s->nelems, s->n);
-        bad |= add_f64(o, "struct_fp", s->sfp, s->nfp * EV_STRUCT_FP_LEN);
-        bad |= add_f64(o, "comp_fp_scaled", s->cfp, s->nfp * COV_COMP_FP_LEN);
+        bad |= add_f64(o, "struct_fp", s->sfp, s->nfp * MMSC_EV_STRUCT_FP_LEN);
+        bad |= add_f64(o, "comp_fp_scaled", s->cfp, s->nfp * MMSC_COMP_FP_LEN);
     }
     if (bad) {
         cJSON_Delete(root);
@@ -351,7 +351,7 @@ static int get_f64(const cJSON *o, const char *name, double *x, size_t n)
     return rc;
 }
 
-static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, mms_error *err)
+static int merge_set(mmsc_ev_acc *a, mmsc_ev_set *s, const cJSON *o, const char *setname, mms_error *err)
 {
     size_t records, read, n, nfp;
     if (!cJSON_IsObject(o) || get_count(o, "records", &records) || get_count(o, "read", &read) ||
@@ -365,8 +365,8 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
      * hostile count cannot ask for more memory than the file's size */
     if (n > 0 && (!blob_len_is(o, "flags", n) || !blob_len_is(o, "density", 8 * n) ||
                   !blob_len_is(o, "nelems", 8 * n) ||
-                  (keep && (!blob_len_is(o, "struct_fp", 8 * nfp * EV_STRUCT_FP_LEN) ||
-                            !blob_len_is(o, "comp_fp_scaled", 8 * nfp * COV_COMP_FP_LEN)))))
+                  (keep && (!blob_len_is(o, "struct_fp", 8 * nfp * MMSC_EV_STRUCT_FP_LEN) ||
+                            !blob_len_is(o, "comp_fp_scaled", 8 * nfp * MMSC_COMP_FP_LEN)))))
         return mms_error_set(err, MMS_EPARSE, 0,
                              "saved eval state: set \"%s\": an array is not base64 of the "
                              "stated length", setname);
@@ -376,17 +376,17 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
     if (n > 0 && (get_blob(o, "flags", s->flags + n0, n) ||
                   get_f64(o, "density", s->density + n0, n) ||
         get_f64(o, "nelems", s->nelems + n0, n) ||
-        (keep && (get_f64(o, "struct_fp", s->sfp + f0 * EV_STRUCT_FP_LEN,
-                          nfp * EV_STRUCT_FP_LEN) ||
-                  get_f64(o, "comp_fp_scaled", s->cfp + f0 * COV_COMP_FP_LEN,
-                          nfp * COV_COMP_FP_LEN)))))
+        (keep && (get_f64(o, "struct_fp", s->sfp + f0 * MMSC_EV_STRUCT_FP_LEN,
+                          nfp * MMSC_EV_STRUCT_FP_LEN) ||
+                  get_f64(o, "comp_fp_scaled", s->cfp + f0 * MMSC_COMP_FP_LEN,
+                          nfp * MMSC_COMP_FP_LEN)))))
         return mms_error_set(err, MMS_EPARSE, 0,
                              "saved eval state: set \"%s\": an array is not base64 of the "
                              "stated length", setname);
-    /* fingerprint rows belong to the EV_VALID records, in order */
+    /* fingerprint rows belong to the MMSC_EV_VALID records, in order */
     size_t row = 0;
     for (size_t i = 0; i < n; i++) {
-        int v = (s->flags[n0 + i] & EV_VALID) && row < nfp;
+        int v = (s->flags[n0 + i] & MMSC_EV_VALID) && row < nfp;
         s->fp_of[n0 + i] = v && keep ? f0 + row : SIZE_MAX;
         row += (size_t)v;
     }
@@ -402,7 +402,7 @@ static int merge_set(ev_acc *a, ev_set *s, const cJSON *o, const char *setname, 
 }
 
 /* Appends src's entries after dst's. */
-static int append_set(ev_set *dst, const ev_set *src)
+static int append_set(mmsc_ev_set *dst, const mmsc_ev_set *src)
 {
     if (set_reserve(dst, src->n, src->nfp) != 0)
         return -1;
@@ -415,10 +415,10 @@ static int append_set(ev_set *dst, const ev_set *src)
                 src->fp_of[i] == SIZE_MAX ? SIZE_MAX : dst->nfp + src->fp_of[i];
     }
     if (src->nfp) {
-        memcpy(dst->sfp + dst->nfp * EV_STRUCT_FP_LEN, src->sfp,
-               src->nfp * EV_STRUCT_FP_LEN * sizeof(double));
-        memcpy(dst->cfp + dst->nfp * COV_COMP_FP_LEN, src->cfp,
-               src->nfp * COV_COMP_FP_LEN * sizeof(double));
+        memcpy(dst->sfp + dst->nfp * MMSC_EV_STRUCT_FP_LEN, src->sfp,
+               src->nfp * MMSC_EV_STRUCT_FP_LEN * sizeof(double));
+        memcpy(dst->cfp + dst->nfp * MMSC_COMP_FP_LEN, src->cfp,
+               src->nfp * MMSC_COMP_FP_LEN * sizeof(double));
     }
     dst->records += src->records;
     dst->read += src->read;
@@ -429,50 +429,50 @@ static int append_set(ev_set *dst, const ev_set *src)
 
 /* The saved state is read whole into a scratch accumulator first, so a
  * refused state leaves acc as it was. */
-int ev_acc_merge(ev_acc *a, const cJSON *saved, mms_error *err)
+int mmsc_ev_acc_merge(mmsc_ev_acc *a, const cJSON *saved, mms_error *err)
 {
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(saved, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "mmscore-evalset-1") != 0)
         return mms_error_set(err, MMS_EPARSE, 0,
                              "saved eval state: expected format \"mmscore-evalset-1\"");
-    ev_acc *tmp = NULL;
-    int rc = ev_acc_new(&tmp, a->keep_fp, err);
-    for (int si = 0; si < EV_NSETS && rc == MMS_OK; si++)
+    mmsc_ev_acc *tmp = NULL;
+    int rc = mmsc_ev_acc_new(&tmp, a->keep_fp, err);
+    for (int si = 0; si < MMSC_EV_NSETS && rc == MMS_OK; si++)
         rc = merge_set(tmp, &tmp->set[si],
                        cJSON_GetObjectItemCaseSensitive(saved, SET_NAMES[si]), SET_NAMES[si],
                        err);
-    for (int si = 0; si < EV_NSETS && rc == MMS_OK; si++)
+    for (int si = 0; si < MMSC_EV_NSETS && rc == MMS_OK; si++)
         if (append_set(&a->set[si], &tmp->set[si]) != 0)
             rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory merging a saved state");
-    ev_acc_free(tmp);
+    mmsc_ev_acc_free(tmp);
     return rc;
 }
 
 /* ------------------------------------------------- plugin callbacks */
 
-int ev_cb_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
+int mmsc_ev_cb_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
               mms_error *err)
 {
     (void)state;
-    return ev_acc_add_record(acc, rec, values, err);
+    return mmsc_ev_acc_add_record(acc, rec, values, err);
 }
 
-int ev_cb_save(void *state, const void *acc, cJSON **out, mms_error *err)
+int mmsc_ev_cb_save(void *state, const void *acc, cJSON **out, mms_error *err)
 {
     (void)state;
-    return ev_acc_save(acc, out, err);
+    return mmsc_ev_acc_save(acc, out, err);
 }
 
-int ev_cb_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
+int mmsc_ev_cb_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
 {
     (void)state;
-    return ev_acc_merge(acc, saved, err);
+    return mmsc_ev_acc_merge(acc, saved, err);
 }
 
-void ev_cb_free(void *state, void *acc)
+void mmsc_ev_cb_free(void *state, void *acc)
 {
     (void)state;
-    ev_acc_free(acc);
+    mmsc_ev_acc_free(acc);
 }
 
 /* --------------------------------------------------------- sampling */
@@ -527,10 +527,10 @@ static size_t draw_masked(mt19937 *r, size_t n)
     return (size_t)v;
 }
 
-int ev_acc_generated(const ev_acc *a, const ev_sampling *smp, size_t **idx, size_t *n,
+int mmsc_ev_acc_generated(const mmsc_ev_acc *a, const mmsc_ev_sampling *smp, size_t **idx, size_t *n,
                      const char **note, mms_error *err)
 {
-    size_t total = a->set[EV_GENERATED].n;
+    size_t total = a->set[MMSC_EV_GENERATED].n;
     int sample = smp && smp->seed >= 0 && smp->max_samples > 0 &&
                  total > (size_t)smp->max_samples;
     size_t m = sample ? (size_t)smp->max_samples : total;
@@ -558,7 +558,7 @@ int ev_acc_generated(const ev_acc *a, const ev_sampling *smp, size_t **idx, size
     return MMS_OK;
 }
 
-int ev_sampling_from_config(ev_sampling *smp, const cJSON *config, mms_error *err)
+int mmsc_ev_sampling_from_config(mmsc_ev_sampling *smp, const cJSON *config, mms_error *err)
 {
     const cJSON *seed = cJSON_GetObjectItemCaseSensitive(config, "seed");
     const cJSON *max = cJSON_GetObjectItemCaseSensitive(config, "max_samples");
@@ -571,7 +571,7 @@ int ev_sampling_from_config(ev_sampling *smp, const cJSON *config, mms_error *er
     return MMS_OK;
 }
 
-unsigned ev_threads(long long requested)
+unsigned mmsc_ev_threads(long long requested)
 {
     if (requested > 0)
         return requested > 64 ? 64u : (unsigned)requested;

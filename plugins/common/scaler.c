@@ -8,7 +8,7 @@
  * (github txie-93/cdvae, MIT). */
 #include "scaler.h"
 
-const double cov_comp_scaler_means[COV_COMP_FP_LEN] = {
+const double mmsc_comp_scaler_means[MMSC_COMP_FP_LEN] = {
     21.194441759304013, 58.20212663122281, 37.0076848719188,
     36.52738520455582, 13.350626389725019, 29.468922184630255,
     28.71735137747704, 78.8868535524408, 50.16950217496375,
@@ -55,7 +55,7 @@ const double cov_comp_scaler_means[COV_COMP_FP_LEN] = {
     162.87154200548844, 41.920624308665566, 136.4664572257129,
 };
 
-const double cov_comp_scaler_stds[COV_COMP_FP_LEN] = {
+const double mmsc_comp_scaler_stds[MMSC_COMP_FP_LEN] = {
     16.35781741152948, 20.189540126474725, 20.516298414514758,
     16.816765336550194, 7.966591328222124, 22.270791076753067,
     21.802116630115243, 12.804546460581966, 24.756629388687983,
@@ -102,10 +102,10 @@ const double cov_comp_scaler_stds[COV_COMP_FP_LEN] = {
     52.58533928558554, 35.40836791039412, 85.980205895116,
 };
 
-void cov_comp_scale(const double *in, double *out)
+void mmsc_comp_scale(const double *in, double *out)
 {
-    for (int i = 0; i < COV_COMP_FP_LEN; i++) {
-        double t = (in[i] - cov_comp_scaler_means[i]) / cov_comp_scaler_stds[i];
+    for (int i = 0; i < MMSC_COMP_FP_LEN; i++) {
+        double t = (in[i] - mmsc_comp_scaler_means[i]) / mmsc_comp_scaler_stds[i];
         out[i] = t != t ? 0.0 : t;
     }
 }
