@@ -421,23 +421,53 @@ static void test_malformed(void **state)
 }
 
 /* Every byte-prefix of a real CIF: truncation anywhere must give an error
- * or a structure, never a crash (the ASan build runs this too). */
+ * or a structure, never a crash (the ASan build runs this too): a call that
+ * fails says why and hands over nothing; one that succeeds hands over the
+ * one block, as a structure of at most the whole file's sites or as an error
+ * with a message; the whole file reads completely. */
 static void test_truncations(void **state)
 {
     (void)state;
     size_t len;
     char *text = cmp_slurp(DATA "/cif_corpus/Fe3O4.cif", &len);
     assert_non_null(text);
+    got whole;
+    memset(&whole, 0, sizeof whole);
+    mms_error e;
+    assert_int_equal(mms_read_cif(text, len, NULL, collect, &whole, &e), MMS_OK);
+    assert_int_equal(whole.n, 1);
+    assert_int_equal(whole.n_err, 0);
+    const size_t sites = whole.s[0]->n_sites;
+    assert_true(sites > 0);
+    got_free(&whole);
+    size_t n_fail = 0, n_struct = 0, n_block_err = 0;
     for (size_t n = 0; n <= len; n += (n < 200 ? 1 : 7)) {
         char *cut = malloc(n ? n : 1); /* exact size: ASan sees any overread */
         memcpy(cut, text, n);
         got g;
         memset(&g, 0, sizeof g);
-        mms_error e;
-        mms_read_cif(cut, n, NULL, collect, &g, &e);
+        mms_error_clear(&e);
+        int rc = mms_read_cif(cut, n, NULL, collect, &g, &e);
+        if (rc != MMS_OK) {
+            assert_true(rc < 0);
+            assert_true(e.message[0] != '\0');
+            assert_int_equal(g.n, 0);
+            n_fail++;
+        } else {
+            assert_int_equal(g.n + g.n_err, 1);
+            if (g.n) {
+                assert_true(g.s[0]->n_sites >= 1 && g.s[0]->n_sites <= sites);
+                n_struct++;
+            } else {
+                n_block_err++; /* collect() checked its code and message */
+            }
+        }
         got_free(&g);
         free(cut);
     }
+    /* Prefixes before data_ fail, prefixes cut inside the block are block
+     * errors, the last ones (after the atom loop) read. */
+    assert_true(n_fail > 0 && n_block_err > 0 && n_struct > 0);
     free(text);
 }
 
