@@ -3,7 +3,8 @@
  * Per structure: the number density (sites per Å³) and the shortest cell
  * length; per set: how many structures, their mean density, the shortest
  * cell length seen, and the fraction at least as dense as an option says.
- * Built against the installed mmscore with pkg-config (see Makefile). */
+ * Built against the installed mmscore with pkg-config (Makefile) or CMake's
+ * find_package (CMakeLists.txt).  Plugin ABI v2: see docs/plugins.md. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -161,8 +162,8 @@ static const mms_metric_def summary[] = {
     {NULL, NULL, NULL}};
 
 static const mms_plugin hello = {
-    .abi_version = MMS_PLUGIN_ABI_VERSION, /* these two first, always */
-    .struct_size = sizeof(mms_plugin),
+    .abi_version = MMS_PLUGIN_ABI_VERSION, /* these two first, always: */
+    .struct_size = sizeof(mms_plugin),     /* the host reads them before the rest */
     .name = "hello",
     .version = "1.0.0",
     .description = "example: number density and shortest cell length",
@@ -181,6 +182,8 @@ static const mms_plugin hello = {
     .acc_merge = acc_merge,
     .acc_finish = acc_finish,
     .acc_free = acc_free,
+    .license = "MIT", /* ABI revision 2 fields: a host of revision 1 refuses this plugin */
+    .url = "https://example.org/hello-plugin",
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)

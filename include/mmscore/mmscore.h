@@ -6,5 +6,5 @@
 #include "structure.h"
 #include "reader.h"
 #include "plugin.h"
-#define MMSCORE_VERSION "0.1.0"
+#include "mmscore/version.h" /* MMSCORE_VERSION, generated from the CMake project version */
 #endif

@@ -11,7 +11,7 @@
  *     static const mms_plugin desc = { MMS_PLUGIN_ABI_VERSION, sizeof(mms_plugin), ... };
  *     MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &desc; }
  *
- * How the ABI grows (docs/plugins.md, "ABI rules"): fields are only ever
+ * How the ABI grows (docs/plugins.md, "ABI v2"): fields are only ever
  * appended, to mms_plugin, mms_record and mms_structure; every revision that
  * appends to mms_record or mms_structure appends to mms_plugin too, so a
  * plugin's struct_size tells the host which revision it was built for and a
@@ -38,12 +38,13 @@
 #include "elements.h"
 #include "structure.h"
 #include "reader.h"
+#include "mmscore/version.h" /* generated: the build tree's include/ or the installed one */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define MMS_PLUGIN_ABI_VERSION 1u  /* major: only this one is loaded */
+#define MMS_PLUGIN_ABI_VERSION MMSCORE_ABI_VERSION /* major: only this one is loaded */
 #define MMS_PLUGIN_ABI_REVISION 2u /* fields appended since major 1 began */
 #define MMS_PLUGIN_ENTRY_SYMBOL "mmscore_plugin_entry"
 #define MMS_PLUGIN_EXPORT MMS_EXPORT
