@@ -427,7 +427,28 @@ static int build_index(builder *b, mms_error *err)
     }
     r->sys_off[r->n_sys] = r->n;
     free(ix);
+    r->sys_cap = 16;
+    while (r->sys_cap < 2 * r->n_sys)
+        r->sys_cap *= 2;
+    if (!(r->sys_tab = calloc(r->sys_cap, sizeof *r->sys_tab)))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    for (size_t s = 0; s < r->n_sys; s++) {
+        size_t h = hull_mask_hash(&r->sys_mask[s]) & (r->sys_cap - 1);
+        while (r->sys_tab[h])
+            h = (h + 1) & (r->sys_cap - 1);
+        r->sys_tab[h] = s + 1;
+    }
     return MMS_OK;
+}
+
+/* Index of system m, or (size_t)-1 when no entry has exactly those elements. */
+static size_t find_sys(const hull_ref *r, const hull_mask *m)
+{
+    for (size_t h = hull_mask_hash(m) & (r->sys_cap - 1); r->sys_tab[h];
+         h = (h + 1) & (r->sys_cap - 1))
+        if (hull_mask_eq(&r->sys_mask[r->sys_tab[h] - 1], m))
+            return r->sys_tab[h] - 1;
+    return (size_t)-1;
 }
 
 int hull_ref_load(const char *path, hull_ref **out, mms_error *err)
@@ -511,6 +532,7 @@ void hull_ref_free(hull_ref *r)
     free(r->sys_mask);
     free(r->sys_off);
     free(r->sys_entries);
+    free(r->sys_tab);
     free(r->path);
     free(r);
 }
@@ -525,23 +547,47 @@ size_t *hull_ref_subset(const hull_ref *r, const hull_mask *m, size_t *n, int *o
 {
     *n = 0;
     *oom = 0;
-    size_t total = 0;
-    for (size_t s = 0; s < r->n_sys; s++)
-        if (hull_mask_subset(&r->sys_mask[s], m))
-            total += r->sys_off[s + 1] - r->sys_off[s];
-    if (!total)
-        return NULL;
-    size_t *ix = malloc(total * sizeof *ix);
-    if (!ix) {
+    /* the systems inside m: by looking up each of its subsets when there are
+     * fewer of those than systems, else by testing every system */
+    int el[128], k = 0;
+    for (int z = 1; z < 128; z++)
+        if (m->w[z >> 6] >> (z & 63) & 1)
+            el[k++] = z;
+    size_t n_sub = k < 20 ? ((size_t)1 << k) - 1 : (size_t)-1;
+    int enumerate = n_sub < r->n_sys;
+    size_t cap = enumerate ? n_sub : r->n_sys, ns = 0, total = 0;
+    size_t *sys = malloc((cap ? cap : 1) * sizeof *sys);
+    if (!sys) {
         *oom = 1;
         return NULL;
     }
-    for (size_t s = 0; s < r->n_sys; s++)
-        if (hull_mask_subset(&r->sys_mask[s], m)) {
-            size_t k = r->sys_off[s + 1] - r->sys_off[s];
-            memcpy(ix + *n, r->sys_entries + r->sys_off[s], k * sizeof *ix);
-            *n += k;
+    if (enumerate) {
+        for (size_t b = 1; b <= n_sub; b++) {
+            hull_mask sm = {{0, 0}};
+            for (int i = 0; i < k; i++)
+                if (b >> i & 1)
+                    hull_mask_add(&sm, el[i]);
+            size_t s = find_sys(r, &sm);
+            if (s != (size_t)-1)
+                sys[ns++] = s;
         }
-    qsort(ix, *n, sizeof *ix, cmp_size);
+    } else {
+        for (size_t s = 0; s < r->n_sys; s++)
+            if (hull_mask_subset(&r->sys_mask[s], m))
+                sys[ns++] = s;
+    }
+    for (size_t i = 0; i < ns; i++)
+        total += r->sys_off[sys[i] + 1] - r->sys_off[sys[i]];
+    size_t *ix = total ? malloc(total * sizeof *ix) : NULL;
+    if (total && !ix)
+        *oom = 1;
+    for (size_t i = 0; ix && i < ns; i++) {
+        size_t c = r->sys_off[sys[i] + 1] - r->sys_off[sys[i]];
+        memcpy(ix + *n, r->sys_entries + r->sys_off[sys[i]], c * sizeof *ix);
+        *n += c;
+    }
+    free(sys);
+    if (ix)
+        qsort(ix, *n, sizeof *ix, cmp_size);
     return ix;
 }

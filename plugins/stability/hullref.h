@@ -29,6 +29,13 @@ static inline int hull_mask_eq(const hull_mask *a, const hull_mask *b)
     return a->w[0] == b->w[0] && a->w[1] == b->w[1];
 }
 
+static inline size_t hull_mask_hash(const hull_mask *m)
+{
+    uint64_t h = m->w[0] * 0x9E3779B97F4A7C15ull ^
+                 (m->w[1] + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
+    return (size_t)(h ^ h >> 31);
+}
+
 typedef struct hull_ref {
     char *path;
     size_t n;              /* entries, in file order */
@@ -45,6 +52,8 @@ typedef struct hull_ref {
     hull_mask *sys_mask;
     size_t *sys_off;
     size_t *sys_entries;
+    size_t sys_cap;        /* hash of the systems: sys_tab[h] = system index + 1, or 0 */
+    size_t *sys_tab;
     unsigned char has_element[119]; /* an entry of that element alone exists */
 } hull_ref;
 

@@ -152,19 +152,12 @@ static int create(void **out, const cJSON *config, mms_error *err)
     return MMS_OK;
 }
 
-static size_t mask_hash(const hull_mask *m)
-{
-    uint64_t h = m->w[0] * 0x9E3779B97F4A7C15ull ^
-                 (m->w[1] + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
-    return (size_t)(h ^ h >> 31);
-}
-
 /* The slot of system m, made if new; NULL when the cache is full (the
  * caller then builds a diagram of its own). */
 static slot *find_slot(state *s, const hull_mask *m)
 {
     pthread_mutex_lock(&s->mu);
-    size_t i = mask_hash(m) & (s->cap - 1);
+    size_t i = hull_mask_hash(m) & (s->cap - 1);
     while (s->tab[i] && !hull_mask_eq(&s->tab[i]->key, m))
         i = (i + 1) & (s->cap - 1);
     slot *sl = s->tab[i];
@@ -176,7 +169,7 @@ static slot *find_slot(state *s, const hull_mask *m)
                 goto out;
             for (size_t k = 0; k < s->cap; k++)
                 if (s->tab[k]) {
-                    size_t j = mask_hash(&s->tab[k]->key) & (cap - 1);
+                    size_t j = hull_mask_hash(&s->tab[k]->key) & (cap - 1);
                     while (tab[j])
                         j = (j + 1) & (cap - 1);
                     tab[j] = s->tab[k];
@@ -184,7 +177,7 @@ static slot *find_slot(state *s, const hull_mask *m)
             free(s->tab);
             s->tab = tab;
             s->cap = cap;
-            i = mask_hash(m) & (cap - 1);
+            i = hull_mask_hash(m) & (cap - 1);
             while (tab[i])
                 i = (i + 1) & (cap - 1);
         }
@@ -361,6 +354,9 @@ static int score(void *sp, const mms_record *rec, const mms_values *earlier, mms
     pd_result r;
     if (rc == MMS_OK)
         rc = pd_query(pd, s->ref, z, amt, n, energy, &r, err);
+    if (rc == MMS_OK && !(isfinite(r.e_above_hull) && isfinite(r.formation_energy_per_atom)))
+        rc = mms_error_set(err, MMS_EINVAL, rec->line,
+                           "energy %g eV gives no finite energy above the hull", energy);
     if (rc == MMS_OK) {
         int w = MMS_OK;
         double values[3] = {r.e_above_hull, r.formation_energy_per_atom, r.hull_energy_per_atom};
