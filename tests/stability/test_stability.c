@@ -27,7 +27,8 @@ typedef struct run {
     const char *opt_name, *opt_value;
     const char *command;       /* select_command; NULL: select the plugin by name */
     const char *input;         /* a file, or NULL for buf */
-    const char *buf;           /* CSV text */
+    const char *buf;           /* CSV text (or JSONL with kind "jsonl") */
+    const char *kind;
     const char *save;          /* save the state here */
     const char *const *merge;  /* states to merge instead of inputs (NULL-terminated) */
     /* results */
@@ -72,7 +73,8 @@ static int do_run(run *r)
     if (rc == MMS_OK && r->input)
         rc = mms_pipeline_add_input(p, r->input, "input", err);
     if (rc == MMS_OK && r->buf)
-        rc = mms_pipeline_add_buffer(p, "mem.csv", "csv", r->buf, strlen(r->buf), "input", err);
+        rc = mms_pipeline_add_buffer(p, "mem", r->kind ? r->kind : "csv", r->buf, strlen(r->buf),
+                                     "input", err);
     if (rc == MMS_OK && r->save)
         rc = mms_pipeline_save_state(p, r->save, err);
     if (rc == MMS_OK)
@@ -343,6 +345,60 @@ static void small_systems(void **st)
     free(q);
 }
 
+/* JSON numbers as energies; more elements than a hull is built for. */
+static void jsonl_and_limits(void **st)
+{
+    (void)st;
+    static const char *const el[17] = {"Li", "Be", "B",  "C",  "N",  "O",  "F",  "Na", "Mg",
+                                       "Al", "Si", "P",  "S",  "Cl", "K",  "Ca", "Sc"};
+    char ref_text[2048] = "id,formula,energy\n";
+    for (int k = 0; k < 17; k++) {
+        size_t l = strlen(ref_text);
+        snprintf(ref_text + l, sizeof ref_text - l, "elem-%s,%s1,-1\n", el[k], el[k]);
+    }
+    char *ref = write_temp(ref_text, "many.csv");
+    /* a CSV row's CIF, turned into a JSON string */
+    char row[1 << 14] = "";
+    add_row(row, sizeof row, "j", "0", 2, "Na", 1, "Cl", 1);
+    char *cif = strchr(row, '"') + 1;
+    *strrchr(row, '"') = '\0';
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", "j1");
+    cJSON_AddStringToObject(o, "cif", cif);
+    cJSON_AddNumberToObject(o, "energy", -3.0);
+    char *line1 = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    /* 17 elements, one atom each */
+    char big[1 << 14] = "";
+    add_row(big, sizeof big, "b", "0", 17, el[0], 1, el[1], 1, el[2], 1, el[3], 1, el[4], 1,
+            el[5], 1, el[6], 1, el[7], 1, el[8], 1, el[9], 1, el[10], 1, el[11], 1, el[12], 1,
+            el[13], 1, el[14], 1, el[15], 1, el[16], 1);
+    cif = strchr(big, '"') + 1;
+    *strrchr(big, '"') = '\0';
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", "j2");
+    cJSON_AddStringToObject(o, "cif", cif);
+    cJSON_AddNumberToObject(o, "energy", -17.0);
+    char *line2 = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    char *text = malloc(strlen(line1) + strlen(line2) + 3);
+    sprintf(text, "%s\n%s\n", line1, line2);
+    run r = {.hull_ref = ref, .buf = text, .kind = "jsonl"};
+    assert_int_equal(do_run(&r), MMS_OK);
+    /* Na-Cl: both elements at -1 eV/atom, the record at -1.5: 0.5 below */
+    assert_true(fabs(num(by_id(r.records, "j1"), "e_above_hull") + 0.5) <= 1e-12);
+    const cJSON *e = plugin_error(by_id(r.records, "j2"));
+    assert_non_null(e);
+    assert_non_null(strstr(cJSON_GetObjectItem(e, "message")->valuestring, "17 elements"));
+    assert_int_equal((int)num(cJSON_GetObjectItem(plugin_summary(&r), "failed"), "hull"), 1);
+    run_free(&r);
+    free(text);
+    cJSON_free(line1);
+    cJSON_free(line2);
+    unlink(ref);
+    free(ref);
+}
+
 /* ------------------------------------------------ malformed reference */
 
 static void malformed_reference(void **st)
@@ -475,6 +531,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parity),
         cmocka_unit_test(small_systems),
+        cmocka_unit_test(jsonl_and_limits),
         cmocka_unit_test(malformed_reference),
         cmocka_unit_test(selection),
         cmocka_unit_test(threads_and_shards),
