@@ -455,9 +455,9 @@ static int acc_add(void *sp, void *acc, const mms_record *rec, const mms_values 
     return MMS_OK;
 }
 
-static int acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
+static int acc_save(void *sp, const void *acc, cJSON **out, mms_error *err)
 {
-    (void)state;
+    const state *s = sp;
     const tally *t = acc;
     cJSON *o = cJSON_CreateObject(), *f = cJSON_CreateObject(), *a = cJSON_CreateArray();
     int ok = o && f && a;
@@ -469,6 +469,8 @@ static int acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
         cJSON *x = cJSON_CreateNumber(t->eah[i]);
         ok = x && cJSON_AddItemToArray(a, x);
     }
+    if (ok)
+        ok = cJSON_AddNumberToObject(o, "stable_threshold", s->threshold) != NULL;
     if (ok) {
         cJSON_AddItemToObject(o, "failed", f);
         cJSON_AddItemToObject(o, "e_above_hull", a);
@@ -490,10 +492,19 @@ static int whole_count(const cJSON *v, long long *out)
     return 1;
 }
 
-static int acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
+static int acc_merge(void *sp, void *acc, const cJSON *saved, mms_error *err)
 {
-    (void)state;
+    const state *s = sp;
     tally *t = acc;
+    /* stable and on_hull were decided when the shard ran */
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(saved, "stable_threshold");
+    if (!cJSON_IsNumber(th))
+        return mms_error_set(err, MMS_EPARSE, 0, "stability: saved state lacks stable_threshold");
+    if (th->valuedouble != s->threshold)
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "stability: state made with --stable-threshold %.17g, this run uses "
+                             "%.17g",
+                             th->valuedouble, s->threshold);
     long long n[N_COUNTS], failed[N_REASONS];
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(saved, "failed");
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(saved, "e_above_hull");

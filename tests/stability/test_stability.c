@@ -515,6 +515,12 @@ static void threads_and_shards(void **st)
     assert_string_equal(a, b);
     free(a);
     free(b);
+    /* stable was decided with the shards' threshold: another one is refused */
+    run other = {.hull_ref = DATA "hull_ref.csv", .merge = states, .opt_name = "stable-threshold",
+                 .opt_value = "0.2"};
+    assert_int_not_equal(do_run(&other), MMS_OK);
+    assert_non_null(strstr(other.err.message, "--stable-threshold"));
+    run_free(&other);
     unlink(s1);
     unlink(s2);
     free(all);
