@@ -181,11 +181,36 @@ static int select_one(mms_pipeline *p, int i, mms_error *err)
     return rc;
 }
 
+/* Does scorer d run by default for command?  A word of its `commands` is a
+ * command name, or COMMAND:OPTION for "only when the plugin's option OPTION
+ * is set" (not null, false or ""), so that a scorer needing an input the
+ * user may not give (a reference file) stays out of runs without it. */
+static int runs_by_default(const mms_host *h, const mms_plugin *d, const char *command)
+{
+    size_t cl = strlen(command);
+    for (const char *w = d->commands; w && *w;) {
+        w += strspn(w, " \t,");
+        size_t n = strcspn(w, " \t,");
+        if (n >= cl && cl && !memcmp(w, command, cl) && (n == cl || w[cl] == ':')) {
+            if (n == cl)
+                return 1;
+            char opt[128];
+            snprintf(opt, sizeof opt, "%.*s", (int)(n - cl - 1), w + cl + 1);
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(mms_host_config(h, d->name), opt);
+            if (v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) &&
+                !(cJSON_IsString(v) && !*v->valuestring))
+                return 1;
+        }
+        w += n;
+    }
+    return 0;
+}
+
 int mms_pipeline_select_command(mms_pipeline *p, const char *command, mms_error *err)
 {
     for (size_t i = 0; i < mms_host_plugin_count(p->host); i++) {
         const mms_plugin *d = mms_host_plugin(p->host, i, NULL);
-        if (d->kind != MMS_PLUGIN_SCORER || !mms_word_in_list(d->commands, command))
+        if (d->kind != MMS_PLUGIN_SCORER || !runs_by_default(p->host, d, command))
             continue;
         mms_error e;
         if (select_one(p, (int)i, &e) != MMS_OK) {

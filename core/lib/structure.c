@@ -605,6 +605,45 @@ static const char *const special_formulas[][2] = {
     {"F", "F2"},      {"Cl", "Cl2"},    {"H", "H2"},
 };
 
+/* The formula of element amounts (el_amt indexed by Z, elements in
+ * Composition order in order[0..ne)); all_int as pymatgen decides it. */
+static int formula_reduced(int *order, size_t ne, const double *el_amt, int all_int, char *buf,
+                           size_t n, mms_error *err)
+{
+    outbuf o = {buf, n, 0};
+    buf[0] = '\0';
+    if (!all_int) {
+        /* Composition.formula without spaces: sorted by X alone */
+        py_sorted(order, ne, less_x, NULL);
+        for (size_t e = 0; e < ne; e++) {
+            out_str(&o, mms_element_symbol(order[e]));
+            out_amount(&o, el_amt[order[e]], 0);
+        }
+    } else {
+        long long amt[MMS_MAX_Z + 1] = {0};
+        for (size_t e = 0; e < ne; e++) {
+            if (fabs(el_amt[order[e]]) > 1e18) {
+                return mms_error_set(err, MMS_ECOMPUTE, 0, "amount of %s too large",
+                                     mms_element_symbol(order[e]));
+            }
+            amt[order[e]] = (long long)nearbyint(el_amt[order[e]]);
+        }
+        py_sorted(order, ne, less_x_symbol, NULL);
+        reduce_formula(&o, order, ne, amt);
+        for (size_t k = 0; o.len < n && k < sizeof special_formulas / sizeof *special_formulas;
+             k++)
+            if (strcmp(buf, special_formulas[k][0]) == 0) {
+                o.len = 0;
+                out_str(&o, special_formulas[k][1]);
+                break;
+            }
+    }
+    if (o.len >= n)
+        return mms_error_set(err, MMS_ELIMIT, 0, "formula needs %zu bytes, buffer has %zu",
+                             o.len + 1, n);
+    return MMS_OK;
+}
+
 int mms_structure_formula_reduced(const mms_structure *s, char *buf, size_t n, mms_error *err)
 {
     if (!s || !buf || n == 0)
@@ -646,39 +685,33 @@ int mms_structure_formula_reduced(const mms_structure *s, char *buf, size_t n, m
         el_amt[sp[j].z] += sp[j].amount;
     }
     free(sp);
+    return formula_reduced(order, ne, el_amt, all_int, buf, n, err);
+}
 
-    outbuf o = {buf, n, 0};
-    buf[0] = '\0';
-    if (!all_int) {
-        /* Composition.formula without spaces: sorted by X alone */
-        py_sorted(order, ne, less_x, NULL);
-        for (size_t e = 0; e < ne; e++) {
-            out_str(&o, mms_element_symbol(order[e]));
-            out_amount(&o, el_amt[order[e]], 0);
-        }
-    } else {
-        long long amt[MMS_MAX_Z + 1] = {0};
-        for (size_t e = 0; e < ne; e++) {
-            if (fabs(el_amt[order[e]]) > 1e18) {
-                return mms_error_set(err, MMS_ECOMPUTE, 0, "amount of %s too large",
-                                     mms_element_symbol(order[e]));
-            }
-            amt[order[e]] = (long long)nearbyint(el_amt[order[e]]);
-        }
-        py_sorted(order, ne, less_x_symbol, NULL);
-        reduce_formula(&o, order, ne, amt);
-        for (size_t k = 0; o.len < n && k < sizeof special_formulas / sizeof *special_formulas;
-             k++)
-            if (strcmp(buf, special_formulas[k][0]) == 0) {
-                o.len = 0;
-                out_str(&o, special_formulas[k][1]);
-                break;
-            }
+int mms_composition_formula_reduced(const int *z, const double *amount, size_t n_el,
+                                    char *buf, size_t n, mms_error *err)
+{
+    if (!buf || n == 0 || (n_el && (!z || !amount)))
+        return mms_error_set(err, MMS_EINVAL, 0, "formula_reduced: NULL or empty buffer");
+    double el_amt[MMS_MAX_Z + 1] = {0};
+    int order[MMS_MAX_Z];
+    size_t ne = 0;
+    int all_int = 1;
+    for (size_t i = 0; i < n_el; i++) {
+        if (z[i] < 1 || z[i] > MMS_MAX_Z)
+            return mms_error_set(err, MMS_EINVAL, 0, "formula_reduced: no element Z=%d", z[i]);
+        if (fabs(amount[i]) < AMOUNT_TOL)
+            continue;
+        if (fabs(amount[i] - nearbyint(amount[i])) >= AMOUNT_TOL)
+            all_int = 0;
+        int seen = 0;
+        for (size_t e = 0; e < ne; e++)
+            seen |= order[e] == z[i];
+        if (!seen)
+            order[ne++] = z[i];
+        el_amt[z[i]] += amount[i];
     }
-    if (o.len >= n)
-        return mms_error_set(err, MMS_ELIMIT, 0, "formula needs %zu bytes, buffer has %zu",
-                             o.len + 1, n);
-    return MMS_OK;
+    return formula_reduced(order, ne, el_amt, all_int, buf, n, err);
 }
 
 /* CDVAE Crystal.get_composition: counts of each atom type divided by the gcd

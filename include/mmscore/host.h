@@ -129,8 +129,9 @@ MMS_EXPORT int mms_pipeline_new(mms_pipeline **out, mms_host *h,
                                 const mms_pipeline_options *opt, mms_error *err);
 MMS_EXPORT void mms_pipeline_free(mms_pipeline *p);
 
-/* Select the scorers whose `commands` contain `command`, plus what they
- * require.  A scorer whose requirement is not loaded is left out and
+/* Select the scorers whose `commands` contain `command` (or
+ * `command:OPTION` with that plugin option set: select after setting
+ * options), plus what they require.  A scorer whose requirement is not loaded is left out and
  * reported by mms_pipeline_warning. */
 MMS_EXPORT int mms_pipeline_select_command(mms_pipeline *p, const char *command, mms_error *err);
 /* Select one scorer by name plus what it requires; MMS_ENOTFOUND if it (or

@@ -150,7 +150,8 @@ typedef struct mms_plugin {
     mms_plugin_kind kind;
     unsigned accepts;        /* MMS_ACCEPT_* bits (scorers) */
     const char *commands;    /* space-separated commands that run it by default
-                                ("validate eval"); NULL/"" = only when named */
+                                ("validate eval"); NULL/"" = only when named;
+                                "eval:OPT" = by eval when option OPT is set */
     const char *requires;    /* space-separated plugin names whose per-record
                                 values this one reads; run before it */
     const mms_option_def *options;   /* may be NULL */

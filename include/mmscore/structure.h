@@ -121,6 +121,13 @@ MMS_EXPORT double mms_structure_density(const mms_structure *s);
 MMS_EXPORT int mms_structure_formula_reduced(const mms_structure *s, char *buf, size_t n,
                                              mms_error *err);
 
+/* The same formula for a composition given as atomic numbers and amounts in
+ * pymatgen's Composition order (order of first appearance; a repeated Z adds
+ * up), e.g. a formula parsed from text.  Amounts below 1e-8 are dropped as
+ * pymatgen drops them. */
+MMS_EXPORT int mms_composition_formula_reduced(const int *z, const double *amount, size_t n_el,
+                                               char *buf, size_t n, mms_error *err);
+
 /* Reduced integer counts, one per element in s->element_z order, as CDVAE's
  * Crystal.get_composition makes them (amounts divided by their gcd).
  * counts must hold s->n_elements ints.  MMS_ECOMPUTE if an amount is not an

@@ -1,0 +1,593 @@
+/* Reading the hull reference.  The formula of each entry is read as
+ * pymatgen's Composition(formula) reads it (plugins/symmetry/formula.c);
+ * the reduced composition and atom count follow Composition's rules, since
+ * the phase diagram groups and sorts entries by them. */
+#include "hullref.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "formula.h"
+#include "mmscore/elements.h"
+
+#define AMOUNT_TOL 1e-8
+#define MAX_FILE ((size_t)1 << 31)
+
+typedef struct builder {
+    hull_ref *r;
+    size_t cap, cap_arr, cap_el, n_el;
+    long *line;
+} builder;
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+static long long gcd_ll(long long a, long long b)
+{
+    while (b) {
+        long long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a < 0 ? -a : a;
+}
+
+/* Composition.get_reduced_composition_and_factor: integer amounts are
+ * divided by their gcd, halved again where reduced_formula is one of the
+ * special formulas (O2, N2, F2, Cl2, H2, Li2O2, Na2O2, K2O2, H2O2, Cs2O2,
+ * Rb2O2); other amounts are kept. */
+static void reduce_amounts(const unsigned char *z, const double *amt, size_t n, double *red)
+{
+    int all_int = 1;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(amt[i] - nearbyint(amt[i])) >= AMOUNT_TOL)
+            all_int = 0;
+    double factor = 1;
+    if (all_int) {
+        long long g = 0;
+        for (size_t i = 0; i < n; i++)
+            g = gcd_ll(g, (long long)nearbyint(amt[i]));
+        factor = g ? (double)g : 1;
+        int ones = 1;
+        for (size_t i = 0; i < n; i++)
+            ones &= nearbyint(amt[i]) == factor;
+        int special = 0;
+        if (ones && n == 1)
+            special = z[0] == 8 || z[0] == 7 || z[0] == 9 || z[0] == 17 || z[0] == 1;
+        else if (ones && n == 2 && (z[0] == 8 || z[1] == 8)) {
+            int o = z[0] == 8 ? z[1] : z[0];
+            special = o == 3 || o == 11 || o == 19 || o == 1 || o == 55 || o == 37;
+        }
+        if (special)
+            factor /= 2;
+    }
+    for (size_t i = 0; i < n; i++)
+        red[i] = amt[i] / factor;
+}
+
+static int fail(mms_error *err, const char *path, long line, const char *fmt, const char *a,
+                const char *b)
+{
+    char msg[MMS_ERROR_MESSAGE_MAX];
+    snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
+    return mms_error_set(err, MMS_EPARSE, line, "%s:%ld: %s", path, line, msg);
+}
+
+static int parse_energy(const char *s, double *out)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s)
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int add_entry(builder *b, const char *path, long line, const char *id, const char *formula,
+                     const char *energy_text, const double *energy_num, mms_error *err)
+{
+    hull_ref *r = b->r;
+    if (!id || !*id)
+        return fail(err, path, line, "expected a non-empty id", NULL, NULL);
+    double e;
+    if (energy_num)
+        e = *energy_num;
+    else if (!energy_text || parse_energy(energy_text, &e) != 0)
+        return fail(err, path, line, "energy: expected a finite number (total eV), got \"%s\"",
+                    energy_text ? energy_text : "", NULL);
+    if (!isfinite(e))
+        return fail(err, path, line, "energy: expected a finite number (total eV)", NULL, NULL);
+    mms_formula f;
+    char why[160];
+    if (!formula || mms_formula_parse(formula, &f, why, sizeof why) != 0)
+        return fail(err, path, line, "formula \"%s\": %s", formula ? formula : "",
+                    formula ? why : "missing");
+    if (!grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    if (b->cap != b->cap_arr) { /* the per-entry arrays follow id's capacity (+1 for off) */
+        void **arrays[] = {(void **)&r->off, (void **)&r->energy, (void **)&r->natoms,
+                           (void **)&r->mask, (void **)&b->line};
+        size_t sizes[] = {sizeof *r->off, sizeof *r->energy, sizeof *r->natoms,
+                          sizeof *r->mask, sizeof *b->line};
+        for (size_t k = 0; k < 5; k++) {
+            void *q = realloc(*arrays[k], (b->cap + 1) * sizes[k]);
+            if (!q)
+                return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+            *arrays[k] = q;
+        }
+        b->cap_arr = b->cap;
+    }
+    size_t cap_el = b->cap_el;
+    if (!grow((void **)&r->amt, &b->cap_el, b->n_el + f.n, sizeof *r->amt))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    if (b->cap_el != cap_el || !r->z) {
+        void *q = realloc(r->z, b->cap_el);
+        if (!q)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        r->z = q;
+    }
+    size_t i = r->n, start = b->n_el;
+    hull_mask m = {{0, 0}};
+    double natoms = 0;
+    for (size_t k = 0; k < f.n; k++) {
+        double a = f.amount[k];
+        if (a < -AMOUNT_TOL)
+            return fail(err, path, line, "formula \"%s\": negative amount of %s", formula,
+                        f.symbol[k]);
+        if (fabs(a) < AMOUNT_TOL)
+            continue; /* pymatgen drops it */
+        if (a > 1e15)
+            return fail(err, path, line, "formula \"%s\": amount of %s too large", formula,
+                        f.symbol[k]);
+        int z = mms_element_z(f.symbol[k]);
+        r->z[b->n_el] = (unsigned char)z;
+        r->amt[b->n_el++] = a;
+        natoms += fabs(a);
+        hull_mask_add(&m, z);
+    }
+    if (b->n_el == start)
+        return fail(err, path, line, "formula \"%s\": no atoms", formula, NULL);
+    if (!(r->id[i] = strdup(id)))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    r->off[i] = start;
+    r->off[i + 1] = b->n_el;
+    r->energy[i] = e;
+    r->natoms[i] = natoms;
+    r->mask[i] = m;
+    b->line[i] = line;
+    r->n++;
+    return MMS_OK;
+}
+
+/* The line at *pos, NUL-terminated in place without its \r\n; NULL at the end. */
+static char *next_line(char *text, size_t len, size_t *pos)
+{
+    if (*pos >= len)
+        return NULL;
+    char *s = text + *pos;
+    char *nl = memchr(s, '\n', len - *pos);
+    size_t l = nl ? (size_t)(nl - s) : len - *pos;
+    *pos += l + 1;
+    s[l] = '\0';
+    if (l && s[l - 1] == '\r')
+        s[l - 1] = '\0';
+    return s;
+}
+
+/* ------------------------------------------------------------------ CSV */
+
+/* Split one line (no newline) into at most cap fields, in place: RFC 4180
+ * quoting within the line.  Returns the count or -1 on a stray quote. */
+static int csv_fields(char *s, char **f, int cap)
+{
+    int n = 0;
+    for (;;) {
+        char *w = s, *start = s;
+        if (*s == '"') {
+            s++;
+            for (;;) {
+                if (!*s)
+                    return -1;
+                if (*s == '"') {
+                    if (s[1] == '"') {
+                        *w++ = '"';
+                        s += 2;
+                        continue;
+                    }
+                    s++;
+                    break;
+                }
+                *w++ = *s++;
+            }
+            while (*s == ' ' || *s == '\t')
+                s++;
+            if (*s && *s != ',')
+                return -1;
+        } else {
+            while (*s && *s != ',')
+                *w++ = *s++;
+        }
+        char sep = *s;
+        *w = '\0';
+        if (n < cap)
+            f[n] = start;
+        n++;
+        if (!sep)
+            return n;
+        s++;
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+#define MAX_FIELDS 4096
+
+static int load_csv(builder *b, char *text, size_t len, mms_error *err)
+{
+    const char *path = b->r->path;
+    int col[3] = {-1, -1, -1}, need = 0, have_header = 0;
+    static const char *const names[3] = {"id", "formula", "energy"};
+    char **f = malloc(MAX_FIELDS * sizeof *f);
+    if (!f)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    long line = 0;
+    int rc = MMS_OK;
+    char *s;
+    for (size_t pos = 0; rc == MMS_OK && (s = next_line(text, len, &pos));) {
+        line++;
+        if (line == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+            (unsigned char)s[2] == 0xBF)
+            s += 3;
+        if (!*trim(s))
+            continue;
+        int n = csv_fields(s, f, MAX_FIELDS);
+        if (n < 0) {
+            rc = fail(err, path, line, "unbalanced quote in a CSV field", NULL, NULL);
+            break;
+        }
+        if (n > MAX_FIELDS)
+            n = MAX_FIELDS;
+        if (!have_header) {
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < 3; k++)
+                    if (col[k] < 0 && !strcmp(trim(f[i]), names[k]))
+                        col[k] = i;
+            if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
+                rc = fail(err, path, line,
+                          "expected a header naming the columns id, formula and energy", NULL,
+                          NULL);
+                break;
+            }
+            for (int k = 0; k < 3; k++)
+                if (col[k] + 1 > need)
+                    need = col[k] + 1;
+            have_header = 1;
+            continue;
+        }
+        if (n < need) {
+            char a[32], c[32];
+            snprintf(a, sizeof a, "%d", need);
+            snprintf(c, sizeof c, "%d", n);
+            rc = fail(err, path, line, "expected at least %s fields, found %s", a, c);
+            break;
+        }
+        rc = add_entry(b, path, line, trim(f[col[0]]), trim(f[col[1]]), f[col[2]], NULL, err);
+    }
+    free(f);
+    if (rc == MMS_OK && !have_header)
+        rc = fail(err, path, 1, "empty file: expected a header id,formula,energy and entries",
+                  NULL, NULL);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- JSONL */
+
+static int load_jsonl(builder *b, char *text, size_t len, mms_error *err)
+{
+    const char *path = b->r->path;
+    long line = 0;
+    int rc = MMS_OK;
+    char *s;
+    for (size_t pos = 0; rc == MMS_OK && (s = next_line(text, len, &pos));) {
+        line++;
+        if (!*trim(s))
+            continue;
+        cJSON *o = cJSON_ParseWithLength(s, strlen(s));
+        if (!cJSON_IsObject(o)) {
+            cJSON_Delete(o);
+            rc = fail(err, path, line, "expected a JSON object {\"id\", \"formula\", \"energy\"}",
+                      NULL, NULL);
+            break;
+        }
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        const cJSON *fo = cJSON_GetObjectItemCaseSensitive(o, "formula");
+        const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "energy");
+        char idbuf[64];
+        const char *ids = NULL;
+        if (cJSON_IsString(id))
+            ids = id->valuestring;
+        else if (cJSON_IsNumber(id)) {
+            snprintf(idbuf, sizeof idbuf, "%.17g", id->valuedouble);
+            ids = idbuf;
+        }
+        if (!cJSON_IsString(fo))
+            rc = fail(err, path, line, "expected \"formula\": a string", NULL, NULL);
+        else if (cJSON_IsNumber(en))
+            rc = add_entry(b, path, line, ids, fo->valuestring, NULL, &en->valuedouble, err);
+        else if (cJSON_IsString(en))
+            rc = add_entry(b, path, line, ids, fo->valuestring, en->valuestring, NULL, err);
+        else
+            rc = fail(err, path, line, "expected \"energy\": a number (total eV)", NULL, NULL);
+        cJSON_Delete(o);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- index */
+
+static const hull_ref *sort_ref;
+static const char *const *sort_ids;
+
+static int cmp_mask(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const hull_mask *x = &sort_ref->mask[a], *y = &sort_ref->mask[b];
+    if (x->w[1] != y->w[1])
+        return x->w[1] < y->w[1] ? -1 : 1;
+    if (x->w[0] != y->w[0])
+        return x->w[0] < y->w[0] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_id(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = strcmp(sort_ids[a], sort_ids[b]);
+    return c ? c : (a < b ? -1 : a > b);
+}
+
+/* qsort's comparators cannot take a context in C17; loading is done under
+ * the caller's single thread (the plugin's create). */
+static int build_index(builder *b, mms_error *err)
+{
+    hull_ref *r = b->r;
+    size_t *ix = malloc((r->n + 1) * sizeof *ix);
+    r->red = malloc((b->n_el + 1) * sizeof *r->red);
+    r->sys_entries = malloc((r->n + 1) * sizeof *r->sys_entries);
+    r->sys_mask = malloc((r->n + 1) * sizeof *r->sys_mask);
+    r->sys_off = malloc((r->n + 2) * sizeof *r->sys_off);
+    if (!ix || !r->red || !r->sys_entries || !r->sys_mask || !r->sys_off) {
+        free(ix);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        ix[i] = i;
+        size_t o = r->off[i], n = r->off[i + 1] - o;
+        reduce_amounts(r->z + o, r->amt + o, n, r->red + o);
+        if (n == 1)
+            r->has_element[r->z[o]] = 1;
+    }
+    sort_ids = (const char *const *)r->id;
+    qsort(ix, r->n, sizeof *ix, cmp_id);
+    for (size_t i = 1; i < r->n; i++)
+        if (!strcmp(r->id[ix[i - 1]], r->id[ix[i]])) {
+            size_t later = ix[i] > ix[i - 1] ? ix[i] : ix[i - 1];
+            size_t first = ix[i] > ix[i - 1] ? ix[i - 1] : ix[i];
+            char l1[32];
+            snprintf(l1, sizeof l1, "%ld", b->line[first]);
+            int rc = fail(err, r->path, b->line[later], "duplicate id \"%s\" (first on line %s)",
+                          r->id[later], l1);
+            free(ix);
+            return rc;
+        }
+    for (size_t i = 0; i < r->n; i++)
+        ix[i] = i;
+    sort_ref = r;
+    qsort(ix, r->n, sizeof *ix, cmp_mask);
+    r->n_sys = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (i == 0 || !hull_mask_eq(&r->mask[ix[i]], &r->mask[ix[i - 1]])) {
+            r->sys_mask[r->n_sys] = r->mask[ix[i]];
+            r->sys_off[r->n_sys++] = i;
+        }
+        r->sys_entries[i] = ix[i];
+    }
+    r->sys_off[r->n_sys] = r->n;
+    free(ix);
+    r->sys_cap = 16;
+    while (r->sys_cap < 2 * r->n_sys)
+        r->sys_cap *= 2;
+    if (!(r->sys_tab = calloc(r->sys_cap, sizeof *r->sys_tab)))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    for (size_t s = 0; s < r->n_sys; s++) {
+        size_t h = hull_mask_hash(&r->sys_mask[s]) & (r->sys_cap - 1);
+        while (r->sys_tab[h])
+            h = (h + 1) & (r->sys_cap - 1);
+        r->sys_tab[h] = s + 1;
+    }
+    return MMS_OK;
+}
+
+/* Index of system m, or (size_t)-1 when no entry has exactly those elements. */
+static size_t find_sys(const hull_ref *r, const hull_mask *m)
+{
+    for (size_t h = hull_mask_hash(m) & (r->sys_cap - 1); r->sys_tab[h];
+         h = (h + 1) & (r->sys_cap - 1))
+        if (hull_mask_eq(&r->sys_mask[r->sys_tab[h] - 1], m))
+            return r->sys_tab[h] - 1;
+    return (size_t)-1;
+}
+
+int hull_ref_load(const char *path, hull_ref **out, mms_error *err)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open the hull reference: %s", path,
+                             strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap + 1);
+    int rc = text ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    while (rc == MMS_OK) {
+        if (len == cap) {
+            if (cap >= MAX_FILE) {
+                rc = mms_error_set(err, MMS_ELIMIT, 0, "%s: hull reference larger than 2 GiB",
+                                   path);
+                break;
+            }
+            char *t = realloc(text, 2 * cap + 1);
+            if (!t) {
+                rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+                break;
+            }
+            text = t;
+            cap *= 2;
+        }
+        size_t got = fread(text + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) {
+            if (ferror(fp))
+                rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot read the hull reference", path);
+            break;
+        }
+    }
+    fclose(fp);
+    hull_ref *r = rc == MMS_OK ? calloc(1, sizeof *r) : NULL;
+    if (rc == MMS_OK && (!r || !(r->path = strdup(path))))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    builder b = {.r = r};
+    if (rc == MMS_OK) {
+        text[len] = '\0';
+        if (memchr(text, '\0', len)) {
+            rc = mms_error_set(err, MMS_EPARSE, 0, "%s: not a text file (NUL byte)", path);
+        } else {
+            size_t pl = strlen(path);
+            const char *first = text + strspn(text, " \t\r\n");
+            int jsonl = (pl > 6 && !strcmp(path + pl - 6, ".jsonl")) ||
+                        (pl > 5 && !strcmp(path + pl - 5, ".json")) || *first == '{';
+            rc = jsonl ? load_jsonl(&b, text, len, err) : load_csv(&b, text, len, err);
+        }
+    }
+    if (rc == MMS_OK && r->n == 0)
+        rc = mms_error_set(err, MMS_EPARSE, 0, "%s: no entries in the hull reference", path);
+    if (rc == MMS_OK)
+        rc = build_index(&b, err);
+    free(text);
+    free(b.line);
+    if (rc != MMS_OK) {
+        hull_ref_free(r);
+        return rc;
+    }
+    *out = r;
+    return MMS_OK;
+}
+
+void hull_ref_free(hull_ref *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->id[i]);
+    free(r->id);
+    free(r->off);
+    free(r->z);
+    free(r->amt);
+    free(r->red);
+    free(r->energy);
+    free(r->natoms);
+    free(r->mask);
+    free(r->sys_mask);
+    free(r->sys_off);
+    free(r->sys_entries);
+    free(r->sys_tab);
+    free(r->path);
+    free(r);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t *hull_ref_subset(const hull_ref *r, const hull_mask *m, size_t *n, int *oom)
+{
+    *n = 0;
+    *oom = 0;
+    /* the systems inside m: by looking up each of its subsets when there are
+     * fewer of those than systems, else by testing every system */
+    int el[128], k = 0;
+    for (int z = 1; z < 128; z++)
+        if (m->w[z >> 6] >> (z & 63) & 1)
+            el[k++] = z;
+    size_t n_sub = k < 20 ? ((size_t)1 << k) - 1 : (size_t)-1;
+    int enumerate = n_sub < r->n_sys;
+    size_t cap = enumerate ? n_sub : r->n_sys, ns = 0, total = 0;
+    size_t *sys = malloc((cap ? cap : 1) * sizeof *sys);
+    if (!sys) {
+        *oom = 1;
+        return NULL;
+    }
+    if (enumerate) {
+        for (size_t b = 1; b <= n_sub; b++) {
+            hull_mask sm = {{0, 0}};
+            for (int i = 0; i < k; i++)
+                if (b >> i & 1)
+                    hull_mask_add(&sm, el[i]);
+            size_t s = find_sys(r, &sm);
+            if (s != (size_t)-1)
+                sys[ns++] = s;
+        }
+    } else {
+        for (size_t s = 0; s < r->n_sys; s++)
+            if (hull_mask_subset(&r->sys_mask[s], m))
+                sys[ns++] = s;
+    }
+    for (size_t i = 0; i < ns; i++)
+        total += r->sys_off[sys[i] + 1] - r->sys_off[sys[i]];
+    size_t *ix = total ? malloc(total * sizeof *ix) : NULL;
+    if (total && !ix)
+        *oom = 1;
+    for (size_t i = 0; ix && i < ns; i++) {
+        size_t c = r->sys_off[sys[i] + 1] - r->sys_off[sys[i]];
+        memcpy(ix + *n, r->sys_entries + r->sys_off[sys[i]], c * sizeof *ix);
+        *n += c;
+    }
+    free(sys);
+    if (ix)
+        qsort(ix, *n, sizeof *ix, cmp_size);
+    return ix;
+}
