@@ -1,5 +1,5 @@
 /* Reading the hull reference.  The formula of each entry is read as
- * pymatgen's Composition(formula) reads it (plugins/symmetry/formula.c);
+ * pymatgen's Composition(formula) reads it (plugins/common/formula.c);
  * the reduced composition and atom count follow Composition's rules, since
  * the phase diagram groups and sorts entries by them. */
 #include "hullref.h"
@@ -122,9 +122,9 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
                     energy_text ? energy_text : "", NULL);
     if (!isfinite(e))
         return fail(err, path, line, "energy: expected a finite number (total eV)", NULL, NULL);
-    mms_formula f;
+    mmsc_formula f;
     char why[160];
-    if (!formula || mms_formula_parse(formula, &f, why, sizeof why) != 0)
+    if (!formula || mmsc_formula_parse(formula, &f, why, sizeof why) != 0)
         return fail(err, path, line, "formula \"%s\": %s", formula ? formula : "",
                     formula ? why : "missing");
     if (!grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id))

@@ -565,7 +565,7 @@ static int acc_finish(void *sp, void *acc, mms_values *out, mms_error *err)
         rc = set_rate(out, "frac_scored", t->n[N_SCORED], n);
     if (rc == MMS_OK)
         rc = t->n_eah ? mms_values_set_number(out, "avg_energy_above_hull_per_atom",
-                                              cov_np_sum(t->eah, t->n_eah) / (double)t->n_eah)
+                                              mmsc_np_sum(t->eah, t->n_eah) / (double)t->n_eah)
                       : mms_values_set_null(out, "avg_energy_above_hull_per_atom");
     return rc ? mms_error_set(err, rc, 0, "stability: cannot store the summary") : MMS_OK;
 }

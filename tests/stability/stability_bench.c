@@ -58,9 +58,9 @@ int main(int argc, char **argv)
         if (!tab)
             continue;
         *tab = '\0';
-        mms_formula fo;
+        mmsc_formula fo;
         char why[128];
-        if (mms_formula_parse(line, &fo, why, sizeof why) != 0)
+        if (mmsc_formula_parse(line, &fo, why, sizeof why) != 0)
             continue;
         if (nq == cap)
             q = realloc(q, (cap *= 2) * sizeof *q);

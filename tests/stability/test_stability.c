@@ -60,7 +60,9 @@ static int do_run(run *r)
     size_t len = 0;
     FILE *f = open_memstream(&mem, &len);
     assert_non_null(f);
-    mms_pipeline_options opt = {.threads = r->threads ? r->threads : 1, .records = f};
+    mms_pipeline_options opt = MMS_PIPELINE_OPTIONS_INIT;
+    opt.threads = r->threads ? r->threads : 1;
+    opt.records = f;
     mms_pipeline *p;
     assert_int_equal(mms_pipeline_new(&p, h, &opt, err), MMS_OK);
     int rc = r->command ? mms_pipeline_select_command(p, r->command, err)
