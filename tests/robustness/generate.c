@@ -142,7 +142,9 @@ static const rb_case_gen generated[] = {
     {"atoms_300.cif", 1, 0, "vfcq", "", "", gen_atoms_300},
     {"blowup_192_ops.cif", 1, 0, "vfcq", "limit", "", gen_blowup},
     {"many_atoms.txt", 1, 0, "vfcq", "limit", "", gen_text_many_atoms},
-    {"deep_nesting.jsonl", 4, 0, "vfcq", "parse", "", gen_deep_jsonl},
+    {"deep_nesting.jsonl", 4, 0, "cq", "parse", "", gen_deep_jsonl},
+    /* no line holds a structure: every line an error record, and exit 1 */
+    {"deep_nesting.jsonl", 4, 1, "vf", "parse", "", gen_deep_jsonl},
     {"huge_strings.jsonl", 3, 0, "vfcq", "limit", "", gen_huge_strings},
     {"huge_cell.csv", 2, 0, "vfcq", "limit", "", gen_huge_csv_cell},
     {"huge_cell_small_limit.csv", 2, 0, "vq", "limit", "--max-record-bytes 1000000",
