@@ -54,6 +54,14 @@ static int refill(byte_in *b)
             b->failed = 1;
             snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
             n = 0;
+        } else if (n == 0) {
+            /* zlib reports a cut stream (Z_BUF_ERROR) only through gzerror */
+            int code;
+            const char *why = gzerror((gzFile)b->gz, &code);
+            if (code != Z_OK) {
+                b->failed = 1;
+                snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
+            }
         }
         b->len = (size_t)n;
     } else if (b->f) {
