@@ -1,11 +1,20 @@
 /* mmscore validate INPUT...: per-structure checks by every plugin that
- * declares the "validate" command. */
+ * declares the "validate" command: the fast path (structure, composition
+ * and validity checks).  --symmetry adds the symmetry plugin (spglib space
+ * groups, CrystaLLM consistency checks, CrystalNN bond score), which costs
+ * about 40 times as much per structure. */
 #include "cli.h"
+
+static const cli_flag validate_flags[] = {
+    {"symmetry", NULL, "also run the symmetry plugin (space groups, CIF consistency, bond score)"},
+    {NULL, NULL, NULL}};
 
 static int select_validate(cli_ctx *c, mms_pipeline *p, mms_error *err)
 {
-    (void)c;
-    return mms_pipeline_select_command(p, "validate", err);
+    int rc = mms_pipeline_select_command(p, "validate", err);
+    if (rc == MMS_OK && cli_flag_value(c, "symmetry"))
+        rc = mms_pipeline_select_plugin(p, "symmetry", err);
+    return rc;
 }
 
 static int feed_validate(cli_ctx *c, mms_pipeline *p)
@@ -23,5 +32,5 @@ static int run_validate(cli_ctx *c)
 const cli_command cli_cmd_validate = {
     "validate", "INPUT...",
     "Read structures (CIF files, folders, CSV/JSONL with a cif or text column, crystal-text-llm "
-    "text, - for stdin) and run the validity checks.",
-    NULL, run_validate};
+    "text, - for stdin; .gz too) and run the validity checks (--symmetry: space groups too).",
+    validate_flags, run_validate};

@@ -66,6 +66,13 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
             fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err.message);
             exit_code = CLI_INPUT;
         }
+        const cJSON *n_rec = cJSON_GetObjectItemCaseSensitive(summary, "records");
+        if (summary && exit_code == CLI_OK && cJSON_IsNumber(n_rec) && n_rec->valuedouble == 0) {
+            /* A run that scored nothing must not look like one that passed. */
+            fprintf(stderr, "mmscore %s: no records in the inputs: nothing was scored\n",
+                    c->cmd->name);
+            exit_code = CLI_INPUT;
+        }
         if (summary) {
             if (c->json) {
                 mms_report_print_json(stdout, summary);

@@ -1,5 +1,7 @@
 /* mmscore: parse the common flags, load plugins, hand over to a command. */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,9 @@ static const cli_flag common_flags[] = {
     {"plugin-dir", "DIR", "load plugins from DIR first (repeatable)"},
     {"max-atoms", "N", "sites per structure after symmetry expansion (default 10000)"},
     {"max-record-bytes", "N", "bytes per record (default 64 MiB)"},
-    {"format", "NAME", "read every input as NAME (cif, text, or a reader plugin's format)"},
+    {"format", "NAME", "read every input as NAME (cif, text, csv, jsonl, or a reader plugin's format)"},
+    {"column", "NAME", "the CSV column / JSONL field holding the structure (default: cif, else text)"},
+    {"max-json-values", "N", "JSON values per JSONL line (default 1000000)"},
     {"save-state", "FILE", "save every set accumulator to FILE at the end (for mmscore merge)"},
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
@@ -87,9 +91,13 @@ static const cli_flag *find_flag(const cli_flag *fl, const char *name)
 static int parse_size(const cli_ctx *c, const char *flag, const char *v, size_t *out)
 {
     char *end;
+    errno = 0;
     unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || v[0] == '-' || x == 0)
+    if (!*v || *end || v[0] == '-' || v[0] == '+' || x == 0)
         return cli_usage_error(c, "--%s expects a positive integer, got \"%s\"", flag, v);
+    if (errno == ERANGE || x > SIZE_MAX)
+        return cli_usage_error(c, "--%s: \"%s\" is too large (at most %zu)", flag, v,
+                               (size_t)SIZE_MAX);
     *out = (size_t)x;
     return CLI_OK;
 }
@@ -186,6 +194,10 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
                 *config = val;
             else if (!strcmp(name, "format"))
                 c->popt.format = val;
+            else if (!strcmp(name, "column"))
+                c->popt.column = val;
+            else if (!strcmp(name, "max-json-values"))
+                rc = parse_size(c, name, val, &c->popt.max_json_values);
             else if (!strcmp(name, "save-state"))
                 c->save_state = val;
             else if (!strcmp(name, "jobs")) {
@@ -272,10 +284,15 @@ int main(int argc, char **argv)
         if (mms_host_set_option(c.host, popts[i], popts[i + 1], &err) != MMS_OK)
             rc = cli_usage_error(&c, "--%s: %s", popts[i], err.message);
     if (rc == CLI_OK) {
-        if (!c.quiet && strcmp(c.cmd->name, "plugins") != 0)
-            for (size_t i = 0; i < mms_host_failure_count(c.host); i++)
+        for (size_t i = 0; i < mms_host_failure_count(c.host); i++) {
+            /* A plugin shadowed by another of its name changes results
+             * unseen: that is said even with -q and under `plugins`. */
+            int dup = 0;
+            mms_host_failure_info(c.host, i, NULL, &dup);
+            if (dup || (!c.quiet && strcmp(c.cmd->name, "plugins") != 0))
                 fprintf(stderr, "mmscore: warning: plugin not loaded: %s\n",
                         mms_host_failure(c.host, i, NULL));
+        }
         rc = c.cmd->run(&c);
     } else if (rc < 0) {
         rc = CLI_OK; /* --help */

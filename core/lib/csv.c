@@ -2,8 +2,10 @@
  * Hand-written because no Debian C library reads CSV with line tracking and
  * a per-row size cap; the grammar is small: quoted cells may hold commas,
  * newlines and "" escapes; rows end at LF or CRLF. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "pipeline_internal.h"
 
@@ -12,15 +14,25 @@
 void byte_in_file(byte_in *b, FILE *f)
 {
     b->f = f;
+    b->gz = NULL;
+    b->failed = 0;
     b->mem = NULL;
     b->mem_len = b->mem_pos = 0;
     b->pos = b->len = 0;
     b->eof = 0;
 }
 
+void byte_in_gz(byte_in *b, void *gz)
+{
+    byte_in_file(b, NULL);
+    b->gz = gz;
+}
+
 void byte_in_mem(byte_in *b, const char *text, size_t len)
 {
     b->f = NULL;
+    b->gz = NULL;
+    b->failed = 0;
     b->mem = text;
     b->mem_len = len;
     b->mem_pos = 0;
@@ -32,8 +44,32 @@ static int refill(byte_in *b)
 {
     if (b->eof)
         return 0;
-    if (b->f) {
+    if (b->gz) {
+        int n = gzread((gzFile)b->gz, b->buf, (unsigned)sizeof b->buf);
+        if (n < 0) {
+            /* A corrupt or truncated .gz: the readers turn the record being
+             * read into an io error instead of reading half of it. */
+            int code;
+            const char *why = gzerror((gzFile)b->gz, &code);
+            b->failed = 1;
+            snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
+            n = 0;
+        } else if (n == 0) {
+            /* zlib reports a cut stream (Z_BUF_ERROR) only through gzerror */
+            int code;
+            const char *why = gzerror((gzFile)b->gz, &code);
+            if (code != Z_OK) {
+                b->failed = 1;
+                snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
+            }
+        }
+        b->len = (size_t)n;
+    } else if (b->f) {
         b->len = fread(b->buf, 1, sizeof b->buf, b->f);
+        if (b->len == 0 && ferror(b->f)) {
+            b->failed = 1;
+            snprintf(b->why, sizeof b->why, "read error");
+        }
     } else {
         size_t n = b->mem_len - b->mem_pos;
         if (n > sizeof b->buf)
@@ -117,6 +153,7 @@ void csv_free(csv_reader *r)
     clear_cells(r);
     free(r->cells);
     free(r->cell_lines);
+    free(r->cell_lens);
     strbuf_free(&r->cell);
 }
 
@@ -132,6 +169,10 @@ static int push_cell(csv_reader *r, long line)
         if (!l)
             return MMS_ENOMEM;
         r->cell_lines = l;
+        size_t *z = realloc(r->cell_lens, cap * sizeof *z);
+        if (!z)
+            return MMS_ENOMEM;
+        r->cell_lens = z;
         r->cap_cells = cap;
     }
     char *s = malloc(r->cell.len + 1);
@@ -141,14 +182,16 @@ static int push_cell(csv_reader *r, long line)
     s[r->cell.len] = '\0';
     r->cells[r->n_cells] = s;
     r->cell_lines[r->n_cells] = line;
+    r->cell_lens[r->n_cells] = r->cell.len;
     r->n_cells++;
     r->cell.len = 0;
     return MMS_OK;
 }
 
 /* Skip to the end of the current row after a size overflow, honouring
- * quotes so that a newline inside a quoted cell does not end it. */
-static void skip_row(csv_reader *r, int in_quotes)
+ * quotes so that a newline inside a quoted cell does not end it.  Returns 1
+ * when the input ended inside quotes. */
+static int skip_row(csv_reader *r, int in_quotes)
 {
     int c;
     while ((c = byte_in_get(r->in)) >= 0) {
@@ -157,8 +200,9 @@ static void skip_row(csv_reader *r, int in_quotes)
         if (c == '"')
             in_quotes = !in_quotes;
         else if (c == '\n' && !in_quotes)
-            return;
+            return 0;
     }
+    return in_quotes;
 }
 
 /* Inside a quoted cell everything up to the next quote is content: copy the
@@ -200,15 +244,30 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
             return mms_error_set(err, MMS_ENOMEM, start, "out of memory");
         c = byte_in_get(r->in);
         if (c >= 0 && ++row_bytes > r->max_row) {
-            skip_row(r, quoted);
+            /* A quote that never closes swallows the rest of the file: say
+             * where it opened, not only that the row grew too long. */
+            if (skip_row(r, quoted))
+                return mms_error_set(err, MMS_EPARSE, cell_line,
+                                     "unclosed quote: the quoted cell opened on line %ld runs to "
+                                     "the end of the file; expected a closing quote",
+                                     cell_line);
+            if (quoted)
+                return mms_error_set(err, MMS_ELIMIT, cell_line,
+                                     "row starting at line %ld is longer than %zu bytes "
+                                     "(--max-record-bytes) inside the quoted cell opened on line "
+                                     "%ld (an unclosed quote?)",
+                                     start, r->max_row, cell_line);
             return mms_error_set(err, MMS_ELIMIT, start,
                                  "row starting at line %ld is longer than %zu bytes "
                                  "(--max-record-bytes)",
                                  start, r->max_row);
         }
         if (quoted) {
+            if (c < 0 && r->in->failed)
+                return mms_error_set(err, MMS_EIO, start, "read error inside the row: %s",
+                                     r->in->why);
             if (c < 0)
-                return mms_error_set(err, MMS_EPARSE, start,
+                return mms_error_set(err, MMS_EPARSE, cell_line,
                                      "unterminated quoted cell opened on line %ld: "
                                      "expected a closing \" before the end of the file",
                                      cell_line);
@@ -233,6 +292,9 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
             quoted = was_quoted = 1;
             continue;
         }
+        if (c < 0 && r->in->failed)
+            return mms_error_set(err, MMS_EIO, start, "read error inside the row: %s",
+                                 r->in->why);
         if (c == ',' || c == '\n' || c < 0) {
             /* CRLF: the CR belongs to the line end, not the cell. */
             if (c != ',' && r->cell.len && r->cell.s[r->cell.len - 1] == '\r')

@@ -59,27 +59,53 @@ void mms_host_free(mms_host *h)
     for (size_t i = 0; i < h->n_failures; i++) {
         free(h->failures[i].path);
         free(h->failures[i].message);
+        free(h->failures[i].name);
+        free(h->failures[i].commands);
     }
     free(h->plugins);
     free(h->failures);
     free(h);
 }
 
-static int add_failure(mms_host *h, const char *path, int code, mms_error *err)
+/* d: the descriptor when its guard fields passed (its strings are copied
+ * before the library is closed), else NULL. */
+static int add_failure(mms_host *h, const char *path, int code, mms_error *err,
+                       const mms_plugin *d)
 {
     if (!mms_grow((void **)&h->failures, &h->cap_failures, h->n_failures + 1,
                   sizeof *h->failures, 8))
         return MMS_ENOMEM;
     host_failure *f = &h->failures[h->n_failures];
+    memset(f, 0, sizeof *f);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t stem = strlen(base) > 3 && !strcmp(base + strlen(base) - 3, ".so") ? strlen(base) - 3
+                                                                               : strlen(base);
     f->path = strdup(path);
     f->message = strdup(err->message);
-    if (!f->path || !f->message) {
+    f->name = d && d->name ? strdup(d->name) : strndup(base, stem);
+    f->commands = d ? strdup(d->commands ? d->commands : "") : NULL;
+    f->duplicate = d && d->name && mms_host_find(h, d->name) != NULL;
+    f->builtin = h->loading_builtin;
+    if (!f->path || !f->message || !f->name || (d && !f->commands)) {
         free(f->path);
         free(f->message);
+        free(f->name);
+        free(f->commands);
         return MMS_ENOMEM;
     }
     h->n_failures++;
     return code;
+}
+
+int mms_host_failure_info(const mms_host *h, size_t i, const char **name, int *duplicate)
+{
+    if (i >= h->n_failures)
+        return MMS_ENOTFOUND;
+    if (name)
+        *name = h->failures[i].name;
+    if (duplicate)
+        *duplicate = h->failures[i].duplicate;
+    return MMS_OK;
 }
 
 /* "some-option" and "some_option" name the same option. */
@@ -267,7 +293,7 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
     if (!dl) {
         const char *why = dlerror();
         mms_error_set(err, MMS_EPLUGIN, 0, "%s: cannot load: %s", path, why ? why : "?");
-        return add_failure(h, path, MMS_EPLUGIN, err);
+        return add_failure(h, path, MMS_EPLUGIN, err, NULL);
     }
     mms_plugin_entry_fn entry;
     /* POSIX's sanctioned way to turn dlsym's object pointer into a function pointer. */
@@ -276,7 +302,7 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
         mms_error_set(err, MMS_EPLUGIN, 0, "%s: no %s symbol: not an mmscore plugin", path,
                       MMS_PLUGIN_ENTRY_SYMBOL);
         dlclose(dl);
-        return add_failure(h, path, MMS_EPLUGIN, err);
+        return add_failure(h, path, MMS_EPLUGIN, err, NULL);
     }
     const mms_plugin *pd = entry();
     mms_plugin *d = NULL;
@@ -338,10 +364,13 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
     if (rc == MMS_OK && !pcopy)
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (rc != MMS_OK) {
+        /* The descriptor's strings are trusted only past the ABI guard. */
+        int trusted = d && rc != MMS_EABI;
+        rc = add_failure(h, path, rc, err, trusted ? d : NULL);
         cJSON_Delete(config);
         free(d);
         dlclose(dl);
-        return add_failure(h, path, rc, err);
+        return rc;
     }
     h->plugins[h->n_plugins++] = (host_plugin){pcopy, dl, d, config};
     return MMS_OK;
@@ -448,7 +477,9 @@ int mms_host_load_default(mms_host *h, mms_error *err)
 #endif
     for (int i = 0; i < n_dirs; i++) {
         if (is_dir(dirs[i])) {
+            h->loading_builtin = 1;
             mms_host_load_dir(h, dirs[i], NULL);
+            h->loading_builtin = 0;
             break;
         }
     }
@@ -569,8 +600,11 @@ int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err
     fclose(f);
     if (rc == MMS_OK) {
         const char *end = NULL;
-        *out = cJSON_ParseWithLengthOpts(text.s ? text.s : "", text.len, &end, 0);
-        if (!*out) {
+        int nomem = 0;
+        *out = mms_json_parse(text.s ? text.s : "", text.len, &end, &nomem);
+        if (!*out && nomem) {
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "%s: out of memory reading its JSON", path);
+        } else if (!*out) {
             long line = 1;
             for (const char *q = text.s; q && end && q < end; q++)
                 line += *q == '\n';

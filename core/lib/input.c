@@ -5,10 +5,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "pipeline_internal.h"
 
@@ -20,19 +24,43 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static const char *extension(const char *path)
+/* The base name's length without a trailing ".gz" (x.cif.gz is read as
+ * x.cif through zlib) in *n, and where its extension's dot is (NULL if none;
+ * a leading dot is a hidden file, not an extension). */
+static const char *split_name(const char *path, size_t *n)
 {
     const char *b = base_name(path);
-    const char *dot = strrchr(b, '.');
-    return dot && dot != b ? dot + 1 : "";
+    size_t len = strlen(b);
+    if (len > 3 && !strcasecmp(b + len - 3, ".gz"))
+        len -= 3;
+    *n = len;
+    for (size_t i = len; i-- > 1;)
+        if (b[i] == '.')
+            return b + i;
+    return NULL;
 }
 
-/* File name without its extension: the id of a one-structure file. */
+/* The extension (without ".gz") copied into buf. */
+static const char *extension_buf(const char *path, char *buf, size_t cap)
+{
+    size_t n;
+    const char *dot = split_name(path, &n);
+    size_t k = dot ? (size_t)(base_name(path) + n - dot - 1) : 0;
+    if (k >= cap)
+        k = 0; /* an absurd extension matches nothing */
+    memcpy(buf, dot ? dot + 1 : "", k);
+    buf[k] = '\0';
+    return buf;
+}
+
+/* File name without its extension (and ".gz"): the id of a one-structure file. */
 static char *stem(const char *path)
 {
     const char *b = base_name(path);
-    const char *dot = strrchr(b, '.');
-    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    size_t n;
+    const char *dot = split_name(path, &n);
+    if (dot)
+        n = (size_t)(dot - b);
     char *s = malloc(n + 1);
     if (s) {
         memcpy(s, b, n);
@@ -54,7 +82,9 @@ static char *id_printf(const char *fmt, const char *a, size_t k)
 static int emit(input_ctx *in, char *id, const char *source, long line, mms_structure *s,
                 cJSON *fields, const mms_error *e)
 {
-    input_item it = {id, source, line, s, fields, e};
+    input_item it = {id, source, line, s, fields, e, in->cur_values};
+    in->cur_values = 0; /* a text's later blocks carry copies: counted once is enough */
+    in->n_emitted++;
     return in->sink(in->sink_ctx, &it);
 }
 
@@ -194,7 +224,10 @@ static int read_whole(input_ctx *in, byte_in *b, const char *source, const char 
     if (!id)
         return MMS_ENOMEM;
     int rc = slurp(b, in->max_record, &text, &too_big);
-    if (rc == MMS_OK && too_big)
+    if (rc == MMS_OK && b->failed) {
+        b->failed = 2; /* reported */
+        rc = emit_error(in, id, source, 1, NULL, MMS_EIO, "read error: %s", b->why);
+    } else if (rc == MMS_OK && too_big)
         rc = emit_error(in, id, source, 1, NULL, MMS_ELIMIT,
                         "file is larger than the record limit (--max-record-bytes)%s", NULL);
     else if (rc == MMS_OK) {
@@ -323,9 +356,17 @@ static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
             rc = MMS_ENOMEM;
         }
     }
+    if (rc == MMS_OK && b->failed && c.block_line) {
+        /* Half a block must not be read as a (smaller) structure. */
+        b->failed = 2;
+        c.overflow = 1;
+        c.overflow_code = MMS_EIO;
+        c.overflow_line = lineno;
+        snprintf(c.overflow_msg, sizeof c.overflow_msg, "read error inside the block: %s", b->why);
+    }
     if (rc == MMS_OK)
         rc = flush_block(&c);
-    if (rc == MMS_OK && c.n_blocks == 0) {
+    if (rc == MMS_OK && c.n_blocks == 0 && !b->failed) {
         /* No data_ block at all: still one record, with the reader's word
          * on what is wrong (or "empty file"). */
         char *id = c.file_stem;
@@ -363,7 +404,82 @@ static long find_col(char **cells, size_t n, const char *name)
     return -1;
 }
 
-static int read_csv(input_ctx *in, byte_in *b, const char *source)
+/* "a, b, c" of the names found, cut to fit a message. */
+static void name_list(char *buf, size_t cap, const char *const *names, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && k + 8 < cap; i++) {
+        int w = snprintf(buf + k, cap - k, "%s\"%s\"", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= cap - k) {
+            snprintf(buf + k, cap - k, ", ...");
+            break;
+        }
+        k += (size_t)w;
+    }
+    if (!n)
+        snprintf(buf, cap, "none");
+}
+
+/* Why rows of a table cannot be scored: no structure column (or field). */
+static void no_structure_msg(char *msg, size_t cap, const input_ctx *in, const char *what,
+                             const char *const *names, size_t n)
+{
+    char found[400];
+    name_list(found, sizeof found, names, n);
+    if (in->column)
+        snprintf(msg, cap, "no %s \"%.64s\" (--column); %ss found: %s", what, in->column, what,
+                 found);
+    else
+        snprintf(msg, cap,
+                 "no structure %s: expected a %s named \"cif\" or \"text\" (--column NAME "
+                 "picks another); %ss found: %s",
+                 what, what, what, found);
+}
+
+/* CIF or crystal-text-llm text: the first text that is not blank or a
+ * '#' comment begins with data_ in a CIF. */
+static int starts_like_cif(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+        i = 3;
+    for (;;) {
+        while (i < n && isspace((unsigned char)s[i]))
+            i++;
+        if (i < n && s[i] == '#') {
+            while (i < n && s[i] != '\n')
+                i++;
+            continue;
+        }
+        return n - i >= 5 && !strncasecmp(s + i, "data_", 5);
+    }
+}
+
+/* How to read a structure cell: --format (unless it names the table
+ * format), else the column's name, else by its text. */
+static const char *cell_format(const input_ctx *in, const char *column, const char *cell,
+                               size_t len)
+{
+    if (in->force_format && strcasecmp(in->force_format, "csv") &&
+        strcasecmp(in->force_format, "jsonl") && strcasecmp(in->force_format, "ndjson"))
+        return in->force_format;
+    if (!strcmp(column, "cif") || !strcmp(column, "text"))
+        return column;
+    return starts_like_cif(cell, len) ? "cif" : "text";
+}
+
+/* A file that cannot give any record: one error record inside a folder (the
+ * walk goes on), a refused input otherwise (the caller reports it). */
+static int refuse_file(input_ctx *in, const char *source, long line, const char *msg,
+                       mms_error *err)
+{
+    if (in->in_dir)
+        return emit_error(in, stem(source), source, line, NULL, MMS_EPARSE, "%s", msg);
+    return mms_error_set(err, MMS_EUNSUPPORTED, line, "%s: %s", source, msg);
+}
+
+static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *ferr)
 {
     csv_reader r;
     csv_init(&r, b, in->max_record);
@@ -372,10 +488,20 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
     int rc = csv_next(&r, &row_line, &e);
     if (rc == CSV_END) {
         csv_free(&r);
+        if (b->failed) {
+            b->failed = 2;
+            return emit_error(in, stem(source), source, 1, NULL, MMS_EIO, "read error: %s",
+                              b->why);
+        }
         char *id = stem(source);
         return emit_error(in, id, source, 1, NULL, MMS_EPARSE,
                           "empty CSV: expected a header row%s", NULL);
     }
+    for (size_t i = 0; rc == CSV_ROW && i < r.n_cells; i++)
+        if (memchr(r.cells[i], '\0', r.cell_lens[i]))
+            rc = mms_error_set(&e, MMS_EPARSE, row_line,
+                               "binary byte 0x00 in column %zu of the header: expected a name",
+                               i + 1);
     if (rc != CSV_ROW) {
         /* Without a header no row can be read: one error record stands for
          * the file. */
@@ -390,12 +516,22 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
     r.n_cells = r.cap_cells = 0;
     free(r.cell_lines);
     r.cell_lines = NULL;
-    long struct_col = find_col(header, ncol, "cif");
-    const char *format = "cif";
-    if (struct_col < 0 && (struct_col = find_col(header, ncol, "text")) >= 0)
-        format = "text";
-    if (in->force_format)
-        format = in->force_format;
+    free(r.cell_lens);
+    r.cell_lens = NULL;
+    long struct_col = in->column ? find_col(header, ncol, in->column) : find_col(header, ncol, "cif");
+    if (struct_col < 0 && !in->column)
+        struct_col = find_col(header, ncol, "text");
+    if (struct_col < 0 && (in->column || in->need_structures)) {
+        /* Rows without a structure would score nothing: say what is there. */
+        char msg[512];
+        no_structure_msg(msg, sizeof msg, in, "column", (const char *const *)header, ncol);
+        rc = refuse_file(in, source, row_line, msg, ferr);
+        for (size_t i = 0; i < ncol; i++)
+            free(header[i]);
+        free(header);
+        csv_free(&r);
+        return rc;
+    }
     long id_col = find_col(header, ncol, "material_id");
     if (id_col < 0)
         id_col = find_col(header, ncol, "id");
@@ -410,12 +546,14 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
         char *row_id = id_printf("%s:row%zu", source, row);
         row++;
         if (st != CSV_ROW) {
+            if (st == MMS_EIO)
+                b->failed = 2;
             rc = emit_error(in, row_id, source, e.line, NULL, st, "%s", e.message);
             if (rc != MMS_OK || st == MMS_ENOMEM)
                 break;
             continue;
         }
-        if (r.n_cells == 1 && r.cells[0][0] == '\0') {
+        if (r.n_cells == 1 && r.cell_lens[0] == 0) {
             free(row_id);
             row--;
             continue; /* blank line, as pandas skips it */
@@ -425,6 +563,21 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
             snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu", ncol,
                      r.n_cells);
             rc = emit_error(in, row_id, source, row_line, NULL, MMS_EPARSE, "%s", msg);
+            if (rc != MMS_OK)
+                break;
+            continue;
+        }
+        size_t nul_col = ncol;
+        for (size_t i = 0; i < ncol && nul_col == ncol; i++)
+            if (memchr(r.cells[i], '\0', r.cell_lens[i]))
+                nul_col = i;
+        if (nul_col < ncol) {
+            /* A NUL would cut the cell short unseen: the row is an error. */
+            char msg[200];
+            snprintf(msg, sizeof msg, "binary byte 0x00 in column \"%.64s\": expected text",
+                     header[nul_col]);
+            rc = emit_error(in, row_id, source, r.cell_lines[nul_col], NULL, MMS_EPARSE, "%s",
+                            msg);
             if (rc != MMS_OK)
                 break;
             continue;
@@ -445,8 +598,9 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
         }
         if (struct_col >= 0) {
             const char *cell = r.cells[struct_col];
-            rc = read_structures(in, format, cell, strlen(cell), source, row_id,
-                                 r.cell_lines[struct_col], fields);
+            size_t len = r.cell_lens[struct_col];
+            rc = read_structures(in, cell_format(in, header[struct_col], cell, len), cell, len,
+                                 source, row_id, r.cell_lines[struct_col], fields);
             free(row_id);
         } else {
             rc = emit(in, row_id, source, row_line, NULL, fields, NULL);
@@ -463,51 +617,131 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source)
 
 /* ----------------------------------------------------------------- JSONL */
 
-static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
+/* cJSON says only "invalid JSON" when an allocation fails; the hook below
+ * tells the two apart, so running out of memory is never reported as bad
+ * input.  It wraps malloc and nothing else, so memory from it is freed by
+ * free as before (plugins share cJSON with the core). */
+static _Thread_local int json_nomem;
+
+static void *json_malloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        json_nomem = 1;
+    return p;
+}
+
+static void json_hooks_install(void)
+{
+    cJSON_Hooks h = {json_malloc, free};
+    cJSON_InitHooks(&h);
+}
+
+cJSON *mms_json_parse(const char *s, size_t len, const char **end, int *nomem)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, json_hooks_install);
+    json_nomem = 0;
+    cJSON *v = cJSON_ParseWithLengthOpts(s, len, end, 0);
+    *nomem = json_nomem;
+    if (v && json_nomem) {
+        /* cannot happen with cJSON 1.7 (a failed allocation fails the parse), but be sure */
+        cJSON_Delete(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/* An upper bound of the values cJSON would make of s (each costs ~80 bytes
+ * as a cJSON node against 2 bytes of "0,"): every value but the first of a
+ * container follows a comma, and every container opens with a bracket. */
+static size_t json_value_bound(const char *s, size_t n)
+{
+    size_t count = 1;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"')
+            in_str = 1;
+        else if (c == ',' || c == '[' || c == '{')
+            count++;
+    }
+    return count;
+}
+
+static int read_jsonl(input_ctx *in, byte_in *b, const char *source, mms_error *ferr)
 {
     strbuf line = {0};
     long lineno = 0;
+    size_t n_with = 0, n_without = 0; /* objects with / without a structure field */
+    char first_missing[512] = "";
     int rc = MMS_OK, ch = 0;
     while (rc == MMS_OK && ch >= 0) {
         line.len = 0;
-        int too_long = 0;
+        int too_long = 0, nomem = 0;
         lineno++;
         while ((ch = byte_in_get(b)) >= 0 && ch != '\n') {
-            if (line.len < in->max_record) {
-                if (strbuf_putc(&line, (char)ch)) {
-                    rc = MMS_ENOMEM;
-                    break;
-                }
-            } else
+            if (line.len < in->max_record && !nomem) {
+                if (strbuf_putc(&line, (char)ch))
+                    nomem = 1; /* this line only: skip the rest of it */
+            } else if (!nomem)
                 too_long = 1;
         }
-        if (rc != MMS_OK)
-            break;
         const char *s = line.s ? line.s : "";
         size_t k = 0;
         while (k < line.len && isspace((unsigned char)s[k]))
             k++;
-        if (k == line.len && !too_long)
+        if (ch < 0 && b->failed && (line.len || too_long || nomem)) {
+            /* The line was cut by a read error: not a record to parse. */
+            b->failed = 2;
+            rc = emit_error(in, id_printf("%s:line%zu", source, (size_t)lineno), source, lineno,
+                            NULL, MMS_EIO, "read error inside the line: %s", b->why);
+            break;
+        }
+        if (k == line.len && !too_long && !nomem)
             continue; /* blank lines are not records */
         char *id = id_printf("%s:line%zu", source, (size_t)lineno);
-        if (too_long) {
+        if (nomem || too_long) {
             char msg[120];
-            snprintf(msg, sizeof msg, "line longer than %zu bytes (--max-record-bytes)",
-                     in->max_record);
+            if (nomem)
+                snprintf(msg, sizeof msg, "out of memory holding the line");
+            else
+                snprintf(msg, sizeof msg, "line longer than %zu bytes (--max-record-bytes)",
+                         in->max_record);
+            rc = emit_error(in, id, source, lineno, NULL, nomem ? MMS_ENOMEM : MMS_ELIMIT, "%s",
+                            msg);
+            strbuf_free(&line); /* give a huge line's memory back */
+            continue;
+        }
+        size_t n_values = json_value_bound(s, line.len);
+        if (in->max_json_values && n_values > in->max_json_values) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "line holds more than %zu JSON values (--max-json-values); not parsed",
+                     in->max_json_values);
             rc = emit_error(in, id, source, lineno, NULL, MMS_ELIMIT, "%s", msg);
             continue;
         }
         const char *end = NULL;
-        cJSON *obj = cJSON_ParseWithLengthOpts(s, line.len, &end, 0);
+        int oom = 0;
+        cJSON *obj = mms_json_parse(s, line.len, &end, &oom);
         if (!obj || !cJSON_IsObject(obj)) {
             char msg[160];
-            if (!obj)
+            if (oom)
+                snprintf(msg, sizeof msg, "out of memory parsing %zu bytes of JSON", line.len);
+            else if (!obj)
                 snprintf(msg, sizeof msg, "expected a JSON object, invalid JSON near column %ld",
                          end ? (long)(end - s) + 1 : 1L);
             else
                 snprintf(msg, sizeof msg, "expected a JSON object, found another JSON value");
             cJSON_Delete(obj);
-            rc = emit_error(in, id, source, lineno, NULL, MMS_EPARSE, "%s", msg);
+            rc = emit_error(in, id, source, lineno, NULL, oom ? MMS_ENOMEM : MMS_EPARSE, "%s",
+                            msg);
             continue;
         }
         const cJSON *jid = cJSON_GetObjectItemCaseSensitive(obj, "id");
@@ -525,31 +759,53 @@ static int read_jsonl(input_ctx *in, byte_in *b, const char *source)
             rc = MMS_ENOMEM;
             break;
         }
-        const char *key = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "cif")) ? "cif"
-                          : cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "text")) ? "text"
-                                                                                          : NULL;
+        const char *key;
+        if (in->column)
+            key = cJSON_GetObjectItemCaseSensitive(obj, in->column) ? in->column : NULL;
+        else
+            key = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "cif"))    ? "cif"
+                  : cJSON_IsString(cJSON_GetObjectItemCaseSensitive(obj, "text")) ? "text"
+                                                                                  : NULL;
         /* {"cif": 42} is a broken structure record, not a fields record
          * ("text" is too common a name in QA data to be judged so). */
-        const cJSON *bad_cell = cJSON_GetObjectItemCaseSensitive(obj, "cif");
-        if (bad_cell && !cJSON_IsString(bad_cell) && !key) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "field \"%s\": expected the structure as a string",
+        const cJSON *bad_cell = cJSON_GetObjectItemCaseSensitive(obj, key ? key : "cif");
+        if (bad_cell && !cJSON_IsString(bad_cell)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "field \"%.64s\": expected the structure as a string",
                      bad_cell->string);
             rc = emit_error(in, id, source, lineno, obj, MMS_EPARSE, "%s", msg);
+        } else if (!key && (in->column || in->need_structures)) {
+            const char *keys[32];
+            size_t nk = 0;
+            for (const cJSON *it = obj->child; it && nk < 32; it = it->next)
+                keys[nk++] = it->string;
+            char msg[512];
+            no_structure_msg(msg, sizeof msg, in, "field", keys, nk);
+            if (!n_without++)
+                snprintf(first_missing, sizeof first_missing, "line %ld: %.400s", lineno, msg);
+            rc = emit_error(in, id, source, lineno, obj, MMS_EPARSE, "%s", msg);
         } else if (key) {
+            n_with++;
             cJSON *cell = cJSON_DetachItemFromObjectCaseSensitive(obj, key);
-            const char *fmt = in->force_format ? in->force_format : key;
+            size_t len = strlen(cell->valuestring);
+            const char *fmt = cell_format(in, key, cell->valuestring, len);
+            in->cur_values = n_values;
             /* The structure text is inside a JSON string: its lines are not
              * file lines, so errors name the record's line. */
-            rc = read_structures(in, fmt, cell->valuestring, strlen(cell->valuestring), source,
-                                 id, lineno, obj);
+            rc = read_structures(in, fmt, cell->valuestring, len, source, id, lineno, obj);
             cJSON_Delete(cell);
             free(id);
         } else {
+            in->cur_values = n_values;
             rc = emit(in, id, source, lineno, NULL, obj, NULL);
         }
     }
     strbuf_free(&line);
+    /* Not one structure in the whole file: every line is on record as an
+     * error, and the input as a whole is refused so the run cannot pass. */
+    if (rc == MMS_OK && n_without && !n_with && !in->in_dir)
+        rc = mms_error_set(ferr, MMS_EUNSUPPORTED, 0, "%s: no structure in any line (%s)",
+                           source, first_missing);
     return rc;
 }
 
@@ -574,19 +830,46 @@ static kind kind_of(const input_ctx *in, const char *name, const char **format)
     return K_NONE;
 }
 
-static int read_stream(input_ctx *in, byte_in *b, const char *source, kind k, const char *format)
+static int read_stream(input_ctx *in, byte_in *b, const char *source, kind k, const char *format,
+                       mms_error *err)
 {
     switch (k) {
     case K_CIF: return read_cif_stream(in, b, source);
     case K_TEXT: return read_whole(in, b, source, "text");
-    case K_CSV: return read_csv(in, b, source);
-    case K_JSONL: return read_jsonl(in, b, source);
+    case K_CSV: return read_csv(in, b, source, err);
+    case K_JSONL: return read_jsonl(in, b, source, err);
     case K_PLUGIN: return read_whole(in, b, source, format);
     default: return MMS_EUNSUPPORTED;
     }
 }
 
-/* What kind of text stdin holds: { → JSONL, data_ → CIF, else CSV. */
+/* Does the line [s, e) hold exactly three numbers (crystal-text-llm's
+ * lengths line)? */
+static int three_numbers(const char *s, const char *e)
+{
+    int n = 0;
+    while (s < e) {
+        while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+            s++;
+        if (s == e)
+            break;
+        char num[64];
+        size_t k = 0;
+        while (s < e && !isspace((unsigned char)*s) && k < sizeof num - 1)
+            num[k++] = *s++;
+        num[k] = '\0';
+        char *end;
+        strtod(num, &end);
+        if (end == num || *end)
+            return 0;
+        n++;
+    }
+    return n == 3;
+}
+
+/* What kind of text a stream of unknown name holds (stdin, a FIFO):
+ * { → JSONL, data_ → CIF, a line of three numbers → crystal-text-llm text,
+ * else CSV with a header.  Looks at the first buffer only. */
 static kind sniff(byte_in *b)
 {
     if (byte_in_peek(b) < 0)
@@ -607,6 +890,10 @@ static kind sniff(byte_in *b)
         return K_JSONL;
     if (b->len - i >= 5 && !strncasecmp((const char *)b->buf + i, "data_", 5))
         return K_CIF;
+    const char *s = (const char *)b->buf + i, *e = (const char *)b->buf + b->len;
+    const char *nl = memchr(s, '\n', (size_t)(e - s));
+    if (three_numbers(s, nl ? nl : e))
+        return K_TEXT;
     return K_CSV;
 }
 
@@ -616,6 +903,20 @@ static int cmp_names(const void *a, const void *b)
 }
 
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err);
+
+static int skipped(input_ctx *in, const char *path, const char *why)
+{
+    return in->skip ? in->skip(in->sink_ctx, path, why) : MMS_OK;
+}
+
+static const char *file_type_name(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO (named pipe)"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+                         : "not a regular file";
+}
 
 /* The folders being walked, innermost first: a folder met again below
  * itself (through a link) is a loop, and walking it again would never end. */
@@ -633,14 +934,15 @@ static int in_chain(const dir_chain *c, const struct stat *st)
     return 0;
 }
 
-/* Recursive, in sorted name order so runs are reproducible. */
+/* Recursive, in sorted name order so runs are reproducible.  Everything it
+ * does not read is reported to in->skip, so the summary names it. */
 static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_error *err)
 {
     struct stat self;
     if (stat(dir, &self) != 0)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
     if (in_chain(up, &self))
-        return MMS_OK; /* a link back to a folder being walked */
+        return skipped(in, dir, "a link back to a folder being walked");
     dir_chain here = {self.st_dev, self.st_ino, up};
     DIR *dp = opendir(dir);
     if (!dp)
@@ -650,7 +952,7 @@ static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_err
     struct dirent *e;
     int rc = MMS_OK;
     while ((e = readdir(dp))) {
-        if (e->d_name[0] == '.')
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
@@ -675,12 +977,16 @@ static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_err
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (rc == MMS_OK) {
-            if (stat(names[i], &st) != 0)
+            if (base_name(names[i])[0] == '.')
+                rc = skipped(in, names[i], "hidden");
+            else if (stat(names[i], &st) != 0)
                 rc = read_file(in, names[i], 1, err); /* a dangling link: an error record */
             else if (S_ISDIR(st.st_mode))
                 rc = read_dir(in, names[i], &here, err);
             else if (S_ISREG(st.st_mode))
                 rc = read_file(in, names[i], 1, err);
+            else /* never opened: a FIFO without a writer would block the walk */
+                rc = skipped(in, names[i], file_type_name(st.st_mode));
             if (rc == MMS_EIO) /* an unreadable file in a folder is an error record */
                 rc = MMS_OK;
         }
@@ -690,27 +996,82 @@ static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_err
     return rc == MMS_ENOMEM ? mms_error_set(err, rc, 0, "out of memory") : rc;
 }
 
+/* Open for reading through zlib.  Inside a folder the open never blocks and
+ * anything but a regular file is left alone (a file swapped for a FIFO
+ * after the walk's stat); *not_regular says so. */
+static gzFile open_input(const char *path, int from_dir, mode_t *mode)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (from_dir ? O_NONBLOCK : 0));
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return NULL;
+    }
+    *mode = st.st_mode;
+    if (from_dir && !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = 0;
+        return NULL;
+    }
+    if (from_dir)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    gzFile g = gzdopen(fd, "rb");
+    if (!g) {
+        close(fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    gzbuffer(g, 1u << 16);
+    return g;
+}
+
+/* Read an opened stream; a read error the readers did not report becomes an
+ * io record, so what was lost is on record. */
+static int read_opened(input_ctx *in, byte_in *b, const char *path, kind k, const char *format,
+                       mms_error *err)
+{
+    int rc = read_stream(in, b, path, k, format, err);
+    if (rc == MMS_OK && b->failed == 1) {
+        char *id = stem(path);
+        rc = emit_error(in, id, path, 0, NULL, MMS_EIO, "read error: %s", b->why);
+    }
+    return rc;
+}
+
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err)
 {
     const char *format;
+    char ext[64];
+    extension_buf(path, ext, sizeof ext);
     /* A forced format says how to read structures; a CSV or JSONL file stays
      * a table of records whose cells are read that way. */
-    kind k = kind_of(in, extension(path), &format);
+    kind k = kind_of(in, ext, &format);
     if (in->force_format && k != K_CSV && k != K_JSONL)
         k = kind_of(in, in->force_format, &format);
+    int sniff_it = 0;
     if (k == K_NONE) {
+        struct stat st;
         if (from_dir)
-            return MMS_OK; /* READMEs and the like in a structure folder */
+            return skipped(in, path, "not a structure file (by its extension)");
         if (in->force_format && is_core_format(in->force_format))
             k = K_TEXT;
+        else if (!ext[0] && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+            sniff_it = 1; /* a FIFO or /dev/fd/N: read as stdin is */
         else
             return mms_error_set(err, MMS_EUNSUPPORTED, 0,
                                  "%s: no reader for \"%s\" files (cif, txt, csv, jsonl, or a "
-                                 "reader plugin's format; --format NAME forces one)",
-                                 path, extension(path));
+                                 "reader plugin's format, optionally .gz; --format NAME forces "
+                                 "one)",
+                                 path, ext);
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    mode_t mode = 0;
+    errno = 0;
+    gzFile g = open_input(path, from_dir, &mode);
+    if (!g && from_dir && errno == 0)
+        return skipped(in, path, file_type_name(mode));
+    if (!g) {
         int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
         if (from_dir) {
             /* Inside a folder the file still counts as one (failed) record. */
@@ -719,17 +1080,20 @@ static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *e
         }
         return code;
     }
+    /* zlib reads plain and gzip files alike, whatever the name says */
     byte_in *b = malloc(sizeof *b);
     if (!b) {
-        fclose(f);
+        gzclose(g);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
-    byte_in_file(b, f);
-    int rc = read_stream(in, b, path, k, format);
-    if (rc == MMS_OK && ferror(f))
-        rc = mms_error_set(err, MMS_EIO, 0, "%s: read error", path);
+    byte_in_gz(b, g);
+    if (sniff_it)
+        k = sniff(b);
+    in->in_dir = from_dir;
+    int rc = read_opened(in, b, path, k, format, err);
+    in->in_dir = 0;
     free(b);
-    fclose(f);
+    gzclose(g);
     if (rc == MMS_ENOMEM)
         return mms_error_set(err, rc, 0, "out of memory");
     return rc;
@@ -738,16 +1102,29 @@ static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *e
 int mms_input_path(input_ctx *in, const char *path, mms_error *err)
 {
     if (!strcmp(path, "-")) {
-        byte_in *b = malloc(sizeof *b);
-        if (!b)
-            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-        byte_in_file(b, stdin);
+        /* zlib reads stdin too, so a gzip stream on it is read as well. */
+        int fd = dup(STDIN_FILENO);
+        gzFile g = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+        byte_in *b = g ? malloc(sizeof *b) : NULL;
+        if (!b) {
+            if (g)
+                gzclose(g);
+            else if (fd >= 0)
+                close(fd);
+            return mms_error_set(err, fd < 0 ? MMS_EIO : MMS_ENOMEM, 0, "-: cannot read stdin: %s",
+                                 fd < 0 ? strerror(errno) : "out of memory");
+        }
+        gzbuffer(g, 1u << 16);
+        byte_in_gz(b, g);
         const char *format = "cif";
         kind k = in->force_format ? kind_of(in, in->force_format, &format) : sniff(b);
         if (k == K_NONE)
             k = K_TEXT;
-        int rc = read_stream(in, b, "-", k, format);
+        int rc = read_opened(in, b, "-", k, format, err);
         free(b);
+        gzclose(g);
+        if (rc == MMS_ENOMEM)
+            return mms_error_set(err, rc, 0, "out of memory");
         return rc;
     }
     struct stat st;
@@ -770,7 +1147,7 @@ int mms_input_buffer(input_ctx *in, const char *source, const char *kind_name, c
     if (!b)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     byte_in_mem(b, text, len);
-    int rc = read_stream(in, b, source, k, format);
+    int rc = read_stream(in, b, source, k, format, err);
     free(b);
     if (rc == MMS_ENOMEM)
         return mms_error_set(err, rc, 0, "out of memory");

@@ -12,6 +12,7 @@
 #include "pipeline_internal.h"
 
 #define FAILED_EXAMPLES 5
+#define SKIPPED_NAMED 100
 
 typedef struct sel_plugin {
     size_t hi;              /* index in the host */
@@ -41,6 +42,9 @@ struct mms_pipeline {
     const char *cur_set;
     input_ctx in;
     mms_error sink_err;
+    size_t batch_values;        /* JSON values held by the batch's fields */
+    size_t n_skipped;           /* files folder walks left out */
+    cJSON *skipped;             /* the first SKIPPED_NAMED of them: [{path, why}] */
 };
 
 /* ---------------------------------------------------------------- set-up */
@@ -119,12 +123,44 @@ int mms_pipeline_new(mms_pipeline **out, mms_host *h, const mms_pipeline_options
         p->opt.max_record_bytes = MMS_DEFAULT_MAX_RECORD;
     if (!p->opt.max_line_bytes)
         p->opt.max_line_bytes = MMS_DEFAULT_MAX_LINE;
+    if (!p->opt.max_json_values)
+        p->opt.max_json_values = MMS_DEFAULT_MAX_JSON_VALUES;
     p->batch = calloc(p->opt.batch, sizeof *p->batch);
     if (!p->batch) {
         mms_pipeline_free(p);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
     *out = p;
+    return MMS_OK;
+}
+
+/* A plugin of this name failed to load (not as a second of one name). */
+static const host_failure *load_failure(const mms_host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_failures; i++)
+        if (!h->failures[i].duplicate && !strcmp(h->failures[i].name, name))
+            return &h->failures[i];
+    return NULL;
+}
+
+/* Running a command without one of its default plugins gives numbers that
+ * look complete and are not: a plugin that declares the command, or a
+ * built-in one whose descriptor could not even be read (it may declare
+ * it), that failed to load stops the run. */
+static int check_defaults_loaded(const mms_pipeline *p, const char *command, mms_error *err)
+{
+    const mms_host *h = p->host;
+    for (size_t i = 0; i < h->n_failures; i++) {
+        const host_failure *f = &h->failures[i];
+        if (f->duplicate || mms_host_find(h, f->name))
+            continue;
+        if (f->commands ? mms_word_in_list(f->commands, command) : f->builtin)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s, which %s %s, could not be loaded: %s",
+                                 f->name, command,
+                                 f->commands ? "runs by default"
+                                             : "may run by default (a built-in plugin)",
+                                 f->message);
+    }
     return MMS_OK;
 }
 
@@ -170,7 +206,11 @@ static int select_one(mms_pipeline *p, int i, mms_error *err)
     char missing[128] = "";
     int rc = mark_with_requires(p, mark, i, missing, 0);
     const char *name = mms_host_plugin(p->host, (size_t)i, NULL)->name;
-    if (rc == MMS_ENOTFOUND)
+    const host_failure *lf = rc == MMS_ENOTFOUND ? load_failure(p->host, missing) : NULL;
+    if (lf)
+        rc = mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s requires plugin %s, which could not "
+                           "be loaded: %s", name, missing, lf->message);
+    else if (rc == MMS_ENOTFOUND)
         mms_error_set(err, rc, 0, "plugin %s requires plugin %s, which is not loaded", name,
                       missing);
     else if (rc != MMS_OK)
@@ -208,12 +248,19 @@ static int runs_by_default(const mms_host *h, const mms_plugin *d, const char *c
 
 int mms_pipeline_select_command(mms_pipeline *p, const char *command, mms_error *err)
 {
+    int drc = check_defaults_loaded(p, command, err);
+    if (drc != MMS_OK)
+        return drc;
     for (size_t i = 0; i < mms_host_plugin_count(p->host); i++) {
         const mms_plugin *d = mms_host_plugin(p->host, i, NULL);
         if (d->kind != MMS_PLUGIN_SCORER || !runs_by_default(p->host, d, command))
             continue;
         mms_error e;
         if (select_one(p, (int)i, &e) != MMS_OK) {
+            if (e.code == MMS_EPLUGIN) {
+                *err = e; /* a requirement that failed to load */
+                return e.code;
+            }
             /* One broken plugin should not stop the others: leave it out, say so. */
             if (add_warning(p, e.message) != MMS_OK)
                 return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
@@ -225,6 +272,10 @@ int mms_pipeline_select_command(mms_pipeline *p, const char *command, mms_error 
 int mms_pipeline_select_plugin(mms_pipeline *p, const char *name, mms_error *err)
 {
     int i = host_index(p->host, name);
+    const host_failure *lf = i < 0 ? load_failure(p->host, name) : NULL;
+    if (lf)
+        return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s could not be loaded: %s", name,
+                             lf->message);
     if (i < 0)
         return mms_error_set(err, MMS_ENOTFOUND, 0, "no plugin named \"%s\" is loaded", name);
     if (mms_host_plugin(p->host, (size_t)i, NULL)->kind != MMS_PLUGIN_SCORER)
@@ -351,6 +402,7 @@ void mms_pipeline_free(mms_pipeline *p)
     free(p->batch);
     cJSON_Delete(p->sets);
     cJSON_Delete(p->failed_examples);
+    cJSON_Delete(p->skipped);
     free(p);
 }
 
@@ -499,6 +551,7 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
     }
     p->total += p->n_batch;
     p->n_batch = 0;
+    p->batch_values = 0;
     if (p->opt.progress) {
         fprintf(stderr, "\rmmscore: %zu records", p->total);
         fflush(stderr);
@@ -577,9 +630,38 @@ static int sink(void *ctx, input_item *it)
     r->pub.structure = r->structure;
     r->pub.fields = r->fields;
     r->pub.error = r->error.code == MMS_OK ? NULL : &r->error;
-    if (p->n_batch == p->opt.batch)
+    /* Big JSON records end a batch early: memory follows the values held. */
+    p->batch_values += it->json_values;
+    if (p->n_batch == p->opt.batch || p->batch_values > p->opt.max_json_values)
         return flush_batch(p, &p->sink_err);
     return MMS_OK;
+}
+
+static int skip_file(void *ctx, const char *path, const char *why)
+{
+    mms_pipeline *p = ctx;
+    p->n_skipped++;
+    if (p->n_skipped > SKIPPED_NAMED)
+        return MMS_OK;
+    if (!p->skipped && !(p->skipped = cJSON_CreateArray()))
+        return MMS_ENOMEM;
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "path", path) || !cJSON_AddStringToObject(o, "why", why)) {
+        cJSON_Delete(o);
+        return MMS_ENOMEM;
+    }
+    cJSON_AddItemToArray(p->skipped, o);
+    return MMS_OK;
+}
+
+/* Fields-only records (rows without a structure) mean something only to a
+ * scorer that takes them; to the others they are inputs that score nothing. */
+static int needs_structures(const mms_pipeline *p)
+{
+    for (size_t i = 0; i < p->n_sel; i++)
+        if (p->sel[i].d->accepts & MMS_ACCEPT_FIELDS)
+            return 0;
+    return 1;
 }
 
 static void prepare_input(mms_pipeline *p, const char *set)
@@ -594,6 +676,10 @@ static void prepare_input(mms_pipeline *p, const char *set)
         .max_record = p->opt.max_record_bytes,
         .force_format = p->opt.format,
         .reader_ok = p->reader_ok,
+        .skip = skip_file,
+        .column = p->opt.column,
+        .need_structures = needs_structures(p),
+        .max_json_values = p->opt.max_json_values,
     };
     mms_error_clear(&p->sink_err);
 }
@@ -893,6 +979,12 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
     cJSON_AddItemToObject(s, "failed", failed);
     if (cJSON_GetArraySize(p->failed_examples))
         cJSON_AddItemToObject(s, "failed_examples", cJSON_Duplicate(p->failed_examples, 1));
+    if (p->n_skipped) {
+        /* Files a folder walk did not read are named, not silently dropped. */
+        cJSON *sk = cJSON_AddObjectToObject(s, "skipped");
+        cJSON_AddNumberToObject(sk, "files", (double)p->n_skipped);
+        cJSON_AddItemToObject(sk, "named", cJSON_Duplicate(p->skipped, 1));
+    }
     cJSON_AddItemToObject(s, "sets", cJSON_Duplicate(p->sets, 1));
     cJSON *pl = cJSON_AddArrayToObject(s, "plugins_run");
     cJSON *errs = cJSON_AddObjectToObject(s, "plugin_errors");

@@ -42,6 +42,10 @@ typedef struct host_plugin {
 typedef struct host_failure {
     char *path;
     char *message;
+    char *name;      /* the descriptor's name, else the file's stem */
+    char *commands;  /* the descriptor's commands; NULL when it could not be trusted */
+    int duplicate;   /* refused because a plugin of that name is loaded */
+    int builtin;     /* from the binary's own plugin directory */
 } host_failure;
 
 struct mms_host {
@@ -49,7 +53,16 @@ struct mms_host {
     size_t n_plugins, cap_plugins;
     host_failure *failures;
     size_t n_failures, cap_failures;
+    int loading_builtin;     /* set while the binary's own plugins load */
 };
+
+/* cJSON_ParseWithLengthOpts that tells running out of memory (*nomem = 1)
+ * from invalid JSON. */
+cJSON *mms_json_parse(const char *s, size_t len, const char **end, int *nomem);
+
+/* Replace every invalid UTF-8 sequence in the strings and keys below node
+ * by U+FFFD, so that the printed JSON is strict (utf8.c). */
+void mms_json_utf8_fix(cJSON *node);
 
 /* Parse a JSON file of at most max bytes; *out owned by the caller. */
 int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err);
@@ -81,9 +94,12 @@ typedef struct input_item {
     mms_structure *structure;
     cJSON *fields;
     const mms_error *error; /* NULL when read */
+    size_t json_values;     /* JSON values held in fields (memory the batch holds) */
 } input_item;
 
 typedef int (*input_sink)(void *ctx, input_item *it);
+/* A file a folder walk left out (not a structure file, a FIFO, ...). */
+typedef int (*input_skip_fn)(void *ctx, const char *path, const char *why);
 
 typedef struct input_ctx {
     input_sink sink;
@@ -94,6 +110,13 @@ typedef struct input_ctx {
     size_t max_record;
     const char *force_format;
     const unsigned char *reader_ok; /* per host plugin index: reader created */
+    input_skip_fn skip;      /* may be NULL */
+    const char *column;      /* --column: the CSV column / JSONL field of the structure */
+    int need_structures;     /* no selected scorer takes fields-only records */
+    size_t max_json_values;  /* JSON values per JSONL line; 0 = no limit */
+    int in_dir;              /* the file being read was found by a folder walk */
+    size_t cur_values;       /* JSON values of the fields the next record takes */
+    size_t n_emitted;        /* records handed to the sink so far */
 } input_ctx;
 
 /* Read a path (file, folder, "-") and feed every record to the sink.
@@ -106,7 +129,10 @@ int mms_input_buffer(input_ctx *in, const char *source, const char *kind, const 
 /* Buffered byte reader used by CSV and JSONL so a hostile file never makes a
  * line or record bigger than its limit in memory. */
 typedef struct byte_in {
-    FILE *f;             /* NULL when reading from mem */
+    FILE *f;             /* NULL when reading from mem or gz */
+    void *gz;            /* a zlib gzFile (plain files read through it too) */
+    int failed;          /* a read error ended the stream early */
+    char why[160];       /* what the error was */
     const char *mem;
     size_t mem_len, mem_pos;
     unsigned char buf[65536];
@@ -115,6 +141,8 @@ typedef struct byte_in {
 } byte_in;
 
 void byte_in_file(byte_in *b, FILE *f);
+/* Read through zlib (gzip or, transparently, plain bytes); gz is a gzFile. */
+void byte_in_gz(byte_in *b, void *gz);
 void byte_in_mem(byte_in *b, const char *text, size_t len);
 /* Next byte, or -1 at end of input. */
 int byte_in_get(byte_in *b);
@@ -138,6 +166,7 @@ typedef struct csv_reader {
     strbuf cell;
     char **cells;         /* owned; n_cells valid after a row */
     long *cell_lines;     /* first line of each cell */
+    size_t *cell_lens;    /* bytes of each cell (a NUL byte may hide in one) */
     size_t n_cells, cap_cells;
 } csv_reader;
 

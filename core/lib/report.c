@@ -178,6 +178,7 @@ int mms_report_print_json(FILE *f, const cJSON *summary)
     if (!copy)
         return MMS_ENOMEM;
     mms_json_exact_numbers(copy);
+    mms_json_utf8_fix(copy);
     char *t = cJSON_Print(copy);
     cJSON_Delete(copy);
     if (!t)
@@ -212,6 +213,7 @@ cJSON *mms_report_record(const pipe_record *r)
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
     mms_json_exact_numbers(o);
+    mms_json_utf8_fix(o); /* input bytes are not always UTF-8; the line must be JSON */
     return o;
 }
 
@@ -273,6 +275,22 @@ int mms_report_print(FILE *f, const cJSON *s)
     if (nf > cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "failed_examples")) &&
         cJSON_GetObjectItemCaseSensitive(s, "failed_examples"))
         fprintf(f, "  ... (--records FILE has every record's error)\n");
+    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(s, "skipped");
+    if (sk) {
+        long long n = (long long)num(sk, "files"), shown = 0;
+        fprintf(f, "%-28s %lld (in folders, not read)\n", "skipped", n);
+        const cJSON *one;
+        cJSON_ArrayForEach(one, cJSON_GetObjectItemCaseSensitive(sk, "named")) {
+            if (shown++ == 10)
+                break;
+            const cJSON *path = cJSON_GetObjectItemCaseSensitive(one, "path");
+            const cJSON *why = cJSON_GetObjectItemCaseSensitive(one, "why");
+            fprintf(f, "  %s: %s\n", cJSON_IsString(path) ? path->valuestring : "?",
+                    cJSON_IsString(why) ? why->valuestring : "?");
+        }
+        if (n > 10)
+            fprintf(f, "  ... (--json names the first 100)\n");
+    }
     const cJSON *sets = cJSON_GetObjectItemCaseSensitive(s, "sets");
     if (cJSON_GetArraySize(sets) > 1 ||
         (cJSON_GetArraySize(sets) == 1 && strcmp(sets->child->string, "input") != 0)) {

@@ -66,6 +66,11 @@ MMS_EXPORT const mms_plugin *mms_host_find(const mms_host *h, const char *name);
 /* Plugins that were refused: file and why. */
 MMS_EXPORT size_t mms_host_failure_count(const mms_host *h);
 MMS_EXPORT const char *mms_host_failure(const mms_host *h, size_t i, const char **path);
+/* The refused plugin's name (its descriptor's, else the file name without
+ * .so) and whether it was refused only because a plugin of that name was
+ * loaded first.  MMS_ENOTFOUND past the end. */
+MMS_EXPORT int mms_host_failure_info(const mms_host *h, size_t i, const char **name,
+                                     int *duplicate);
 
 /* ---------------------------------------------------------------- options */
 
@@ -98,6 +103,9 @@ typedef struct mms_pipeline mms_pipeline;
  * mms_pipeline_new refuses version 0 and versions newer than its own. */
 #define MMS_PIPELINE_OPTIONS_VERSION 1u
 #define MMS_PIPELINE_OPTIONS_INIT {.version = MMS_PIPELINE_OPTIONS_VERSION}
+/* Default bound on the JSON values of one JSONL line: a cJSON node costs
+ * about 80 bytes, so this keeps a parsed line near 80 MB. */
+#define MMS_DEFAULT_MAX_JSON_VALUES 1000000u
 
 typedef struct mms_pipeline_options {
     unsigned int version;    /* MMS_PIPELINE_OPTIONS_VERSION the caller was built with */
@@ -117,6 +125,8 @@ typedef struct mms_pipeline_options {
      * `mmscore convert` writes its files from here. */
     int (*on_record)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err);
     void *on_record_ctx;     /* passed to on_record (borrowed) */
+    const char *column;      /* CSV column / JSONL field holding the structure; NULL = cif, text */
+    size_t max_json_values;  /* JSON values per JSONL line; 0 = MMS_DEFAULT_MAX_JSON_VALUES */
 } mms_pipeline_options;
 
 /* Fill *opt with the defaults of `version` (MMS_PIPELINE_OPTIONS_VERSION);

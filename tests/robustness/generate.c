@@ -134,6 +134,17 @@ static void gen_wide_csv(FILE *f)
     fputs("\nok,\"" NACL_BLOCK("ok") "\"\n", f);
 }
 
+/* 2x10^6 zeros in one line: over the default --max-json-values, so a limit
+ * record without parsing (parsed, cJSON would take ~160 MB). */
+static void gen_json_zeros(FILE *f)
+{
+    fputs("{\"id\": \"zeros\", \"x\": [0", f);
+    repeat(f, ",0", 2000000);
+    fputs("]}\n{\"id\": \"ok\", \"text\": \"4 4 4\\n90 90 90\\nNa\\n0 0 0\\n\", \"raw_output\": \"B\", "
+          "\"options\": [\"x\", \"y\"], \"gold\": \"B\"}\n",
+          f);
+}
+
 static const rb_case_gen generated[] = {
     /* name, records, exit, commands, must_codes, extra args, writer */
     {"long_line.cif", 3, 0, "vfcq", "limit", "", gen_long_line},
@@ -142,12 +153,15 @@ static const rb_case_gen generated[] = {
     {"atoms_300.cif", 1, 0, "vfcq", "", "", gen_atoms_300},
     {"blowup_192_ops.cif", 1, 0, "vfcq", "limit", "", gen_blowup},
     {"many_atoms.txt", 1, 0, "vfcq", "limit", "", gen_text_many_atoms},
-    {"deep_nesting.jsonl", 4, 0, "vfcq", "parse", "", gen_deep_jsonl},
+    {"deep_nesting.jsonl", 4, 0, "cq", "parse", "", gen_deep_jsonl},
+    /* no line holds a structure: every line an error record, and exit 1 */
+    {"deep_nesting.jsonl", 4, 1, "vf", "parse", "", gen_deep_jsonl},
     {"huge_strings.jsonl", 3, 0, "vfcq", "limit", "", gen_huge_strings},
     {"huge_cell.csv", 2, 0, "vfcq", "limit", "", gen_huge_csv_cell},
     {"huge_cell_small_limit.csv", 2, 0, "vq", "limit", "--max-record-bytes 1000000",
      gen_huge_csv_cell},
     {"wide_row.csv", 2, 0, "vq", "limit", "", gen_wide_csv},
+    {"json_zeros.jsonl", 2, 0, "vcq", "limit", "", gen_json_zeros},
 };
 
 const rb_case_gen *rb_generated_cases(size_t *n)

@@ -497,8 +497,13 @@ static void test_corpus(void **state)
     assert_int_equal(load_manifest(&cases, &n), 0);
     int files = count_corpus_files(CORPUS);
     int listed = 0;
-    for (size_t i = 0; i < n; i++)
-        listed += !strstr(cases[i].path, "/known_bugs/") && access(cases[i].path, F_OK) == 0;
+    for (size_t i = 0; i < n; i++) {
+        int again = 0; /* a file listed once per set of commands counts once */
+        for (size_t j = 0; j < i && !again; j++)
+            again = !strcmp(cases[i].path, cases[j].path);
+        listed += !again && !strstr(cases[i].path, "/known_bugs/") &&
+                  access(cases[i].path, F_OK) == 0;
+    }
     assert_int_equal(listed, files - count_corpus_files(CORPUS "/known_bugs"));
     int bad = 0;
     for (size_t i = 0; i < n; i++)
@@ -566,7 +571,7 @@ static void test_stdin(void **state)
     int bad = 0, runs = 0;
     for (size_t i = 0; i < n; i++)
         if (!strstr(cases[i].path, "/known_bugs/") && !cases[i].extra_args[0] &&
-            sniffs_as_itself(cases[i].path)) {
+            strchr(cases[i].commands, 'v') && sniffs_as_itself(cases[i].path)) {
             cases[i].from_stdin = 1;
             snprintf(cases[i].commands, sizeof cases[i].commands, "v");
             bad |= run_all_commands(&cases[i]);
