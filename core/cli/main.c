@@ -1,4 +1,5 @@
 /* mmscore: parse the common flags, load plugins, hand over to a command. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@ static const cli_flag common_flags[] = {
     {"max-record-bytes", "N", "bytes per record (default 64 MiB)"},
     {"format", "NAME", "read every input as NAME (cif, text, or a reader plugin's format)"},
     {"save-state", "FILE", "save every set accumulator to FILE at the end (for mmscore merge)"},
+    {"isolate", NULL, "run every scorer in worker processes (default: those not built in)"},
+    {"no-isolate", NULL, "run every scorer in this process (fastest; a crash ends the run)"},
+    {"record-timeout", "SECONDS", "an isolated scorer's time per record before it is killed"},
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
@@ -188,6 +192,19 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
                 c->popt.format = val;
             else if (!strcmp(name, "save-state"))
                 c->save_state = val;
+            else if (!strcmp(name, "isolate"))
+                c->popt.isolate = MMS_ISOLATE_ALL;
+            else if (!strcmp(name, "no-isolate"))
+                c->popt.isolate = MMS_ISOLATE_NONE;
+            else if (!strcmp(name, "record-timeout")) {
+                char *end;
+                errno = 0;
+                double t = strtod(val, &end);
+                if (!*val || *end || errno || !(t > 0) || t > 1e9)
+                    return cli_usage_error(c, "--record-timeout expects a positive number of "
+                                              "seconds, got \"%s\"", val);
+                c->popt.record_timeout = t;
+            }
             else if (!strcmp(name, "jobs")) {
                 size_t n;
                 rc = parse_size(c, "jobs", val, &n);

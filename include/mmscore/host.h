@@ -108,7 +108,17 @@ typedef struct mms_pipeline_options {
      * `mmscore convert` writes its files from here. */
     int (*on_record)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err);
     void *on_record_ctx;     /* passed to on_record (borrowed) */
+    /* Which scorers run in forked worker processes, where a crash or a hang
+     * costs one record (a plugin error) instead of the run: MMS_ISOLATE_AUTO
+     * (0) the plugins loaded from outside the binary's own plugin folder,
+     * MMS_ISOLATE_ALL, MMS_ISOLATE_NONE. */
+    int isolate;
+    /* Seconds an isolated scorer may spend on one record before its worker
+     * is killed and the record gets a plugin error; 0 = no limit. */
+    double record_timeout;
 } mms_pipeline_options;
+
+enum { MMS_ISOLATE_AUTO = 0, MMS_ISOLATE_ALL = 1, MMS_ISOLATE_NONE = -1 };
 
 /* opt may be NULL (defaults).  The host must outlive the pipeline. */
 MMS_EXPORT int mms_pipeline_new(mms_pipeline **out, mms_host *h,
