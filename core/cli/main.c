@@ -23,6 +23,9 @@ static const cli_flag common_flags[] = {
     {"column", "NAME", "the CSV column / JSONL field holding the structure (default: cif, else text)"},
     {"max-json-values", "N", "JSON values per JSONL line (default 1000000)"},
     {"save-state", "FILE", "save every set accumulator to FILE at the end (for mmscore merge)"},
+    {"isolate", NULL, "run every scorer in worker processes (default: those not built in)"},
+    {"no-isolate", NULL, "run every scorer in this process (fastest; a crash ends the run)"},
+    {"record-timeout", "SECONDS", "an isolated scorer's time per record before it is killed"},
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
@@ -200,6 +203,19 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
                 rc = parse_size(c, name, val, &c->popt.max_json_values);
             else if (!strcmp(name, "save-state"))
                 c->save_state = val;
+            else if (!strcmp(name, "isolate"))
+                c->popt.isolate = MMS_ISOLATE_ALL;
+            else if (!strcmp(name, "no-isolate"))
+                c->popt.isolate = MMS_ISOLATE_NONE;
+            else if (!strcmp(name, "record-timeout")) {
+                char *end;
+                errno = 0;
+                double t = strtod(val, &end);
+                if (!*val || *end || errno || !(t > 0) || t > 1e9)
+                    return cli_usage_error(c, "--record-timeout expects a positive number of "
+                                              "seconds, got \"%s\"", val);
+                c->popt.record_timeout = t;
+            }
             else if (!strcmp(name, "jobs")) {
                 size_t n;
                 rc = parse_size(c, "jobs", val, &n);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "grow_internal.h"
+#include "isolate_internal.h"
 #include "pipeline_internal.h"
 
 /* Core record keys: a plugin metric of one of these names would be written
@@ -283,12 +284,37 @@ static int check_descriptor(const mms_host *h, const mms_plugin *d, mms_error *e
     return check_metric_clash(h, d, err);
 }
 
+static int builtin_dirs(char dirs[][PATH_MAX + 64], int with_build);
+
+/* Is path's folder (the same inode) one of the binary's own plugin folders? */
+static int in_builtin_dir(const char *path)
+{
+    char folder[PATH_MAX + 64];
+    char dirs[4][PATH_MAX + 64];
+    const char *slash = strrchr(path, '/');
+    snprintf(folder, sizeof folder, "%.*s", slash ? (int)(slash - path) + 1 : 1,
+             slash ? path : ".");
+    struct stat a, b;
+    if (stat(folder, &a) != 0)
+        return 0;
+    int n = builtin_dirs(dirs, 1);
+    for (int i = 0; i < n; i++)
+        if (stat(dirs[i], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            return 1;
+    return 0;
+}
+
 int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
 {
     mms_error local;
     if (!err)
         err = &local;
     mms_error_clear(err);
+    /* A plugin of unknown origin is first loaded in a throw-away child: a
+     * constructor that crashes there is named instead of killing us. */
+    int builtin = in_builtin_dir(path);
+    if (!builtin && mms_isolate_probe_load(path, MMS_PLUGIN_ENTRY_SYMBOL, err) != MMS_OK)
+        return add_failure(h, path, MMS_EPLUGIN, err, NULL);
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         const char *why = dlerror();
@@ -372,7 +398,7 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
         dlclose(dl);
         return rc;
     }
-    h->plugins[h->n_plugins++] = (host_plugin){pcopy, dl, d, config};
+    h->plugins[h->n_plugins++] = (host_plugin){pcopy, dl, d, config, builtin};
     return MMS_OK;
 }
 
@@ -456,7 +482,24 @@ int mms_host_load_default(mms_host *h, mms_error *err)
      * (possibly relocated) install, else of the configured prefix.  Only the
      * first that exists: the same folder reached twice, or a build tree
      * beside an installed copy, would otherwise load every plugin twice. */
-    char dirs[3][PATH_MAX + 64];
+    char dirs[4][PATH_MAX + 64];
+    int n_dirs = builtin_dirs(dirs, 0);
+    for (int i = 0; i < n_dirs; i++) {
+        if (is_dir(dirs[i])) {
+            h->loading_builtin = 1;
+            mms_host_load_dir(h, dirs[i], NULL);
+            h->loading_builtin = 0;
+            break;
+        }
+    }
+    return MMS_OK;
+}
+
+/* The folders the binary's own plugins may be in, in discovery order, and
+ * with_build the build tree's (for test programs, which are not next to it:
+ * trusted, never searched). */
+static int builtin_dirs(char dirs[][PATH_MAX + 64], int with_build)
+{
     int n_dirs = 0;
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -475,15 +518,13 @@ int mms_host_load_default(mms_host *h, mms_error *err)
 #ifdef MMSCORE_PLUGIN_INSTALL_DIR
     snprintf(dirs[n_dirs++], sizeof dirs[0], "%s", MMSCORE_PLUGIN_INSTALL_DIR);
 #endif
-    for (int i = 0; i < n_dirs; i++) {
-        if (is_dir(dirs[i])) {
-            h->loading_builtin = 1;
-            mms_host_load_dir(h, dirs[i], NULL);
-            h->loading_builtin = 0;
-            break;
-        }
-    }
-    return MMS_OK;
+#ifdef MMSCORE_PLUGIN_BUILD_DIR
+    if (with_build)
+        snprintf(dirs[n_dirs++], sizeof dirs[0], "%s", MMSCORE_PLUGIN_BUILD_DIR);
+#else
+    (void)with_build;
+#endif
+    return n_dirs;
 }
 
 size_t mms_host_plugin_count(const mms_host *h)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mmscore/mmscore.h"
+#include "isolate_internal.h"
 #include "pipeline_internal.h"
 
 #define FAILED_EXAMPLES 5
@@ -21,6 +22,8 @@ typedef struct sel_plugin {
     int created;
     void *acc;              /* set accumulator, NULL if none */
     long errors;            /* records this plugin failed on */
+    int isolated;           /* score runs in worker processes */
+    long crashed, timed_out; /* records its isolated workers died or hung on */
 } sel_plugin;
 
 struct mms_pipeline {
@@ -45,6 +48,7 @@ struct mms_pipeline {
     size_t batch_values;        /* JSON values held by the batch's fields */
     size_t n_skipped;           /* files folder walks left out */
     cJSON *skipped;             /* the first SKIPPED_NAMED of them: [{path, why}] */
+    int any_isolated;
 };
 
 /* ---------------------------------------------------------------- set-up */
@@ -332,6 +336,15 @@ int mms_pipeline_start(mms_pipeline *p, mms_error *err)
         return rc;
     for (size_t i = 0; i < p->n_sel; i++) {
         sel_plugin *s = &p->sel[i];
+        /* Plugins from elsewhere than the binary's own folder are untested
+         * code to us: their crash or hang must cost one record, not the run. */
+        s->isolated = s->d->score && (p->opt.isolate == MMS_ISOLATE_ALL ||
+                                      (p->opt.isolate == MMS_ISOLATE_AUTO &&
+                                       !p->host->plugins[s->hi].builtin));
+        p->any_isolated |= s->isolated;
+    }
+    for (size_t i = 0; i < p->n_sel; i++) {
+        sel_plugin *s = &p->sel[i];
         mms_error e;
         mms_error_clear(&e);
         const cJSON *cfg = mms_host_config(p->host, s->d->name);
@@ -436,17 +449,20 @@ static void note_plugin_error(pipe_record *r, const char *name, const mms_error 
         cJSON_AddItemToObject(r->plugin_errors, name, error_json(e));
 }
 
-static void score_record(mms_pipeline *p, pipe_record *r)
+/* Plugins k0..k1-1 in run order on one record, in this process. */
+static void score_range(mms_pipeline *p, pipe_record *r, size_t k0, size_t k1)
 {
-    for (size_t k = 0; k < p->n_sel; k++) {
+    for (size_t k = k0; k < k1; k++) {
         sel_plugin *s = &p->sel[k];
         if (!s->d->score || !accepts(s->d, r))
             continue;
         mms_values *out = mms_values_new();
         mms_error e;
         mms_error_clear(&e);
+        mms_isolate_note_running(s->d->name, "scoring", r->id, r->source, r->pub.line);
         int rc = out ? s->d->score(s->state, &r->pub, r->values, out, &e)
                      : mms_error_set(&e, MMS_ENOMEM, 0, "out of memory");
+        mms_isolate_note_running(NULL, NULL, NULL, NULL, 0);
         if (rc != MMS_OK) {
             if (e.code == MMS_OK)
                 mms_error_set(&e, rc, 0, "%s failed without a message", s->d->name);
@@ -465,15 +481,166 @@ static void score_record(mms_pipeline *p, pipe_record *r)
 typedef struct worker {
     mms_pipeline *p;
     atomic_size_t *next;
+    size_t k0, k1;
 } worker;
 
 static void *work(void *arg)
 {
     worker *w = arg;
+    void *alt = mms_isolate_altstack_push(); /* a stack overflow still gets its note */
     size_t i;
     while ((i = atomic_fetch_add(w->next, 1)) < w->p->n_batch)
-        score_record(w->p, &w->p->batch[i]);
+        score_range(w->p, &w->p->batch[i], w->k0, w->k1);
+    mms_isolate_altstack_pop(alt);
     return NULL;
+}
+
+/* Plugins k0..k1-1 on the whole batch on worker threads, in this process. */
+static void score_threads(mms_pipeline *p, size_t k0, size_t k1)
+{
+    size_t nt = (size_t)p->opt.threads < p->n_batch ? (size_t)p->opt.threads : p->n_batch;
+    atomic_size_t next = 0;
+    worker w = {p, &next, k0, k1};
+    pthread_t tids[256];
+    size_t started = 0;
+    for (; nt > 1 && started < nt - 1; started++)
+        if (pthread_create(&tids[started], NULL, work, &w) != 0)
+            break; /* fewer threads is still correct */
+    work(&w);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+}
+
+/* ------------------------------------------------------ isolated scoring */
+
+typedef struct iso_job {
+    pipe_record *r;
+    size_t k; /* plugin in run order */
+} iso_job;
+
+typedef struct iso_batch {
+    mms_pipeline *p;
+    iso_job *jobs;
+} iso_batch;
+
+/* In a worker process: one plugin on one record; the values go back as
+ * JSON (numbers written exactly) and stay with the record in this process
+ * for the next isolated plugin. */
+static int iso_run(void *ctx, size_t j, char **text, mms_error *err)
+{
+    iso_batch *b = ctx;
+    pipe_record *r = b->jobs[j].r;
+    const mms_plugin *d = b->p->sel[b->jobs[j].k].d;
+    mms_values *out = mms_values_new();
+    if (!out)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    int rc = d->score(b->p->sel[b->jobs[j].k].state, &r->pub, r->values, out, err);
+    if (rc != MMS_OK && err->code == MMS_OK)
+        mms_error_set(err, rc, 0, "%s failed without a message", d->name);
+    cJSON *copy = NULL;
+    if (rc == MMS_OK) {
+        copy = mms_values_materialize(out) == MMS_OK ? cJSON_Duplicate(out->obj, 1) : NULL;
+        mms_json_exact_numbers(copy);
+        /* cJSON allocates with malloc (no hooks are set), as iso_ops wants. */
+        *text = copy ? cJSON_PrintUnformatted(copy) : NULL;
+        if (!*text)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory sending %s's values", d->name);
+        else
+            mms_values_move(r->values, out);
+    }
+    cJSON_Delete(copy);
+    mms_values_free(out);
+    return rc;
+}
+
+static void iso_done(void *ctx, size_t j, const char *text, size_t len, const mms_error *e)
+{
+    iso_batch *b = ctx;
+    pipe_record *r = b->jobs[j].r;
+    const char *name = b->p->sel[b->jobs[j].k].d->name;
+    if (e) {
+        note_plugin_error(r, name, e);
+        return;
+    }
+    mms_error me;
+    cJSON *o = cJSON_ParseWithLength(text, len);
+    if (!cJSON_IsObject(o)) {
+        mms_error_set(&me, o ? MMS_EPLUGIN : MMS_ENOMEM, r->pub.line,
+                      "plugin %s: its worker's values do not read back as a JSON object", name);
+        note_plugin_error(r, name, &me);
+    }
+    cJSON *v;
+    while (cJSON_IsObject(o) && (v = o->child)) {
+        cJSON_DetachItemViaPointer(o, v);
+        char *key = v->string;
+        v->string = NULL;
+        if (mms_values_set_json(r->values, key, v) != MMS_OK) {
+            mms_error_set(&me, MMS_ENOMEM, r->pub.line, "out of memory keeping %s's values", name);
+            note_plugin_error(r, name, &me);
+        }
+        cJSON_free(key);
+    }
+    cJSON_Delete(o);
+}
+
+static void iso_fault(void *ctx, size_t j, iso_fault_kind kind, int detail)
+{
+    iso_batch *b = ctx;
+    pipe_record *r = b->jobs[j].r;
+    sel_plugin *s = &b->p->sel[b->jobs[j].k];
+    mms_error e;
+    if (kind == ISO_TIMEOUT) {
+        s->timed_out++;
+        mms_error_set(&e, MMS_EPLUGIN, r->pub.line,
+                      "plugin %s timed out: still running on this record after %g s "
+                      "(--record-timeout); its worker process was killed and replaced",
+                      s->d->name, b->p->opt.record_timeout);
+    } else {
+        s->crashed++;
+        if (detail < 0)
+            mms_error_set(&e, MMS_EPLUGIN, r->pub.line,
+                          "plugin %s not run: no worker process could be started (%s)",
+                          s->d->name, strerror(-detail));
+        else if (detail >= 1000)
+            mms_error_set(&e, MMS_EPLUGIN, r->pub.line,
+                          "plugin %s crashed: its worker process exited with status %d while "
+                          "scoring this record; it was replaced",
+                          s->d->name, detail - 1000);
+        else
+            mms_error_set(&e, MMS_EPLUGIN, r->pub.line,
+                          "plugin %s crashed on this record (signal %d, %s); its worker process "
+                          "was replaced",
+                          s->d->name, detail, strsignal(detail));
+    }
+    note_plugin_error(r, s->d->name, &e);
+}
+
+/* Plugins k0..k1-1 (isolated) on the batch in forked workers. */
+static int score_isolated(mms_pipeline *p, size_t k0, size_t k1, mms_error *err)
+{
+    size_t cap = p->n_batch * (k1 - k0) + 1;
+    iso_job *jobs = malloc(cap * sizeof *jobs);
+    size_t *rec = malloc(cap * sizeof *rec);
+    if (!jobs || !rec) {
+        free(jobs);
+        free(rec);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    size_t n = 0;
+    /* Record by record, and a record's jobs in one worker, so a plugin sees
+     * the values of the isolated plugins before it. */
+    for (size_t i = 0; i < p->n_batch; i++)
+        for (size_t k = k0; k < k1; k++)
+            if (accepts(p->sel[k].d, &p->batch[i])) {
+                rec[n] = i;
+                jobs[n++] = (iso_job){&p->batch[i], k};
+            }
+    iso_batch b = {p, jobs};
+    iso_ops ops = {iso_run, iso_done, iso_fault, &b};
+    int rc = mms_isolate_run(n, rec, p->opt.threads, p->opt.record_timeout, &ops, err);
+    free(jobs);
+    free(rec);
+    return rc;
 }
 
 static void count_record(mms_pipeline *p, const pipe_record *r)
@@ -503,23 +670,20 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
 {
     if (!p->n_batch)
         return MMS_OK;
-    size_t nt = (size_t)p->opt.threads < p->n_batch ? (size_t)p->opt.threads : p->n_batch;
-    if (nt <= 1) {
-        for (size_t i = 0; i < p->n_batch; i++)
-            score_record(p, &p->batch[i]);
-    } else {
-        atomic_size_t next = 0;
-        worker w = {p, &next};
-        pthread_t tids[256];
-        size_t started = 0;
-        for (; started < nt - 1; started++)
-            if (pthread_create(&tids[started], NULL, work, &w) != 0)
-                break; /* fewer threads is still correct */
-        work(&w);
-        for (size_t t = 0; t < started; t++)
-            pthread_join(tids[t], NULL);
-    }
+    /* A plugin dying in this process names itself and its record first. */
+    mms_isolate_fatal_install();
+    void *alt = mms_isolate_altstack_push();
     int rc = MMS_OK;
+    /* Runs of in-process plugins on threads, of isolated ones in workers,
+     * in run order so each sees the values of those before it. */
+    for (size_t k0 = 0, k1; k0 < p->n_sel && rc == MMS_OK; k0 = k1) {
+        for (k1 = k0 + 1; k1 < p->n_sel && p->sel[k1].isolated == p->sel[k0].isolated; k1++)
+            ;
+        if (p->sel[k0].isolated)
+            rc = score_isolated(p, k0, k1, err);
+        else
+            score_threads(p, k0, k1);
+    }
     for (size_t i = 0; i < p->n_batch; i++) {
         pipe_record *r = &p->batch[i];
         for (size_t k = 0; k < p->n_sel; k++) {
@@ -528,8 +692,10 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
                 continue;
             mms_error e;
             mms_error_clear(&e);
+            mms_isolate_note_running(s->d->name, "accumulating", r->id, r->source, r->pub.line);
             if (s->d->acc_add(s->state, s->acc, &r->pub, r->values, &e) != MMS_OK)
                 note_plugin_error(r, s->d->name, &e);
+            mms_isolate_note_running(NULL, NULL, NULL, NULL, 0);
         }
         for (size_t k = 0; r->plugin_errors && k < p->n_sel; k++)
             if (cJSON_GetObjectItemCaseSensitive(r->plugin_errors, p->sel[k].d->name))
@@ -549,6 +715,12 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
         }
         release_record(r);
     }
+    mms_isolate_altstack_pop(alt);
+    mms_isolate_fatal_restore();
+    /* Complete lines reach the file batch by batch, so a crash loses at most
+     * the batch it happens in. */
+    if (p->opt.records && rc == MMS_OK && fflush(p->opt.records) != 0)
+        rc = mms_error_set(err, MMS_EIO, 0, "cannot write the records file");
     p->total += p->n_batch;
     p->n_batch = 0;
     p->batch_values = 0;
@@ -951,6 +1123,27 @@ static cJSON *ordered_summary(const mms_plugin *d, cJSON *vals)
     return o;
 }
 
+/* Which plugins ran isolated and what their workers died of. */
+static void add_isolation_summary(const mms_pipeline *p, cJSON *s)
+{
+    if (!p->any_isolated)
+        return;
+    cJSON *iso = cJSON_AddArrayToObject(s, "plugins_isolated");
+    cJSON *faults = NULL;
+    for (size_t i = 0; i < p->n_sel; i++) {
+        const sel_plugin *sp = &p->sel[i];
+        if (sp->isolated)
+            cJSON_AddItemToArray(iso, cJSON_CreateString(sp->d->name));
+        if (!sp->crashed && !sp->timed_out)
+            continue;
+        if (!faults)
+            faults = cJSON_AddObjectToObject(s, "plugin_faults");
+        cJSON *o = cJSON_AddObjectToObject(faults, sp->d->name);
+        cJSON_AddNumberToObject(o, "crashed", (double)sp->crashed);
+        cJSON_AddNumberToObject(o, "timed_out", (double)sp->timed_out);
+    }
+}
+
 int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
 {
     *summary = NULL;
@@ -986,6 +1179,7 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
         cJSON_AddItemToObject(sk, "named", cJSON_Duplicate(p->skipped, 1));
     }
     cJSON_AddItemToObject(s, "sets", cJSON_Duplicate(p->sets, 1));
+    add_isolation_summary(p, s);
     cJSON *pl = cJSON_AddArrayToObject(s, "plugins_run");
     cJSON *errs = cJSON_AddObjectToObject(s, "plugin_errors");
     cJSON *sums = cJSON_AddObjectToObject(s, "plugins");

@@ -37,6 +37,8 @@ typedef struct host_plugin {
     void *dl;                /* dlopen handle */
     const mms_plugin *desc;  /* owned copy, zero past the plugin's struct_size */
     cJSON *config;           /* owned: defaults, then config file, then flags */
+    int builtin;             /* from the binary's own plugin folder: trusted to
+                                run in-process by default (else isolated) */
 } host_plugin;
 
 typedef struct host_failure {

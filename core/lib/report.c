@@ -306,6 +306,10 @@ int mms_report_print(FILE *f, const cJSON *s)
     const cJSON *e;
     cJSON_ArrayForEach(e, errs)
         fprintf(f, "plugin %-21s failed on %lld records\n", e->string, (long long)e->valuedouble);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(s, "plugin_faults"))
+        fprintf(f, "plugin %-21s crashed on %lld, timed out on %lld records (isolated: each "
+                   "is that record's plugin error, the run went on)\n",
+                e->string, (long long)num(e, "crashed"), (long long)num(e, "timed_out"));
     const cJSON *pl;
     cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(s, "plugins")) {
         fprintf(f, "\n[%s]\n", pl->string);

@@ -127,7 +127,17 @@ typedef struct mms_pipeline_options {
     void *on_record_ctx;     /* passed to on_record (borrowed) */
     const char *column;      /* CSV column / JSONL field holding the structure; NULL = cif, text */
     size_t max_json_values;  /* JSON values per JSONL line; 0 = MMS_DEFAULT_MAX_JSON_VALUES */
+    /* Which scorers run in forked worker processes, where a crash or a hang
+     * costs one record (a plugin error) instead of the run: MMS_ISOLATE_AUTO
+     * (0) the plugins loaded from outside the binary's own plugin folder,
+     * MMS_ISOLATE_ALL, MMS_ISOLATE_NONE. */
+    int isolate;
+    /* Seconds an isolated scorer may spend on one record before its worker
+     * is killed and the record gets a plugin error; 0 = no limit. */
+    double record_timeout;
 } mms_pipeline_options;
+
+enum { MMS_ISOLATE_AUTO = 0, MMS_ISOLATE_ALL = 1, MMS_ISOLATE_NONE = -1 };
 
 /* Fill *opt with the defaults of `version` (MMS_PIPELINE_OPTIONS_VERSION);
  * MMS_EINVAL for a version this library does not know. */
