@@ -32,10 +32,12 @@ static double now(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: stability_bench HULL_REF QUERIES.tsv [--print | --repeat N]\n");
+        fprintf(stderr,
+                "usage: stability_bench HULL_REF QUERIES.tsv [--print | --full | --repeat N]\n");
         return 2;
     }
     int print = argc > 3 && !strcmp(argv[3], "--print");
+    int full = argc > 3 && !strcmp(argv[3], "--full"); /* one JSON line per query */
     int repeat = argc > 4 && !strcmp(argv[3], "--repeat") ? atoi(argv[4]) : 1;
     if (repeat < 1)
         repeat = 1;
@@ -105,6 +107,19 @@ int main(int argc, char **argv)
                                    &err) == MMS_OK) {
                 eah[i] = r.e_above_hull;
                 ok++;
+                if (full && rep == 0) {
+                    printf("{\"e\": %.17g, \"f\": %.17g, \"h\": %.17g, \"ids\": {",
+                           r.e_above_hull, r.formation_energy_per_atom, r.hull_energy_per_atom);
+                    for (int k = 0; k < r.n; k++)
+                        printf("%s\"%s\": %.17g", k ? ", " : "", ref->id[r.entry[k]],
+                               r.amount[k]);
+                    printf("}, \"formulas\": [");
+                    for (int k = 0; k < r.n; k++)
+                        printf("%s\"%s\"", k ? ", " : "", r.formula[k]);
+                    printf("]}\n");
+                }
+            } else if (full && rep == 0) {
+                printf("{\"error\": \"%s\"}\n", pds[d] ? "query" : "build");
             }
         }
         for (size_t d = 0; d < nd; d++)
