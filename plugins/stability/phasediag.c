@@ -37,6 +37,7 @@
 #define AMOUNT_TOL 1e-8
 #define FORMATION_TOL 1e-11
 #define NUMERICAL_TOL 1e-8
+#define MAX_FACETS 1000000
 
 /* Element.__lt__: NaN electronegativity sorts as +inf, ties by symbol. */
 static int cmp_element(const void *pa, const void *pb)
@@ -151,8 +152,12 @@ static int qhull_facets(double *pts, int npts, int dim, int **facets, size_t *nf
             size_t n = 0;
             FORALLfacets
                 n++;
-            *facets = malloc((n ? n : 1) * (size_t)dim * sizeof **facets);
-            if (!*facets)
+            /* a bound on the inverses kept per facet (dim^2 doubles each) */
+            if (n > MAX_FACETS)
+                out = mms_error_set(err, MMS_ELIMIT, 0,
+                                    "the hull has %zu facets, more than the %d handled", n,
+                                    MAX_FACETS);
+            else if (!(*facets = malloc((n ? n : 1) * (size_t)dim * sizeof **facets)))
                 out = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
             FORALLfacets {
                 if (out != MMS_OK)
