@@ -14,7 +14,8 @@
  *    dimensional and lies on every upper facet;
  *  - qhull with scipy's ConvexHull options ("Qt", triangulated output);
  *    facets through the extra point and those whose [coords | 1] matrix has
- *    |det| <= 1e-14 are dropped;
+ *    |det| <= 1e-14 are dropped (when the elements are the only hull points
+ *    their simplex is the one facet, without qhull);
  *  - a composition lies in the first facet whose barycentric coordinates
  *    (row [coords, 1] times the inverse of [vertex coords | 1]) are all
  *    >= -1e-9; terms above 1e-8 form the decomposition;
@@ -36,6 +37,7 @@
 #define AMOUNT_TOL 1e-8
 #define FORMATION_TOL 1e-11
 #define NUMERICAL_TOL 1e-8
+#define MAX_FACETS 1000000
 
 /* Element.__lt__: NaN electronegativity sorts as +inf, ties by symbol. */
 static int cmp_element(const void *pa, const void *pb)
@@ -150,8 +152,12 @@ static int qhull_facets(double *pts, int npts, int dim, int **facets, size_t *nf
             size_t n = 0;
             FORALLfacets
                 n++;
-            *facets = malloc((n ? n : 1) * (size_t)dim * sizeof **facets);
-            if (!*facets)
+            /* a bound on the inverses kept per facet (dim^2 doubles each) */
+            if (n > MAX_FACETS)
+                out = mms_error_set(err, MMS_ELIMIT, 0,
+                                    "the hull has %zu facets, more than the %d handled", n,
+                                    MAX_FACETS);
+            else if (!(*facets = malloc((n ? n : 1) * (size_t)dim * sizeof **facets)))
                 out = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
             FORALLfacets {
                 if (out != MMS_OK)
@@ -335,7 +341,21 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     pts[nq * (size_t)dim + (size_t)(dim - 1)] = top + 1;
 
     size_t nf = 0;
-    if (dim == 1) {
+    if (dim > 1 && nq == (size_t)dim) {
+        /* Only the elements are hull points: with the extra point they span
+         * a simplex whose one lower facet is theirs, what qhull would give
+         * (its order of the vertices changes nothing beyond rounding).
+         * Half of the fixture's systems are so, and qhull's fixed set-up
+         * cost is most of a small hull's. */
+        facets = malloc((size_t)dim * sizeof *facets);
+        if (!facets) {
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+            goto done;
+        }
+        for (int k = 0; k < dim; k++)
+            facets[k] = k;
+        nf = 1;
+    } else if (dim == 1) {
         size_t best = 0;
         for (size_t q = 1; q <= nq; q++)
             if (pts[q] < pts[best])

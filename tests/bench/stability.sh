@@ -25,18 +25,21 @@ PY
 nq=$(wc -l < "$work/q.tsv")
 echo "stability (the machine has 2 cores shared with other jobs: times vary with its load)"
 # the kernel takes milliseconds: the fastest of 20 runs from empty caches
-best=$("$tool" "$data/hull_ref.csv" "$work/q.tsv" --repeat 20 2>/dev/null | awk '/^TIME/ {print $2}')
-"$tool" "$data/hull_ref.csv" "$work/q.tsv" --print 2>/dev/null | grep -v '^TIME' > "$work/mms.txt"
-echo "  mmscore  hulls + e_above_hull, $nq fixture queries: ${best} s (fastest of 20, 1 thread)"
+out=$("$tool" "$data/hull_ref.csv" "$work/q.tsv" --repeat 20 2>/dev/null)
+best=$(echo "$out" | awk '/^TIME/ {print $2}')
+bcpu=$(echo "$out" | awk '/^CPU/ {print $2}')
+"$tool" "$data/hull_ref.csv" "$work/q.tsv" --print 2>/dev/null | grep -v '^TIME\|^CPU' > "$work/mms.txt"
+echo "  mmscore  hulls + e_above_hull, $nq fixture queries: ${best} s, CPU ${bcpu} s (fastest of 20, 1 thread)"
 if py=$(bash "$here/reference_python.sh"); then
     ref=$("$py" "$here/stability_ref.py" "$data/hull_ref.csv" "$work/q.tsv" --print --repeat 3 2>/dev/null)
     rt=$(echo "$ref" | awk '/^TIME/ {print $2}')
-    echo "$ref" | grep -v '^TIME' > "$work/ref.txt"
+    rcpu=$(echo "$ref" | awk '/^CPU/ {print $2}')
+    echo "$ref" | grep -v '^TIME\|^CPU' > "$work/ref.txt"
     maxd=$(paste "$work/mms.txt" "$work/ref.txt" |
         awk '{d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d} END {printf "%.3g", m}')
-    echo "  pymatgen hulls + e_above_hull, same queries: ${rt} s (fastest of 3, same run)"
-    awk -v a="$rt" -v b="$best" -v n="$nq" 'BEGIN {
-        printf "  ratio %.0fx; mmscore %.0f queries/s, pymatgen %.0f queries/s\n", a / b, n / b, n / a }'
+    echo "  pymatgen hulls + e_above_hull, same queries: ${rt} s, CPU ${rcpu} s (fastest of 3, same run)"
+    awk -v a="$rt" -v b="$best" -v c="$rcpu" -v d="$bcpu" -v n="$nq" 'BEGIN {
+        printf "  ratio %.0fx wall, %.0fx CPU time; mmscore %.0f queries/s, pymatgen %.0f queries/s\n", a / b, c / d, n / b, n / a }'
     echo "  agreement: max |e_above_hull difference| $maxd eV/atom over $nq queries"
 else
     echo "  pymatgen 2022.11.7 not installed: no same-run reference timing"

@@ -29,13 +29,23 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* CPU time of the process: on a shared machine, what the work itself cost */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: stability_bench HULL_REF QUERIES.tsv [--print | --repeat N]\n");
+        fprintf(stderr,
+                "usage: stability_bench HULL_REF QUERIES.tsv [--print | --full | --repeat N]\n");
         return 2;
     }
     int print = argc > 3 && !strcmp(argv[3], "--print");
+    int full = argc > 3 && !strcmp(argv[3], "--full"); /* one JSON line per query */
     int repeat = argc > 4 && !strcmp(argv[3], "--repeat") ? atoi(argv[4]) : 1;
     if (repeat < 1)
         repeat = 1;
@@ -76,11 +86,11 @@ int main(int argc, char **argv)
     fclose(f);
     /* the timed part: a diagram per system met (linear cache), then the
      * query; repeated from empty caches, the fastest run kept */
-    double t_run = INFINITY;
+    double t_run = INFINITY, c_run = INFINITY;
     size_t nd = 0, ok = 0;
     double *eah = malloc((nq ? nq : 1) * sizeof *eah);
     for (int rep = 0; rep < repeat; rep++) {
-        double t1 = now();
+        double t1 = now(), c1 = cpu_now();
         size_t capd = 256;
         hull_mask *keys = malloc(capd * sizeof *keys);
         phase_diagram **pds = malloc(capd * sizeof *pds);
@@ -105,15 +115,30 @@ int main(int argc, char **argv)
                                    &err) == MMS_OK) {
                 eah[i] = r.e_above_hull;
                 ok++;
+                if (full && rep == 0) {
+                    printf("{\"e\": %.17g, \"f\": %.17g, \"h\": %.17g, \"ids\": {",
+                           r.e_above_hull, r.formation_energy_per_atom, r.hull_energy_per_atom);
+                    for (int k = 0; k < r.n; k++)
+                        printf("%s\"%s\": %.17g", k ? ", " : "", ref->id[r.entry[k]],
+                               r.amount[k]);
+                    printf("}, \"formulas\": [");
+                    for (int k = 0; k < r.n; k++)
+                        printf("%s\"%s\"", k ? ", " : "", r.formula[k]);
+                    printf("]}\n");
+                }
+            } else if (full && rep == 0) {
+                printf("{\"error\": \"%s\"}\n", pds[d] ? "query" : "build");
             }
         }
         for (size_t d = 0; d < nd; d++)
             pd_free(pds[d]);
         free(pds);
         free(keys);
-        double t = now() - t1;
+        double t = now() - t1, c = cpu_now() - c1;
         if (t < t_run)
             t_run = t;
+        if (c < c_run)
+            c_run = c;
     }
     if (print)
         for (size_t i = 0; i < nq; i++)
@@ -122,7 +147,7 @@ int main(int argc, char **argv)
             "mmscore: %zu queries (%zu scored), %zu systems, load %.4f s, hulls+queries %.4f s "
             "(fastest of %d)\n",
             nq, ok, nd, t_load, t_run, repeat);
-    printf("TIME %.6f\n", t_run);
+    printf("TIME %.6f\nCPU %.6f\n", t_run, c_run);
     free(eah);
     free(q);
     hull_ref_free(ref);

@@ -341,6 +341,19 @@ static void small_systems(void **st)
     assert_int_equal(do_run(&r2), MMS_OK);
     assert_true(fabs(num(by_id(r2.records, "q3"), "e_above_hull") - 0.5) <= 1e-12);
     run_free(&r2);
+    /* the same reference as JSONL, energies in a renamed column */
+    char *jref = write_temp("{\"id\": \"elem-Na\", \"formula\": \"Na1\", \"energy\": -1.0}\n"
+                            "{\"id\": \"elem-Cl\", \"formula\": \"Cl2\", \"energy\": \"-3.0\"}\n"
+                            "{\"id\": \"nacl\", \"formula\": \"Na4 Cl4\", \"energy\": -20}\n",
+                            "ref.jsonl");
+    strcpy(q2, "id,cif,E_total\n");
+    add_row(q2, 1 << 16, "q3", "-5.0", 2, "Na", 1, "Cl", 2);
+    run r3 = {.hull_ref = jref, .buf = q2, .opt_name = "energy-column", .opt_value = "E_total"};
+    assert_int_equal(do_run(&r3), MMS_OK);
+    assert_true(fabs(num(by_id(r3.records, "q3"), "e_above_hull") - 0.5) <= 1e-12);
+    run_free(&r3);
+    unlink(jref);
+    free(jref);
     free(q2);
     unlink(ref);
     free(ref);
