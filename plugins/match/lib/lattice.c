@@ -275,7 +275,7 @@ static int points_in_sphere(const double L[3][3], float r, pts *out, mms_error *
                 long ci[3];
                 int slot = 0, ok = 1;
                 for (int m = 0; m < 3; m++) {
-                    ci[m] = (long)floor((c[m] - vmin[m] + 1e-8) / ledge);
+                    ci[m] = (long)mmsm_floor((c[m] - vmin[m] + 1e-8) / ledge);
                     long dlt = ci[m] - cc[m];
                     if (dlt < -1 || dlt > 1 || ci[m] < 0 || ci[m] >= nc[m]) ok = 0;
                     slot = slot * 3 + (int)(dlt + 1);

@@ -86,13 +86,7 @@ static int ws_copy(wstruct *dst, const wstruct *src)
     return 0;
 }
 
-/* numpy's float mod by 1 (result in [0, 1], sign of the divisor) */
-static double mod1(double x)
-{
-    double r = fmod(x, 1.0);
-    if (r != 0 && r < 0) r += 1.0;
-    return r;
-}
+#define mod1 mmsm_mod1
 
 static void frac_to_cart(const double lat[3][3], const double f[3], double c[3])
 {
@@ -136,7 +130,7 @@ static int ws_niggli(wstruct *w, mms_error *err)
 }
 
 /* --------------------------------------------- get_primitive_structure */
-static double round_half_even(double x) { return nearbyint(x); }
+static double round_half_even(double x) { return mmsm_rint(x); }
 
 static int cmp_label_ctx_sort(const species *sps, const int *sp, size_t a, size_t b)
 {
@@ -378,20 +372,29 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
             for (size_t e = 1; e <= det / a; e++) {
                 if ((det / a) % e) continue;
                 size_t gg = det / a / e;
+                /* the rows of inv(m), as numpy's LAPACK inverse computes
+                 * them for this upper-triangular m (no pivoting: the same
+                 * bits as mmsm_inv); row 2 depends on g only and row 1 on
+                 * e, f, g, so a failing row skips its whole block */
+                double A = (double)a, E = (double)e, G = (double)gg;
+                double r2[3] = {0, 0, 1 / G};
+                int ok2 = 0;
+                for (size_t v = 0; v < nv && !ok2; v++) ok2 = close_frac(r2, min_vecs[v], super_ftol);
+                if (!ok2) continue;
                 for (size_t b = 0; b < a; b++)
                     for (size_t c = 0; c < a; c++)
                         for (size_t f = 0; f < e; f++) {
-                            double m[3][3] = {{(double)a, (double)b, (double)c}, {0, (double)e, (double)f},
-                                              {0, 0, (double)gg}};
-                            double iv[3][3];
-                            if (mmsm_inv((const double (*)[3])m, iv)) continue;
-                            int all_rows = 1;
-                            for (int r = 0; r < 3 && all_rows; r++) {
-                                int any = 0;
-                                for (size_t v = 0; v < nv && !any; v++) any = close_frac(iv[r], min_vecs[v], super_ftol);
-                                all_rows = any;
-                            }
-                            if (!all_rows) continue;
+                            double B = (double)b, Cc = (double)c, F = (double)f;
+                            double r1[3] = {0, 1 / E, (0 - r2[2] * F) / E};
+                            int ok = 0;
+                            for (size_t v = 0; v < nv && !ok; v++) ok = close_frac(r1, min_vecs[v], super_ftol);
+                            if (!ok) continue;
+                            double r0[3] = {1 / A, (0 - r1[1] * B) / A, ((0 - r2[2] * Cc) - r1[2] * B) / A};
+                            ok = 0;
+                            for (size_t v = 0; v < nv && !ok; v++) ok = close_frac(r0, min_vecs[v], super_ftol);
+                            if (!ok) continue;
+                            double m[3][3] = {{A, B, Cc}, {0, E, F}, {0, 0, G}};
+                            double iv[3][3] = {{r0[0], r0[1], r0[2]}, {r1[0], r1[1], r1[2]}, {r2[0], r2[1], r2[2]}};
                             wstruct s = {0};
                             int t = try_hnf(in, sps, order, ng, gstart, gsize, non_nbrs,
                                             (const double (*)[3])m, (const double (*)[3])iv, det, &s, err);
@@ -612,6 +615,8 @@ typedef struct job {
     int *sol;
     best b;
     int stop;
+    int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
+    double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     mms_error *err;
     int rc;
 } job;
@@ -666,7 +671,7 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
             ok = 1;
             for (int k = 0; k < 3; k++) {
                 double d = sub[i][k] - sup[j][k];
-                if (fabs(d - round(d)) > tol[k]) {
+                if (fabs(d - mmsm_round(d)) > tol[k]) {
                     ok = 0;
                     break;
                 }
@@ -697,22 +702,26 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
 static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
                       const double avg[3][3], double normalization, double *dist)
 {
-    double lll[3][3], map[3][3], linv[3][3], rabc[3], ftol[3];
-    if (mmsm_lll(avg, lll, map) || mmsm_inv((const double (*)[3])map, linv))
-        return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
-    mmsm_recip_abc((const double (*)[3])lll, rabc);
-    for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * J->o->stol / (MMSM_PI * normalization);
-    double cim[27][3];
-    int q = 0;
-    for (int a = -1; a <= 1; a++)
-        for (int b = -1; b <= 1; b++)
-            for (int c = -1; c <= 1; c++, q++)
-                for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
-    /* lll fractional coordinates and their Cartesian images in [0, 1) */
+    /* the LLL cell of the average lattice and struct1's coordinates in it
+     * are the same for every translation of one lattice: made once */
     double (*fc1)[3] = J->ts2 + n2, (*c1)[3] = J->ts2 + 2 * n2; /* scratch laid out by caller */
     double (*fc2)[3] = J->ts2 + 3 * n2, (*c2)[3] = J->ts2 + 3 * n2 + n1;
-    lll_cart(s2, n2, (const double (*)[3])linv, (const double (*)[3])lll, fc1, c1);
-    lll_cart(s1, n1, (const double (*)[3])linv, (const double (*)[3])lll, fc2, c2);
+    double(*lll)[3] = J->lll, (*cim)[3] = J->cim, *ftol = J->ftol;
+    if (!J->lat_ready) {
+        double map[3][3], rabc[3];
+        if (mmsm_lll(avg, lll, map) || mmsm_inv((const double (*)[3])map, J->linv))
+            return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
+        mmsm_recip_abc((const double (*)[3])lll, rabc);
+        for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * J->o->stol / (MMSM_PI * normalization);
+        int q = 0;
+        for (int a = -1; a <= 1; a++)
+            for (int b = -1; b <= 1; b++)
+                for (int c = -1; c <= 1; c++, q++)
+                    for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
+        lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2);
+        J->lat_ready = 1;
+    }
+    lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
         for (size_t j = 0; j < n1; j++) {
@@ -721,20 +730,24 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
             if (within)
                 for (int l = 0; l < 3; l++) {
                     double fd = fc2[j][l] - fc1[i][l];
-                    if (fabs(fd - round(fd)) > ftol[l]) {
+                    if (fabs(fd - mmsm_round(fd)) > ftol[l]) {
                         within = 0;
                         break;
                     }
                 }
             if (within) {
                 double pre[3] = {c2[j][0] - c1[i][0], c2[j][1] - c1[i][1], c2[j][2] - c1[i][2]};
-                double bestd = 1e100;
-                int bk = 0;
+                /* all 27 distances first (a loop the compiler vectorises),
+                 * then the first smallest, as the reference's scan keeps it */
+                double d27[27];
                 for (int k = 0; k < 27; k++) {
                     double da = pre[0] + cim[k][0], db = pre[1] + cim[k][1], dc = pre[2] + cim[k][2];
-                    double d = da * da + db * db + dc * dc;
-                    if (d < bestd) bestd = d, bk = k;
+                    d27[k] = da * da + db * db + dc * dc;
                 }
+                double bestd = 1e100;
+                int bk = 0;
+                for (int k = 0; k < 27; k++)
+                    if (d27[k] < bestd) bestd = d27[k], bk = k;
                 J->cost[i * n + j] = bestd;
                 for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
             } else {
@@ -769,6 +782,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
     for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * o->stol / (MMSM_PI * normalization);
     double *dist = malloc(n2 * sizeof *dist);
     if (!dist) return OOM(J->err);
+    J->lat_ready = 0;
     for (size_t q = 0; q < J->n_t; q++) {
         size_t s1i = J->t_inds[q];
         double t[3];
@@ -829,7 +843,7 @@ static int on_mapping(void *ctx, const double l[3][3], const double sc[3][3])
             double c[3];
             frac_to_cart((const double (*)[3])A->lat, A->f[i], c);
             row_mul(c, (const double (*)[3])iv, g->fc[i]);
-            for (int k = 0; k < 3; k++) g->fc[i][k] -= floor(g->fc[i][k]);
+            for (int k = 0; k < 3; k++) g->fc[i][k] -= mmsm_floor(g->fc[i][k]);
         }
         na = A->n;
     } else {
@@ -846,7 +860,7 @@ static int on_mapping(void *ctx, const double l[3][3], const double sc[3][3])
             for (size_t p = 0; p < nlp; p++)
                 for (int k = 0; k < 3; k++) {
                     double x = f[k] + lp[p][k];
-                    g->fc[i * nlp + p][k] = x - floor(x);
+                    g->fc[i * nlp + p][k] = x - mmsm_floor(x);
                 }
         }
         free(lp);
