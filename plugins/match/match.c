@@ -124,7 +124,15 @@ static int score(void *st, const mms_record *rec, const mms_values *earlier, mms
 {
     (void)earlier;
     const state *s = st;
-    if (s->group) return MMS_OK; /* the set part does the work */
+    if (s->group) {
+        /* the set part groups; here each record learns whether it can be
+         * matched at all, with the reason in its record when not */
+        mms_match_cell *c = NULL;
+        if (!rec->structure) return MMS_OK; /* the core reports why it did not read */
+        int rc = mms_match_cell_from_structure(&c, &s->o, rec->structure, err);
+        mms_match_cell_free(c);
+        return rc;
+    }
     mms_match_cell *a = NULL, *b = NULL;
     int own_a = 0, rc;
     if (rec->structure && s->have_ref) {
@@ -134,8 +142,13 @@ static int score(void *st, const mms_record *rec, const mms_values *earlier, mms
         own_a = 1;
         rc = field_cell(s, rec, "cif_a", &a, err);
         if (!rc) rc = field_cell(s, rec, "cif_b", &b, err);
+    } else if (rec->structure) {
+        return MMS_OK; /* a structure with nothing to compare it with */
+    } else if (rec->fields) {
+        return mms_error_set(err, MMS_EPARSE, rec->line,
+                             "expected a pair: string fields \"cif_a\" and \"cif_b\"");
     } else {
-        return MMS_OK; /* nothing to compare this record with */
+        return MMS_OK;
     }
     int fit = 0, fit_ba = 0, found = 0;
     double rms = 0, mx = 0;

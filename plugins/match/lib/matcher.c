@@ -17,6 +17,11 @@
 #include "mmscore/structure.h"
 #include "match_internal.h"
 
+/* Memory bounds: the primitive-cell search keeps an n x n table per
+ * species, matching n x n costs and vectors (about 40 bytes a pair). */
+#define MMSM_MAX_CELL_SITES 4000
+#define MMSM_MAX_MATCH_SITES 2000
+
 #define OOM(err) mms_error_set((err), MMS_ENOMEM, 0, "out of memory")
 
 typedef struct species {
@@ -450,6 +455,9 @@ int mms_match_cell_new(mms_match_cell **out, const mms_match_options *o,
         return mms_error_set(err, MMS_EINVAL, 0, "match: NULL argument");
     *out = NULL;
     if (n == 0) return mms_error_set(err, MMS_EINVAL, 0, "cannot match an empty cell (no sites)");
+    if (n > MMSM_MAX_CELL_SITES)
+        return mms_error_set(err, MMS_ELIMIT, 0, "too many sites to match (%zu; limit %d)", n,
+                             MMSM_MAX_CELL_SITES);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             if (!isfinite(lattice[i][j])) return mms_error_set(err, MMS_EINVAL, 0, "lattice is not finite");
@@ -886,8 +894,9 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     if (rows > cols)
         return mms_error_set(err, MMS_ECOMPUTE, 0, "after supercell creation, struct1 must have more sites");
     if (!o->allow_subset && rows != cols) return 0;
-    if (cols > 20000 || rows * cols > 100000000UL)
-        return mms_error_set(err, MMS_ELIMIT, 0, "too many sites to match (%zu x %zu)", rows, cols);
+    if (cols > MMSM_MAX_MATCH_SITES)
+        return mms_error_set(err, MMS_ELIMIT, 0, "too many sites to match (%zu after supercell creation; "
+                             "limit %d)", cols, MMSM_MAX_MATCH_SITES);
     job J = {.o = o, .s1 = s1, .s2 = s2, .fu = fu, .s1_supercell = s1_supercell, .use_rms = use_rms,
              .break_on_match = break_on_match, .rows = rows, .cols = cols, .err = err};
     int *mask = malloc(rows * cols * sizeof *mask);
