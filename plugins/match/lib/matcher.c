@@ -272,6 +272,29 @@ static int try_hnf(const wstruct *in, const species *sps, const size_t *order, s
     return 1;
 }
 
+/* grouped_non_nbrs: sites may not match their neighbours in the supercell
+ * (made when the first candidate matrix needs it: same values) */
+static int make_non_nbrs(const wstruct *in, const size_t *order, size_t ng, const size_t *gstart,
+                         const size_t *gsize, const double super_ftol[3], unsigned char **non_nbrs)
+{
+    for (size_t g = 0; g < ng; g++) {
+        size_t gn = gsize[g];
+        non_nbrs[g] = malloc(gn * gn);
+        if (!non_nbrs[g]) return -1;
+        for (size_t i = 0; i < gn; i++)
+            for (size_t j = 0; j < gn; j++) {
+                const double *fi = in->f[order[gstart[g] + i]], *fj = in->f[order[gstart[g] + j]];
+                int any = 0;
+                for (int k = 0; k < 3; k++) {
+                    double d = fj[k] - fi[k];
+                    if (fabs(d - round_half_even(d)) > 2 * super_ftol[k]) any = 1;
+                }
+                non_nbrs[g][i * gn + j] = (unsigned char)(any || i == j);
+            }
+    }
+    return 0;
+}
+
 /* Structure.get_primitive_structure(tolerance=0.25): out gets a new
  * structure (the primitive one, Niggli-reduced, or a copy of in). */
 static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms_error *err)
@@ -296,6 +319,11 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
         }
         gsize[ng - 1]++;
     }
+    /* no supercell matrix exists when the group sizes are coprime: the
+     * searches below would find nothing (pymatgen returns a copy) */
+    size_t num_fu = 0;
+    for (size_t g = 0; g < ng; g++) num_fu = gcd_sz(num_fu, gsize[g]);
+    if (num_fu < 2) goto copy;
     /* min_vecs from the first smallest group */
     size_t gmin = 0;
     for (size_t g = 1; g < ng; g++)
@@ -328,9 +356,11 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
                 size_t t = gord[b];
                 gord[b] = gord[b - 1], gord[b - 1] = t;
             }
-        for (size_t gi = 0; gi < ng; gi++) {
+        /* the zero vector always survives (a site minus itself): once it is
+         * alone, further intersections cannot change min_vecs */
+        for (size_t gi = 0; gi < ng && nv > 1; gi++) {
             size_t g = gord[gi];
-            for (size_t a = 0; a < gsize[g]; a++) {
+            for (size_t a = 0; a < gsize[g] && nv > 1; a++) {
                 const double *f = in->f[order[gstart[g] + a]];
                 size_t w = 0;
                 for (size_t v = 0; v < nv; v++) {
@@ -347,27 +377,6 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
         }
         free(gord);
     }
-    /* sites may not match their neighbours in the supercell */
-    for (size_t g = 0; g < ng; g++) {
-        size_t gn = gsize[g];
-        non_nbrs[g] = malloc(gn * gn);
-        if (!non_nbrs[g]) {
-            rc = OOM(err);
-            goto done;
-        }
-        for (size_t i = 0; i < gn; i++)
-            for (size_t j = 0; j < gn; j++) {
-                const double *fi = in->f[order[gstart[g] + i]], *fj = in->f[order[gstart[g] + j]];
-                int any = 0;
-                for (int k = 0; k < 3; k++) {
-                    double d = fj[k] - fi[k];
-                    if (fabs(d - round_half_even(d)) > 2 * super_ftol[k]) any = 1;
-                }
-                non_nbrs[g][i * gn + j] = (unsigned char)(any || i == j);
-            }
-    }
-    size_t num_fu = 0;
-    for (size_t g = 0; g < ng; g++) num_fu = gcd_sz(num_fu, gsize[g]);
     /* get_hnf: det over the factors of num_fu (1 excluded), then a | det,
      * e | det/a, g = det/a/e; b, c < a and f < e */
     for (size_t det = 2; det <= num_fu && nv > 0; det++) {
@@ -400,6 +409,11 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
                             if (!ok) continue;
                             double m[3][3] = {{A, B, Cc}, {0, E, F}, {0, 0, G}};
                             double iv[3][3] = {{r0[0], r0[1], r0[2]}, {r1[0], r1[1], r1[2]}, {r2[0], r2[1], r2[2]}};
+                            if (!non_nbrs[0] &&
+                                make_non_nbrs(in, order, ng, gstart, gsize, super_ftol, non_nbrs)) {
+                                rc = OOM(err);
+                                goto done;
+                            }
                             wstruct s = {0};
                             int t = try_hnf(in, sps, order, ng, gstart, gsize, non_nbrs,
                                             (const double (*)[3])m, (const double (*)[3])iv, det, &s, err);
@@ -419,6 +433,7 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
             }
         }
     }
+copy:
     if (ws_copy(out, in)) rc = OOM(err);
 done:
     if (non_nbrs)
