@@ -450,14 +450,20 @@ static void species_label(species *s)
         snprintf(s->label, sizeof s->label, "%s", sym);
         return;
     }
+    /* formula_double_format: "" for 1, an integer within 1e-8 of its
+     * truncation, else str(round(x, 8)) */
     double a = fabs(s->ox);
-    char num[16];
-    if (a == 1)
+    char num[32];
+    if (a == 1) {
         num[0] = 0;
-    else if (fabs(a - nearbyint(a)) < 1e-8)
-        snprintf(num, sizeof num, "%d", (int)nearbyint(a));
-    else
-        snprintf(num, sizeof num, "%.2f", a);
+    } else if (fabs(a - trunc(a)) < 1e-8 && a < 1e9) {
+        snprintf(num, sizeof num, "%lld", (long long)trunc(a));
+    } else {
+        snprintf(num, sizeof num, "%.8f", a);
+        size_t k = strlen(num);
+        while (k > 0 && num[k - 1] == '0') num[--k] = 0;
+        if (k > 0 && num[k - 1] == '.') num[k] = '0', num[k + 1] = 0;
+    }
     snprintf(s->label, sizeof s->label, "%s%s%c", sym, num, s->ox >= 0 ? '+' : '-');
 }
 
