@@ -32,6 +32,17 @@ static inline double mmsm_rint(double x)
     if (d < -0.5 || (d == -0.5 && fmod(t, 2.0) != 0)) return t - 1;
     return t;
 }
+/* |x - round(x)| without branches: x - trunc(x) is exact, and shifting it
+ * by one when it reaches a half is exact too (Sterbenz), so the value is
+ * the same as with mmsm_round for every |x| < 2^62. */
+static inline double mmsm_frac_dist(double x)
+{
+    if (!(x > -4e18 && x < 4e18)) return fabs(x - round(x));
+    double r = x - mmsm_trunc(x);
+    r -= (double)(r >= 0.5);
+    r += (double)(r <= -0.5);
+    return fabs(r);
+}
 static inline double mmsm_floor(double x)
 {
     if (!(x > -4e18 && x < 4e18)) return floor(x);

@@ -91,6 +91,8 @@ static int ws_copy(wstruct *dst, const wstruct *src)
     return 0;
 }
 
+/* |x - rint(x)| equals |x - round(x)|: the two roundings differ only at
+ * halves, where both distances are 0.5, so mmsm_frac_dist serves both */
 #define mod1 mmsm_mod1
 
 static void frac_to_cart(const double lat[3][3], const double f[3], double c[3])
@@ -170,7 +172,7 @@ static int close_frac(const double a[3], const double b[3], const double tol[3])
 {
     for (int k = 0; k < 3; k++) {
         double d = a[k] - b[k];
-        if (!(fabs(d - round_half_even(d)) < tol[k])) return 0;
+        if (!(mmsm_frac_dist(d) < tol[k])) return 0;
     }
     return 1;
 }
@@ -214,7 +216,7 @@ static int try_hnf(const wstruct *in, const species *sps, const size_t *order, s
                 int close = 1;
                 for (int k = 0; k < 3 && close; k++) {
                     double d = all[j][k] - all[i][k];
-                    if (!(fabs(d - round_half_even(d)) < ftol[k])) close = 0;
+                    if (!(mmsm_frac_dist(d) < ftol[k])) close = 0;
                 }
                 adj[i * gn + j] = (unsigned char)(close && non_nbrs[g][i * gn + j]);
             }
@@ -287,7 +289,7 @@ static int make_non_nbrs(const wstruct *in, const size_t *order, size_t ng, cons
                 int any = 0;
                 for (int k = 0; k < 3; k++) {
                     double d = fj[k] - fi[k];
-                    if (fabs(d - round_half_even(d)) > 2 * super_ftol[k]) any = 1;
+                    if (mmsm_frac_dist(d) > 2 * super_ftol[k]) any = 1;
                 }
                 non_nbrs[g][i * gn + j] = (unsigned char)(any || i == j);
             }
@@ -646,6 +648,7 @@ typedef struct job {
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
+    double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
     mms_error *err;
     int rc;
 } job;
@@ -700,7 +703,7 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
             ok = 1;
             for (int k = 0; k < 3; k++) {
                 double d = sub[i][k] - sup[j][k];
-                if (fabs(d - mmsm_round(d)) > tol[k]) {
+                if (mmsm_frac_dist(d) > tol[k]) {
                     ok = 0;
                     break;
                 }
@@ -747,6 +750,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
             for (int b = -1; b <= 1; b++)
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
+        for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
         lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2);
         J->lat_ready = 1;
     }
@@ -759,7 +763,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
             if (within)
                 for (int l = 0; l < 3; l++) {
                     double fd = fc2[j][l] - fc1[i][l];
-                    if (fabs(fd - mmsm_round(fd)) > ftol[l]) {
+                    if (mmsm_frac_dist(fd) > ftol[l]) {
                         within = 0;
                         break;
                     }
@@ -769,8 +773,9 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 /* all 27 distances first (a loop the compiler vectorises),
                  * then the first smallest, as the reference's scan keeps it */
                 double d27[27];
+                const double *cx = J->cx, *cy = J->cy, *cz = J->cz;
                 for (int k = 0; k < 27; k++) {
-                    double da = pre[0] + cim[k][0], db = pre[1] + cim[k][1], dc = pre[2] + cim[k][2];
+                    double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
                     d27[k] = da * da + db * db + dc * dc;
                 }
                 double bestd = 1e100;
