@@ -2,7 +2,9 @@
  * Structure matching by the `match` plugin; this command only turns its
  * flags into the plugin's options and selects it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -60,6 +62,46 @@ static int set(cli_ctx *c, const char *name, const char *value)
     return CLI_OK;
 }
 
+/* --group with --records: a record's group is known only when all are
+ * read, so a first quiet run groups and a second one writes every record
+ * with its group (the plugin's match_group_of option). */
+static int group_first_pass(cli_ctx *c, char *path, size_t n)
+{
+    mms_pipeline_options po = c->popt;
+    po.records = NULL, po.progress = 0, po.on_record = NULL;
+    mms_pipeline *p = NULL;
+    mms_error err;
+    mms_error_clear(&err);
+    cJSON *summary = NULL;
+    int rc = mms_pipeline_new(&p, c->host, &po, &err);
+    if (rc == MMS_OK) rc = select_match(c, p, &err);
+    if (rc == MMS_OK) rc = mms_pipeline_start(p, &err);
+    int code = rc == MMS_OK ? feed_match(c, p) : CLI_INPUT;
+    if (rc == MMS_OK && mms_pipeline_finish(p, &summary, &err) != MMS_OK) rc = err.code ? err.code : MMS_EIO;
+    mms_pipeline_free(p);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(summary, "plugins"), "match"),
+        "group_of");
+    char *text = cJSON_IsArray(g) ? cJSON_PrintUnformatted(g) : NULL;
+    cJSON_Delete(summary);
+    if (rc != MMS_OK || code != CLI_OK || !text) {
+        if (rc != MMS_OK) fprintf(stderr, "mmscore match: %s\n", err.message);
+        free(text);
+        return code != CLI_OK ? code : CLI_INPUT;
+    }
+    snprintf(path, n, "%s", "/tmp/mmscore_groups_XXXXXX");
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f)) ok = 0;
+    free(text);
+    if (!ok) {
+        fprintf(stderr, "mmscore match: cannot write a temporary file\n");
+        return CLI_INPUT;
+    }
+    return set(c, "match_group_of", path);
+}
+
 static int run_match(cli_ctx *c)
 {
     const char *preset = cli_flag_value(c, "preset");
@@ -83,7 +125,11 @@ static int run_match(cli_ctx *c)
         c->popt.on_record = print_pair;
         c->popt.on_record_ctx = c;
     }
-    return rc != CLI_OK ? rc : cli_run(c, select_match, feed_match);
+    char tmp[64] = "";
+    if (rc == CLI_OK && group && c->records) rc = group_first_pass(c, tmp, sizeof tmp);
+    if (rc == CLI_OK) rc = cli_run(c, select_match, feed_match);
+    if (tmp[0]) unlink(tmp);
+    return rc;
 }
 
 const cli_command cli_cmd_match = {

@@ -7,6 +7,7 @@
  * - match_group: group_structures over all input structures, in order
  *   (a set computation: the groups are in the summary).
  * docs/metrics-match.md has the definitions and the parity measured. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ typedef struct state {
     mms_match_options o;
     match_refs ref;      /* match_ref's structures (first one used) */
     int have_ref, group, threads;
+    size_t *group_of, n_group_of; /* match_group_of: groups of a first run */
 } state;
 
 static const mms_option_def options[] = {
@@ -32,6 +34,9 @@ static const mms_option_def options[] = {
     {"match_ref", MMS_OPT_STRING, "", "compare every input with the first structure of this file"},
     {"match_group", MMS_OPT_BOOL, "false", "group_structures over all inputs"},
     {"match_threads", MMS_OPT_INT, "1", "threads for group_structures"},
+    {"match_group_of", MMS_OPT_STRING, "",
+     "JSON array of every record's group from an earlier run over the same inputs (the command's "
+     "two-pass --group --records): written into each record as `group`"},
     {NULL, 0, NULL, NULL}};
 
 static const mms_metric_def metrics[] = {
@@ -39,6 +44,7 @@ static const mms_metric_def metrics[] = {
     {"fit_ba", "bool", "StructureMatcher.fit(B, A) (can differ from fit)"},
     {"rms", "number", "get_rms_dist(A, B)[0], normalised RMS displacement; null: no match"},
     {"max_dist", "number", "get_rms_dist(A, B)[1], largest normalised displacement; null: no match"},
+    {"group", "int", "group_structures group of this record (match --group with --records)"},
     {NULL, NULL, NULL}};
 
 static const mms_metric_def summary[] = {
@@ -52,6 +58,49 @@ static const mms_metric_def summary[] = {
     {"group_of", "object", "group of every input record, in input order; groups numbered by their "
                            "first member (match_group)"},
     {NULL, NULL, NULL}};
+
+static int read_group_of(state *s, const char *path, mms_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return mms_error_set(err, MMS_EIO, 0, "match_group_of: cannot read %s", path);
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            char *t = realloc(text, cap = 2 * cap + 8192);
+            if (!t) break;
+            text = t;
+        }
+        size_t k = fread(text + len, 1, cap - len - 1, f);
+        if (!k) break;
+        len += k;
+    }
+    fclose(f);
+    if (!text) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    text[len] = 0;
+    cJSON *a = cJSON_Parse(text);
+    free(text);
+    int n = cJSON_GetArraySize(a);
+    if (!cJSON_IsArray(a)) {
+        cJSON_Delete(a);
+        return mms_error_set(err, MMS_EPARSE, 0, "match_group_of: %s is not a JSON array", path);
+    }
+    s->group_of = malloc(((size_t)n + 1) * sizeof *s->group_of);
+    int rc = s->group_of ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    const cJSON *it;
+    size_t i = 0;
+    cJSON_ArrayForEach(it, a)
+    {
+        if (rc) break;
+        if (!cJSON_IsNumber(it) || it->valuedouble < 0)
+            rc = mms_error_set(err, MMS_EPARSE, 0, "match_group_of: entry %zu is not a group number", i);
+        else
+            s->group_of[i++] = (size_t)it->valuedouble;
+    }
+    s->n_group_of = i;
+    cJSON_Delete(a);
+    return rc;
+}
 
 static int create(void **out, const cJSON *config, mms_error *err)
 {
@@ -73,8 +122,11 @@ static int create(void **out, const cJSON *config, mms_error *err)
                                s->ref.r[0].error);
         s->have_ref = 1;
     }
+    const char *gof = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "match_group_of"));
+    if (!rc && gof && *gof) rc = read_group_of(s, gof, err);
     if (rc) {
         match_refs_free(&s->ref);
+        free(s->group_of);
         free(s);
         return rc;
     }
@@ -87,6 +139,7 @@ static void destroy(void *st)
     state *s = st;
     if (!s) return;
     match_refs_free(&s->ref);
+    free(s->group_of);
     free(s);
 }
 
@@ -128,6 +181,9 @@ static int score(void *st, const mms_record *rec, const mms_values *earlier, mms
         /* the set part groups; here each record learns whether it can be
          * matched at all, with the reason in its record when not */
         mms_match_cell *c = NULL;
+        if (s->group_of && rec->index < s->n_group_of &&
+            mms_values_set_int(out, "group", (long long)s->group_of[rec->index]))
+            return mms_error_set(err, MMS_ENOMEM, 0, "match: cannot store values");
         if (!rec->structure) return MMS_OK; /* the core reports why it did not read */
         int rc = mms_match_cell_from_structure(&c, &s->o, rec->structure, err);
         mms_match_cell_free(c);
