@@ -377,6 +377,15 @@ int mmsm_find_mappings(const double self[3][3], const double other[3][3], double
                 cnt[t]++;
             }
         }
+    /* pymatgen passes Niggli's absolute tolerance 1e-5 V^(1/3) as a
+     * fractional ltol, so cells of 10^4 A and more accept nearly every
+     * vector: refuse rather than fill gigabytes of angle tables */
+    if ((double)cnt[1] * cnt[2] > 2e7 || (double)cnt[0] * cnt[2] > 2e7 || (double)cnt[0] * cnt[1] > 2e7) {
+        rc = mms_error_set(err, MMS_ELIMIT, 0,
+                           "lattice search too large (%zu x %zu x %zu candidate vectors): degenerate or "
+                           "huge cell", cnt[0], cnt[1], cnt[2]);
+        goto out;
+    }
     al = malloc(cnt[1] * cnt[2] + 1);
     be = malloc(cnt[0] * cnt[2] + 1);
     ga = malloc(cnt[0] * cnt[1] + 1);
