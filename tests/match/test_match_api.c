@@ -95,6 +95,13 @@ static void test_bad_input(void **state)
     assert_true(rc == MMS_ECOMPUTE || rc == MMS_OK);
     mms_match_cell_free(c);
     c = NULL;
+    /* a 10^6 A cell: pymatgen's Niggli tolerance would accept ~10^4 vectors
+     * per axis; a clear error instead of gigabytes */
+    const double huge[3][3] = {{1e6, 0, 0}, {0, 1e6, 0}, {0, 0, 1e6}};
+    const double p2[2][3] = {{0, 0, 0}, {0.5, 0.5, 0.5}};
+    const int z2[2] = {6, 6};
+    assert_int_equal(mms_match_cell_new(&c, &o, huge, 2, p2, z2, NULL, NULL, &err), MMS_ELIMIT);
+    assert_null(c);
     const double nan_lat[3][3] = {{NAN, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     assert_int_equal(mms_match_cell_new(&c, &o, nan_lat, 1, p, z, NULL, NULL, &err), MMS_EINVAL);
     const int badz[1] = {0};
