@@ -911,6 +911,74 @@ static int on_mapping(void *ctx, const double l[3][3], const double sc[3][3])
     return J->stop;
 }
 
+/* fit only asks whether SOME (lattice, translation) gives max distance <
+ * stol: pymatgen stops at the first such one, and the answer is the same
+ * whatever the order the candidates are tried in (the set tried is the
+ * same, and a candidate's value does not depend on the others).  So fit
+ * tries the lattices whose parameters are closest to the target's first
+ * (stable order among equals), which finds a match of a true pair sooner;
+ * get_rms_dist keeps pymatgen's order (its first minimum and its 1e-5 exit
+ * depend on it). */
+typedef struct mapping_list {
+    size_t n, cap;
+    double (*l)[3][3], (*sc)[3][3];
+    double *score;
+    const double *target; /* the target's six parameters */
+} mapping_list;
+
+static int collect_mapping(void *ctx, const double l[3][3], const double sc[3][3])
+{
+    mapping_list *m = ctx;
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? 2 * m->cap : 64;
+        void *a = realloc(m->l, nc * sizeof *m->l);
+        if (a) m->l = a;
+        void *b = realloc(m->sc, nc * sizeof *m->sc);
+        if (b) m->sc = b;
+        void *c = realloc(m->score, nc * sizeof *m->score);
+        if (c) m->score = c;
+        if (!a || !b || !c) return MMS_ENOMEM;
+        m->cap = nc;
+    }
+    memcpy(m->l[m->n], l, sizeof m->l[0]);
+    memcpy(m->sc[m->n], sc, sizeof m->sc[0]);
+    double p[6], d = 0;
+    mmsm_params(l, p);
+    for (int k = 0; k < 3; k++) d += fabs(p[k] - m->target[k]) / m->target[k] + fabs(p[3 + k] - m->target[3 + k]) / 60;
+    m->score[m->n++] = d;
+    return 0;
+}
+
+/* qsort has no context argument in C17: per thread, as fit runs on several */
+static _Thread_local const double *g_score;
+static int cmp_score(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (g_score[i] != g_score[j]) return g_score[i] < g_score[j] ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+static int fit_in_likely_order(gen_ctx *g, const mms_match_options *o, mms_error *err)
+{
+    double target[6];
+    mmsm_params((const double (*)[3])g->B->lat, target);
+    mapping_list m = {.target = target};
+    int rc = mmsm_find_mappings((const double (*)[3])g->A->lat, (const double (*)[3])g->B->lat, o->ltol,
+                                o->angle_tol, collect_mapping, &m, err);
+    if (rc == MMS_ENOMEM) rc = OOM(err);
+    size_t *ord = rc ? NULL : malloc((m.n ? m.n : 1) * sizeof *ord);
+    if (!rc && !ord) rc = OOM(err);
+    if (!rc) {
+        for (size_t i = 0; i < m.n; i++) ord[i] = i;
+        g_score = m.score;
+        qsort(ord, m.n, sizeof *ord, cmp_score);
+        for (size_t q = 0; q < m.n && !rc; q++)
+            rc = on_mapping(g, (const double (*)[3])m.l[ord[q]], (const double (*)[3])m.sc[ord[q]]);
+    }
+    free(ord), free(m.l), free(m.sc), free(m.score);
+    return rc;
+}
+
 /* _strict_match(struct1, struct2, fu, s1_supercell): best (found or not) */
 static int strict_match(const mms_match_options *o, const side *s1, const side *s2, size_t fu,
                         int s1_supercell, int use_rms, int break_on_match, best *out, mms_error *err)
@@ -975,8 +1043,11 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     g.A = s1_supercell ? s1 : s2;
     g.B = s1_supercell ? s2 : s1;
     g.swap = !s1_supercell;
-    rc = mmsm_find_mappings((const double (*)[3])g.A->lat, (const double (*)[3])g.B->lat, o->ltol,
-                            o->angle_tol, on_mapping, &g, err);
+    if (break_on_match && !use_rms)
+        rc = fit_in_likely_order(&g, o, err);
+    else
+        rc = mmsm_find_mappings((const double (*)[3])g.A->lat, (const double (*)[3])g.B->lat, o->ltol,
+                                o->angle_tol, on_mapping, &g, err);
     if (rc > 0) rc = 0;
     if (rc) goto done;
     if (J.b.found && J.b.val < o->stol) {
