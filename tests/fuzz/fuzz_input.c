@@ -59,7 +59,8 @@ static void run(const char *kind, const uint8_t *data, size_t size)
     FILE *out = open_memstream(&records, &len);
     if (!out)
         return;
-    mms_pipeline_options opt = {.threads = 1, .records = out, .max_atoms = 2000,
+    mms_pipeline_options opt = {.version = MMS_PIPELINE_OPTIONS_VERSION, .threads = 1,
+                                .records = out, .max_atoms = 2000,
                                 .max_record_bytes = 1u << 20, .max_line_bytes = 1u << 16};
     mms_pipeline *p = NULL;
     mms_error e;

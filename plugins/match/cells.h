@@ -1,0 +1,39 @@
+/* Shared by the match and csp plugins: matcher options from a plugin
+ * config, and structures read from a file as reduced cells. */
+#ifndef MATCH_CELLS_H
+#define MATCH_CELLS_H
+
+#include <cjson/cJSON.h>
+
+#include "mmscore/match.h"
+#include "mmscore/plugin.h"
+
+/* preset named by config[preset_key], then the explicit overrides
+ * (ltol, stol, angle_tol >= 0; comparator ""; flags >= 0). */
+int match_options_from_config(mms_match_options *o, const cJSON *config, const char *preset_key,
+                              mms_error *err);
+
+/* One structure of `path` (any input mmscore reads), in input order. */
+typedef struct match_ref {
+    char *id;            /* record id (owned) */
+    mms_match_cell *cell;/* NULL when the record could not be matched */
+    char *error;         /* why (owned), when cell is NULL */
+} match_ref;
+
+typedef struct match_refs {
+    match_ref *r;
+    size_t n, cap;
+    const mms_match_options *o;
+    int rebuild;         /* rebuild the lattice from its parameters (CDVAE Crystal) */
+} match_refs;
+
+int match_refs_read(match_refs *refs, const char *path, mms_error *err);
+void match_refs_free(match_refs *refs);
+
+/* The cell of a structure, optionally rebuilt as CDVAE's Crystal does:
+ * Lattice.from_parameters(a, b, c, alpha, beta, gamma), fractional
+ * coordinates and atomic numbers (oxidation states dropped). */
+int match_cell_of(mms_match_cell **out, const mms_match_options *o, const mms_structure *s,
+                  int rebuild, mms_error *err);
+
+#endif
