@@ -356,7 +356,7 @@ static void check_space_group(const mms_structure *s, const char *detected, mms_
 }
 
 /* CrystaLLM reads the formula from the block name with data_([A-Za-z0-9]+)\n. */
-static int data_name_formula(const mms_structure *s, mms_formula *f, char *why, size_t n)
+static int data_name_formula(const mms_structure *s, mmsc_formula *f, char *why, size_t n)
 {
     const char *name = s->name;
     if (!name || !*name) {
@@ -368,7 +368,7 @@ static int data_name_formula(const mms_structure *s, mms_formula *f, char *why, 
             snprintf(why, n, "data_ name '%s' is not a bare formula", name);
             return -1;
         }
-    return mms_formula_parse(name, f, why, n);
+    return mmsc_formula_parse(name, f, why, n);
 }
 
 static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags)
@@ -382,14 +382,14 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
                      "formula_consistent not checked");
         return;
     }
-    mms_formula fd, fs, ft;
+    mmsc_formula fd, fs, ft;
     char why[160];
     const char *which = "data_ name";
     int rc = data_name_formula(s, &fd, why, sizeof why);
-    if (rc == 0 && (which = "_chemical_formula_sum", rc = mms_formula_parse(sum, &fs, why,
+    if (rc == 0 && (which = "_chemical_formula_sum", rc = mmsc_formula_parse(sum, &fs, why,
                                                                           sizeof why)) == 0)
         which = "_chemical_formula_structural",
-        rc = mms_formula_parse(structural, &ft, why, sizeof why);
+        rc = mmsc_formula_parse(structural, &ft, why, sizeof why);
     if (rc != 0) {
         mms_values_set_null(out, "formula_consistent");
         mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
@@ -397,7 +397,7 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
                      which, why);
         return;
     }
-    int same = mms_formula_same_reduced(&fd, &fs) && mms_formula_same_reduced(&fs, &ft);
+    int same = mmsc_formula_same_reduced(&fd, &fs) && mmsc_formula_same_reduced(&fs, &ft);
     mms_values_set_bool(out, "formula_consistent", same);
     if (!same)
         mmsc_diag_add(diags, "MMS204", MMSC_SEV_WARNING,
@@ -419,9 +419,9 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
                      "_atom_site_symmetry_multiplicity loop: multiplicity_consistent not checked");
         return;
     }
-    mms_formula expected, actual = {0};
+    mmsc_formula expected, actual = {0};
     char why[160];
-    if (mms_formula_parse(sum, &expected, why, sizeof why) != 0) {
+    if (mmsc_formula_parse(sum, &expected, why, sizeof why) != 0) {
         mms_values_set_null(out, "multiplicity_consistent");
         mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
                      "_chemical_formula_sum is not a formula pymatgen reads (%s): "
@@ -444,7 +444,7 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
         while (k < actual.n && strcmp(actual.symbol[k], types[i]))
             k++;
         if (k == actual.n) {
-            if (actual.n == MMS_FORMULA_MAX_ELEMENTS) {
+            if (actual.n == MMSC_FORMULA_MAX_ELEMENTS) {
                 ok = 0;
                 break;
             }
@@ -497,7 +497,7 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     double bls;
     long n_bonds;
     char why[160];
-    if (mms_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
+    if (sym_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
         mms_values_set_number(out, "bond_length_score", bls);
         if (bls < 1.0)
             mmsc_diag_add(diags, "MMS209", MMSC_SEV_INFO,

@@ -63,7 +63,7 @@ run perov_5_test "$fx/perov_5_test.csv" 0.107 "107 ms/structure: validity + fing
 "$here/vs_reference_now.sh" "$build" "$tmp/carbon1000.csv" 20 "carbon_24_test[:1000]"
 "$here/vs_reference_now.sh" "$build" "$fx/perov_5_test.csv" 76 perov_5_test
 # qhull's fixed cost per hull, with its own set-up functions and with the
-# plugin's replacements (plugins/fingerprint/qhull_setup.c)
+# plugin's replacements (plugins/common/qhull_setup.c)
 for v in own plugin; do
   exe="$build/tests/fingerprint/qhull_hull_$v"
   [ -x "$exe" ] && "$exe" | sed "s/^/qhull hull, $v set-up functions: /"

@@ -4,7 +4,7 @@
  * points shaped like a site's dual point set (20 on a sphere, 20 inside).
  * Built twice (tests/fingerprint/CMakeLists.txt): qhull_hull_own runs
  * libqhull_r's own functions, qhull_hull_plugin links the plugin's
- * replacements of qh_option and qh_rand (plugins/fingerprint/qhull_setup.c).
+ * replacements of qh_option and qh_rand (plugins/common/qhull_setup.c).
  * Prints the fastest of five rounds of 20,000 hulls, in microseconds. */
 #include <libqhull_r/qhull_ra.h>
 

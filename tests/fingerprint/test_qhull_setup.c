@@ -1,5 +1,5 @@
 /* The plugin's replacements of two qhull set-up functions
- * (plugins/fingerprint/qhull_setup.c): qh_rand must give qhull's own
+ * (plugins/common/qhull_setup.c): qh_rand must give qhull's own
  * sequence from every state, and qhull must really call the replacements
  * (its option log stays empty) while building the same hull. */
 #define _GNU_SOURCE /* dladdr */

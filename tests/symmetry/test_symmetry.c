@@ -233,30 +233,30 @@ static void test_threads_keep_their_answers(void **unused)
 static void test_formula_parser(void **unused)
 {
     (void)unused;
-    mms_formula f, g;
+    mmsc_formula f, g;
     char why[128];
-    assert_int_equal(mms_formula_parse("Ba(OH)2", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Ba(OH)2", &f, why, sizeof why), 0);
     assert_int_equal(f.n, 3);
-    assert_int_equal(mms_formula_parse("Ba1 O2 H2", &g, why, sizeof why), 0);
-    assert_true(mms_formula_same_reduced(&f, &g));
-    assert_int_equal(mms_formula_parse("Ca2 Ti2 O6", &f, why, sizeof why), 0);
-    assert_int_equal(mms_formula_parse("CaTiO3", &g, why, sizeof why), 0);
-    assert_true(mms_formula_same_reduced(&f, &g));
-    assert_int_equal(mms_formula_parse("RbCe(InIr)31", &f, why, sizeof why), 0);
-    assert_int_equal(mms_formula_parse("Rb1 Ce1 In31 Ir31", &g, why, sizeof why), 0);
-    assert_true(mms_formula_same_reduced(&f, &g));
-    assert_int_equal(mms_formula_parse("Y3N@C80", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Ba1 O2 H2", &g, why, sizeof why), 0);
+    assert_true(mmsc_formula_same_reduced(&f, &g));
+    assert_int_equal(mmsc_formula_parse("Ca2 Ti2 O6", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("CaTiO3", &g, why, sizeof why), 0);
+    assert_true(mmsc_formula_same_reduced(&f, &g));
+    assert_int_equal(mmsc_formula_parse("RbCe(InIr)31", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Rb1 Ce1 In31 Ir31", &g, why, sizeof why), 0);
+    assert_true(mmsc_formula_same_reduced(&f, &g));
+    assert_int_equal(mmsc_formula_parse("Y3N@C80", &f, why, sizeof why), 0);
     assert_int_equal(f.n, 3);
-    assert_int_equal(mms_formula_parse("Fe0.5Ni0.5", &f, why, sizeof why), 0);
-    assert_int_equal(mms_formula_parse("FeNi", &g, why, sizeof why), 0);
-    assert_false(mms_formula_same_reduced(&f, &g)); /* pymatgen: "Fe0.5Ni0.5" != "FeNi" */
-    assert_int_equal(mms_formula_parse("NaCl", &f, why, sizeof why), 0);
-    assert_int_equal(mms_formula_parse("Na2Cl", &g, why, sizeof why), 0);
-    assert_false(mms_formula_same_reduced(&f, &g));
-    assert_int_equal(mms_formula_parse("Xy2O", &f, why, sizeof why), -1);
-    assert_int_equal(mms_formula_parse("image0", &f, why, sizeof why), -1);
-    assert_int_equal(mms_formula_parse("", &f, why, sizeof why), -1);
-    assert_int_equal(mms_formula_parse("((((", &f, why, sizeof why), -1);
+    assert_int_equal(mmsc_formula_parse("Fe0.5Ni0.5", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("FeNi", &g, why, sizeof why), 0);
+    assert_false(mmsc_formula_same_reduced(&f, &g)); /* pymatgen: "Fe0.5Ni0.5" != "FeNi" */
+    assert_int_equal(mmsc_formula_parse("NaCl", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Na2Cl", &g, why, sizeof why), 0);
+    assert_false(mmsc_formula_same_reduced(&f, &g));
+    assert_int_equal(mmsc_formula_parse("Xy2O", &f, why, sizeof why), -1);
+    assert_int_equal(mmsc_formula_parse("image0", &f, why, sizeof why), -1);
+    assert_int_equal(mmsc_formula_parse("", &f, why, sizeof why), -1);
+    assert_int_equal(mmsc_formula_parse("((((", &f, why, sizeof why), -1);
 }
 
 static cJSON **read_jsonl(const char *path, size_t *n)
@@ -289,7 +289,7 @@ static void test_bond_score_matches_crystalnn(void **unused)
         double score = NAN;
         long bonds = 0;
         char why[160];
-        int rc = mms_bond_length_score(s, &score, &bonds, why, sizeof why);
+        int rc = sym_bond_length_score(s, &score, &bonds, why, sizeof why);
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(in[i], "source"));
         int row = cJSON_GetObjectItem(in[i], "row")->valueint;
         if (cJSON_IsNull(want)) {

@@ -1,29 +1,29 @@
 /* Chemical formulas as pymatgen's Composition reads them, for CrystaLLM's
  * consistency checks (docs/metrics-symmetry.md). */
-#ifndef MMS_SYMMETRY_FORMULA_H
-#define MMS_SYMMETRY_FORMULA_H
+#ifndef MMSC_FORMULA_H
+#define MMSC_FORMULA_H
 
 #include <stddef.h>
 
-#define MMS_FORMULA_MAX_ELEMENTS 32
+#define MMSC_FORMULA_MAX_ELEMENTS 32
 
 /* Amount per element symbol, in order of first appearance. */
-typedef struct mms_formula {
+typedef struct mmsc_formula {
     size_t n;
-    char symbol[MMS_FORMULA_MAX_ELEMENTS][4];
-    double amount[MMS_FORMULA_MAX_ELEMENTS];
-} mms_formula;
+    char symbol[MMSC_FORMULA_MAX_ELEMENTS][4];
+    double amount[MMSC_FORMULA_MAX_ELEMENTS];
+} mmsc_formula;
 
 /* Parse like pymatgen's Composition._parse_formula: "@" dropped, innermost
  * parentheses expanded with their factor, then symbol/amount tokens
  * ("Ca1 O3 Ti1", "Ba(OH)2", "Fe0.5Ni0.5").  Symbols must be known
  * elements.  Returns 0, or -1 with a reason in why (size n) when pymatgen
  * would raise. */
-int mms_formula_parse(const char *text, mms_formula *out, char *why, size_t n);
+int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n);
 
 /* Do two formulas have the same pymatgen reduced_formula?  Integer amounts
  * are divided by their gcd; non-integer ones are compared as written
  * (pymatgen does not reduce them either), within 1e-8. */
-int mms_formula_same_reduced(const mms_formula *a, const mms_formula *b);
+int mmsc_formula_same_reduced(const mmsc_formula *a, const mmsc_formula *b);
 
 #endif

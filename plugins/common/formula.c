@@ -20,7 +20,7 @@ static int is_amount_char(char c)
     return isdigit((unsigned char)c) || c == '.' || c == 'e' || c == '-' || c == '*';
 }
 
-static int add_amount(mms_formula *f, const char *sym, size_t len, double amt, char *why,
+static int add_amount(mmsc_formula *f, const char *sym, size_t len, double amt, char *why,
                       size_t n)
 {
     for (size_t i = 0; i < f->n; i++)
@@ -28,7 +28,7 @@ static int add_amount(mms_formula *f, const char *sym, size_t len, double amt, c
             f->amount[i] += amt;
             return 0;
         }
-    if (len > 3 || f->n == MMS_FORMULA_MAX_ELEMENTS) {
+    if (len > 3 || f->n == MMSC_FORMULA_MAX_ELEMENTS) {
         snprintf(why, n, "too many elements or a symbol too long");
         return -1;
     }
@@ -56,7 +56,7 @@ static int parse_amount(const char *s, size_t len, double *out)
 }
 
 /* Tokens of a parenthesis-free text, each amount times factor. */
-static int sym_tokens(const char *s, size_t len, double factor, mms_formula *f, char *why,
+static int sym_tokens(const char *s, size_t len, double factor, mmsc_formula *f, char *why,
                       size_t n)
 {
     size_t i = 0;
@@ -93,7 +93,7 @@ static int sym_tokens(const char *s, size_t len, double factor, mms_formula *f, 
     return 0;
 }
 
-int mms_formula_parse(const char *text, mms_formula *out, char *why, size_t n)
+int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n)
 {
     char work[WORK_MAX], next[WORK_MAX];
     size_t w = 0;
@@ -133,7 +133,7 @@ int mms_formula_parse(const char *text, mms_formula *out, char *why, size_t n)
             snprintf(why, n, "bad group factor");
             return -1;
         }
-        mms_formula unit = {0};
+        mmsc_formula unit = {0};
         if (sym_tokens(open + 1, (size_t)(close - open - 1), factor, &unit, why, n) != 0)
             return -1;
         int len = snprintf(next, sizeof next, "%.*s", (int)(open - work), work);
@@ -157,7 +157,7 @@ int mms_formula_parse(const char *text, mms_formula *out, char *why, size_t n)
     return 0;
 }
 
-static int all_integer(const mms_formula *f)
+static int all_integer(const mmsc_formula *f)
 {
     for (size_t i = 0; i < f->n; i++)
         if (fabs(f->amount[i] - round(f->amount[i])) >= 1e-8)
@@ -176,7 +176,7 @@ static long long gcd_ll(long long a, long long b)
 }
 
 /* Non-zero amounts only: pymatgen drops elements of zero amount. */
-static void normalise(const mms_formula *f, int integer, mms_formula *out)
+static void normalise(const mmsc_formula *f, int integer, mmsc_formula *out)
 {
     long long g = 0;
     memset(out, 0, sizeof *out);
@@ -192,12 +192,12 @@ static void normalise(const mms_formula *f, int integer, mms_formula *out)
         out->amount[i] /= (double)g;
 }
 
-int mms_formula_same_reduced(const mms_formula *a, const mms_formula *b)
+int mmsc_formula_same_reduced(const mmsc_formula *a, const mmsc_formula *b)
 {
     int ia = all_integer(a), ib = all_integer(b);
     if (ia != ib)
         return 0;
-    mms_formula na, nb;
+    mmsc_formula na, nb;
     normalise(a, ia, &na);
     normalise(b, ib, &nb);
     if (na.n != nb.n)
