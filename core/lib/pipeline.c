@@ -614,12 +614,18 @@ static int skip_file(void *ctx, const char *path, const char *why)
 }
 
 /* Fields-only records (rows without a structure) mean something only to a
- * scorer that takes them; to the others they are inputs that score nothing. */
+ * scorer made for them (QA data: it takes fields and no structures); to
+ * structure scorers, even those that count every record (coverage), they
+ * are inputs that score nothing. */
 static int needs_structures(const mms_pipeline *p)
 {
-    for (size_t i = 0; i < p->n_sel; i++)
-        if (p->sel[i].d->accepts & MMS_ACCEPT_FIELDS)
+    if (p->opt.require_structures != 2)
+        return p->opt.require_structures == 1;
+    for (size_t i = 0; i < p->n_sel; i++) {
+        unsigned a = p->sel[i].d->accepts;
+        if ((a & MMS_ACCEPT_FIELDS) && !(a & MMS_ACCEPT_STRUCTURE))
             return 0;
+    }
     return 1;
 }
 

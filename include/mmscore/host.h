@@ -119,6 +119,13 @@ typedef struct mms_pipeline_options {
     void *on_record_ctx;     /* passed to on_record (borrowed) */
     const char *column;      /* CSV column / JSONL field holding the structure; NULL = cif, text */
     size_t max_json_values;  /* JSON values per JSONL line; 0 = MMS_DEFAULT_MAX_JSON_VALUES */
+    /* Rows without a structure (no cif/text column or field): 0 = fields-only
+     * records (library default); 1 = refused (a table: MMS_EUNSUPPORTED naming
+     * the columns found; a JSONL line: a parse record, and the file refused
+     * when no line has one); 2 = refused unless a selected scorer is made for
+     * fields-only records (takes fields and no structures: QA data).  The
+     * mmscore CLI uses 2. */
+    int require_structures;
 } mms_pipeline_options;
 
 /* opt may be NULL (defaults).  The host must outlive the pipeline. */

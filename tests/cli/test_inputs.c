@@ -187,6 +187,11 @@ static void no_structure_column(void **st)
     free(e);
     cJSON *r[8];
     assert_int_equal(records(r, 8), 0);
+    /* eval too, although its set plugins count fields-only records */
+    assert_int_equal(mm("eval -q --ref gen.csv gen.csv"), 1);
+    e = err_text();
+    assert_non_null(strstr(e, "no structure column"));
+    free(e);
 
     /* --column picks it; each cell is read as what it is (CIF, text). */
     assert_int_equal(mm("validate -q --column gen_cif --records - gen.csv"), 0);
