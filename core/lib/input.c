@@ -559,9 +559,23 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
             continue; /* blank line, as pandas skips it */
         }
         if (r.n_cells != ncol) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu", ncol,
-                     r.n_cells);
+            char msg[300];
+            int k = snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu",
+                             ncol, r.n_cells);
+            /* A stray quote pulls the next rows into one cell: name where it opened. */
+            for (size_t i = 0; i < r.n_cells; i++) {
+                const char *nl = memchr(r.cells[i], '\n', r.cell_lens[i]);
+                if (nl && k > 0 && (size_t)k < sizeof msg) {
+                    long n_lines = 1;
+                    for (; nl; nl = memchr(nl + 1, '\n', r.cell_lens[i] - (size_t)(nl + 1 - r.cells[i])))
+                        n_lines++;
+                    snprintf(msg + k, sizeof msg - (size_t)k,
+                             " (column %zu is a quoted cell opened on line %ld that spans %ld "
+                             "lines: an unclosed quote?)",
+                             i + 1, r.cell_lines[i], n_lines);
+                    break;
+                }
+            }
             rc = emit_error(in, row_id, source, row_line, NULL, MMS_EPARSE, "%s", msg);
             if (rc != MMS_OK)
                 break;

@@ -406,6 +406,14 @@ static void unclosed_quote(void **st)
     assert_int_equal(n_of(cJSON_GetObjectItemCaseSensitive(r[1], "error"), "line"), open_line);
     free_records(r, n);
 
+    /* A quote that closes rows later: the column count says where it opened. */
+    PUT("q2.csv", "id,cif,note\na,\"oops\nb,y,z\"\nc,d,e\n");
+    assert_int_equal(mm("validate -q --records - q2.csv"), 0);
+    n = records(r, 8);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(err_msg(r[0]), "quoted cell opened on line 2 that spans 2 lines"));
+    free_records(r, n);
+
     /* Cut by the record limit: still named where the quote opened. */
     assert_int_equal(mm("validate -q --max-record-bytes 300 --records - q.csv"), 0);
     n = records(r, 8);
