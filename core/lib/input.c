@@ -518,7 +518,7 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
     r.cell_lines = NULL;
     free(r.cell_lens);
     r.cell_lens = NULL;
-    long struct_col = in->column ? find_col(header, ncol, in->column) : find_col(header, ncol, "cif");
+    long struct_col = find_col(header, ncol, in->column ? in->column : "cif");
     if (struct_col < 0 && !in->column)
         struct_col = find_col(header, ncol, "text");
     if (struct_col < 0 && (in->column || in->need_structures)) {
@@ -567,7 +567,8 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
                 const char *nl = memchr(r.cells[i], '\n', r.cell_lens[i]);
                 if (nl && k > 0 && (size_t)k < sizeof msg) {
                     long n_lines = 1;
-                    for (; nl; nl = memchr(nl + 1, '\n', r.cell_lens[i] - (size_t)(nl + 1 - r.cells[i])))
+                    const char *end = r.cells[i] + r.cell_lens[i];
+                    for (; nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
                         n_lines++;
                     snprintf(msg + k, sizeof msg - (size_t)k,
                              " (column %zu is a quoted cell opened on line %ld that spans %ld "

@@ -140,8 +140,9 @@ static int check_defaults_loaded(const mms_pipeline *p, const char *command, mms
         if (f->duplicate || mms_host_find(h, f->name))
             continue;
         if (f->commands ? mms_word_in_list(f->commands, command) : f->builtin)
-            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s, which %s %s, could not be loaded: %s",
-                                 f->name, command,
+            return mms_error_set(err, MMS_EPLUGIN, 0,
+                                 "plugin %s, which %s %s, could not be loaded: %s", f->name,
+                                 command,
                                  f->commands ? "runs by default"
                                              : "may run by default (a built-in plugin)",
                                  f->message);
@@ -605,7 +606,8 @@ static int skip_file(void *ctx, const char *path, const char *why)
     if (!p->skipped && !(p->skipped = cJSON_CreateArray()))
         return MMS_ENOMEM;
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "path", path) || !cJSON_AddStringToObject(o, "why", why)) {
+    if (!o || !cJSON_AddStringToObject(o, "path", path) ||
+        !cJSON_AddStringToObject(o, "why", why)) {
         cJSON_Delete(o);
         return MMS_ENOMEM;
     }
