@@ -40,6 +40,7 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
         }
     }
     c->popt.records = records;
+    c->popt.require_structures = 2; /* tables without structures: only for QA plugins */
     c->popt.progress = !c->quiet && isatty(STDERR_FILENO);
     mms_pipeline *p = NULL;
     mms_error err;

@@ -159,8 +159,9 @@ static int check_defaults_loaded(const mms_pipeline *p, const char *command, mms
         if (f->duplicate || mms_host_find(h, f->name))
             continue;
         if (f->commands ? mms_word_in_list(f->commands, command) : f->builtin)
-            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s, which %s %s, could not be loaded: %s",
-                                 f->name, command,
+            return mms_error_set(err, MMS_EPLUGIN, 0,
+                                 "plugin %s, which %s %s, could not be loaded: %s", f->name,
+                                 command,
                                  f->commands ? "runs by default"
                                              : "may run by default (a built-in plugin)",
                                  f->message);
@@ -818,7 +819,8 @@ static int skip_file(void *ctx, const char *path, const char *why)
     if (!p->skipped && !(p->skipped = cJSON_CreateArray()))
         return MMS_ENOMEM;
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "path", path) || !cJSON_AddStringToObject(o, "why", why)) {
+    if (!o || !cJSON_AddStringToObject(o, "path", path) ||
+        !cJSON_AddStringToObject(o, "why", why)) {
         cJSON_Delete(o);
         return MMS_ENOMEM;
     }
@@ -827,12 +829,18 @@ static int skip_file(void *ctx, const char *path, const char *why)
 }
 
 /* Fields-only records (rows without a structure) mean something only to a
- * scorer that takes them; to the others they are inputs that score nothing. */
+ * scorer made for them (QA data: it takes fields and no structures); to
+ * structure scorers, even those that count every record (coverage), they
+ * are inputs that score nothing. */
 static int needs_structures(const mms_pipeline *p)
 {
-    for (size_t i = 0; i < p->n_sel; i++)
-        if (p->sel[i].d->accepts & MMS_ACCEPT_FIELDS)
+    if (p->opt.require_structures != 2)
+        return p->opt.require_structures == 1;
+    for (size_t i = 0; i < p->n_sel; i++) {
+        unsigned a = p->sel[i].d->accepts;
+        if ((a & MMS_ACCEPT_FIELDS) && !(a & MMS_ACCEPT_STRUCTURE))
             return 0;
+    }
     return 1;
 }
 

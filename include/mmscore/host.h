@@ -135,6 +135,13 @@ typedef struct mms_pipeline_options {
     /* Seconds an isolated scorer may spend on one record before its worker
      * is killed and the record gets a plugin error; 0 = no limit. */
     double record_timeout;
+    /* Rows without a structure (no cif/text column or field): 0 = fields-only
+     * records (library default); 1 = refused (a table: MMS_EUNSUPPORTED naming
+     * the columns found; a JSONL line: a parse record, and the file refused
+     * when no line has one); 2 = refused unless a selected scorer is made for
+     * fields-only records (takes fields and no structures: QA data).  The
+     * mmscore CLI uses 2. */
+    int require_structures;
 } mms_pipeline_options;
 
 enum { MMS_ISOLATE_AUTO = 0, MMS_ISOLATE_ALL = 1, MMS_ISOLATE_NONE = -1 };

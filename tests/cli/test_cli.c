@@ -176,7 +176,8 @@ static void malformed_inputs(void **st)
     assert_non_null(strstr(str(cJSON_GetObjectItem(r[3], "error"), "message"), "unterminated"));
     assert_string_equal(str(r[4], "id"), "fields-only"); /* validate needs a structure */
     assert_string_equal(str(cJSON_GetObjectItem(r[4], "error"), "code"), "parse");
-    assert_non_null(strstr(str(cJSON_GetObjectItem(r[4], "error"), "message"), "no structure field"));
+    assert_non_null(
+        strstr(str(cJSON_GetObjectItem(r[4], "error"), "message"), "no structure field"));
     assert_string_equal(str(cJSON_GetObjectItem(r[5], "error"), "code"), "parse"); /* [1,2,3] */
     assert_int_equal(num(r[5], "line"), 3);
     assert_string_equal(str(r[7], "id"), "txt");

@@ -170,6 +170,56 @@ static void host_duplicates(void **st)
     assert_int_equal(mms_host_failure_count(h), 2);
     assert_non_null(strstr(mms_host_failure(h, 0, NULL), "tp_nsites\" is already produced by"));
     assert_non_null(strstr(mms_host_failure(h, 1, NULL), "tp_count already loaded from"));
+    const char *name;
+    int dup;
+    assert_int_equal(mms_host_failure_info(h, 0, &name, &dup), MMS_OK);
+    assert_string_equal(name, "tp_dup_metric");
+    assert_false(dup);
+    assert_int_equal(mms_host_failure_info(h, 1, &name, &dup), MMS_OK);
+    assert_string_equal(name, "tp_count");
+    assert_true(dup);
+    assert_int_equal(mms_host_failure_info(h, 2, NULL, NULL), MMS_ENOTFOUND);
+    /* A duplicate does not stop a command (the first of the name runs); a
+     * plugin asked for by name that failed to load does. */
+    mms_pipeline *p;
+    mms_error e;
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_plugin(p, "tp_dup_metric", &e), MMS_EPLUGIN);
+    assert_non_null(strstr(e.message, "could not be loaded"));
+    mms_pipeline_free(p);
+    mms_host_free(h);
+}
+
+/* require_structures: a table without a structure column is refused (1),
+ * read as fields-only records (0, the default), or refused unless a
+ * selected scorer takes fields and no structures (2). */
+static void require_structures(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    const char *csv = "id,note\na,x\n";
+    for (int mode = 0; mode <= 2; mode++) {
+        mms_pipeline_options o = MMS_PIPELINE_OPTIONS_INIT;
+        o.threads = 1, o.require_structures = mode;
+        mms_pipeline *p;
+        mms_error e;
+        assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+        assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+        int rc = mms_pipeline_add_buffer(p, "mem.csv", "csv", csv, strlen(csv), "input", &e);
+        if (mode == 0) {
+            assert_int_equal(rc, MMS_OK);
+        } else { /* the test scorers take structures too */
+            assert_int_equal(rc, MMS_EUNSUPPORTED);
+            assert_non_null(strstr(e.message, "columns found: \"id\", \"note\""));
+        }
+        cJSON *sum;
+        assert_int_equal(mms_pipeline_finish(p, &sum, &e), MMS_OK);
+        assert_int_equal(cJSON_GetObjectItem(sum, "records")->valuedouble, mode == 0 ? 1 : 0);
+        cJSON_Delete(sum);
+        mms_pipeline_free(p);
+    }
     mms_host_free(h);
 }
 
@@ -655,6 +705,7 @@ int main(void)
         cmocka_unit_test(threads_identical),
         cmocka_unit_test(state_save_merge),
         cmocka_unit_test(create_failure),
+        cmocka_unit_test(require_structures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
