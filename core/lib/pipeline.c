@@ -252,6 +252,10 @@ int mms_pipeline_start(mms_pipeline *p, mms_error *err)
                                        !p->host->plugins[s->hi].builtin));
         p->any_isolated |= s->isolated;
     }
+    if (p->opt.record_timeout > 0 && !p->any_isolated &&
+        add_warning(p, "--record-timeout applies to isolated scorers and none runs isolated "
+                       "here (--isolate isolates them all)") != MMS_OK)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < p->n_sel; i++) {
         sel_plugin *s = &p->sel[i];
         mms_error e;
