@@ -1,7 +1,10 @@
 /* The pipeline: records in input order, per-record scoring on worker
  * threads one batch at a time (so memory follows the batch, not the input),
  * then, on the calling thread and in input order, set accumulators and the
- * records file.  The output therefore does not depend on the thread count. */
+ * records file.  The output therefore does not depend on the thread count.
+ * Isolated scorers (isolate.c) score the batch in forked worker processes
+ * instead of threads; the rest is the same, so neither does the output
+ * depend on where a plugin ran. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
