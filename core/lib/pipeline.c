@@ -1,7 +1,10 @@
 /* The pipeline: records in input order, per-record scoring on worker
  * threads one batch at a time (so memory follows the batch, not the input),
  * then, on the calling thread and in input order, set accumulators and the
- * records file.  The output therefore does not depend on the thread count. */
+ * records file.  The output therefore does not depend on the thread count.
+ * Isolated scorers (isolate.c) score the batch in forked worker processes
+ * instead of threads; the rest is the same, so neither does the output
+ * depend on where a plugin ran. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -344,6 +347,10 @@ int mms_pipeline_start(mms_pipeline *p, mms_error *err)
                                        !p->host->plugins[s->hi].builtin));
         p->any_isolated |= s->isolated;
     }
+    if (p->opt.record_timeout > 0 && !p->any_isolated &&
+        add_warning(p, "--record-timeout applies to isolated scorers and none runs isolated "
+                       "here (--isolate isolates them all)") != MMS_OK)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < p->n_sel; i++) {
         sel_plugin *s = &p->sel[i];
         mms_error e;
