@@ -29,6 +29,7 @@ check() { # name, single-run args...; the shards use the same args
 check validate validate "$data/core_writer/structures.csv"
 check eval eval --ref "$data/pipeline/perov_5_test_head.csv" "$data/core_writer/structures.csv"
 check choice qa choice "$data/choice/subset.jsonl"
+check caption qa caption "$data/caption/captions.jsonl"
 
 # A shard given twice, a missing one: refused (exit 2) naming them.
 set +e
