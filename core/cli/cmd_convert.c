@@ -322,6 +322,9 @@ static int run_convert(cli_ctx *c)
         return CLI_INPUT;
     }
 
+    if (c->resume || c->summary_path)
+        return cli_usage_error(c, "%s is not supported by convert",
+                               c->resume ? "--resume" : "--summary");
     FILE *records = NULL;
     int to_stdout = c->records && !strcmp(c->records, "-");
     for (size_t i = 0; c->records && !to_stdout && i < c->n_args; i++)

@@ -775,6 +775,16 @@ static int count_sink(void *ctx, input_item *it)
     return MMS_OK;
 }
 
+/* Block I of N of a set of `total` records: [floor(I*T/N), floor((I+1)*T/N)). */
+static void set_block(mms_pipeline *p, set_info *si, size_t total)
+{
+    unsigned long long t = total, k = p->opt.shard_index, m = p->opt.shard_count;
+    si->total = total;
+    si->lo = (size_t)(t * k / m);
+    si->hi = (size_t)(t * (k + 1) / m);
+    si->planned = 1;
+}
+
 int mms_pipeline_plan_set(mms_pipeline *p, const char *set, const char *const *paths, size_t n,
                           mms_error *err)
 {
@@ -799,11 +809,7 @@ int mms_pipeline_plan_set(mms_pipeline *p, const char *set, const char *const *p
         if (mms_input_path(&p->in, paths[i], &e) == MMS_ENOMEM)
             return mms_error_set(err, MMS_ENOMEM, 0, "out of memory counting %s", paths[i]);
     }
-    unsigned long long t = total, k = p->opt.shard_index, m = p->opt.shard_count;
-    si->total = total;
-    si->lo = (size_t)(t * k / m);
-    si->hi = (size_t)(t * (k + 1) / m);
-    si->planned = 1;
+    set_block(p, si, total);
     return MMS_OK;
 }
 
@@ -821,8 +827,8 @@ static int has_shared_data(const mms_pipeline *p)
 static int split_shared(mms_pipeline *p, mms_error *err);
 
 /* Before reading an input of `set`: selection, provenance. */
-static int begin_input(mms_pipeline *p, const char *set, const char *path, const char *text,
-                       size_t len, mms_error *err)
+static int begin_input(mms_pipeline *p, const char *set, const char *path, const char *kind,
+                       const char *text, size_t len, mms_error *err)
 {
     if (!p->started || p->finished)
         return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
@@ -840,6 +846,16 @@ static int begin_input(mms_pipeline *p, const char *set, const char *path, const
     if (p->opt.shard_count && !si->shared && !si->planned && !text &&
         (rc = mms_pipeline_plan_set(p, set, &path, 1, err)) != MMS_OK)
         return rc;
+    if (p->opt.shard_count && !si->shared && !si->planned && text) {
+        size_t total = 0; /* a buffer is its set's only input: count it here */
+        prepare_input(p, set);
+        p->in.sink = count_sink;
+        p->in.sink_ctx = &total;
+        mms_error e;
+        if (mms_input_buffer(&p->in, path, kind, text, len, &e) == MMS_ENOMEM)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory counting %s", path);
+        set_block(p, si, total);
+    }
     si = get_set(p, set);
     char d[MMS_DIGEST_MAX];
     mms_error e;
@@ -860,7 +876,7 @@ static int begin_input(mms_pipeline *p, const char *set, const char *path, const
 
 int mms_pipeline_add_input(mms_pipeline *p, const char *path, const char *set, mms_error *err)
 {
-    int rc = begin_input(p, set, path, NULL, 0, err);
+    int rc = begin_input(p, set, path, NULL, NULL, 0, err);
     if (rc != MMS_OK)
         return rc;
     rc = mms_input_path(&p->in, path, err);
@@ -870,7 +886,7 @@ int mms_pipeline_add_input(mms_pipeline *p, const char *path, const char *set, m
 int mms_pipeline_add_buffer(mms_pipeline *p, const char *source, const char *kind,
                             const char *text, size_t len, const char *set, mms_error *err)
 {
-    int rc = begin_input(p, set, source, text ? text : "", len, err);
+    int rc = begin_input(p, set, source, kind, text ? text : "", len, err);
     if (rc != MMS_OK)
         return rc;
     rc = mms_input_buffer(&p->in, source, kind, text, len, err);
