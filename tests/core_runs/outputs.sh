@@ -31,6 +31,11 @@ assert recs[0]["fields"] == {"id": recs[0]["id"], "origin": "perov_5_test"}, rec
 PY
 "$mms" validate -q --no-fields --records nf.jsonl "$csv"
 ! grep -q '"fields"' nf.jsonl
+# progress: nothing off a terminal, unless --progress (a line every 10 s and at the end)
+"$mms" validate "$csv" > /dev/null 2> err.txt
+! grep -q "records," err.txt
+"$mms" validate --progress "$csv" > /dev/null 2> err.txt
+grep -q "^mmscore: 74 records, [0-9]*/s$" err.txt
 # an output that is an input: refused before anything is written
 cp "$csv" in.csv
 sum=$(md5sum < in.csv)

@@ -27,7 +27,10 @@ check() { # name, single-run args...; the shards use the same args
 
 # structures.csv: multi-line CIFs in quoted CSV cells (the shards never cut one)
 check validate validate "$data/core_writer/structures.csv"
-check eval eval --ref "$data/pipeline/perov_5_test_head.csv" "$data/core_writer/structures.csv"
+# --cutoffs given to the runs only: merge takes it from the states
+check eval eval --cutoffs perovskite --ref "$data/pipeline/perov_5_test_head.csv" \
+  "$data/core_writer/structures.csv"
+grep -q "\"cov_struc_cutoff\":[[:space:]]*0.2," eval.merged.json
 check choice qa choice "$data/choice/subset.jsonl"
 check caption qa caption "$data/caption/captions.jsonl"
 
