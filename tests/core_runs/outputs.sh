@@ -55,5 +55,12 @@ if [ -w /dev/full ]; then
   set -e
   [ $rc -eq 1 ] && grep -q "cannot write the summary to stdout: No space left on device" err.txt
   expect 1 "/dev/full: cannot write" "$mms" validate -q --save-state /dev/full "$csv"
+  # convert: a file that cannot be written completely is not left behind
+  mkdir cv
+  ln -s /dev/full cv/P-00035.cif
+  expect 1 "cannot write cv/P-00035.cif: No space left on device" \
+    "$mms" convert -q --shard 1/2 --to cif --out cv "$csv"
+  [ ! -e cv/P-00035.cif ] && [ ! -L cv/P-00035.cif ]
+  [ "$(ls cv | wc -l)" -eq 35 ]
 fi
 echo "outputs: all checks passed"
