@@ -64,6 +64,7 @@ struct mms_pipeline {
                                records came (see split_shared); NULL before */
     char *shared_key;       /* digests of the shared inputs in the accumulators */
     int restored_shared;    /* shared section came from a checkpoint */
+    cJSON *resume_inputs;   /* {set: [{path, digest}]} of the checkpoint resumed */
     strbuf lines;           /* records lines of the current batch */
     long long rec_bytes;    /* bytes in the records file */
     size_t since_ckpt, since_start;
@@ -348,6 +349,7 @@ void mms_pipeline_free(mms_pipeline *p)
     }
     free(p->si);
     cJSON_Delete(p->shared);
+    cJSON_Delete(p->resume_inputs);
     free(p->shared_key);
     strbuf_free(&p->lines);
     free(p);
@@ -867,6 +869,20 @@ static int begin_input(mms_pipeline *p, const char *set, const char *path, const
         !(known ? cJSON_AddStringToObject(o, "digest", d) : cJSON_AddNullToObject(o, "digest"))) {
         cJSON_Delete(o);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    /* --resume: the records skipped are those of the checkpoint's inputs;
+     * an input changed since then would make the result a mix. */
+    const cJSON *was = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(p->resume_inputs, set), cJSON_GetArraySize(si->inputs));
+    const cJSON *wd = cJSON_GetObjectItemCaseSensitive(was, "digest");
+    if (was && (!known || !cJSON_IsString(wd) || strcmp(wd->valuestring, d) != 0)) {
+        rc = mms_error_set(err, MMS_EINVAL, 0,
+                           "%s: not the input the checkpoint was made from (%s then, %s now): "
+                           "run without --resume",
+                           path, cJSON_IsString(wd) ? wd->valuestring : "unknown",
+                           known ? d : "unknown");
+        cJSON_Delete(o);
+        return rc;
     }
     cJSON_AddItemToArray(si->inputs, o);
     prepare_input(p, set);
@@ -1590,7 +1606,16 @@ static int restore_checkpoint(mms_pipeline *p, mms_error *err)
     }
     if (rc == MMS_OK)
         rc = apply_section(p, st, path, 0, err);
+    if (rc == MMS_OK && !(p->resume_inputs = cJSON_CreateObject()))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     const cJSON *it;
+    for (int k = 0; k < 2 && rc == MMS_OK; k++) {
+        const cJSON *sec = k == 0 ? st : (split ? NULL : shared);
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "inputs"))
+            cJSON_AddItemToObject(p->resume_inputs, it->string,
+                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "inputs"),
+                                                  1));
+    }
     const cJSON *raw = rc == MMS_OK ? cJSON_GetObjectItemCaseSensitive(res, "raw") : NULL;
     cJSON_ArrayForEach(it, raw) {
         set_info *si = get_set(p, it->string);

@@ -54,6 +54,26 @@ for sig in KILL TERM; do
   [ ! -e part.jsonl.ckpt ]
   echo "SIG$sig: resumed run identical ($n records, summary $(wc -c < full.json) bytes)"
 done
+# an input changed since the checkpoint: refused, not mixed
+rm -f part.jsonl part.jsonl.ckpt
+"$mms" "${args[@]}" --records part.jsonl --json > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  if [ -e part.jsonl.ckpt ]; then break; fi
+  sleep 0.05
+done
+kill -9 "$pid"
+wait "$pid" || true
+pid=
+[ -e part.jsonl.ckpt ]
+sed -i '2s/^/x/' big.csv
+set +e
+"$mms" "${args[@]}" --records part.jsonl --json --resume > /dev/null 2> err.txt
+rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "not the input the checkpoint was made from" err.txt
+echo "changed input: resume refused"
+
 # eval resumed past its reference set (kept in the checkpoint, not read again)
 eargs=(eval -j 1 --checkpoint-every 64 --ref "$data/pipeline/perov_5_test_head.csv" --records e.jsonl)
 "$mms" "${eargs[@]}" --json "$data/core_writer/structures.csv" > efull.json
