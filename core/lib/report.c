@@ -188,7 +188,22 @@ int mms_report_print_json(FILE *f, const cJSON *summary)
     return rc;
 }
 
-cJSON *mms_report_record(const pipe_record *r)
+/* The record's fields without the column its structure was read from: the
+ * structure is in the record already. */
+static void add_fields(cJSON *o, const pipe_record *r)
+{
+    int structure_row = r->structure || r->error.code != MMS_OK;
+    cJSON *f = cJSON_Duplicate(r->fields, 1);
+    if (!f)
+        return;
+    if (structure_row && cJSON_IsObject(f)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(f, "cif");
+        cJSON_DeleteItemFromObjectCaseSensitive(f, "text");
+    }
+    cJSON_AddItemToObject(o, "fields", f);
+}
+
+cJSON *mms_report_record(const pipe_record *r, int with_fields)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -212,6 +227,8 @@ cJSON *mms_report_record(const pipe_record *r)
         cJSON_AddItemToObject(o, v->string, mms_values_item_copy(r->values, v));
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
+    if (with_fields && r->fields)
+        add_fields(o, r);
     mms_json_exact_numbers(o);
     mms_json_utf8_fix(o); /* input bytes are not always UTF-8; the line must be JSON */
     return o;
