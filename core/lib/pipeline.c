@@ -722,7 +722,7 @@ static const char *records_name(const mms_pipeline *p)
 
 static int add_record_line(mms_pipeline *p, const pipe_record *r, mms_error *err)
 {
-    cJSON *j = mms_report_record(r, !p->opt.no_fields);
+    cJSON *j = mms_report_record(r, !p->opt.no_fields, p->opt.column);
     char *line = j ? cJSON_PrintUnformatted(j) : NULL;
     int bad = !line || strbuf_put(&p->lines, line, strlen(line)) || strbuf_putc(&p->lines, '\n');
     cJSON_free(line);

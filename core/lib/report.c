@@ -190,7 +190,9 @@ int mms_report_print_json(FILE *f, const cJSON *summary)
 
 /* The record's fields without the column its structure was read from: the
  * structure is in the record already. */
-static void add_fields(cJSON *o, const pipe_record *r)
+/* The structure's own text is the record itself: only the other columns
+ * are kept, whichever column (--column) held the structure. */
+static void add_fields(cJSON *o, const pipe_record *r, const char *column)
 {
     int structure_row = r->structure || r->error.code != MMS_OK;
     cJSON *f = cJSON_Duplicate(r->fields, 1);
@@ -199,11 +201,13 @@ static void add_fields(cJSON *o, const pipe_record *r)
     if (structure_row && cJSON_IsObject(f)) {
         cJSON_DeleteItemFromObjectCaseSensitive(f, "cif");
         cJSON_DeleteItemFromObjectCaseSensitive(f, "text");
+        if (column)
+            cJSON_DeleteItemFromObjectCaseSensitive(f, column);
     }
     cJSON_AddItemToObject(o, "fields", f);
 }
 
-cJSON *mms_report_record(const pipe_record *r, int with_fields)
+cJSON *mms_report_record(const pipe_record *r, int with_fields, const char *column)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -228,7 +232,7 @@ cJSON *mms_report_record(const pipe_record *r, int with_fields)
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
     if (with_fields && r->fields)
-        add_fields(o, r);
+        add_fields(o, r, column);
     mms_json_exact_numbers(o);
     mms_json_utf8_fix(o); /* input bytes are not always UTF-8; the line must be JSON */
     return o;

@@ -199,6 +199,10 @@ static void no_structure_column(void **st)
     assert_int_equal(n, 2);
     assert_true(is_ok(r[0]) && is_ok(r[1]));
     assert_int_equal(n_of(r[1], "n_sites"), 2);
+    /* the structure's column is the record itself, not one of its fields */
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(r[0], "fields");
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(fl, "id"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(fl, "gen_cif"));
     free_records(r, n);
     assert_int_equal(mm("validate -q --column nope gen.csv"), 1);
     e = err_text();
