@@ -122,6 +122,7 @@ void pd_free(phase_diagram *p)
     free(p->stable);
     free(p->facet);
     free(p->inv);
+    free(p->pts);
     free(p);
 }
 
@@ -196,6 +197,87 @@ static int qhull_facets(double *pts, int npts, int dim, int **facets, size_t *nf
         *nf = 0;
     }
     return out;
+}
+
+/* pymatgen's filter of qhull's facets: those through the extra point (index
+ * nq) and those whose [coords | 1] has |det| <= 1e-14 are dropped; the others
+ * get the inverse of that matrix, and their vertices are stable.  Appends to
+ * facet/inv (room for nf), counting in *kept. */
+static void keep_facets(const double *pts, size_t nq, int dim, const int *facets, size_t nf,
+                        int *facet, double *inv_out, unsigned char *stable, size_t *kept)
+{
+    for (size_t f = 0; f < nf; f++) {
+        const int *fc = facets + f * (size_t)dim;
+        int extra = 0;
+        for (int k = 0; k < dim; k++)
+            extra |= fc[k] == (int)nq;
+        if (extra)
+            continue;
+        double a[PD_MAX_DIM * PD_MAX_DIM], lu[PD_MAX_DIM * PD_MAX_DIM];
+        size_t perm[PD_MAX_DIM];
+        for (int i = 0; i < dim; i++) {
+            for (int j = 0; j < dim - 1; j++)
+                a[i * dim + j] = pts[(size_t)fc[i] * (size_t)dim + (size_t)j];
+            a[i * dim + dim - 1] = 1.0;
+        }
+        memcpy(lu, a, (size_t)(dim * dim) * sizeof *a);
+        if (!(fabs(lu_det(lu, dim, perm)) > 1e-14))
+            continue;
+        double *inv = inv_out + *kept * (size_t)dim * (size_t)dim;
+        gsl_matrix_view luv = gsl_matrix_view_array(lu, (size_t)dim, (size_t)dim);
+        gsl_matrix_view iv = gsl_matrix_view_array(inv, (size_t)dim, (size_t)dim);
+        gsl_permutation pm = {(size_t)dim, perm};
+        gsl_linalg_LU_invert(&luv.matrix, &pm, &iv.matrix);
+        memcpy(facet + *kept * (size_t)dim, fc, (size_t)dim * sizeof *fc);
+        if (stable)
+            for (int k = 0; k < dim; k++)
+                stable[fc[k]] = 1;
+        (*kept)++;
+    }
+}
+
+/* Margins of the one-compound shortcut below: the compound lies at least
+ * STAR_DEPTH x (1 + the largest |coordinate|) below the elements' simplex,
+ * and each of its fractions is 0 or at least STAR_FRAC.  qhull's round-off
+ * for such points is ~1e-14 (its "Error-roundoff"), so with these margins the
+ * hull has no near-degenerate facet or near-coplanar point whose fate
+ * depends on qhull's rounding or merging: it is the exact geometric hull. */
+#define STAR_DEPTH 1e-9
+#define STAR_FRAC 1e-6
+
+/* One compound (hull point 0) below the elements' simplex, the elements
+ * being hull points 1..dim: the lower hull is the cone from the compound
+ * over the simplex's boundary facets (all elements but one) that do not
+ * contain its composition, i.e. one facet "the compound and every element
+ * but k" per element k the compound contains (that element lies above the
+ * facet's plane by depth / fraction); the other facets all pass through the
+ * extra point (it is above every point, at the simplex's centre) or are
+ * vertical (|det| = 0).  Those are the facets qhull returns and pymatgen
+ * keeps, up to their order and their vertices' order, which changes a
+ * barycentric coordinate only by rounding (a query near a shared edge is
+ * sent to qhull by pd_query).  Returns 0 when a margin fails: qhull
+ * decides. */
+static int star_facets(const double *pts, size_t npts, int dim, const double *frac,
+                       double form, const int *elq, int *facets, size_t *nf)
+{
+    double maxabs = 0;
+    for (size_t i = 0; i < npts * (size_t)dim; i++)
+        if (fabs(pts[i]) > maxabs)
+            maxabs = fabs(pts[i]);
+    if (!(form < -STAR_DEPTH * (1 + maxabs)))
+        return 0;
+    for (int k = 0; k < dim; k++)
+        if (frac[k] != 0 && !(frac[k] >= STAR_FRAC))
+            return 0;
+    *nf = 0;
+    for (int k = 0; k < dim; k++) {
+        if (frac[k] == 0)
+            continue;
+        for (int j = 0; j < dim; j++)
+            facets[*nf * (size_t)dim + (size_t)j] = j == k ? 0 : elq[j];
+        (*nf)++;
+    }
+    return 1;
 }
 
 int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_error *err)
@@ -293,14 +375,18 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     /* hull points: negative formation energy, then the elemental references */
     size_t *qidx = tmp; /* positions in mins */
     size_t nq = 0;
+    double form0 = 0; /* formation energy per atom of hull point 0 */
     for (size_t i = 0; i < nmin; i++) {
         const double *fv = frac + mins[i] * (size_t)(dim + 1);
         double dot = 0;
         for (int k = 0; k < dim; k++)
             dot += fv[k] * p->ref_epa[k];
         dot += fv[dim] * -1.0;
-        if (-dot < -FORMATION_TOL)
+        if (-dot < -FORMATION_TOL) {
+            if (nq == 0)
+                form0 = -dot;
             qidx[nq++] = i;
+        }
     }
     for (int t = 0; t < n_refs; t++)
         qidx[nq++] = (size_t)ref_min[ref_rank[t]];
@@ -341,7 +427,28 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     pts[nq * (size_t)dim + (size_t)(dim - 1)] = top + 1;
 
     size_t nf = 0;
-    if (dim > 1 && nq == (size_t)dim) {
+    int elq[PD_MAX_DIM]; /* hull point of each element, PD order */
+    for (int t = 0; t < n_refs; t++)
+        elq[ref_rank[t]] = (int)(nq - (size_t)n_refs + (size_t)t);
+    int star = 0;
+    if (dim > 1 && nq == (size_t)dim + 1) {
+        /* one compound: its cone over the simplex (star_facets) */
+        if (!(facets = malloc((size_t)(dim * dim) * sizeof *facets))) {
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+            goto done;
+        }
+        star = star_facets(pts, nq + 1, dim, frac + mins[qidx[0]] * (size_t)(dim + 1), form0,
+                           elq, facets, &nf);
+        if (!star) {
+            free(facets);
+            facets = NULL;
+        }
+    }
+    if (star) {
+        /* kept for pd_query's recourse to qhull */
+        p->pts = pts;
+        pts = NULL;
+    } else if (dim > 1 && nq == (size_t)dim) {
         /* Only the elements are hull points: with the extra point they span
          * a simplex whose one lower facet is theirs, what qhull would give
          * (its order of the vertices changes nothing beyond rounding).
@@ -378,33 +485,7 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         goto done;
     }
-    for (size_t f = 0; f < nf; f++) {
-        const int *fc = facets + f * (size_t)dim;
-        int extra = 0;
-        for (int k = 0; k < dim; k++)
-            extra |= fc[k] == (int)nq;
-        if (extra)
-            continue;
-        double a[PD_MAX_DIM * PD_MAX_DIM], lu[PD_MAX_DIM * PD_MAX_DIM];
-        size_t perm[PD_MAX_DIM];
-        for (int i = 0; i < dim; i++) {
-            for (int j = 0; j < dim - 1; j++)
-                a[i * dim + j] = pts[(size_t)fc[i] * (size_t)dim + (size_t)j];
-            a[i * dim + dim - 1] = 1.0;
-        }
-        memcpy(lu, a, (size_t)(dim * dim) * sizeof *a);
-        if (!(fabs(lu_det(lu, dim, perm)) > 1e-14))
-            continue;
-        double *inv = p->inv + p->nf * (size_t)dim * (size_t)dim;
-        gsl_matrix_view luv = gsl_matrix_view_array(lu, (size_t)dim, (size_t)dim);
-        gsl_matrix_view iv = gsl_matrix_view_array(inv, (size_t)dim, (size_t)dim);
-        gsl_permutation pm = {(size_t)dim, perm};
-        gsl_linalg_LU_invert(&luv.matrix, &pm, &iv.matrix);
-        memcpy(p->facet + p->nf * (size_t)dim, fc, (size_t)dim * sizeof *fc);
-        for (int k = 0; k < dim; k++)
-            p->stable[fc[k]] = 1;
-        p->nf++;
-    }
+    keep_facets(star ? p->pts : pts, nq, dim, facets, nf, p->facet, p->inv, p->stable, &p->nf);
 done:
     free(ent);
     free(red);
@@ -459,6 +540,106 @@ static int equals_entry(const hull_ref *r, size_t e, const int *z, const double 
     return !strcmp(ea, eb) && fabs(r->energy[e] - energy) <= 1e-8 + 1e-5 * fabs(energy);
 }
 
+/* Simplex.in_simplex over the facets from `from` on: the first whose
+ * barycentric coordinates of v (row [fractions, 1] times the inverse) are all
+ * >= -1e-9, its coordinates in bary; nf when none. */
+static size_t find_facet(int dim, size_t nf, const double *invs, const double *v, size_t from,
+                         double *bary)
+{
+    for (size_t f = from; f < nf; f++) {
+        const double *inv = invs + f * (size_t)dim * (size_t)dim;
+        int inside = 1;
+        for (int j = 0; j < dim; j++) {
+            double s = 0;
+            for (int i = 0; i < dim; i++)
+                s += v[i] * inv[i * dim + j];
+            bary[j] = s;
+            if (!(s >= -NUMERICAL_TOL / 10))
+                inside = 0;
+        }
+        if (inside)
+            return f;
+    }
+    return nf;
+}
+
+typedef struct decomp {
+    int n;
+    int q[PD_MAX_DIM]; /* hull points */
+    double amount[PD_MAX_DIM], hull;
+} decomp;
+
+/* get_decomposition's terms above 1e-8 and the hull energy per atom */
+static void facet_decomp(const phase_diagram *p, const int *facet, const double *bary,
+                         decomp *d)
+{
+    d->n = 0;
+    d->hull = 0;
+    for (int j = 0; j < p->dim; j++) {
+        if (!(fabs(bary[j]) > NUMERICAL_TOL))
+            continue;
+        d->q[d->n] = facet[j];
+        d->amount[d->n++] = bary[j];
+        d->hull += p->qepa[facet[j]] * bary[j];
+    }
+}
+
+/* Two facets' answers equal to rounding (a composition at their shared
+ * vertex or on their shared edge): the same phases, amounts within 1e-14,
+ * hull energies within 1e-13. */
+static int same_decomp(const decomp *a, const decomp *b)
+{
+    if (a->n != b->n || !(fabs(a->hull - b->hull) <= 1e-13))
+        return 0;
+    for (int i = 0; i < a->n; i++) {
+        int j = 0;
+        while (j < b->n && b->q[j] != a->q[i])
+            j++;
+        if (j == b->n || !(fabs(a->amount[i] - b->amount[j]) <= 1e-14))
+            return 0;
+    }
+    return 1;
+}
+
+/* The decomposition from qhull's facets, in qhull's order: for a diagram
+ * built without qhull, when two of its facets accept a composition and
+ * disagree beyond rounding (within 1e-9 of a shared edge, not on it), the
+ * first in qhull's order is pymatgen's answer. */
+static int qhull_decomp(const phase_diagram *p, const double *v, decomp *d, mms_error *err)
+{
+    int dim = p->dim;
+    size_t npts = p->nq + 1;
+    double *pts = malloc(npts * (size_t)dim * sizeof *pts);
+    if (!pts)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    memcpy(pts, p->pts, npts * (size_t)dim * sizeof *pts); /* qhull's input is not const */
+    int *facets = NULL, *kept = NULL;
+    double *inv = NULL;
+    size_t nf = 0, nk = 0;
+    int rc = qhull_facets(pts, (int)npts, dim, &facets, &nf, err);
+    if (rc == MMS_OK) {
+        kept = malloc((nf ? nf : 1) * (size_t)dim * sizeof *kept);
+        inv = malloc((nf ? nf : 1) * (size_t)dim * (size_t)dim * sizeof *inv);
+        if (!kept || !inv)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    if (rc == MMS_OK) {
+        keep_facets(pts, p->nq, dim, facets, nf, kept, inv, NULL, &nk);
+        double bary[PD_MAX_DIM];
+        size_t f = find_facet(dim, nk, inv, v, 0, bary);
+        if (f == nk)
+            rc = mms_error_set(err, MMS_ECOMPUTE, 0,
+                               "no facet of the hull contains the composition");
+        else
+            facet_decomp(p, kept + f * (size_t)dim, bary, d);
+    }
+    free(pts);
+    free(facets);
+    free(kept);
+    free(inv);
+    return rc;
+}
+
 int pd_query(const phase_diagram *p, const hull_ref *r, const int *z, const double *amount,
              size_t n, double energy, pd_result *res, mms_error *err)
 {
@@ -488,35 +669,36 @@ int pd_query(const phase_diagram *p, const hull_ref *r, const int *z, const doub
     for (int k = 1; k < dim; k++)
         v[k - 1] = frac[k];
     v[dim - 1] = 1.0;
-    size_t f = 0;
-    for (; f < p->nf; f++) {
-        const double *inv = p->inv + f * (size_t)dim * (size_t)dim;
-        int inside = 1;
-        for (int j = 0; j < dim; j++) {
-            double s = 0;
-            for (int i = 0; i < dim; i++)
-                s += v[i] * inv[i * dim + j];
-            bary[j] = s;
-            if (!(s >= -NUMERICAL_TOL / 10))
-                inside = 0;
-        }
-        if (inside)
-            break;
-    }
+    size_t f = find_facet(dim, p->nf, p->inv, v, 0, bary);
     if (f == p->nf)
         return mms_error_set(err, MMS_ECOMPUTE, 0, "no facet of the hull contains the composition");
-    double hull = 0;
-    for (int j = 0; j < dim; j++) {
-        if (!(fabs(bary[j]) > NUMERICAL_TOL))
-            continue;
-        int q = p->facet[f * (size_t)dim + (size_t)j];
-        res->entry[res->n] = p->qentry[q];
-        res->formula[res->n] = p->qformula[q];
-        res->amount[res->n++] = bary[j];
-        hull += p->qepa[q] * bary[j];
+    decomp d;
+    facet_decomp(p, p->facet + f * (size_t)dim, bary, &d);
+    if (p->pts) {
+        /* facets not in qhull's order: any other facet accepting the
+         * composition must give the same answer, else qhull's order decides */
+        int same = 1;
+        double b2[PD_MAX_DIM];
+        for (size_t g = f + 1; same && (g = find_facet(dim, p->nf, p->inv, v, g, b2)) < p->nf;
+             g++) {
+            decomp d2;
+            facet_decomp(p, p->facet + g * (size_t)dim, b2, &d2);
+            same = same_decomp(&d, &d2);
+        }
+        if (!same) {
+            int rc = qhull_decomp(p, v, &d, err);
+            if (rc != MMS_OK)
+                return rc;
+        }
     }
-    res->hull_energy_per_atom = hull;
-    res->e_above_hull = epa - hull;
+    for (int j = 0; j < d.n; j++) {
+        res->entry[j] = p->qentry[d.q[j]];
+        res->formula[j] = p->qformula[d.q[j]];
+        res->amount[j] = d.amount[j];
+    }
+    res->n = d.n;
+    res->hull_energy_per_atom = d.hull;
+    res->e_above_hull = epa - d.hull;
     for (size_t q = 0; q < p->nq; q++)
         if (p->stable[q] && equals_entry(r, p->qentry[q], z, amount, n, energy)) {
             res->e_above_hull = 0.0;
