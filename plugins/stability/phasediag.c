@@ -15,7 +15,9 @@
  *  - qhull with scipy's ConvexHull options ("Qt", triangulated output);
  *    facets through the extra point and those whose [coords | 1] matrix has
  *    |det| <= 1e-14 are dropped (when the elements are the only hull points
- *    their simplex is the one facet, without qhull);
+ *    their simplex is the one facet, and a few points in general position
+ *    get their lower facets by trying every subset: small_hull; both
+ *    without qhull);
  *  - a composition lies in the first facet whose barycentric coordinates
  *    (row [coords, 1] times the inverse of [vertex coords | 1]) are all
  *    >= -1e-9; terms above 1e-8 form the decomposition;
@@ -236,48 +238,113 @@ static void keep_facets(const double *pts, size_t nq, int dim, const int *facets
     }
 }
 
-/* Margins of the one-compound shortcut below: the compound lies at least
- * STAR_DEPTH x (1 + the largest |coordinate|) below the elements' simplex,
- * and each of its fractions is 0 or at least STAR_FRAC.  qhull's round-off
- * for such points is ~1e-14 (its "Error-roundoff"), so with these margins the
- * hull has no near-degenerate facet or near-coplanar point whose fate
- * depends on qhull's rounding or merging: it is the exact geometric hull. */
-#define STAR_DEPTH 1e-9
-#define STAR_FRAC 1e-6
+/* Margins of the hull built without qhull (small_hull): every point at
+ * least HULL_MARGIN x (1 + the largest |coordinate|) from every facet's plane
+ * it is not on, facets far from vertical (|det| of [coords | 1] above
+ * HULL_THIN), every fraction 0 or at least HULL_FRAC.  qhull's round-off
+ * for such points is ~1e-14 (its "Error-roundoff"), so no point is near a
+ * facet's plane and no facet near-degenerate: qhull neither merges facets
+ * nor drops a vertex, and its hull is the exact one. */
+#define HULL_MARGIN 1e-9
+#define HULL_THIN 1e-8
+#define HULL_FRAC 1e-6
+#define HULL_SUBSETS 64 /* at most C(nq, dim) candidate facets tried */
 
-/* One compound (hull point 0) below the elements' simplex, the elements
- * being hull points 1..dim: the lower hull is the cone from the compound
- * over the simplex's boundary facets (all elements but one) that do not
- * contain its composition, i.e. one facet "the compound and every element
- * but k" per element k the compound contains (that element lies above the
- * facet's plane by depth / fraction); the other facets all pass through the
- * extra point (it is above every point, at the simplex's centre) or are
- * vertical (|det| = 0).  Those are the facets qhull returns and pymatgen
- * keeps, up to their order and their vertices' order, which changes a
- * barycentric coordinate only by rounding (a query near a shared edge is
- * sent to qhull by pd_query).  Returns 0 when a margin fails: qhull
- * decides. */
-static int star_facets(const double *pts, size_t npts, int dim, const double *frac,
-                       double form, const int *elq, int *facets, size_t *nf)
+/* The lower facets of a few points (nq hull points, then the extra point,
+ * which is above every point at the simplex's centre), by trying every dim
+ * of them: a facet when every other point is above its plane.  Those are the
+ * facets qhull returns without the extra point and |det| > 1e-14 (the
+ * others pass through the extra point, or are vertical with |det| ~ 0),
+ * i.e. those pymatgen keeps, up to their order and their vertices' order.
+ * The order of the vertices changes a barycentric coordinate only by
+ * rounding; the facets' order matters only for a composition two facets
+ * accept, which pd_query sends to qhull.  Returns 0 (qhull decides) when
+ * there are too many subsets or a margin fails. */
+static int small_hull(const double *pts, size_t nq, int dim, int *facets, size_t *nf)
 {
+    size_t subsets = 1;
+    for (int k = 0; k < dim; k++) {
+        subsets = subsets * (nq - (size_t)k) / (size_t)(k + 1);
+        if (subsets > HULL_SUBSETS)
+            return 0;
+    }
     double maxabs = 0;
-    for (size_t i = 0; i < npts * (size_t)dim; i++)
+    for (size_t i = 0; i < (nq + 1) * (size_t)dim; i++)
         if (fabs(pts[i]) > maxabs)
             maxabs = fabs(pts[i]);
-    if (!(form < -STAR_DEPTH * (1 + maxabs)))
-        return 0;
+    double tol = HULL_MARGIN * (1 + maxabs);
+    int idx[PD_MAX_DIM];
     for (int k = 0; k < dim; k++)
-        if (frac[k] != 0 && !(frac[k] >= STAR_FRAC))
-            return 0;
+        idx[k] = k;
     *nf = 0;
-    for (int k = 0; k < dim; k++) {
-        if (frac[k] == 0)
-            continue;
-        for (int j = 0; j < dim; j++)
-            facets[*nf * (size_t)dim + (size_t)j] = j == k ? 0 : elq[j];
-        (*nf)++;
+    double vol = 0; /* of the facets' projections, times (dim - 1)! */
+    for (;;) {
+        double a[PD_MAX_DIM * PD_MAX_DIM], c[PD_MAX_DIM];
+        size_t perm[PD_MAX_DIM];
+        for (int i = 0; i < dim; i++) {
+            const double *x = pts + (size_t)idx[i] * (size_t)dim;
+            for (int j = 0; j < dim - 1; j++)
+                a[i * dim + j] = x[j];
+            a[i * dim + dim - 1] = 1.0;
+            c[i] = x[dim - 1];
+        }
+        double det = lu_det(a, dim, perm);
+        if (fabs(det) > 1e-15) {
+            /* the plane energy = sum_j c_j x_j + c_{dim-1} through the subset */
+            gsl_matrix_view av = gsl_matrix_view_array(a, (size_t)dim, (size_t)dim);
+            gsl_vector_view cv = gsl_vector_view_array(c, (size_t)dim);
+            gsl_permutation pm = {(size_t)dim, perm};
+            gsl_linalg_LU_svx(&av.matrix, &pm, &cv.vector);
+            double g2 = 1;
+            for (int j = 0; j < dim - 1; j++)
+                g2 += c[j] * c[j];
+            double scale = sqrt(g2);
+            int below = 0, near = 0;
+            for (size_t u = 0, t = 0; u < nq && !below; u++) {
+                if (t < (size_t)dim && (size_t)idx[t] == u) {
+                    t++;
+                    continue;
+                }
+                const double *x = pts + u * (size_t)dim;
+                double plane = c[dim - 1];
+                for (int j = 0; j < dim - 1; j++)
+                    plane += c[j] * x[j];
+                double d = (x[dim - 1] - plane) / scale;
+                if (d < -tol)
+                    below = 1;
+                else if (!(d > tol))
+                    near = 1;
+            }
+            if (!below) {
+                if (near || !(fabs(det) > HULL_THIN))
+                    return 0;
+                for (int k = 0; k < dim; k++)
+                    facets[*nf * (size_t)dim + (size_t)k] = idx[k];
+                (*nf)++;
+                vol += fabs(det);
+            }
+        }
+        int k = dim - 1;
+        while (k >= 0 && (size_t)idx[k] == nq - (size_t)(dim - k))
+            k--;
+        if (k < 0)
+            break;
+        idx[k]++;
+        for (int j = k + 1; j < dim; j++)
+            idx[j] = idx[j - 1] + 1;
     }
-    return 1;
+    /* The facets found are facets of the exact hull; they must tile the
+     * elements' simplex (the last dim points), else a facet too thin to be
+     * tried (|det| <= 1e-15) lies between them: qhull decides. */
+    double a[PD_MAX_DIM * PD_MAX_DIM];
+    size_t perm[PD_MAX_DIM];
+    for (int i = 0; i < dim; i++) {
+        for (int j = 0; j < dim - 1; j++)
+            a[i * dim + j] = pts[(nq - (size_t)dim + (size_t)i) * (size_t)dim + (size_t)j];
+        a[i * dim + dim - 1] = 1.0;
+    }
+    double whole = fabs(lu_det(a, dim, perm));
+    return *nf > 0 && fabs(vol - whole) <= 1e-12 * whole;
 }
 
 int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_error *err)
@@ -375,18 +442,14 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     /* hull points: negative formation energy, then the elemental references */
     size_t *qidx = tmp; /* positions in mins */
     size_t nq = 0;
-    double form0 = 0; /* formation energy per atom of hull point 0 */
     for (size_t i = 0; i < nmin; i++) {
         const double *fv = frac + mins[i] * (size_t)(dim + 1);
         double dot = 0;
         for (int k = 0; k < dim; k++)
             dot += fv[k] * p->ref_epa[k];
         dot += fv[dim] * -1.0;
-        if (-dot < -FORMATION_TOL) {
-            if (nq == 0)
-                form0 = -dot;
+        if (-dot < -FORMATION_TOL)
             qidx[nq++] = i;
-        }
     }
     for (int t = 0; t < n_refs; t++)
         qidx[nq++] = (size_t)ref_min[ref_rank[t]];
@@ -401,10 +464,13 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
         goto done;
     }
     double top = -INFINITY;
+    int fracs_ok = 1; /* small_hull's margin: fractions 0 or >= HULL_FRAC */
     for (size_t q = 0; q < nq; q++) {
         const double *fv = frac + mins[qidx[q]] * (size_t)(dim + 1);
         p->qentry[q] = ent[mins[qidx[q]]];
         p->qepa[q] = fv[dim];
+        for (int k = 0; k < dim; k++)
+            fracs_ok &= fv[k] == 0 || fv[k] >= HULL_FRAC;
         for (int k = 1; k <= dim; k++) {
             pts[q * (size_t)dim + (size_t)(k - 1)] = fv[k];
             if (fv[k] > top)
@@ -427,24 +493,21 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     pts[nq * (size_t)dim + (size_t)(dim - 1)] = top + 1;
 
     size_t nf = 0;
-    int elq[PD_MAX_DIM]; /* hull point of each element, PD order */
-    for (int t = 0; t < n_refs; t++)
-        elq[ref_rank[t]] = (int)(nq - (size_t)n_refs + (size_t)t);
-    int star = 0;
-    if (dim > 1 && nq == (size_t)dim + 1) {
-        /* one compound: its cone over the simplex (star_facets) */
-        if (!(facets = malloc((size_t)(dim * dim) * sizeof *facets))) {
+    int small = 0;
+    if (dim > 1 && nq > (size_t)dim && fracs_ok) {
+        /* a few compounds: their facets without qhull (small_hull) */
+        if (!(facets = malloc(HULL_SUBSETS * (size_t)dim * sizeof *facets))) {
             rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
             goto done;
         }
-        star = star_facets(pts, nq + 1, dim, frac + mins[qidx[0]] * (size_t)(dim + 1), form0,
-                           elq, facets, &nf);
-        if (!star) {
+        small = small_hull(pts, nq, dim, facets, &nf);
+        if (!small) {
             free(facets);
             facets = NULL;
+            nf = 0;
         }
     }
-    if (star) {
+    if (small) {
         /* kept for pd_query's recourse to qhull */
         p->pts = pts;
         pts = NULL;
@@ -485,7 +548,7 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         goto done;
     }
-    keep_facets(star ? p->pts : pts, nq, dim, facets, nf, p->facet, p->inv, p->stable, &p->nf);
+    keep_facets(small ? p->pts : pts, nq, dim, facets, nf, p->facet, p->inv, p->stable, &p->nf);
 done:
     free(ent);
     free(red);
@@ -674,7 +737,20 @@ int pd_query(const phase_diagram *p, const hull_ref *r, const int *z, const doub
         return mms_error_set(err, MMS_ECOMPUTE, 0, "no facet of the hull contains the composition");
     decomp d;
     facet_decomp(p, p->facet + f * (size_t)dim, bary, &d);
-    if (p->pts) {
+    int at_vertex = 0;
+    if (p->pts)
+        for (size_t q = 0; q < p->nq && !at_vertex; q++)
+            if (p->stable[q] && !memcmp(p->pts + q * (size_t)dim, v, (size_t)(dim - 1) * sizeof *v)) {
+                /* the composition of a hull vertex: that vertex alone, as in
+                 * exact arithmetic (qhull's vertex order, which we do not
+                 * have, would decide the last bit of 1.0) */
+                d.n = 1;
+                d.q[0] = (int)q;
+                d.amount[0] = 1.0;
+                d.hull = p->qepa[q];
+                at_vertex = 1;
+            }
+    if (p->pts && !at_vertex) {
         /* facets not in qhull's order: any other facet accepting the
          * composition must give the same answer, else qhull's order decides */
         int same = 1;
