@@ -15,7 +15,9 @@
  *  - qhull with scipy's ConvexHull options ("Qt", triangulated output);
  *    facets through the extra point and those whose [coords | 1] matrix has
  *    |det| <= 1e-14 are dropped (when the elements are the only hull points
- *    their simplex is the one facet, without qhull);
+ *    their simplex is the one facet, and a few points in general position
+ *    get their lower facets by trying every subset: small_hull; both
+ *    without qhull);
  *  - a composition lies in the first facet whose barycentric coordinates
  *    (row [coords, 1] times the inverse of [vertex coords | 1]) are all
  *    >= -1e-9; terms above 1e-8 form the decomposition;
@@ -122,6 +124,7 @@ void pd_free(phase_diagram *p)
     free(p->stable);
     free(p->facet);
     free(p->inv);
+    free(p->pts);
     free(p);
 }
 
@@ -196,6 +199,152 @@ static int qhull_facets(double *pts, int npts, int dim, int **facets, size_t *nf
         *nf = 0;
     }
     return out;
+}
+
+/* pymatgen's filter of qhull's facets: those through the extra point (index
+ * nq) and those whose [coords | 1] has |det| <= 1e-14 are dropped; the others
+ * get the inverse of that matrix, and their vertices are stable.  Appends to
+ * facet/inv (room for nf), counting in *kept. */
+static void keep_facets(const double *pts, size_t nq, int dim, const int *facets, size_t nf,
+                        int *facet, double *inv_out, unsigned char *stable, size_t *kept)
+{
+    for (size_t f = 0; f < nf; f++) {
+        const int *fc = facets + f * (size_t)dim;
+        int extra = 0;
+        for (int k = 0; k < dim; k++)
+            extra |= fc[k] == (int)nq;
+        if (extra)
+            continue;
+        double a[PD_MAX_DIM * PD_MAX_DIM], lu[PD_MAX_DIM * PD_MAX_DIM];
+        size_t perm[PD_MAX_DIM];
+        for (int i = 0; i < dim; i++) {
+            for (int j = 0; j < dim - 1; j++)
+                a[i * dim + j] = pts[(size_t)fc[i] * (size_t)dim + (size_t)j];
+            a[i * dim + dim - 1] = 1.0;
+        }
+        memcpy(lu, a, (size_t)(dim * dim) * sizeof *a);
+        if (!(fabs(lu_det(lu, dim, perm)) > 1e-14))
+            continue;
+        double *inv = inv_out + *kept * (size_t)dim * (size_t)dim;
+        gsl_matrix_view luv = gsl_matrix_view_array(lu, (size_t)dim, (size_t)dim);
+        gsl_matrix_view iv = gsl_matrix_view_array(inv, (size_t)dim, (size_t)dim);
+        gsl_permutation pm = {(size_t)dim, perm};
+        gsl_linalg_LU_invert(&luv.matrix, &pm, &iv.matrix);
+        memcpy(facet + *kept * (size_t)dim, fc, (size_t)dim * sizeof *fc);
+        if (stable)
+            for (int k = 0; k < dim; k++)
+                stable[fc[k]] = 1;
+        (*kept)++;
+    }
+}
+
+/* Margins of the hull built without qhull (small_hull): every point at
+ * least HULL_MARGIN x (1 + the largest |coordinate|) from every facet's plane
+ * it is not on, facets far from vertical (|det| of [coords | 1] above
+ * HULL_THIN), every fraction 0 or at least HULL_FRAC.  qhull's round-off
+ * for such points is ~1e-14 (its "Error-roundoff"), so no point is near a
+ * facet's plane and no facet near-degenerate: qhull neither merges facets
+ * nor drops a vertex, and its hull is the exact one. */
+#define HULL_MARGIN 1e-9
+#define HULL_THIN 1e-8
+#define HULL_FRAC 1e-6
+#define HULL_SUBSETS 64 /* at most C(nq, dim) candidate facets tried */
+
+/* The lower facets of a few points (nq hull points, then the extra point,
+ * which is above every point at the simplex's centre), by trying every dim
+ * of them: a facet when every other point is above its plane.  Those are the
+ * facets qhull returns without the extra point and |det| > 1e-14 (the
+ * others pass through the extra point, or are vertical with |det| ~ 0),
+ * i.e. those pymatgen keeps, up to their order and their vertices' order.
+ * The order of the vertices changes a barycentric coordinate only by
+ * rounding; the facets' order matters only for a composition two facets
+ * accept, which pd_query sends to qhull.  Returns 0 (qhull decides) when
+ * there are too many subsets or a margin fails. */
+static int small_hull(const double *pts, size_t nq, int dim, int *facets, size_t *nf)
+{
+    size_t subsets = 1;
+    for (int k = 0; k < dim; k++) {
+        subsets = subsets * (nq - (size_t)k) / (size_t)(k + 1);
+        if (subsets > HULL_SUBSETS)
+            return 0;
+    }
+    double maxabs = 0;
+    for (size_t i = 0; i < (nq + 1) * (size_t)dim; i++)
+        if (fabs(pts[i]) > maxabs)
+            maxabs = fabs(pts[i]);
+    double tol = HULL_MARGIN * (1 + maxabs);
+    int idx[PD_MAX_DIM];
+    for (int k = 0; k < dim; k++)
+        idx[k] = k;
+    *nf = 0;
+    double vol = 0; /* of the facets' projections, times (dim - 1)! */
+    for (;;) {
+        double a[PD_MAX_DIM * PD_MAX_DIM], c[PD_MAX_DIM];
+        size_t perm[PD_MAX_DIM];
+        for (int i = 0; i < dim; i++) {
+            const double *x = pts + (size_t)idx[i] * (size_t)dim;
+            for (int j = 0; j < dim - 1; j++)
+                a[i * dim + j] = x[j];
+            a[i * dim + dim - 1] = 1.0;
+            c[i] = x[dim - 1];
+        }
+        double det = lu_det(a, dim, perm);
+        if (fabs(det) > 1e-15) {
+            /* the plane energy = sum_j c_j x_j + c_{dim-1} through the subset */
+            gsl_matrix_view av = gsl_matrix_view_array(a, (size_t)dim, (size_t)dim);
+            gsl_vector_view cv = gsl_vector_view_array(c, (size_t)dim);
+            gsl_permutation pm = {(size_t)dim, perm};
+            gsl_linalg_LU_svx(&av.matrix, &pm, &cv.vector);
+            double g2 = 1;
+            for (int j = 0; j < dim - 1; j++)
+                g2 += c[j] * c[j];
+            double scale = sqrt(g2);
+            int below = 0, near = 0;
+            for (size_t u = 0, t = 0; u < nq && !below; u++) {
+                if (t < (size_t)dim && (size_t)idx[t] == u) {
+                    t++;
+                    continue;
+                }
+                const double *x = pts + u * (size_t)dim;
+                double plane = c[dim - 1];
+                for (int j = 0; j < dim - 1; j++)
+                    plane += c[j] * x[j];
+                double d = (x[dim - 1] - plane) / scale;
+                if (d < -tol)
+                    below = 1;
+                else if (!(d > tol))
+                    near = 1;
+            }
+            if (!below) {
+                if (near || !(fabs(det) > HULL_THIN))
+                    return 0;
+                for (int k = 0; k < dim; k++)
+                    facets[*nf * (size_t)dim + (size_t)k] = idx[k];
+                (*nf)++;
+                vol += fabs(det);
+            }
+        }
+        int k = dim - 1;
+        while (k >= 0 && (size_t)idx[k] == nq - (size_t)(dim - k))
+            k--;
+        if (k < 0)
+            break;
+        idx[k]++;
+        for (int j = k + 1; j < dim; j++)
+            idx[j] = idx[j - 1] + 1;
+    }
+    /* The facets found are facets of the exact hull; they must tile the
+     * elements' simplex (the last dim points), else a facet too thin to be
+     * tried (|det| <= 1e-15) lies between them: qhull decides. */
+    double a[PD_MAX_DIM * PD_MAX_DIM];
+    size_t perm[PD_MAX_DIM];
+    for (int i = 0; i < dim; i++) {
+        for (int j = 0; j < dim - 1; j++)
+            a[i * dim + j] = pts[(nq - (size_t)dim + (size_t)i) * (size_t)dim + (size_t)j];
+        a[i * dim + dim - 1] = 1.0;
+    }
+    double whole = fabs(lu_det(a, dim, perm));
+    return *nf > 0 && fabs(vol - whole) <= 1e-12 * whole;
 }
 
 int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_error *err)
@@ -315,10 +464,13 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
         goto done;
     }
     double top = -INFINITY;
+    int fracs_ok = 1; /* small_hull's margin: fractions 0 or >= HULL_FRAC */
     for (size_t q = 0; q < nq; q++) {
         const double *fv = frac + mins[qidx[q]] * (size_t)(dim + 1);
         p->qentry[q] = ent[mins[qidx[q]]];
         p->qepa[q] = fv[dim];
+        for (int k = 0; k < dim; k++)
+            fracs_ok &= fv[k] == 0 || fv[k] >= HULL_FRAC;
         for (int k = 1; k <= dim; k++) {
             pts[q * (size_t)dim + (size_t)(k - 1)] = fv[k];
             if (fv[k] > top)
@@ -341,7 +493,25 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
     pts[nq * (size_t)dim + (size_t)(dim - 1)] = top + 1;
 
     size_t nf = 0;
-    if (dim > 1 && nq == (size_t)dim) {
+    int small = 0;
+    if (dim > 1 && nq > (size_t)dim && fracs_ok) {
+        /* a few compounds: their facets without qhull (small_hull) */
+        if (!(facets = malloc(HULL_SUBSETS * (size_t)dim * sizeof *facets))) {
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+            goto done;
+        }
+        small = small_hull(pts, nq, dim, facets, &nf);
+        if (!small) {
+            free(facets);
+            facets = NULL;
+            nf = 0;
+        }
+    }
+    if (small) {
+        /* kept for pd_query's recourse to qhull */
+        p->pts = pts;
+        pts = NULL;
+    } else if (dim > 1 && nq == (size_t)dim) {
         /* Only the elements are hull points: with the extra point they span
          * a simplex whose one lower facet is theirs, what qhull would give
          * (its order of the vertices changes nothing beyond rounding).
@@ -378,33 +548,7 @@ int pd_build(const hull_ref *r, const hull_mask *m, phase_diagram **out, mms_err
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         goto done;
     }
-    for (size_t f = 0; f < nf; f++) {
-        const int *fc = facets + f * (size_t)dim;
-        int extra = 0;
-        for (int k = 0; k < dim; k++)
-            extra |= fc[k] == (int)nq;
-        if (extra)
-            continue;
-        double a[PD_MAX_DIM * PD_MAX_DIM], lu[PD_MAX_DIM * PD_MAX_DIM];
-        size_t perm[PD_MAX_DIM];
-        for (int i = 0; i < dim; i++) {
-            for (int j = 0; j < dim - 1; j++)
-                a[i * dim + j] = pts[(size_t)fc[i] * (size_t)dim + (size_t)j];
-            a[i * dim + dim - 1] = 1.0;
-        }
-        memcpy(lu, a, (size_t)(dim * dim) * sizeof *a);
-        if (!(fabs(lu_det(lu, dim, perm)) > 1e-14))
-            continue;
-        double *inv = p->inv + p->nf * (size_t)dim * (size_t)dim;
-        gsl_matrix_view luv = gsl_matrix_view_array(lu, (size_t)dim, (size_t)dim);
-        gsl_matrix_view iv = gsl_matrix_view_array(inv, (size_t)dim, (size_t)dim);
-        gsl_permutation pm = {(size_t)dim, perm};
-        gsl_linalg_LU_invert(&luv.matrix, &pm, &iv.matrix);
-        memcpy(p->facet + p->nf * (size_t)dim, fc, (size_t)dim * sizeof *fc);
-        for (int k = 0; k < dim; k++)
-            p->stable[fc[k]] = 1;
-        p->nf++;
-    }
+    keep_facets(small ? p->pts : pts, nq, dim, facets, nf, p->facet, p->inv, p->stable, &p->nf);
 done:
     free(ent);
     free(red);
@@ -459,6 +603,106 @@ static int equals_entry(const hull_ref *r, size_t e, const int *z, const double 
     return !strcmp(ea, eb) && fabs(r->energy[e] - energy) <= 1e-8 + 1e-5 * fabs(energy);
 }
 
+/* Simplex.in_simplex over the facets from `from` on: the first whose
+ * barycentric coordinates of v (row [fractions, 1] times the inverse) are all
+ * >= -1e-9, its coordinates in bary; nf when none. */
+static size_t find_facet(int dim, size_t nf, const double *invs, const double *v, size_t from,
+                         double *bary)
+{
+    for (size_t f = from; f < nf; f++) {
+        const double *inv = invs + f * (size_t)dim * (size_t)dim;
+        int inside = 1;
+        for (int j = 0; j < dim; j++) {
+            double s = 0;
+            for (int i = 0; i < dim; i++)
+                s += v[i] * inv[i * dim + j];
+            bary[j] = s;
+            if (!(s >= -NUMERICAL_TOL / 10))
+                inside = 0;
+        }
+        if (inside)
+            return f;
+    }
+    return nf;
+}
+
+typedef struct decomp {
+    int n;
+    int q[PD_MAX_DIM]; /* hull points */
+    double amount[PD_MAX_DIM], hull;
+} decomp;
+
+/* get_decomposition's terms above 1e-8 and the hull energy per atom */
+static void facet_decomp(const phase_diagram *p, const int *facet, const double *bary,
+                         decomp *d)
+{
+    d->n = 0;
+    d->hull = 0;
+    for (int j = 0; j < p->dim; j++) {
+        if (!(fabs(bary[j]) > NUMERICAL_TOL))
+            continue;
+        d->q[d->n] = facet[j];
+        d->amount[d->n++] = bary[j];
+        d->hull += p->qepa[facet[j]] * bary[j];
+    }
+}
+
+/* Two facets' answers equal to rounding (a composition at their shared
+ * vertex or on their shared edge): the same phases, amounts within 1e-14,
+ * hull energies within 1e-13. */
+static int same_decomp(const decomp *a, const decomp *b)
+{
+    if (a->n != b->n || !(fabs(a->hull - b->hull) <= 1e-13))
+        return 0;
+    for (int i = 0; i < a->n; i++) {
+        int j = 0;
+        while (j < b->n && b->q[j] != a->q[i])
+            j++;
+        if (j == b->n || !(fabs(a->amount[i] - b->amount[j]) <= 1e-14))
+            return 0;
+    }
+    return 1;
+}
+
+/* The decomposition from qhull's facets, in qhull's order: for a diagram
+ * built without qhull, when two of its facets accept a composition and
+ * disagree beyond rounding (within 1e-9 of a shared edge, not on it), the
+ * first in qhull's order is pymatgen's answer. */
+static int qhull_decomp(const phase_diagram *p, const double *v, decomp *d, mms_error *err)
+{
+    int dim = p->dim;
+    size_t npts = p->nq + 1;
+    double *pts = malloc(npts * (size_t)dim * sizeof *pts);
+    if (!pts)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    memcpy(pts, p->pts, npts * (size_t)dim * sizeof *pts); /* qhull's input is not const */
+    int *facets = NULL, *kept = NULL;
+    double *inv = NULL;
+    size_t nf = 0, nk = 0;
+    int rc = qhull_facets(pts, (int)npts, dim, &facets, &nf, err);
+    if (rc == MMS_OK) {
+        kept = malloc((nf ? nf : 1) * (size_t)dim * sizeof *kept);
+        inv = malloc((nf ? nf : 1) * (size_t)dim * (size_t)dim * sizeof *inv);
+        if (!kept || !inv)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    if (rc == MMS_OK) {
+        keep_facets(pts, p->nq, dim, facets, nf, kept, inv, NULL, &nk);
+        double bary[PD_MAX_DIM];
+        size_t f = find_facet(dim, nk, inv, v, 0, bary);
+        if (f == nk)
+            rc = mms_error_set(err, MMS_ECOMPUTE, 0,
+                               "no facet of the hull contains the composition");
+        else
+            facet_decomp(p, kept + f * (size_t)dim, bary, d);
+    }
+    free(pts);
+    free(facets);
+    free(kept);
+    free(inv);
+    return rc;
+}
+
 int pd_query(const phase_diagram *p, const hull_ref *r, const int *z, const double *amount,
              size_t n, double energy, pd_result *res, mms_error *err)
 {
@@ -488,35 +732,49 @@ int pd_query(const phase_diagram *p, const hull_ref *r, const int *z, const doub
     for (int k = 1; k < dim; k++)
         v[k - 1] = frac[k];
     v[dim - 1] = 1.0;
-    size_t f = 0;
-    for (; f < p->nf; f++) {
-        const double *inv = p->inv + f * (size_t)dim * (size_t)dim;
-        int inside = 1;
-        for (int j = 0; j < dim; j++) {
-            double s = 0;
-            for (int i = 0; i < dim; i++)
-                s += v[i] * inv[i * dim + j];
-            bary[j] = s;
-            if (!(s >= -NUMERICAL_TOL / 10))
-                inside = 0;
-        }
-        if (inside)
-            break;
-    }
+    size_t f = find_facet(dim, p->nf, p->inv, v, 0, bary);
     if (f == p->nf)
         return mms_error_set(err, MMS_ECOMPUTE, 0, "no facet of the hull contains the composition");
-    double hull = 0;
-    for (int j = 0; j < dim; j++) {
-        if (!(fabs(bary[j]) > NUMERICAL_TOL))
-            continue;
-        int q = p->facet[f * (size_t)dim + (size_t)j];
-        res->entry[res->n] = p->qentry[q];
-        res->formula[res->n] = p->qformula[q];
-        res->amount[res->n++] = bary[j];
-        hull += p->qepa[q] * bary[j];
+    decomp d;
+    facet_decomp(p, p->facet + f * (size_t)dim, bary, &d);
+    int at_vertex = 0;
+    if (p->pts)
+        for (size_t q = 0; q < p->nq && !at_vertex; q++)
+            if (p->stable[q] && !memcmp(p->pts + q * (size_t)dim, v, (size_t)(dim - 1) * sizeof *v)) {
+                /* the composition of a hull vertex: that vertex alone, as in
+                 * exact arithmetic (qhull's vertex order, which we do not
+                 * have, would decide the last bit of 1.0) */
+                d.n = 1;
+                d.q[0] = (int)q;
+                d.amount[0] = 1.0;
+                d.hull = p->qepa[q];
+                at_vertex = 1;
+            }
+    if (p->pts && !at_vertex) {
+        /* facets not in qhull's order: any other facet accepting the
+         * composition must give the same answer, else qhull's order decides */
+        int same = 1;
+        double b2[PD_MAX_DIM];
+        for (size_t g = f + 1; same && (g = find_facet(dim, p->nf, p->inv, v, g, b2)) < p->nf;
+             g++) {
+            decomp d2;
+            facet_decomp(p, p->facet + g * (size_t)dim, b2, &d2);
+            same = same_decomp(&d, &d2);
+        }
+        if (!same) {
+            int rc = qhull_decomp(p, v, &d, err);
+            if (rc != MMS_OK)
+                return rc;
+        }
     }
-    res->hull_energy_per_atom = hull;
-    res->e_above_hull = epa - hull;
+    for (int j = 0; j < d.n; j++) {
+        res->entry[j] = p->qentry[d.q[j]];
+        res->formula[j] = p->qformula[d.q[j]];
+        res->amount[j] = d.amount[j];
+    }
+    res->n = d.n;
+    res->hull_energy_per_atom = d.hull;
+    res->e_above_hull = epa - d.hull;
     for (size_t q = 0; q < p->nq; q++)
         if (p->stable[q] && equals_entry(r, p->qentry[q], z, amount, n, energy)) {
             res->e_above_hull = 0.0;

@@ -23,6 +23,9 @@ typedef struct phase_diagram {
     size_t nf;                 /* kept facets */
     int *facet;                /* nf x dim qhull-entry indices, qhull's vertex order */
     double *inv;               /* nf x dim x dim: inverse of [coords | 1] */
+    double *pts;               /* (nq + 1) x dim hull points, kept when the facets were
+                                  built without qhull (NULL otherwise): their order is not
+                                  qhull's, which a query near a shared edge asks for */
 } phase_diagram;
 
 typedef struct pd_result {

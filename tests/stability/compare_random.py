@@ -96,6 +96,7 @@ def main():
         p.ref_id = i
         entries.append(p)
     bad = zeros = 0
+    worst = 0.0  # largest difference in a value or a fraction of an agreeing row
     cache = {}
     for (d, e), g in zip(queries, got):
         c = Composition(formula(d))
@@ -118,11 +119,14 @@ def main():
         ok = ok and set(ids) == set(g.get("ids", {})) and all(
             abs(ids[k] - g["ids"][k]) <= 1e-9 for k in ids)
         ok = ok and (eah == 0.0) == (g.get("e") == 0.0)
-        if not ok:
+        if ok:
+            worst = max([worst] + [abs(h - w) for h, w in zip(have, want)]
+                        + [abs(ids[k] - g["ids"][k]) for k in ids])
+        else:
             bad += 1
             print(f"{formula(d)} {e!r}: pymatgen {want} {ids}; mmscore {have} {g.get('ids')}")
     print(f"{len(queries)} queries ({zeros} equal to a stable entry), {len(cache)} systems, "
-          f"{bad} disagreements")
+          f"{bad} disagreements, largest difference {worst:.3g}")
     sys.exit(1 if bad else 0)
 
 
