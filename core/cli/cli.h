@@ -5,6 +5,7 @@
 #define MMSCORE_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mmscore/host.h"
 
@@ -61,5 +62,17 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed);
  * input that cannot be read at all, CLI_OK otherwise. */
 int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_t n,
                    const char *set);
+
+/* Headline values (headline.c): what plugins declare papers report. */
+/* x as the shortest of %.15g..%.17g that reads back to x. */
+void cli_number_exact(double x, char *buf, size_t size);
+/* x scaled and rounded as hd says (raw: unscaled, unrounded); "" if not finite. */
+void cli_headline_format(const mms_headline_def *hd, double x, int raw, char *buf, size_t size);
+/* "label (unit)"; raw: the value is unscaled, so a % label says "(fraction)". */
+void cli_headline_label(const mms_headline_def *hd, int raw, char *buf, size_t size);
+/* summary.plugins.<plugin>.<value>, NULL if absent. */
+const cJSON *cli_headline_value(const cJSON *summary, const char *plugin, const char *value);
+/* The headline block at the top of the text summary (nothing if none). */
+void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
 
 #endif

@@ -79,6 +79,7 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
                 mms_report_print_json(stdout, summary);
             } else if (!c->quiet) {
                 /* The records own stdout when written there. */
+                cli_headline_print(to_stdout ? stderr : stdout, c->host, summary);
                 mms_report_print(to_stdout ? stderr : stdout, summary);
             }
             cJSON_Delete(summary);
