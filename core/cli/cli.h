@@ -68,10 +68,17 @@ int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_
 void cli_number_exact(double x, char *buf, size_t size);
 /* x scaled and rounded as hd says (raw: unscaled, unrounded); "" if not finite. */
 void cli_headline_format(const mms_headline_def *hd, double x, int raw, char *buf, size_t size);
-/* "label (unit)"; raw: the value is unscaled, so a % label says "(fraction)". */
-void cli_headline_label(const mms_headline_def *hd, int raw, char *buf, size_t size);
-/* summary.plugins.<plugin>.<value>, NULL if absent. */
-const cJSON *cli_headline_value(const cJSON *summary, const char *plugin, const char *value);
+/* "label member (unit)" (member NULL: none); raw: the value is unscaled, so a
+ * % label says "(fraction)". */
+void cli_headline_label(const mms_headline_def *hd, const char *member, int raw, char *buf,
+                        size_t size);
+/* For a "X.*.Y" headline, the object X of the plugin's summary (one value per
+ * member); NULL otherwise or if absent. */
+const cJSON *cli_headline_members(const cJSON *summary, const char *plugin,
+                                  const mms_headline_def *hd);
+/* summary.plugins.<plugin>.<value> (or .X.<member>.Y), NULL if absent. */
+const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
+                                const mms_headline_def *hd, const char *member);
 /* The headline block at the top of the text summary (nothing if none). */
 void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
 

@@ -11,7 +11,28 @@
 typedef struct column {
     const char *plugin;
     const mms_headline_def *hd;
+    const char *member; /* of a "X.*.Y" headline (borrowed from a summary); else NULL */
 } column;
+
+/* Add the column unless there; 0 when out of memory. */
+static int add_column(column **cols, size_t *n, size_t *cap, column c)
+{
+    for (size_t k = 0; k < *n; k++)
+        if (!strcmp((*cols)[k].plugin, c.plugin) && (*cols)[k].hd == c.hd &&
+            (!(*cols)[k].member == !c.member) &&
+            (!c.member || !strcmp((*cols)[k].member, c.member)))
+            return 1;
+    if (*n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 16;
+        column *t = realloc(*cols, ncap * sizeof *t);
+        if (!t)
+            return 0;
+        *cols = t;
+        *cap = ncap;
+    }
+    (*cols)[(*n)++] = c;
+    return 1;
+}
 
 typedef enum { FMT_MARKDOWN, FMT_LATEX, FMT_CSV } table_format;
 
@@ -170,25 +191,19 @@ static int run_table(cli_ctx *c)
                 rc = CLI_INPUT;
                 break;
             }
-            for (const mms_headline_def *hd = d->headline; hd && hd->value; hd++) {
-                if (!cli_headline_value(runs[r], d->name, hd->value))
-                    continue;
-                size_t k = 0;
-                while (k < n_cols && (strcmp(cols[k].plugin, d->name) || cols[k].hd != hd))
-                    k++;
-                if (k < n_cols)
-                    continue;
-                if (n_cols == cap_cols) {
-                    size_t ncap = cap_cols ? 2 * cap_cols : 16;
-                    column *t = realloc(cols, ncap * sizeof *t);
-                    if (!t) {
+            for (const mms_headline_def *hd = d->headline; rc == CLI_OK && hd && hd->value;
+                 hd++) {
+                const cJSON *members = cli_headline_members(runs[r], d->name, hd), *m;
+                cJSON_ArrayForEach(m, members)
+                    if (!add_column(&cols, &n_cols, &cap_cols, (column){d->name, hd, m->string}))
                         rc = CLI_INPUT;
-                        break;
-                    }
-                    cols = t;
-                    cap_cols = ncap;
-                }
-                cols[n_cols++] = (column){d->name, hd};
+                if (!members && cli_headline_value(runs[r], d->name, hd, NULL) &&
+                    !add_column(&cols, &n_cols, &cap_cols, (column){d->name, hd, NULL}))
+                    rc = CLI_INPUT;
+            }
+            if (rc != CLI_OK) {
+                fprintf(stderr, "mmscore table: out of memory\n");
+                break;
             }
         }
     }
@@ -209,7 +224,7 @@ static int run_table(cli_ctx *c)
         put_cell(fmt == FMT_CSV ? "run" : "Run", fmt);
         for (size_t k = 0; k < n_cols; k++) {
             put_sep(fmt, 0);
-            cli_headline_label(cols[k].hd, raw, buf, sizeof buf);
+            cli_headline_label(cols[k].hd, cols[k].member, raw, buf, sizeof buf);
             put_cell(buf, fmt);
         }
         put_end(fmt);
@@ -234,7 +249,8 @@ static int run_table(cli_ctx *c)
             put_cell(label ? label : buf, fmt);
             for (size_t k = 0; k < n_cols; k++) {
                 put_sep(fmt, 0);
-                const cJSON *v = cli_headline_value(runs[r], cols[k].plugin, cols[k].hd->value);
+                const cJSON *v =
+                    cli_headline_value(runs[r], cols[k].plugin, cols[k].hd, cols[k].member);
                 if (cJSON_IsNumber(v)) {
                     cli_headline_format(cols[k].hd, v->valuedouble, raw, buf, sizeof buf);
                     put_cell(buf, fmt);

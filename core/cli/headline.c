@@ -99,45 +99,109 @@ void cli_headline_format(const mms_headline_def *hd, double x, int raw, char *bu
         fixed_round(v, places - 1, buf, size);
 }
 
-void cli_headline_label(const mms_headline_def *hd, int raw, char *buf, size_t size)
+void cli_headline_label(const mms_headline_def *hd, const char *member, int raw, char *buf,
+                        size_t size)
 {
     int scaled = hd->scale > 0 && hd->scale != 1;
+    const char *unit = hd->unit && *hd->unit ? hd->unit : NULL;
     if (raw && scaled)
-        snprintf(buf, size, "%s%s", hd->label,
-                 hd->unit && !strcmp(hd->unit, "%") ? " (fraction)" : "");
-    else if (hd->unit && *hd->unit)
-        snprintf(buf, size, "%s (%s)", hd->label, hd->unit);
-    else
-        snprintf(buf, size, "%s", hd->label);
+        unit = unit && !strcmp(unit, "%") ? "fraction" : NULL;
+    snprintf(buf, size, "%s%s%s%s%s%s", hd->label, member ? " " : "", member ? member : "",
+             unit ? " (" : "", unit ? unit : "", unit ? ")" : "");
 }
 
-const cJSON *cli_headline_value(const cJSON *summary, const char *plugin, const char *value)
+/* "X.*.Y": the object X of the plugin's summary, one value per member. */
+static const char *wildcard(const mms_headline_def *hd, size_t *xlen)
 {
+    const char *star = strstr(hd->value, ".*.");
+    if (!star)
+        return NULL;
+    *xlen = (size_t)(star - hd->value);
+    return star + 3;
+}
+
+const cJSON *cli_headline_members(const cJSON *summary, const char *plugin,
+                                  const mms_headline_def *hd)
+{
+    size_t xlen = 0;
+    if (!wildcard(hd, &xlen))
+        return NULL;
     const cJSON *pl = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(summary, "plugins"), plugin);
-    return cJSON_GetObjectItemCaseSensitive(pl, value);
+    const cJSON *m;
+    cJSON_ArrayForEach(m, pl)
+        if (strlen(m->string) == xlen && !strncmp(m->string, hd->value, xlen))
+            return cJSON_IsObject(m) ? m : NULL;
+    return NULL;
+}
+
+const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
+                                const mms_headline_def *hd, const char *member)
+{
+    size_t xlen = 0;
+    const char *field = wildcard(hd, &xlen);
+    if (field) {
+        const cJSON *x = cli_headline_members(summary, plugin, hd);
+        return member ? cJSON_GetObjectItemCaseSensitive(
+                            cJSON_GetObjectItemCaseSensitive(x, member), field)
+                      : NULL;
+    }
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(summary, "plugins"), plugin);
+    return cJSON_GetObjectItemCaseSensitive(pl, hd->value);
+}
+
+/* width < 0: only measure the label (the longest goes into *measured). */
+static void print_one(FILE *f, int *shown, int width, int *measured, const mms_plugin *d,
+                      const mms_headline_def *hd, const char *member, const cJSON *v)
+{
+    char label[256], num[64], where[320];
+    cli_headline_label(hd, member, 0, label, sizeof label);
+    if (width < 0) {
+        if ((int)strlen(label) > *measured)
+            *measured = (int)strlen(label);
+        return;
+    }
+    if (cJSON_IsNumber(v))
+        cli_headline_format(hd, v->valuedouble, 0, num, sizeof num);
+    else
+        snprintf(num, sizeof num, "-"); /* null: the details say why */
+    if (member) {
+        size_t xlen = 0;
+        const char *field = wildcard(hd, &xlen);
+        snprintf(where, sizeof where, "%s.%.*s.%s.%s", d->name, (int)xlen, hd->value, member,
+                 field);
+    } else {
+        snprintf(where, sizeof where, "%s.%s", d->name, hd->value);
+    }
+    if (!(*shown)++)
+        fprintf(f, "headline (as papers report them; details below)\n");
+    fprintf(f, "  %-*s %10s   %s\n", width, label, num, where);
 }
 
 void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary)
 {
-    int shown = 0;
-    const cJSON *name;
-    cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(summary, "plugins_run")) {
-        const mms_plugin *d = cJSON_IsString(name) ? mms_host_find(h, name->valuestring) : NULL;
-        for (const mms_headline_def *hd = d ? d->headline : NULL; hd && hd->value; hd++) {
-            const cJSON *v = cli_headline_value(summary, d->name, hd->value);
-            if (!v)
-                continue; /* not computed in this run (an option was off) */
-            char label[160], num[64], where[160];
-            cli_headline_label(hd, 0, label, sizeof label);
-            if (cJSON_IsNumber(v))
-                cli_headline_format(hd, v->valuedouble, 0, num, sizeof num);
-            else
-                snprintf(num, sizeof num, "-"); /* null: the details say why */
-            snprintf(where, sizeof where, "%s.%s", d->name, hd->value);
-            if (!shown++)
-                fprintf(f, "headline (as papers report them; details below)\n");
-            fprintf(f, "  %-26s %12s   %s\n", label, num, where);
+    int shown = 0, width = 20;
+    /* Twice: measure the labels (model names are long), then print aligned. */
+    for (int pass = 0; pass < 2; pass++) {
+        int w = pass ? width : -1;
+        const cJSON *name;
+        cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(summary, "plugins_run")) {
+            const mms_plugin *d =
+                cJSON_IsString(name) ? mms_host_find(h, name->valuestring) : NULL;
+            for (const mms_headline_def *hd = d ? d->headline : NULL; hd && hd->value; hd++) {
+                size_t xlen = 0;
+                if (wildcard(hd, &xlen)) {
+                    const cJSON *m;
+                    cJSON_ArrayForEach(m, cli_headline_members(summary, d->name, hd))
+                        print_one(f, &shown, w, &width, d, hd, m->string,
+                                  cli_headline_value(summary, d->name, hd, m->string));
+                    continue;
+                }
+                const cJSON *v = cli_headline_value(summary, d->name, hd, NULL);
+                if (v) /* absent: not computed in this run (an option was off) */
+                    print_one(f, &shown, w, &width, d, hd, NULL, v);
+            }
         }
     }
     if (shown)

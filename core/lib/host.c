@@ -285,15 +285,18 @@ static int check_descriptor(const mms_host *h, const mms_plugin *d, mms_error *e
     /* A headline names a declared summary value and rounds sanely, so a
      * table never shows a column that cannot be filled or a silly number. */
     for (const mms_headline_def *hd = d->headline; hd && hd->value; hd++) {
+        /* "X.*.Y": field Y of every member of the object value X. */
+        const char *star = strstr(hd->value, ".*.");
+        size_t len = star ? (size_t)(star - hd->value) : strlen(hd->value);
         const mms_metric_def *m = d->summary;
-        while (m && m->name && strcmp(m->name, hd->value) != 0)
+        while (m && m->name && (strlen(m->name) != len || strncmp(m->name, hd->value, len)))
             m++;
         if (!m || !m->name || !hd->label ||
             (hd->round != MMS_ROUND_DECIMALS && hd->round != MMS_ROUND_SIGNIFICANT) ||
             hd->digits < 0 || hd->digits > 12 || hd->scale < 0 || !isfinite(hd->scale))
             return mms_error_set(err, MMS_EPLUGIN, 0,
-                                 "plugin %s: headline %s is not a declared summary value with a "
-                                 "label, a known rounding and 0..12 digits",
+                                 "plugin %s: headline %s is not a declared summary value (or "
+                                 "X.*.Y of one) with a label, a known rounding and 0..12 digits",
                                  d->name, hd->value);
     }
     return check_metric_clash(h, d, err);

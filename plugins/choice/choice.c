@@ -560,6 +560,7 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
 /* What papers report of this plugin's summary (mmscore table, the summary's top). */
 static const mms_headline_def headline[] = {
     {"accuracy", "Accuracy", "%", 100, MMS_ROUND_DECIMALS, 2, "MMSci accuracy, %"},
+    {"by_model.*.accuracy", "Accuracy", "%", 100, MMS_ROUND_DECIMALS, 2, "MMSci, per model"},
     {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
 
 static const mms_plugin descriptor = {

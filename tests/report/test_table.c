@@ -64,10 +64,12 @@ static void rounding_rule(void **st)
     mms_headline_def hd = {"v", "V", "%", 100, MMS_ROUND_DECIMALS, 2, NULL};
     cli_headline_format(&hd, 0.1 + 0.2, 1, buf, sizeof buf); /* raw: every digit, unscaled */
     assert_string_equal(buf, "0.30000000000000004");
-    cli_headline_label(&hd, 0, buf, sizeof buf);
+    cli_headline_label(&hd, NULL, 0, buf, sizeof buf);
     assert_string_equal(buf, "V (%)");
-    cli_headline_label(&hd, 1, buf, sizeof buf);
+    cli_headline_label(&hd, NULL, 1, buf, sizeof buf);
     assert_string_equal(buf, "V (fraction)");
+    cli_headline_label(&hd, "gpt4", 0, buf, sizeof buf);
+    assert_string_equal(buf, "V gpt4 (%)");
 }
 
 typedef struct out {
@@ -298,6 +300,63 @@ static void summary_starts_with_headline(void **st)
     free(o.text);
 }
 
+/* qa choice: accuracy per model in the headline and in full in the details
+ * (they were cut at 100 characters), and as table columns. */
+static void qa_choice_per_model_whole(void **st)
+{
+    (void)st;
+    out j = sh(MMSCORE_CLI " qa choice -q --json " MMSCORE_TEST_DATA "/choice/subset.jsonl > "
+                           "%s/qa.json && cat %s/qa.json",
+               tmpdir, tmpdir);
+    assert_int_equal(j.status, 0);
+    cJSON *sum = cJSON_Parse(j.text);
+    assert_non_null(sum);
+    const cJSON *by_model = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "plugins"), "choice"), "by_model");
+    assert_true(cJSON_GetArraySize(by_model) >= 5);
+    out t = sh(MMSCORE_CLI " qa choice " MMSCORE_TEST_DATA "/choice/subset.jsonl 2>/dev/null");
+    out csv = sh(MMSCORE_CLI " table --format csv %s/qa.json", tmpdir);
+    assert_int_equal(t.status, 0);
+    assert_int_equal(csv.status, 0);
+    assert_null(strstr(t.text, "..."));
+    const cJSON *m;
+    size_t checked = 0;
+    cJSON_ArrayForEach(m, by_model) {
+        double acc = cJSON_GetObjectItem(m, "accuracy")->valuedouble;
+        mms_headline_def hd = {"v", "V", "%", 100, MMS_ROUND_DECIMALS, 2, NULL};
+        char want[512], num[64];
+        cli_headline_format(&hd, acc, 0, num, sizeof num);
+        /* headline line: label, value, and where it comes from */
+        snprintf(want, sizeof want, "Accuracy %s (%%)", m->string);
+        char *line = strstr(t.text, want);
+        assert_non_null(line);
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        assert_non_null(strstr(line, num));
+        snprintf(want, sizeof want, "choice.by_model.%s.accuracy", m->string);
+        assert_non_null(strstr(line, want));
+        *nl = '\n';
+        /* details line: every member, whole */
+        snprintf(want, sizeof want, "  by_model.%s ", m->string);
+        line = strstr(t.text, want);
+        assert_non_null(line);
+        snprintf(want, sizeof want, "n %d  parsed %d  correct %d  accuracy",
+                 cJSON_GetObjectItem(m, "n")->valueint, cJSON_GetObjectItem(m, "parsed")->valueint,
+                 cJSON_GetObjectItem(m, "correct")->valueint);
+        assert_true(strstr(line, want) && strstr(line, want) < strchr(line, '\n'));
+        snprintf(want, sizeof want, ",%s", num);
+        assert_non_null(strstr(csv.text, want));
+        checked++;
+    }
+    assert_true(checked >= 5);
+    assert_true(strstr(t.text, "headline") < strstr(t.text, "\nrecords "));
+    cJSON_Delete(sum);
+    free(j.text);
+    free(t.text);
+    free(csv.text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +365,7 @@ int main(void)
         cmocka_unit_test(markdown_and_latex),
         cmocka_unit_test(refusals),
         cmocka_unit_test(summary_starts_with_headline),
+        cmocka_unit_test(qa_choice_per_model_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
