@@ -82,4 +82,9 @@ const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
 /* The headline block at the top of the text summary (nothing if none). */
 void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
 
+/* The known flag (common, the command's, a plugin option) nearest to the
+ * unknown `name` (without "--"), written into buf; NULL if none is near. */
+const char *cli_nearest_flag(const cli_ctx *c, const cli_flag *common, const char *name,
+                             char *buf, size_t size);
+
 #endif

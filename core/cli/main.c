@@ -231,6 +231,10 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
         }
         /* Not ours: a plugin option. */
         int type = mms_host_option_type(c->host, name);
+        char near[64];
+        const char *hint = type ? NULL : cli_nearest_flag(c, common_flags, name, near, sizeof near);
+        if (hint)
+            return cli_usage_error(c, "unknown flag --%s: did you mean --%s?", name, hint);
         if (!type)
             return cli_usage_error(c, "unknown flag --%s (not a flag of mmscore %s, and no loaded "
                                       "plugin has an option of that name)",

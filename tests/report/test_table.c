@@ -357,6 +357,44 @@ static void qa_choice_per_model_whole(void **st)
     free(csv.text);
 }
 
+/* mmscore plugins NAME, and the nearest known flag for a mistyped one. */
+static void help_that_answers(void **st)
+{
+    (void)st;
+    out o = sh(MMSCORE_CLI " plugins coverage");
+    assert_int_equal(o.status, 0);
+    assert_true(!strncmp(o.text, "coverage ", 9));
+    assert_non_null(strstr(o.text, "COV-R (%)"));
+    assert_null(strstr(o.text, "\nvalidity "));
+    free(o.text);
+    o = sh(MMSCORE_CLI " plugins --json choice");
+    assert_int_equal(o.status, 0);
+    cJSON *j = cJSON_Parse(o.text);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "plugins")), 1);
+    cJSON_Delete(j);
+    free(o.text);
+    o = sh(MMSCORE_CLI " plugins no_such_plugin 2>&1");
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.text, "no plugin named \"no_such_plugin\""));
+    free(o.text);
+    struct { const char *args, *hint; } cases[] = {
+        {"table --lable x", "did you mean --label?"},       /* a command flag, transposed */
+        {"validate --recrods x", "did you mean --records?"}, /* a common flag */
+        {"validate --symprc 0.1 x", "did you mean --symprec?"}, /* a plugin option */
+        {"eval --novelty_ref x", "did you mean --novelty-ref?"},
+        {"validate --zzzzzz x", NULL}, /* nothing near: no guess */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        o = sh(MMSCORE_CLI " %s 2>&1", cases[i].args);
+        assert_int_equal(o.status, 2);
+        if (cases[i].hint)
+            assert_non_null(strstr(o.text, cases[i].hint));
+        else
+            assert_null(strstr(o.text, "did you mean"));
+        free(o.text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +404,7 @@ int main(void)
         cmocka_unit_test(refusals),
         cmocka_unit_test(summary_starts_with_headline),
         cmocka_unit_test(qa_choice_per_model_whole),
+        cmocka_unit_test(help_that_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
