@@ -87,4 +87,8 @@ void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
 const char *cli_nearest_flag(const cli_ctx *c, const cli_flag *common, const char *name,
                              char *buf, size_t size);
 
+/* After the flags in `mmscore CMD --help`: the options of the plugins CMD
+ * runs and examples (help.c). */
+void cli_help_more(FILE *f, const cli_ctx *c);
+
 #endif

@@ -186,6 +186,7 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
             int rc = CLI_OK;
             if (!strcmp(name, "help")) {
                 usage(stdout, c->cmd);
+                cli_help_more(stdout, c);
                 return -1;
             } else if (!strcmp(name, "records"))
                 c->records = val;

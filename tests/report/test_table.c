@@ -377,6 +377,18 @@ static void help_that_answers(void **st)
     assert_int_equal(o.status, 2);
     assert_non_null(strstr(o.text, "no plugin named \"no_such_plugin\""));
     free(o.text);
+    /* CMD --help: the options of the plugins the command runs, and examples */
+    o = sh(MMSCORE_CLI " validate --help");
+    assert_int_equal(o.status, 0);
+    assert_non_null(strstr(o.text, "\n  --min-volume X "));      /* structure, by `commands` */
+    assert_non_null(strstr(o.text, "\n  --symprec X "));         /* symmetry, by --symmetry */
+    assert_null(strstr(o.text, "--csp-preset"));                /* csp: not run by validate */
+    assert_non_null(strstr(o.text, "\nexamples:\n  mmscore validate "));
+    free(o.text);
+    o = sh(MMSCORE_CLI " qa --help");
+    assert_non_null(strstr(o.text, "\n  --rouge-stemmer "));
+    assert_null(strstr(o.text, "--min-volume"));
+    free(o.text);
     struct { const char *args, *hint; } cases[] = {
         {"table --lable x", "did you mean --label?"},       /* a command flag, transposed */
         {"validate --recrods x", "did you mean --records?"}, /* a common flag */
