@@ -91,4 +91,9 @@ const char *cli_nearest_flag(const cli_ctx *c, const cli_flag *common, const cha
  * runs and examples (help.c). */
 void cli_help_more(FILE *f, const cli_ctx *c);
 
+/* The common flags (main.c) and a command's examples (help.c; NULL-terminated,
+ * NULL if none): --help and the man page are written from the same text. */
+extern const cli_flag *const cli_common_flags;
+const char *const *cli_help_examples(const char *cmd);
+
 #endif

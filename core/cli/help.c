@@ -35,6 +35,7 @@ static const cmd_help helps[] = {
     {"merge", NULL, {"mmscore merge --json shard1.state shard2.state > run.json", NULL}},
     {"run", NULL, {"mmscore run --plugins symmetry structures/", NULL}},
     {"convert", NULL, {"mmscore convert gen.csv --to cif --out cifs/", NULL}},
+    {"man", NULL, {"mmscore man > mmscore.1 && man -l mmscore.1", NULL}},
 };
 
 /* Is `word` one of the space-separated words of list (a word may carry
@@ -68,14 +69,25 @@ static int runs_plugin(const mms_host *h, const char *cmd, const char *named,
     return 0;
 }
 
+static const cmd_help *find_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
+        if (!strcmp(helps[i].name, cmd))
+            return &helps[i];
+    return NULL;
+}
+
+const char *const *cli_help_examples(const char *cmd)
+{
+    const cmd_help *hp = find_help(cmd);
+    return hp && hp->examples[0] ? hp->examples : NULL;
+}
+
 void cli_help_more(FILE *f, const cli_ctx *c)
 {
     if (!c->cmd)
         return;
-    const cmd_help *hp = NULL;
-    for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
-        if (!strcmp(helps[i].name, c->cmd->name))
-            hp = &helps[i];
+    const cmd_help *hp = find_help(c->cmd->name);
     const char *named = hp ? hp->named : NULL;
     int shown = 0;
     for (size_t i = 0; i < mms_host_plugin_count(c->host); i++) {

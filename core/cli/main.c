@@ -29,6 +29,7 @@ static const cli_flag common_flags[] = {
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
+const cli_flag *const cli_common_flags = common_flags; /* for `mmscore man` */
 
 const char *cli_flag_value(const cli_ctx *c, const char *name)
 {

@@ -389,6 +389,33 @@ static void help_that_answers(void **st)
     assert_non_null(strstr(o.text, "\n  --rouge-stemmer "));
     assert_null(strstr(o.text, "--min-volume"));
     free(o.text);
+    /* the man page: every command of --help and every common flag, and the
+     * installed mmscore.1 is the same text */
+    out man = sh(MMSCORE_CLI " man");
+    assert_int_equal(man.status, 0);
+    assert_true(!strncmp(man.text, ".TH MMSCORE 1 ", 14));
+    o = sh(MMSCORE_CLI " --help");
+    char *cmds = strstr(o.text, "commands:\n");
+    assert_non_null(cmds);
+    size_t n_cmds = 0;
+    for (char *line = strchr(cmds, '\n') + 1; !strncmp(line, "  ", 2); line = strchr(line, '\n') + 1) {
+        char name[64], want[96];
+        assert_int_equal(sscanf(line, " %63s", name), 1);
+        snprintf(want, sizeof want, ".SS \"mmscore %s", name);
+        assert_non_null(strstr(man.text, want));
+        n_cmds++;
+    }
+    assert_true(n_cmds >= 10);
+    const char *common[] = {"\\-\\-records", "\\-\\-max\\-atoms", "\\-\\-plugin\\-dir",
+                            "\\-\\-save\\-state"};
+    for (size_t i = 0; i < 4; i++)
+        assert_non_null(strstr(strstr(man.text, ".SH COMMON FLAGS"), common[i]));
+    free(o.text);
+    o = sh("cat " MMSCORE_CLI ".1");
+    assert_int_equal(o.status, 0);
+    assert_string_equal(o.text, man.text);
+    free(o.text);
+    free(man.text);
     struct { const char *args, *hint; } cases[] = {
         {"table --lable x", "did you mean --label?"},       /* a command flag, transposed */
         {"validate --recrods x", "did you mean --records?"}, /* a common flag */
