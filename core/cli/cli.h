@@ -5,6 +5,7 @@
 #define MMSCORE_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mmscore/host.h"
 
@@ -67,5 +68,38 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed);
  * input that cannot be read at all, CLI_OK otherwise. */
 int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_t n,
                    const char *set);
+
+/* Headline values (headline.c): what plugins declare papers report. */
+/* x as the shortest of %.15g..%.17g that reads back to x. */
+void cli_number_exact(double x, char *buf, size_t size);
+/* x scaled and rounded as hd says (raw: unscaled, unrounded); "" if not finite. */
+void cli_headline_format(const mms_headline_def *hd, double x, int raw, char *buf, size_t size);
+/* "label member (unit)" (member NULL: none); raw: the value is unscaled, so a
+ * % label says "(fraction)". */
+void cli_headline_label(const mms_headline_def *hd, const char *member, int raw, char *buf,
+                        size_t size);
+/* For a "X.*.Y" headline, the object X of the plugin's summary (one value per
+ * member); NULL otherwise or if absent. */
+const cJSON *cli_headline_members(const cJSON *summary, const char *plugin,
+                                  const mms_headline_def *hd);
+/* summary.plugins.<plugin>.<value> (or .X.<member>.Y), NULL if absent. */
+const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
+                                const mms_headline_def *hd, const char *member);
+/* The headline block at the top of the text summary (nothing if none). */
+void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
+
+/* The known flag (common, the command's, a plugin option) nearest to the
+ * unknown `name` (without "--"), written into buf; NULL if none is near. */
+const char *cli_nearest_flag(const cli_ctx *c, const cli_flag *common, const char *name,
+                             char *buf, size_t size);
+
+/* After the flags in `mmscore CMD --help`: the options of the plugins CMD
+ * runs and examples (help.c). */
+void cli_help_more(FILE *f, const cli_ctx *c);
+
+/* The common flags (main.c) and a command's examples (help.c; NULL-terminated,
+ * NULL if none): --help and the man page are written from the same text. */
+extern const cli_flag *const cli_common_flags;
+const char *const *cli_help_examples(const char *cmd);
 
 #endif

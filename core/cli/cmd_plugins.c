@@ -1,6 +1,7 @@
 /* mmscore plugins: every plugin found, what it offers, and the ones that
  * failed to load with why. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -28,13 +29,34 @@ static cJSON *metrics_json(const mms_metric_def *m)
     return a;
 }
 
-static cJSON *plugins_json(const mms_host *h)
+static cJSON *headline_json(const mms_headline_def *hd)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (; a && hd && hd->value; hd++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "value", hd->value);
+        cJSON_AddStringToObject(o, "label", hd->label);
+        cJSON_AddStringToObject(o, "unit", hd->unit ? hd->unit : "");
+        cJSON_AddNumberToObject(o, "scale", hd->scale > 0 ? hd->scale : 1);
+        cJSON_AddStringToObject(o, "round",
+                                hd->round == MMS_ROUND_SIGNIFICANT ? "significant" : "decimals");
+        cJSON_AddNumberToObject(o, "digits", hd->digits);
+        cJSON_AddStringToObject(o, "convention", hd->convention ? hd->convention : "");
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* only: one plugin's name, or NULL for all. */
+static cJSON *plugins_json(const mms_host *h, const char *only)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(root, "plugins");
     for (size_t i = 0; i < mms_host_plugin_count(h); i++) {
         const char *path;
         const mms_plugin *d = mms_host_plugin(h, i, &path);
+        if (only && strcmp(d->name, only) != 0)
+            continue;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", d->name);
         cJSON_AddStringToObject(o, "file", path);
@@ -60,6 +82,7 @@ static cJSON *plugins_json(const mms_host *h)
         }
         cJSON_AddItemToObject(o, "metrics", metrics_json(d->metrics));
         cJSON_AddItemToObject(o, "summary", metrics_json(d->summary));
+        cJSON_AddItemToObject(o, "headline", headline_json(d->headline));
         cJSON_AddItemToArray(list, o);
     }
     cJSON *failed = cJSON_AddArrayToObject(root, "failed");
@@ -88,7 +111,17 @@ static void print_metrics(const char *title, const cJSON *a)
 
 static int run_plugins(cli_ctx *c)
 {
-    cJSON *j = plugins_json(c->host);
+    const char *only = c->n_args ? c->args[0] : NULL;
+    if (c->n_args > 1)
+        return cli_usage_error(c, "one plugin name at most");
+    if (only && !mms_host_find(c->host, only)) {
+        fprintf(stderr, "mmscore plugins: no plugin named \"%s\" is loaded; these are:", only);
+        for (size_t i = 0; i < mms_host_plugin_count(c->host); i++)
+            fprintf(stderr, " %s", mms_host_plugin(c->host, i, NULL)->name);
+        fprintf(stderr, "\n");
+        return CLI_USAGE;
+    }
+    cJSON *j = plugins_json(c->host, only);
     if (!j) {
         fprintf(stderr, "mmscore plugins: out of memory\n");
         return CLI_INPUT;
@@ -138,10 +171,27 @@ static int run_plugins(cli_ctx *c)
         }
         print_metrics("metrics", cJSON_GetObjectItem(p, "metrics"));
         print_metrics("summary", cJSON_GetObjectItem(p, "summary"));
+        const cJSON *hl = cJSON_GetObjectItem(p, "headline");
+        if (cJSON_GetArraySize(hl)) {
+            printf("  headline (mmscore table, top of the summary):\n");
+            const cJSON *x;
+            cJSON_ArrayForEach(x, hl) {
+                const char *unit = cJSON_GetObjectItem(x, "unit")->valuestring;
+                char label[160];
+                snprintf(label, sizeof label, "%s%s%s%s", cJSON_GetObjectItem(x, "label")->valuestring,
+                         *unit ? " (" : "", unit, *unit ? ")" : "");
+                printf("    %-24s %-26s x%g, %d %s; %s\n",
+                       cJSON_GetObjectItem(x, "value")->valuestring, label,
+                       cJSON_GetObjectItem(x, "scale")->valuedouble,
+                       cJSON_GetObjectItem(x, "digits")->valueint,
+                       cJSON_GetObjectItem(x, "round")->valuestring,
+                       cJSON_GetObjectItem(x, "convention")->valuestring);
+            }
+        }
         printf("\n");
     }
     const cJSON *failed = cJSON_GetObjectItem(j, "failed");
-    if (cJSON_GetArraySize(failed)) {
+    if (!only && cJSON_GetArraySize(failed)) {
         printf("not loaded:\n");
         const cJSON *f;
         cJSON_ArrayForEach(f, failed)
@@ -155,7 +205,7 @@ static int run_plugins(cli_ctx *c)
 }
 
 const cli_command cli_cmd_plugins = {
-    "plugins", "",
-    "List every plugin found: file, version, kind, ABI, options, metrics, summary values, reader "
-    "formats; and the plugins that failed to load, with why.",
+    "plugins", "[NAME]",
+    "List every plugin found (or only NAME): file, version, kind, ABI, options, metrics, summary "
+    "values, headline values, reader formats; and the plugins that failed to load, with why.",
     NULL, run_plugins};

@@ -171,7 +171,13 @@ static int put_summary(cli_ctx *c, cJSON *summary, int records_on_stdout)
     if (!f)
         return CLI_OK;
     errno = 0;
-    int rc = c->json ? mms_report_print_json(f, summary) : mms_report_print(f, summary);
+    int rc = MMS_OK;
+    if (c->json) {
+        rc = mms_report_print_json(f, summary);
+    } else {
+        cli_headline_print(f, c->host, summary); /* the numbers papers report, first */
+        rc = mms_report_print(f, summary);
+    }
     int bad = rc != MMS_OK || fflush(f) != 0 || ferror(f);
     int e = errno ? errno : EIO;
     if (c->summary_path && fclose(f) != 0 && !bad) {

@@ -35,6 +35,7 @@ static const cli_flag common_flags[] = {
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
+const cli_flag *const cli_common_flags = common_flags; /* for `mmscore man` */
 
 const char *cli_flag_value(const cli_ctx *c, const char *name)
 {
@@ -212,6 +213,7 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
             int rc = CLI_OK;
             if (!strcmp(name, "help")) {
                 usage(stdout, c->cmd);
+                cli_help_more(stdout, c);
                 return -1;
             } else if (!strcmp(name, "records"))
                 c->records = val;
@@ -269,6 +271,10 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
         }
         /* Not ours: a plugin option. */
         int type = mms_host_option_type(c->host, name);
+        char near[64];
+        const char *hint = type ? NULL : cli_nearest_flag(c, common_flags, name, near, sizeof near);
+        if (hint)
+            return cli_usage_error(c, "unknown flag --%s: did you mean --%s?", name, hint);
         if (!type)
             return cli_usage_error(c, "unknown flag --%s (not a flag of mmscore %s, and no loaded "
                                       "plugin has an option of that name)",

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -281,6 +282,23 @@ static int check_descriptor(const mms_host *h, const mms_plugin *d, mms_error *e
         if (o->type < MMS_OPT_BOOL || o->type > MMS_OPT_STRING)
             return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: option %s has unknown type %d",
                                  d->name, o->name, (int)o->type);
+    /* A headline names a declared summary value and rounds sanely, so a
+     * table never shows a column that cannot be filled or a silly number. */
+    for (const mms_headline_def *hd = d->headline; hd && hd->value; hd++) {
+        /* "X.*.Y": field Y of every member of the object value X. */
+        const char *star = strstr(hd->value, ".*.");
+        size_t len = star ? (size_t)(star - hd->value) : strlen(hd->value);
+        const mms_metric_def *m = d->summary;
+        while (m && m->name && (strlen(m->name) != len || strncmp(m->name, hd->value, len)))
+            m++;
+        if (!m || !m->name || !hd->label ||
+            (hd->round != MMS_ROUND_DECIMALS && hd->round != MMS_ROUND_SIGNIFICANT) ||
+            hd->digits < 0 || hd->digits > 12 || hd->scale < 0 || !isfinite(hd->scale))
+            return mms_error_set(err, MMS_EPLUGIN, 0,
+                                 "plugin %s: headline %s is not a declared summary value (or "
+                                 "X.*.Y of one) with a label, a known rounding and 0..12 digits",
+                                 d->name, hd->value);
+    }
     return check_metric_clash(h, d, err);
 }
 

@@ -261,16 +261,63 @@ static void print_value(FILE *f, const cJSON *v)
     } else if (cJSON_IsNull(v)) {
         fputs("-", f);
     } else {
+        /* Whole: a cut value (a model's accuracy past column 100) is a lost one. */
         char *t = cJSON_PrintUnformatted(v);
-        if (t) {
-            /* Long arrays or objects stay readable: cut them short. */
-            if (strlen(t) > 100)
-                fprintf(f, "%.97s...", t);
-            else
-                fputs(t, f);
-            cJSON_free(t);
-        }
+        if (t)
+            fputs(t, f);
+        cJSON_free(t);
     }
+}
+
+/* An object of scalars reads as "n 110  accuracy 0.909091". */
+static int flat_object(const cJSON *o)
+{
+    const cJSON *m;
+    if (!cJSON_IsObject(o) || !o->child)
+        return 0;
+    cJSON_ArrayForEach(m, o)
+        if (cJSON_IsObject(m) || cJSON_IsArray(m))
+            return 0;
+    return 1;
+}
+
+/* One summary value; an object one member per line ("by_model.gpt4"). */
+static void print_entry(FILE *f, int width, const cJSON *v)
+{
+    if (!cJSON_IsObject(v) || !v->child) {
+        fprintf(f, "  %-*s ", width, v->string);
+        print_value(f, v);
+        fputc('\n', f);
+        return;
+    }
+    const cJSON *m;
+    cJSON_ArrayForEach(m, v) {
+        int n = fprintf(f, "  %s.%s", v->string, m->string);
+        fprintf(f, "%*s ", n - 2 < width ? width - (n - 2) : 0, "");
+        if (flat_object(m)) {
+            const cJSON *x;
+            cJSON_ArrayForEach(x, m) {
+                fprintf(f, "%s%s ", x == m->child ? "" : "  ", x->string);
+                print_value(f, x);
+            }
+        } else {
+            print_value(f, m);
+        }
+        fputc('\n', f);
+    }
+}
+
+static int entry_width(const cJSON *v)
+{
+    int w = (int)strlen(v->string);
+    const cJSON *m;
+    if (cJSON_IsObject(v))
+        cJSON_ArrayForEach(m, v) {
+            int x = (int)(strlen(v->string) + 1 + strlen(m->string));
+            if (x > w)
+                w = x;
+        }
+    return w;
 }
 
 static void print_failed(FILE *f, const cJSON *failed)
@@ -337,13 +384,10 @@ int mms_report_print(FILE *f, const cJSON *s)
         int width = 26; /* names line up within a plugin's section */
         const cJSON *v;
         cJSON_ArrayForEach(v, pl)
-            if ((int)strlen(v->string) > width)
-                width = (int)strlen(v->string);
-        cJSON_ArrayForEach(v, pl) {
-            fprintf(f, "  %-*s ", width, v->string);
-            print_value(f, v);
-            fputc('\n', f);
-        }
+            if (entry_width(v) > width)
+                width = entry_width(v);
+        cJSON_ArrayForEach(v, pl)
+            print_entry(f, width, v);
     }
     const cJSON *w;
     cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(s, "warnings"))

@@ -1,4 +1,4 @@
-/* mmscore — plugin ABI v2 (major 1, revision 2): everything a plugin author needs.
+/* mmscore — plugin ABI v2 (major 1, revision 3): everything a plugin author needs.
  *
  * A plugin is a shared object exporting one symbol, MMS_PLUGIN_ENTRY_SYMBOL,
  * a function returning a pointer to a const mms_plugin descriptor.  The host
@@ -17,7 +17,7 @@
  * mms_plugin too, so a plugin's struct_size tells the host which revision
  * it was built for and a host never runs a plugin newer than itself.  Structs
  * whose size is compiled into plugins (mms_site, mms_species, mms_option_def,
- * mms_metric_def) and mms_error are frozen.
+ * mms_metric_def, mms_headline_def) and mms_error are frozen.
  *
  * Kinds: a READER turns text into structures; a SCORER gets records and may
  * have a per-record part (`score`, run on worker threads) and/or a set part
@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define MMS_PLUGIN_ABI_VERSION MMSCORE_ABI_VERSION /* major: only this one is loaded */
-#define MMS_PLUGIN_ABI_REVISION 2u /* fields appended since major 1 began */
+#define MMS_PLUGIN_ABI_REVISION 3u /* fields appended since major 1 began */
 #define MMS_PLUGIN_ENTRY_SYMBOL "mmscore_plugin_entry"
 #define MMS_PLUGIN_EXPORT MMS_EXPORT
 
@@ -125,6 +125,26 @@ typedef struct mms_metric_def {
     const char *help;          /* definition in one line; docs/ has the full story */
 } mms_metric_def;
 
+/* How a headline value is rounded for people (tables, the summary's top). */
+typedef enum mms_headline_round {
+    MMS_ROUND_DECIMALS = 0,   /* `digits` places after the point: 93.27 */
+    MMS_ROUND_SIGNIFICANT = 1 /* `digits` significant digits, fixed notation: 0.02994 */
+} mms_headline_round;
+
+/* A summary value papers report, and how they report it: `mmscore table`
+ * and the top of the text summary show these, in the plugin's order, as
+ * `label (unit)` with the value multiplied by `scale` and then rounded.
+ * The core knows no metric: everything it shows comes from here. */
+typedef struct mms_headline_def {
+    const char *value;        /* summary value name (a number); NULL terminates */
+    const char *label;        /* column label as papers write it: "COV-R" */
+    const char *unit;         /* after the scaling: "%", "eV/atom"; "" = none */
+    double scale;             /* 100 for a fraction shown as %; 1 (or 0) = as is */
+    mms_headline_round round;
+    int digits;               /* see mms_headline_round */
+    const char *convention;   /* whose tables round this way ("CDVAE Table 2"); may be NULL */
+} mms_headline_def;
+
 /* ---------------------------------------------------------------- plugins */
 
 typedef enum mms_plugin_kind {
@@ -193,6 +213,9 @@ typedef struct mms_plugin {
     /* ---- revision 2 (absent, i.e. NULL, in a revision-1 descriptor) ---- */
     const char *license;     /* SPDX expression of the plugin's licence ("MIT"); may be NULL */
     const char *url;         /* where its documentation/source lives; may be NULL */
+
+    /* ---- revision 3 (NULL in older descriptors) ---- */
+    const mms_headline_def *headline; /* summary values papers report; may be NULL */
 } mms_plugin;
 
 /* Descriptor size of each revision: a plugin may state a smaller struct_size
@@ -200,7 +223,8 @@ typedef struct mms_plugin {
  * older hosts; it then must not rely on the newer record fields (test them
  * with MMS_HAS_FIELD). */
 #define MMS_PLUGIN_SIZE_V1 offsetof(mms_plugin, license) /* mmscore 0.1 */
-#define MMS_PLUGIN_SIZE_V2 sizeof(mms_plugin)
+#define MMS_PLUGIN_SIZE_V2 offsetof(mms_plugin, headline)
+#define MMS_PLUGIN_SIZE_V3 sizeof(mms_plugin)
 
 /* Does *ptr (an mms_record or mms_structure made by the host) have `field`?
  * Always true for the fields of the revision a plugin states with its

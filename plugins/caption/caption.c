@@ -509,6 +509,14 @@ static int caption_acc_finish(void *state, void *acc, mms_values *summary, mms_e
     return rc ? mms_error_set(err, rc, 0, "caption: could not store the summary") : MMS_OK;
 }
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"mean_bleu", "BLEU", "x100", 100, MMS_ROUND_DECIMALS, 2, "caption scores x100, 2 decimals"},
+    {"mean_rouge1", "ROUGE-1", "x100", 100, MMS_ROUND_DECIMALS, 2, "caption scores x100, 2 decimals"},
+    {"mean_rougeL", "ROUGE-L", "x100", 100, MMS_ROUND_DECIMALS, 2, "caption scores x100, 2 decimals"},
+    {"mean_meteor", "METEOR", "x100", 100, MMS_ROUND_DECIMALS, 2, "caption scores x100, 2 decimals"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -522,6 +530,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary_defs,
+    .headline = headline,
     .create = caption_create,
     .destroy = caption_destroy,
     .score = caption_score,

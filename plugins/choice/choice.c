@@ -557,6 +557,12 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
 
 /* ------------------------------------------------------------- descriptor */
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"accuracy", "Accuracy", "%", 100, MMS_ROUND_DECIMALS, 2, "MMSci accuracy, %"},
+    {"by_model.*.accuracy", "Accuracy", "%", 100, MMS_ROUND_DECIMALS, 2, "MMSci, per model"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -570,6 +576,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary_defs,
+    .headline = headline,
     .create = choice_create,
     .destroy = choice_destroy,
     .score = choice_score,

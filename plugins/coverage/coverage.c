@@ -406,6 +406,13 @@ static const mms_metric_def SUMMARY[] = {
     {"novelty_note", "string", "why novelty is null, when it is"},
     {NULL, NULL, NULL}};
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"cov_recall", "COV-R", "%", 100, MMS_ROUND_DECIMALS, 2, "CDVAE coverage, %"},
+    {"cov_precision", "COV-P", "%", 100, MMS_ROUND_DECIMALS, 2, "CDVAE coverage, %"},
+    {"novelty", "Novelty", "%", 100, MMS_ROUND_DECIMALS, 2, "share as %, 2 decimals"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin DESCRIPTOR = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -418,6 +425,7 @@ static const mms_plugin DESCRIPTOR = {
     .commands = "eval",
     .options = OPTIONS,
     .summary = SUMMARY,
+    .headline = headline,
     .create = cov_create,
     .destroy = cov_destroy,
     .acc_new = cov_acc_new,

@@ -123,6 +123,12 @@ static const mms_metric_def SUMMARY[] = {
     {"sampling", "string", "whether basic_eval's subsampling was applied"},
     {NULL, NULL, NULL}};
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"wdist_density", "wdist density", "", 1, MMS_ROUND_SIGNIFICANT, 4, "CDVAE property statistics: 4 significant digits"},
+    {"wdist_num_elems", "wdist #elements", "", 1, MMS_ROUND_SIGNIFICANT, 4, "CDVAE property statistics: 4 significant digits"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin DESCRIPTOR = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -134,6 +140,7 @@ static const mms_plugin DESCRIPTOR = {
     .commands = "eval",
     .options = OPTIONS,
     .summary = SUMMARY,
+    .headline = headline,
     .create = dist_create,
     .destroy = dist_destroy,
     .acc_new = dist_acc_new,

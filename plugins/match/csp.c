@@ -307,6 +307,12 @@ static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
     return rc ? mms_error_set(err, rc, 0, "csp: cannot store the summary") : MMS_OK;
 }
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"match_rate", "Match rate", "%", 100, MMS_ROUND_DECIMALS, 2, "CDVAE CSP match rate, %"},
+    {"rms_dist", "RMSE", "", 1, MMS_ROUND_SIGNIFICANT, 4, "CDVAE CSP RMSE: 4 significant digits"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -320,6 +326,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary,
+    .headline = headline,
     .create = create,
     .destroy = destroy,
     .score = score,

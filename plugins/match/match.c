@@ -369,6 +369,11 @@ static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
     return rc;
 }
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"fit_rate", "Match rate", "%", 100, MMS_ROUND_DECIMALS, 2, "% of pairs, 2 decimals"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -382,6 +387,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary,
+    .headline = headline,
     .create = create,
     .destroy = destroy,
     .score = score,

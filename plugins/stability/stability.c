@@ -570,6 +570,12 @@ static int acc_finish(void *sp, void *acc, mms_values *out, mms_error *err)
     return rc ? mms_error_set(err, rc, 0, "stability: cannot store the summary") : MMS_OK;
 }
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"frac_stable_structures", "Stable", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen stability, %"},
+    {"avg_energy_above_hull_per_atom", "Mean E above hull", "eV/atom", 1, MMS_ROUND_SIGNIFICANT, 4, "4 significant digits"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -584,6 +590,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary,
+    .headline = headline,
     .create = create,
     .destroy = destroy,
     .score = score,

@@ -223,6 +223,13 @@ static int acc_finish(void *state, void *acc, mms_values *out, mms_error *err)
     return rc ? mms_error_set(err, rc, 0, "validity: cannot store the summary") : MMS_OK;
 }
 
+/* What papers report of this plugin's summary (mmscore table, the summary's top). */
+static const mms_headline_def headline[] = {
+    {"struct_valid_rate", "Struct. valid", "%", 100, MMS_ROUND_DECIMALS, 2, "CDVAE / crystal-text-llm validity, %"},
+    {"comp_valid_rate", "Comp. valid", "%", 100, MMS_ROUND_DECIMALS, 2, "CDVAE / crystal-text-llm validity, %"},
+    {"valid_rate", "Valid", "%", 100, MMS_ROUND_DECIMALS, 2, "crystal-text-llm validity, %"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -236,6 +243,7 @@ static const mms_plugin descriptor = {
     .options = NULL,
     .metrics = metrics,
     .summary = summary,
+    .headline = headline,
     .create = create,
     .destroy = destroy,
     .score = score,
