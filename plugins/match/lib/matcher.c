@@ -778,10 +778,21 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                     double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
                     d27[k] = da * da + db * db + dc * dc;
                 }
-                double bestd = 1e100;
+                /* the reference's scan (first k with d < best, best from
+                 * 1e100) as a minimum over three independent chains, then
+                 * the first index holding it: same value, same index
+                 * (NaN entries are skipped by both, as d < m is false) */
+                double m0 = 1e100, m1 = 1e100, m2 = 1e100;
+                for (int k = 0; k < 27; k += 3) {
+                    m0 = d27[k] < m0 ? d27[k] : m0;
+                    m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
+                    m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
+                }
+                double bestd = m1 < m0 ? m1 : m0;
+                bestd = m2 < bestd ? m2 : bestd;
                 int bk = 0;
-                for (int k = 0; k < 27; k++)
-                    if (d27[k] < bestd) bestd = d27[k], bk = k;
+                if (bestd < 1e100)
+                    while (d27[bk] != bestd) bk++;
                 J->cost[i * n + j] = bestd;
                 for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
             } else {
