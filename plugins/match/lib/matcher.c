@@ -779,9 +779,10 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                     d27[k] = da * da + db * db + dc * dc;
                 }
                 /* the reference's scan (first k with d < best, best from
-                 * 1e100) as a minimum over three independent chains, then
-                 * the first index holding it: same value, same index
-                 * (NaN entries are skipped by both, as d < m is false) */
+                 * 1e100) without branches: the minimum over three
+                 * independent chains, then the first index holding it.
+                 * Same value, same index (NaN entries are skipped by both,
+                 * as d < m is false; nothing below 1e100 gives k = 0). */
                 double m0 = 1e100, m1 = 1e100, m2 = 1e100;
                 for (int k = 0; k < 27; k += 3) {
                     m0 = d27[k] < m0 ? d27[k] : m0;
@@ -791,8 +792,8 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 double bestd = m1 < m0 ? m1 : m0;
                 bestd = m2 < bestd ? m2 : bestd;
                 int bk = 0;
-                if (bestd < 1e100)
-                    while (d27[bk] != bestd) bk++;
+                for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
+                if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
                 J->cost[i * n + j] = bestd;
                 for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
             } else {
