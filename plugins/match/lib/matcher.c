@@ -642,7 +642,7 @@ typedef struct job {
     size_t t2;
     /* scratch */
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
-    double *d2, (*vecs)[3], *cost;
+    double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
     best b;
     int stop;
@@ -826,8 +826,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
     double rabc[3], ftol[3];
     mmsm_recip_abc(avg, rabc);
     for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * o->stol / (MMSM_PI * normalization);
-    double *dist = malloc(n2 * sizeof *dist);
-    if (!dist) return OOM(J->err);
+    double *dist = J->dist;
     J->lat_ready = 0;
     for (size_t q = 0; q < J->n_t; q++) {
         size_t s1i = J->t_inds[q];
@@ -837,10 +836,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
             for (int k = 0; k < 3; k++) J->ts2[i][k] = s2fc[i][k] + t[k];
         if (!coord_subset(J, (const double (*)[3])J->ts2, n2, s1fc, n1, ftol)) continue;
         int rc = cart_dists(J, s1fc, n1, (const double (*)[3])J->ts2, n2, avg, normalization, dist);
-        if (rc) {
-            free(dist);
-            return rc;
-        }
+        if (rc) return rc;
         double val;
         if (J->use_rms) {
             double s = 0;
@@ -862,7 +858,6 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
             }
         }
     }
-    free(dist);
     return 0;
 }
 
@@ -871,6 +866,7 @@ typedef struct gen_ctx {
     const side *A, *B; /* supercells of A are mapped onto B's lattice */
     int swap;          /* A is struct2 of _strict_match (s1_supercell False) */
     double (*fc)[3];   /* A's sites in the mapped lattice, n_A * fu rows */
+    double pB[6];      /* B's lattice parameters: the same for every mapping */
 } gen_ctx;
 
 /* _get_lattices + sc_generator: called for every lattice mapping */
@@ -912,10 +908,9 @@ static int on_mapping(void *ctx, const double l[3][3], const double sc[3][3])
         free(lp);
         na = A->n * nlp;
     }
-    double p1[6], p2[6], pa[6], avg[3][3];
+    double p1[6], pa[6], avg[3][3];
     mmsm_params(l, p1);
-    mmsm_params((const double (*)[3])B->lat, p2);
-    for (int k = 0; k < 6; k++) pa[k] = (p1[k] + p2[k]) / 2;
+    for (int k = 0; k < 6; k++) pa[k] = (p1[k] + g->pB[k]) / 2;
     mmsm_from_parameters(avg, pa);
     int rc = g->swap ? try_lattice(J, B->f, B->n, (const double (*)[3])g->fc, na, (const double (*)[3])avg)
                      : try_lattice(J, (const double (*)[3])g->fc, na, B->f, B->n, (const double (*)[3])avg);
@@ -1012,10 +1007,11 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
+    J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1055,6 +1051,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     g.A = s1_supercell ? s1 : s2;
     g.B = s1_supercell ? s2 : s1;
     g.swap = !s1_supercell;
+    mmsm_params((const double (*)[3])g.B->lat, g.pB);
     if (break_on_match && !use_rms)
         rc = fit_in_likely_order(&g, o, err);
     else
@@ -1070,7 +1067,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
