@@ -309,14 +309,19 @@ static int points_in_sphere(const double L[3][3], float r, pts *out, mms_error *
         }
         out->cap = ncand;
     }
-    for (int slot = 0; slot < 27; slot++)
-        for (size_t q = ncand; q-- > 0;)
-            if (cs[q].slot == slot) {
-                for (int m = 0; m < 3; m++) out->frac[out->n][m] = cs[q].img[m];
-                double d2 = 0;
-                for (int m = 0; m < 3; m++) d2 += cs[q].c[m] * cs[q].c[m];
-                out->dist[out->n++] = sqrt(d2);
-            }
+    /* a counting sort by slot, each slot filled from the latest candidate
+     * back: the order of the 27 scans of all candidates it replaces */
+    size_t at[28] = {0};
+    for (size_t q = 0; q < ncand; q++) at[cs[q].slot + 1]++;
+    for (int slot = 0; slot < 27; slot++) at[slot + 1] += at[slot];
+    for (size_t q = ncand; q-- > 0;) {
+        size_t w = at[cs[q].slot]++;
+        for (int m = 0; m < 3; m++) out->frac[w][m] = cs[q].img[m];
+        double d2 = 0;
+        for (int m = 0; m < 3; m++) d2 += cs[q].c[m] * cs[q].c[m];
+        out->dist[w] = sqrt(d2);
+    }
+    out->n = ncand;
     free(cs);
     return 0;
 degenerate:
