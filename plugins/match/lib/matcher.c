@@ -801,8 +801,8 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                     for (int l = 0; l < 3; l++) {
                         double gg = u2[j][l] - u1[i][l];
                         lo3[l] = gg >= 0 ? 0 : 1;
-                        double o = 1 + fabs(gg);
-                        far = fmin(far, o * o * J->hpl2[l]);
+                        double o = 1 + fabs(gg), f = o * o * J->hpl2[l];
+                        far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
                     }
                     double bd = 1e100;
                     int bkk = 0;
