@@ -18,16 +18,15 @@
  * memory.  Rectangular problems are padded with zero rows by the caller. */
 int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
 {
-    int *y = malloc(sizeof(int) * (size_t)n);
-    int *col = malloc(sizeof(int) * (size_t)n);
-    int *fre = malloc(sizeof(int) * (size_t)n);
-    int *pred = malloc(sizeof(int) * (size_t)n);
-    double *v = malloc(sizeof(double) * (size_t)n);
-    double *d = malloc(sizeof(double) * (size_t)n);
-    if (!y || !col || !fre || !pred || !v || !d) {
-        free(y), free(col), free(fre), free(pred), free(v), free(d);
-        return -1;
-    }
+    /* one work block (on the stack for the usual small cells: this runs
+     * once per lattice and translation tried) */
+    enum { SMALL = 64 };
+    double small[SMALL * 4];
+    size_t un = n > 0 ? (size_t)n : 1;
+    double *blk = un <= SMALL ? small : malloc(un * 4 * sizeof(double));
+    if (!blk) return -1;
+    double *v = blk, *d = blk + un;
+    int *y = (int *)(blk + 2 * un), *col = y + un, *fre = col + un, *pred = fre + un;
 #define C(i, j) c[(size_t)(i) * (size_t)n + (size_t)(j)]
     for (int i = 0; i < n; i++) x[i] = -1;
 
@@ -176,6 +175,6 @@ int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
     for (int i = 0; i < n; i++) cost += C(i, x[i]);
     if (cost_out) *cost_out = cost;
 #undef C
-    free(y), free(col), free(fre), free(pred), free(v), free(d);
+    if (blk != small) free(blk);
     return 0;
 }

@@ -309,14 +309,19 @@ static int points_in_sphere(const double L[3][3], float r, pts *out, mms_error *
         }
         out->cap = ncand;
     }
-    for (int slot = 0; slot < 27; slot++)
-        for (size_t q = ncand; q-- > 0;)
-            if (cs[q].slot == slot) {
-                for (int m = 0; m < 3; m++) out->frac[out->n][m] = cs[q].img[m];
-                double d2 = 0;
-                for (int m = 0; m < 3; m++) d2 += cs[q].c[m] * cs[q].c[m];
-                out->dist[out->n++] = sqrt(d2);
-            }
+    /* a counting sort by slot, each slot filled from the latest candidate
+     * back: the order of the 27 scans of all candidates it replaces */
+    size_t at[28] = {0};
+    for (size_t q = 0; q < ncand; q++) at[cs[q].slot + 1]++;
+    for (int slot = 0; slot < 27; slot++) at[slot + 1] += at[slot];
+    for (size_t q = ncand; q-- > 0;) {
+        size_t w = at[cs[q].slot]++;
+        for (int m = 0; m < 3; m++) out->frac[w][m] = cs[q].img[m];
+        double d2 = 0;
+        for (int m = 0; m < 3; m++) d2 += cs[q].c[m] * cs[q].c[m];
+        out->dist[w] = sqrt(d2);
+    }
+    out->n = ncand;
     free(cs);
     return 0;
 degenerate:
@@ -325,16 +330,38 @@ degenerate:
                          (double)r);
 }
 
+/* acos is monotone, so a cosine clearly outside [cos(target + atol),
+ * cos(target - atol)] cannot pass the test: the margin 1e-6 on the cosine
+ * is at least 5e-5 degrees on the angle (|d acos/dx| >= 1), far above the
+ * rounding of the reference's expression, which decides every cosine
+ * inside the margin as before.  Saves most acos calls. */
+typedef struct angle_test {
+    double target, atol, xmin, xmax;
+} angle_test;
+
+static angle_test angle_test_make(double target, double atol)
+{
+    double hi = target + atol, lo = target - atol;
+    angle_test t = {target, atol, hi < 180 ? cos(hi * MMSM_PI / 180.0) - 1e-6 : -INFINITY,
+                    lo > 0 ? cos(lo * MMSM_PI / 180.0) + 1e-6 : INFINITY};
+    return t;
+}
+
+static unsigned char angle_ok(const angle_test *t, const double *v1, double l1, const double *v2, double l2)
+{
+    double x = dot3(v1, v2) / l1 / l2;
+    if (x > 1) x = 1;
+    if (x < -1) x = -1;
+    if (x < t->xmin || x > t->xmax) return 0;
+    return fabs(acos(x) * 180.0 / MMSM_PI - t->target) < t->atol;
+}
+
 static void angles_between(const double (*v1)[3], const double *l1, size_t n1, const double (*v2)[3],
                            const double *l2, size_t n2, double target, double atol, unsigned char *ok)
 {
+    angle_test t = angle_test_make(target, atol);
     for (size_t i = 0; i < n1; i++)
-        for (size_t j = 0; j < n2; j++) {
-            double x = dot3(v1[i], v2[j]) / l1[i] / l2[j];
-            if (x > 1) x = 1;
-            if (x < -1) x = -1;
-            ok[i * n2 + j] = fabs(acos(x) * 180.0 / MMSM_PI - target) < atol;
-        }
+        for (size_t j = 0; j < n2; j++) ok[i * n2 + j] = angle_ok(&t, v1[i], l1[i], v2[j], l2[j]);
 }
 
 int mmsm_find_mappings(const double self[3][3], const double other[3][3], double ltol,
@@ -393,15 +420,24 @@ int mmsm_find_mappings(const double self[3][3], const double other[3][3], double
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         goto out;
     }
-    angles_between((const double (*)[3])cv[1], len[1], cnt[1], (const double (*)[3])cv[2], len[2], cnt[2], p[3], atol, al);
-    angles_between((const double (*)[3])cv[0], len[0], cnt[0], (const double (*)[3])cv[2], len[2], cnt[2], p[4], atol, be);
+    /* gamma for every pair; alpha and beta only for the entries the loop
+     * reaches (2 = not computed yet): each entry is the same pure test, so
+     * the mappings and their order are unchanged */
     angles_between((const double (*)[3])cv[0], len[0], cnt[0], (const double (*)[3])cv[1], len[1], cnt[1], p[5], atol, ga);
+    memset(al, 2, cnt[1] * cnt[2] + 1);
+    memset(be, 2, cnt[0] * cnt[2] + 1);
+    angle_test t_al = angle_test_make(p[3], atol), t_be = angle_test_make(p[4], atol);
     rc = 0;
     for (size_t i = 0; i < cnt[0] && !rc; i++)
         for (size_t j = 0; j < cnt[1] && !rc; j++) {
             if (!ga[i * cnt[1] + j]) continue;
             for (size_t k = 0; k < cnt[2] && !rc; k++) {
-                if (!al[j * cnt[2] + k] || !be[i * cnt[2] + k]) continue;
+                unsigned char *a = &al[j * cnt[2] + k];
+                if (*a == 2) *a = angle_ok(&t_al, cv[1][j], len[1][j], cv[2][k], len[2][k]);
+                if (!*a) continue;
+                unsigned char *b = &be[i * cnt[2] + k];
+                if (*b == 2) *b = angle_ok(&t_be, cv[0][i], len[0][i], cv[2][k], len[2][k]);
+                if (!*b) continue;
                 double sc[3][3], am[3][3];
                 memcpy(sc[0], P.frac[idx[0][i]], sizeof sc[0]);
                 memcpy(sc[1], P.frac[idx[1][j]], sizeof sc[1]);

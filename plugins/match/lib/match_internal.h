@@ -37,6 +37,15 @@ static inline double mmsm_rint(double x)
  * the same as with mmsm_round for every |x| < 2^62. */
 static inline double mmsm_frac_dist(double x)
 {
+    /* for |x| < 2^51, (x + 1.5*2^52) - 1.5*2^52 is rint(x) in the default
+     * rounding mode (the compiler may not fold it: no -ffast-math here),
+     * and x - rint(x) is exact, so this is |x - nearest integer| exactly,
+     * the same number as below, with two additions instead of two
+     * int/double conversions (this is the innermost test of the matcher) */
+    if (fabs(x) < 0x1p51) {
+        double r = x - ((x + 0x1.8p52) - 0x1.8p52);
+        return fabs(r);
+    }
     if (!(x > -4e18 && x < 4e18)) return fabs(x - round(x));
     double r = x - mmsm_trunc(x);
     r -= (double)(r >= 0.5);

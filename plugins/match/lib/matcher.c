@@ -642,13 +642,15 @@ typedef struct job {
     size_t t2;
     /* scratch */
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
-    double *d2, (*vecs)[3], *cost;
+    double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
+    double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
+    int prune;
     mms_error *err;
     int rc;
 } job;
@@ -718,13 +720,14 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
 /* get_lll_frac_coords, then dot_2d_mod: Cartesian of the LLL fractional
  * coordinates taken modulo 1 (Python's %, as numpy's mod) */
 static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], const double lll[3][3],
-                     double (*fc)[3], double (*c)[3])
+                     double (*fc)[3], double (*c)[3], double (*u)[3])
 {
     for (size_t i = 0; i < n; i++) {
         row_mul(s[i], linv, fc[i]);
+        for (int k = 0; k < 3; k++) u[i][k] = mod1(fc[i][k]);
         for (int m = 0; m < 3; m++) {
             double x = 0;
-            for (int k = 0; k < 3; k++) x += mod1(fc[i][k]) * lll[k][m];
+            for (int k = 0; k < 3; k++) x += u[i][k] * lll[k][m];
             c[i][m] = x;
         }
     }
@@ -738,6 +741,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
      * are the same for every translation of one lattice: made once */
     double (*fc1)[3] = J->ts2 + n2, (*c1)[3] = J->ts2 + 2 * n2; /* scratch laid out by caller */
     double (*fc2)[3] = J->ts2 + 3 * n2, (*c2)[3] = J->ts2 + 3 * n2 + n1;
+    double (*u1)[3] = J->ts2 + 3 * n2 + 2 * n1, (*u2)[3] = J->ts2 + 4 * n2 + 2 * n1;
     double(*lll)[3] = J->lll, (*cim)[3] = J->cim, *ftol = J->ftol;
     if (!J->lat_ready) {
         double map[3][3], rabc[3];
@@ -751,10 +755,18 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
-        lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2);
+        double lmax = 0;
+        for (int k = 0; k < 3; k++) {
+            double h = 2 * MMSM_PI / rabc[k]; /* spacing of the lattice planes k */
+            J->hpl2[k] = h * h;
+            lmax = fmax(lmax, sqrt(lll[k][0] * lll[k][0] + lll[k][1] * lll[k][1] + lll[k][2] * lll[k][2]));
+        }
+        J->eta2 = 1e-8 * lmax * lmax * 1.0000001;
+        J->prune = isfinite(J->eta2) && isfinite(J->hpl2[0]) && isfinite(J->hpl2[1]) && isfinite(J->hpl2[2]);
+        lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2, u2);
         J->lat_ready = 1;
     }
-    lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1);
+    lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
         for (size_t j = 0; j < n1; j++) {
@@ -770,6 +782,45 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 }
             if (within) {
                 double pre[3] = {c2[j][0] - c1[i][0], c2[j][1] - c1[i][1], c2[j][2] - c1[i][2]};
+                /* The 2 x 2 x 2 block of images nearest in each LLL
+                 * fractional component first.  Image (a, b, c) has the
+                 * vector g.lll, g = u2 - u1 + (a, b, c), whose length is at
+                 * least |g_m| times the spacing h_m of the lattice planes m;
+                 * each image outside the block has some |g_m| >= 1 + |u2_m -
+                 * u1_m|.  When that bound squared exceeds the block's
+                 * minimum d (1 + 1e-8) + 1e-8 lmax^2, above (sqrt(d) + 1e-8
+                 * lmax)^2, a margin six orders above the rounding of these
+                 * sums, every image outside is strictly longer than the
+                 * block's minimum as computed: neither the minimum nor a
+                 * tie.  The block scanned in increasing k with the same
+                 * test and expression then gives the full scan's value and
+                 * first index; otherwise the full scan runs. */
+                if (J->prune) {
+                    int lo3[3];
+                    double far = 1e300;
+                    for (int l = 0; l < 3; l++) {
+                        double gg = u2[j][l] - u1[i][l];
+                        lo3[l] = gg >= 0 ? 0 : 1;
+                        double o = 1 + fabs(gg), f = o * o * J->hpl2[l];
+                        far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
+                    }
+                    double bd = 1e100;
+                    int bkk = 0;
+                    for (int a = lo3[0]; a < lo3[0] + 2; a++)
+                        for (int b = lo3[1]; b < lo3[1] + 2; b++)
+                            for (int c = lo3[2]; c < lo3[2] + 2; c++) {
+                                int k = a * 9 + b * 3 + c;
+                                double xa = pre[0] + J->cx[k], xb = pre[1] + J->cy[k], xc = pre[2] + J->cz[k];
+                                double d = xa * xa + xb * xb + xc * xc;
+                                bkk = d < bd ? k : bkk;
+                                bd = d < bd ? d : bd;
+                            }
+                    if (bd < 1e100 && far > bd * (1 + 1e-8) + J->eta2) {
+                        J->cost[i * n + j] = bd;
+                        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
+                        continue;
+                    }
+                }
                 /* all 27 distances first (a loop the compiler vectorises),
                  * then the first smallest, as the reference's scan keeps it */
                 double d27[27];
@@ -778,10 +829,22 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                     double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
                     d27[k] = da * da + db * db + dc * dc;
                 }
-                double bestd = 1e100;
+                /* the reference's scan (first k with d < best, best from
+                 * 1e100) without branches: the minimum over three
+                 * independent chains, then the first index holding it.
+                 * Same value, same index (NaN entries are skipped by both,
+                 * as d < m is false; nothing below 1e100 gives k = 0). */
+                double m0 = 1e100, m1 = 1e100, m2 = 1e100;
+                for (int k = 0; k < 27; k += 3) {
+                    m0 = d27[k] < m0 ? d27[k] : m0;
+                    m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
+                    m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
+                }
+                double bestd = m1 < m0 ? m1 : m0;
+                bestd = m2 < bestd ? m2 : bestd;
                 int bk = 0;
-                for (int k = 0; k < 27; k++)
-                    if (d27[k] < bestd) bestd = d27[k], bk = k;
+                for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
+                if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
                 J->cost[i * n + j] = bestd;
                 for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
             } else {
@@ -814,8 +877,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
     double rabc[3], ftol[3];
     mmsm_recip_abc(avg, rabc);
     for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * o->stol / (MMSM_PI * normalization);
-    double *dist = malloc(n2 * sizeof *dist);
-    if (!dist) return OOM(J->err);
+    double *dist = J->dist;
     J->lat_ready = 0;
     for (size_t q = 0; q < J->n_t; q++) {
         size_t s1i = J->t_inds[q];
@@ -825,10 +887,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
             for (int k = 0; k < 3; k++) J->ts2[i][k] = s2fc[i][k] + t[k];
         if (!coord_subset(J, (const double (*)[3])J->ts2, n2, s1fc, n1, ftol)) continue;
         int rc = cart_dists(J, s1fc, n1, (const double (*)[3])J->ts2, n2, avg, normalization, dist);
-        if (rc) {
-            free(dist);
-            return rc;
-        }
+        if (rc) return rc;
         double val;
         if (J->use_rms) {
             double s = 0;
@@ -850,7 +909,6 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
             }
         }
     }
-    free(dist);
     return 0;
 }
 
@@ -859,6 +917,7 @@ typedef struct gen_ctx {
     const side *A, *B; /* supercells of A are mapped onto B's lattice */
     int swap;          /* A is struct2 of _strict_match (s1_supercell False) */
     double (*fc)[3];   /* A's sites in the mapped lattice, n_A * fu rows */
+    double pB[6];      /* B's lattice parameters: the same for every mapping */
 } gen_ctx;
 
 /* _get_lattices + sc_generator: called for every lattice mapping */
@@ -900,10 +959,9 @@ static int on_mapping(void *ctx, const double l[3][3], const double sc[3][3])
         free(lp);
         na = A->n * nlp;
     }
-    double p1[6], p2[6], pa[6], avg[3][3];
+    double p1[6], pa[6], avg[3][3];
     mmsm_params(l, p1);
-    mmsm_params((const double (*)[3])B->lat, p2);
-    for (int k = 0; k < 6; k++) pa[k] = (p1[k] + p2[k]) / 2;
+    for (int k = 0; k < 6; k++) pa[k] = (p1[k] + g->pB[k]) / 2;
     mmsm_from_parameters(avg, pa);
     int rc = g->swap ? try_lattice(J, B->f, B->n, (const double (*)[3])g->fc, na, (const double (*)[3])avg)
                      : try_lattice(J, (const double (*)[3])g->fc, na, B->f, B->n, (const double (*)[3])avg);
@@ -995,15 +1053,16 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
              .break_on_match = break_on_match, .rows = rows, .cols = cols, .err = err};
     int *mask = malloc(rows * cols * sizeof *mask);
     size_t *tinds = malloc(cols * sizeof *tinds);
-    J.ts2 = malloc((4 * rows + 2 * cols) * sizeof *J.ts2);
+    J.ts2 = malloc((5 * rows + 3 * cols) * sizeof *J.ts2);
     J.cost = malloc(cols * cols * sizeof *J.cost);
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
+    J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1043,6 +1102,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     g.A = s1_supercell ? s1 : s2;
     g.B = s1_supercell ? s2 : s1;
     g.swap = !s1_supercell;
+    mmsm_params((const double (*)[3])g.B->lat, g.pB);
     if (break_on_match && !use_rms)
         rc = fit_in_likely_order(&g, o, err);
     else
@@ -1058,7 +1118,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
