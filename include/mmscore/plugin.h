@@ -1,4 +1,4 @@
-/* mmscore — plugin ABI v2 (major 1, revision 2): everything a plugin author needs.
+/* mmscore — plugin ABI v2 (major 1, revision 3): everything a plugin author needs.
  *
  * A plugin is a shared object exporting one symbol, MMS_PLUGIN_ENTRY_SYMBOL,
  * a function returning a pointer to a const mms_plugin descriptor.  The host
@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define MMS_PLUGIN_ABI_VERSION MMSCORE_ABI_VERSION /* major: only this one is loaded */
-#define MMS_PLUGIN_ABI_REVISION 2u /* fields appended since major 1 began */
+#define MMS_PLUGIN_ABI_REVISION 3u /* fields appended since major 1 began */
 #define MMS_PLUGIN_ENTRY_SYMBOL "mmscore_plugin_entry"
 #define MMS_PLUGIN_EXPORT MMS_EXPORT
 
@@ -193,6 +193,15 @@ typedef struct mms_plugin {
     /* ---- revision 2 (absent, i.e. NULL, in a revision-1 descriptor) ---- */
     const char *license;     /* SPDX expression of the plugin's licence ("MIT"); may be NULL */
     const char *url;         /* where its documentation/source lives; may be NULL */
+    /* ---- revision 3 ---- */
+    /* SCORER, set part, optional: called instead of acc_add when set (a
+     * plugin still provides acc_add).  The same call plus `out`: per-record
+     * values known only in input order (uniqueness against the records
+     * before this one), written into this record's values, so the records
+     * file has them.  Declare them in `metrics`.  `values` and `out` are the
+     * same object: read what you need before you set. */
+    int (*acc_add_record)(void *state, void *acc, const mms_record *rec, const mms_values *values,
+                          mms_values *out, mms_error *err);
 } mms_plugin;
 
 /* Descriptor size of each revision: a plugin may state a smaller struct_size
@@ -200,7 +209,8 @@ typedef struct mms_plugin {
  * older hosts; it then must not rely on the newer record fields (test them
  * with MMS_HAS_FIELD). */
 #define MMS_PLUGIN_SIZE_V1 offsetof(mms_plugin, license) /* mmscore 0.1 */
-#define MMS_PLUGIN_SIZE_V2 sizeof(mms_plugin)
+#define MMS_PLUGIN_SIZE_V2 offsetof(mms_plugin, acc_add_record)
+#define MMS_PLUGIN_SIZE_V3 sizeof(mms_plugin)
 
 /* Does *ptr (an mms_record or mms_structure made by the host) have `field`?
  * Always true for the fields of the revision a plugin states with its

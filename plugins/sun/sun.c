@@ -1,0 +1,663 @@
+/* The `sun` scorer: uniqueness and novelty of generated crystals by
+ * structure matching, and S.U.N. with the stability plugin's `stable`
+ * (docs/metrics-sun.md).  Two definitions (sun_definition):
+ * - mattergen: groups by reduced formula; unique = greedy in input order,
+ *   each record compared with the earlier unique ones of its group; novel =
+ *   no match among the training structures of its reduced formula (every
+ *   record); sun = stable and unique and novel.
+ * - crystallm (check_valid_unique_novel.py): groups by cell formula; only
+ *   unique records are tested for novelty; novel by composition when no
+ *   training structure has that cell formula.
+ * Matcher: pymatgen's default StructureMatcher, fit(new, earlier_or_train).
+ *
+ * Where the work happens: `score` (worker threads) reduces the record's cell
+ * and matches it against the training set, which `create` read and reduced
+ * once, bucketed by formula; it leaves the reduced cell in a table of the
+ * state (under a mutex) for the accumulator.  Uniqueness depends on the
+ * records before, so it is decided in acc_add_record (input order, one
+ * thread), which writes the verdicts into the record.  When score ran
+ * elsewhere (an isolated worker), acc_add_record does the work itself. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cells.h"
+#include "mmscore/host.h"
+
+/* ------------------------------------------------------- formula buckets */
+
+/* A formula key: "Z:n Z:n ..." sorted by Z over the ordered sites' elements
+ * (oxidation states ignored, as Composition.formula ignores them); the
+ * reduced key divides the counts by their gcd. */
+static int formula_keys(const mms_structure *s, char *cell, char *reduced, size_t cap)
+{
+    size_t ne = s->n_elements;
+    long long g = 0;
+    for (size_t i = 0; i < ne; i++) {
+        double a = s->element_amount[i];
+        long long n = (long long)(a + 0.5);
+        if (!(a > 0) || a > 1e9 || (double)n != a) return -1; /* fractional: disordered */
+        long long x = g, y = n;
+        while (y) { long long t = x % y; x = y; y = t; }
+        g = x;
+    }
+    if (!ne) return -1;
+    size_t lc = 0, lr = 0;
+    cell[0] = reduced[0] = 0;
+    for (size_t i = 0; i < ne; i++) {
+        long long n = (long long)(s->element_amount[i] + 0.5);
+        int k1 = snprintf(cell + lc, cap - lc, "%d:%lld ", s->element_z[i], n);
+        int k2 = snprintf(reduced + lr, cap - lr, "%d:%lld ", s->element_z[i], n / g);
+        if (k1 < 0 || k2 < 0 || (size_t)k1 >= cap - lc || (size_t)k2 >= cap - lr) return -1;
+        lc += (size_t)k1, lr += (size_t)k2;
+    }
+    return 0;
+}
+
+/* string -> list of indices, open addressing (FNV-1a) */
+typedef struct bucket {
+    char *key;
+    size_t *ix, n, cap;
+} bucket;
+
+typedef struct table {
+    bucket *b;
+    size_t cap, used;
+} table;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static bucket *table_find(const table *t, const char *key)
+{
+    if (!t->cap) return NULL;
+    for (size_t i = fnv(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (!t->b[i].key) return NULL;
+        if (!strcmp(t->b[i].key, key)) return &t->b[i];
+    }
+}
+
+static int table_add(table *t, const char *key, size_t ix)
+{
+    if (2 * (t->used + 1) > t->cap) {
+        size_t nc = t->cap ? 2 * t->cap : 256;
+        bucket *nb = calloc(nc, sizeof *nb);
+        if (!nb) return MMS_ENOMEM;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->b[i].key) continue;
+            size_t j = fnv(t->b[i].key) & (nc - 1);
+            while (nb[j].key) j = (j + 1) & (nc - 1);
+            nb[j] = t->b[i];
+        }
+        free(t->b);
+        t->b = nb, t->cap = nc;
+    }
+    size_t i = fnv(key) & (t->cap - 1);
+    while (t->b[i].key && strcmp(t->b[i].key, key)) i = (i + 1) & (t->cap - 1);
+    bucket *b = &t->b[i];
+    if (!b->key) {
+        if (!(b->key = strdup(key))) return MMS_ENOMEM;
+        t->used++;
+    }
+    if (b->n == b->cap) {
+        size_t nc = b->cap ? 2 * b->cap : 4;
+        size_t *ni = realloc(b->ix, nc * sizeof *ni);
+        if (!ni) return MMS_ENOMEM;
+        b->ix = ni, b->cap = nc;
+    }
+    b->ix[b->n++] = ix;
+    return MMS_OK;
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->cap; i++) free(t->b[i].key), free(t->b[i].ix);
+    free(t->b);
+    t->b = NULL, t->cap = t->used = 0;
+}
+
+/* ------------------------------------------------------------------ state */
+
+enum { DEF_MATTERGEN, DEF_CRYSTALLM };
+
+/* what score found for one generated record, kept for acc_add_record */
+typedef struct verdict {
+    size_t index;
+    mms_match_cell *cell; /* NULL: failed (code, msg) */
+    int code;
+    char reason[32];
+    char cell_key[512], reduced_key[512];
+    int novel, by_composition; /* novelty against the training set */
+    long ref;                  /* first matching training structure, -1: none */
+} verdict;
+
+typedef struct state {
+    mms_match_options o;
+    int def, has_hull;
+    char *ref_path;
+    match_ref *ref; /* training structures in input order */
+    size_t n_ref, n_ref_bad;
+    table by_cell, by_reduced; /* key -> training structure indices */
+    pthread_mutex_t mu;
+    verdict **pending; /* scored, not yet accumulated */
+    size_t n_pending, cap_pending;
+} state;
+
+static const mms_option_def options[] = {
+    {"novelty_ref", MMS_OPT_STRING, NULL,
+     "training structures (eval's --novelty-ref): enables this scorer in eval"},
+    {"sun_definition", MMS_OPT_STRING, "mattergen",
+     "mattergen (reduced-formula groups, every record tested for novelty) or crystallm "
+     "(cell-formula groups, unique records tested)"},
+    {"sun_match_preset", MMS_OPT_STRING, "default", "matcher preset (default: StructureMatcher())"},
+    {"hull_ref", MMS_OPT_STRING, NULL, "the stability plugin's hull reference: adds sun and the "
+                                       "stability rates"},
+    {NULL, 0, NULL, NULL}};
+
+static const mms_metric_def metrics[] = {
+    {"unique", "bool", "no earlier unique generated record of its formula group matches it"},
+    {"dup_of", "int", "index of the earlier unique generated record it matches (null: unique)"},
+    {"dup_of_id", "string", "id of that record"},
+    {"novel", "bool", "no training structure of its formula group matches it (crystallm: null "
+                      "when not unique)"},
+    {"novel_by_composition", "bool", "crystallm: no training structure has its cell formula"},
+    {"match_ref_id", "string", "id of the first training structure that matches it"},
+    {"sun", "bool", "stable and unique and novel (with --hull-ref)"},
+    {NULL, NULL, NULL}};
+
+static const mms_metric_def summary[] = {
+    {"definition", "string", "mattergen or crystallm"},
+    {"n_novelty_reference", "int", "training structures read"},
+    {"n_novelty_reference_unmatchable", "int", "of those, not matchable (left out of novelty)"},
+    {"n_structures", "int", "generated records, failures included (the denominators)"},
+    {"n_failed", "int", "generated records that could not be matched (neither unique nor novel)"},
+    {"failed", "object", "n_failed by reason: unreadable, disordered, matcher"},
+    {"n_unique", "int", "records with unique true"},
+    {"n_novel", "int", "records with novel true"},
+    {"n_novel_unique", "int", "records unique and novel"},
+    {"n_novel_by_composition", "int", "crystallm: unique records novel by composition alone"},
+    {"frac_unique_structures", "number", "mattergen: n_unique / n_structures"},
+    {"frac_novel_structures", "number", "mattergen: n_novel / n_structures"},
+    {"frac_novel_unique_structures", "number", "mattergen: n_novel_unique / n_structures"},
+    {"n_stable", "int", "records with the stability plugin's stable true"},
+    {"n_sun", "int", "records stable, unique and novel"},
+    {"frac_stable_structures", "number", "n_stable / n_structures (submitted jobs)"},
+    {"frac_novel_unique_stable_structures", "number", "n_sun / n_structures (submitted jobs)"},
+    {"avg_energy_above_hull_per_atom", "number", "mean e_above_hull over records that have one"},
+    {"n_valid_cifs", "int", "crystallm: records read and matchable"},
+    {"n_unique_materials", "int", "crystallm: n_unique"},
+    {"n_novel_materials", "int", "crystallm: unique records novel (by composition or by matching)"},
+    {NULL, NULL, NULL}};
+
+/* the training set, through a core pipeline of its own (as match_refs_read) */
+typedef struct ref_reader {
+    state *s;
+    size_t cap;
+} ref_reader;
+
+static int on_ref(void *ctx, const mms_record *rec, mms_values *values, mms_error *err)
+{
+    (void)values;
+    ref_reader *rr = ctx;
+    state *s = rr->s;
+    if (s->n_ref == rr->cap) {
+        size_t nc = rr->cap ? 2 * rr->cap : 1024;
+        match_ref *t = realloc(s->ref, nc * sizeof *t);
+        if (!t) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        s->ref = t, rr->cap = nc;
+    }
+    size_t i = s->n_ref++;
+    match_ref *r = &s->ref[i];
+    memset(r, 0, sizeof *r);
+    r->id = strdup(rec->id ? rec->id : "");
+    char ck[512], rk[512];
+    mms_error e;
+    mms_error_clear(&e);
+    if (!rec->structure)
+        r->error = strdup(rec->error ? rec->error->message : "not a structure");
+    else if (formula_keys(rec->structure, ck, rk, sizeof ck))
+        r->error = strdup("disordered or unusual composition");
+    else if (mms_match_cell_from_structure(&r->cell, &s->o, rec->structure, &e))
+        r->error = strdup(e.message);
+    if (!r->cell) {
+        s->n_ref_bad++;
+        return MMS_OK;
+    }
+    if (table_add(&s->by_cell, ck, i) || table_add(&s->by_reduced, rk, i))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    return MMS_OK;
+}
+
+static int read_refs(state *s, const char *path, mms_error *err)
+{
+    ref_reader rr = {s, 0};
+    mms_error e;
+    mms_error_clear(&e);
+    int rc = match_read_each(path, "train", on_ref, &rr, &e);
+    return rc ? mms_error_set(err, rc, e.line, "novelty_ref %s: %s", path, e.message) : MMS_OK;
+}
+
+static void destroy(void *st)
+{
+    state *s = st;
+    if (!s) return;
+    for (size_t i = 0; i < s->n_ref; i++) {
+        free(s->ref[i].id), free(s->ref[i].error);
+        mms_match_cell_free(s->ref[i].cell);
+    }
+    free(s->ref);
+    table_free(&s->by_cell), table_free(&s->by_reduced);
+    for (size_t i = 0; i < s->n_pending; i++) {
+        mms_match_cell_free(s->pending[i]->cell);
+        free(s->pending[i]);
+    }
+    free(s->pending);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static const char *opt_str(const cJSON *config, const char *k)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, k));
+}
+
+static int create(void **out, const cJSON *config, mms_error *err)
+{
+    state *s = calloc(1, sizeof *s);
+    if (!s) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    const char *def = opt_str(config, "sun_definition");
+    const char *hull = opt_str(config, "hull_ref");
+    const char *ref = opt_str(config, "novelty_ref");
+    s->has_hull = hull && *hull;
+    int rc = match_options_from_config(&s->o, config, "sun_match_preset", err);
+    if (!rc && def && !strcmp(def, "crystallm"))
+        s->def = DEF_CRYSTALLM;
+    else if (!rc && def && strcmp(def, "mattergen"))
+        rc = mms_error_set(err, MMS_EINVAL, 0, "sun_definition '%s': expected mattergen or crystallm",
+                           def);
+    if (!rc && s->o.allow_subset)
+        rc = mms_error_set(err, MMS_EINVAL, 0, "sun: allow_subset matching is not a uniqueness test");
+    if (!rc && (!ref || !*ref))
+        rc = mms_error_set(err, MMS_EINVAL, 0, "sun needs novelty_ref (eval --novelty-ref TRAIN)");
+    if (!rc) rc = read_refs(s, ref, err);
+    if (rc) {
+        destroy(s);
+        return rc;
+    }
+    *out = s;
+    return MMS_OK;
+}
+
+static int is_generated(const mms_record *rec)
+{
+    return rec->set && !strcmp(rec->set, "generated");
+}
+
+/* Reduce the record's cell and test it against the training set (for
+ * crystallm too: score cannot know yet whether the record is unique). */
+static void analyse(const state *s, const mms_record *rec, verdict *v, mms_error *err)
+{
+    v->index = rec->index;
+    v->ref = -1;
+    if (!rec->structure) {
+        v->code = MMS_EPARSE;
+        snprintf(v->reason, sizeof v->reason, "unreadable");
+        mms_error_set(err, MMS_EPARSE, rec->line, "%s", rec->error ? rec->error->message : "not read");
+        return;
+    }
+    if (formula_keys(rec->structure, v->cell_key, v->reduced_key, sizeof v->cell_key) ||
+        !rec->structure->is_ordered) {
+        v->code = MMS_EUNSUPPORTED;
+        snprintf(v->reason, sizeof v->reason, "disordered");
+        mms_error_set(err, MMS_EUNSUPPORTED, rec->line,
+                      "disordered structure (partial occupancy): the species matcher compares "
+                      "ordered sites");
+        return;
+    }
+    int rc = mms_match_cell_from_structure(&v->cell, &s->o, rec->structure, err);
+    if (rc) {
+        v->code = rc;
+        snprintf(v->reason, sizeof v->reason, rc == MMS_EUNSUPPORTED ? "disordered" : "matcher");
+        return;
+    }
+    const bucket *b = table_find(s->def == DEF_CRYSTALLM ? &s->by_cell : &s->by_reduced,
+                                 s->def == DEF_CRYSTALLM ? v->cell_key : v->reduced_key);
+    v->by_composition = !b;
+    v->novel = 1;
+    for (size_t k = 0; b && k < b->n; k++) {
+        int fit = 0;
+        rc = mms_match_fit(&s->o, v->cell, s->ref[b->ix[k]].cell, &fit, err);
+        if (rc) {
+            v->code = rc;
+            snprintf(v->reason, sizeof v->reason, "matcher");
+            mms_match_cell_free(v->cell);
+            v->cell = NULL;
+            return;
+        }
+        if (fit) {
+            v->novel = 0, v->ref = (long)b->ix[k];
+            break;
+        }
+    }
+}
+
+static int score(void *st, const mms_record *rec, const mms_values *earlier, mms_values *out,
+                 mms_error *err)
+{
+    (void)earlier, (void)out;
+    state *s = st;
+    if (!is_generated(rec) || !rec->structure) return MMS_OK; /* the core reports read errors */
+    verdict *v = calloc(1, sizeof *v);
+    if (!v) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    mms_error e;
+    mms_error_clear(&e);
+    analyse(s, rec, v, &e);
+    pthread_mutex_lock(&s->mu);
+    int ok = 1;
+    if (s->n_pending == s->cap_pending) {
+        size_t nc = s->cap_pending ? 2 * s->cap_pending : 512;
+        verdict **t = realloc(s->pending, nc * sizeof *t);
+        if (t)
+            s->pending = t, s->cap_pending = nc;
+        else
+            ok = 0;
+    }
+    if (ok) s->pending[s->n_pending++] = v;
+    pthread_mutex_unlock(&s->mu);
+    if (!ok) { /* the accumulator will redo it */
+        mms_match_cell_free(v->cell);
+        free(v);
+    }
+    if (v && ok && v->code) return mms_error_set(err, v->code, e.line, "sun: %s", e.message);
+    return MMS_OK;
+}
+
+/* ------------------------------------------------------------ set part */
+
+typedef struct rep {
+    size_t index;
+    char *id;
+    mms_match_cell *cell;
+} rep;
+
+typedef struct acc {
+    long long n, n_failed, n_unique, n_novel, n_novel_unique, n_by_comp, n_stable, n_sun, n_eah;
+    double sum_eah;
+    cJSON *failed; /* reason -> count */
+    table groups;  /* formula key -> representatives (indices into reps) */
+    rep *reps;
+    size_t n_reps, cap_reps;
+} acc;
+
+static int acc_new(void *st, void **out, mms_error *err)
+{
+    (void)st;
+    acc *a = calloc(1, sizeof *a);
+    if (!a || !(a->failed = cJSON_CreateObject())) {
+        free(a);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    *out = a;
+    return MMS_OK;
+}
+
+static void acc_free(void *st, void *ap)
+{
+    (void)st;
+    acc *a = ap;
+    if (!a) return;
+    for (size_t i = 0; i < a->n_reps; i++) free(a->reps[i].id), mms_match_cell_free(a->reps[i].cell);
+    free(a->reps);
+    table_free(&a->groups);
+    cJSON_Delete(a->failed);
+    free(a);
+}
+
+static verdict *take_pending(state *s, size_t index)
+{
+    verdict *v = NULL;
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i]->index == index) {
+            v = s->pending[i];
+            s->pending[i] = s->pending[--s->n_pending];
+            break;
+        }
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+static int count_failure(acc *a, const char *reason)
+{
+    a->n_failed++;
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(a->failed, reason);
+    if (c) {
+        cJSON_SetNumberValue(c, c->valuedouble + 1);
+        return MMS_OK;
+    }
+    return cJSON_AddNumberToObject(a->failed, reason, 1) ? MMS_OK : MMS_ENOMEM;
+}
+
+/* greedy uniqueness: the first earlier unique record of the group that
+ * matches (fit(new, earlier)); *dup = -1 when none */
+static int find_dup(const state *s, acc *a, const verdict *v, long *dup, mms_error *err)
+{
+    *dup = -1;
+    const bucket *b = table_find(&a->groups, s->def == DEF_CRYSTALLM ? v->cell_key : v->reduced_key);
+    for (size_t k = 0; b && k < b->n; k++) {
+        int fit = 0;
+        int rc = mms_match_fit(&s->o, v->cell, a->reps[b->ix[k]].cell, &fit, err);
+        if (rc) return rc;
+        if (fit) {
+            *dup = (long)b->ix[k];
+            return MMS_OK;
+        }
+    }
+    return MMS_OK;
+}
+
+static int put_verdicts(const state *s, acc *a, const mms_record *rec, verdict *v, mms_values *out,
+                        int stable, mms_error *err)
+{
+    long dup;
+    int rc = find_dup(s, a, v, &dup, err);
+    if (rc) return rc;
+    int unique = dup < 0;
+    if (unique) {
+        if (a->n_reps == a->cap_reps) {
+            size_t nc = a->cap_reps ? 2 * a->cap_reps : 256;
+            rep *t = realloc(a->reps, nc * sizeof *t);
+            if (!t) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+            a->reps = t, a->cap_reps = nc;
+        }
+        rep *r = &a->reps[a->n_reps];
+        r->index = rec->index, r->cell = v->cell, r->id = strdup(rec->id ? rec->id : "");
+        if (!r->id || table_add(&a->groups, s->def == DEF_CRYSTALLM ? v->cell_key : v->reduced_key,
+                                a->n_reps)) {
+            free(r->id);
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        }
+        a->n_reps++;
+        v->cell = NULL; /* the representative owns it now */
+    }
+    /* crystallm tests novelty of unique records only */
+    int tested = s->def == DEF_MATTERGEN || unique;
+    int novel = tested && v->novel;
+    a->n_unique += unique;
+    a->n_novel += novel;
+    a->n_novel_unique += novel && unique;
+    a->n_by_comp += tested && v->by_composition && s->def == DEF_CRYSTALLM;
+    int sun = stable && unique && novel;
+    a->n_sun += sun;
+    rc = mms_values_set_bool(out, "unique", unique);
+    if (!rc) rc = unique ? mms_values_set_null(out, "dup_of")
+                         : mms_values_set_int(out, "dup_of", (long long)a->reps[dup].index);
+    if (!rc) rc = unique ? mms_values_set_null(out, "dup_of_id")
+                         : mms_values_set_string(out, "dup_of_id", a->reps[dup].id);
+    if (!rc) rc = tested ? mms_values_set_bool(out, "novel", novel) : mms_values_set_null(out, "novel");
+    if (!rc && s->def == DEF_CRYSTALLM)
+        rc = tested ? mms_values_set_bool(out, "novel_by_composition", v->by_composition)
+                    : mms_values_set_null(out, "novel_by_composition");
+    if (!rc) rc = tested && v->ref >= 0 ? mms_values_set_string(out, "match_ref_id", s->ref[v->ref].id)
+                                        : mms_values_set_null(out, "match_ref_id");
+    if (!rc && s->has_hull) rc = mms_values_set_bool(out, "sun", sun);
+    return rc ? mms_error_set(err, rc, 0, "sun: cannot store values") : MMS_OK;
+}
+
+static int acc_add_record(void *st, void *ap, const mms_record *rec, const mms_values *values,
+                          mms_values *out, mms_error *err)
+{
+    state *s = st;
+    acc *a = ap;
+    if (!is_generated(rec)) return MMS_OK;
+    a->n++;
+    /* read the stability plugin's values before setting ours (same object) */
+    int stable = 0;
+    double eah;
+    if (mms_values_get_bool(values, "stable", &stable) != MMS_OK) stable = 0;
+    a->n_stable += stable;
+    if (mms_values_get_number(values, "e_above_hull", &eah) == MMS_OK && eah == eah)
+        a->sum_eah += eah, a->n_eah++;
+    if (!rec->structure) return count_failure(a, "unreadable") ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
+    verdict *v = take_pending(s, rec->index);
+    mms_error e;
+    mms_error_clear(&e);
+    int redo = !v;
+    if (redo) { /* score ran in an isolated worker */
+        v = calloc(1, sizeof *v);
+        if (!v) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        analyse(s, rec, v, &e);
+    }
+    int rc = MMS_OK;
+    if (v->code) {
+        rc = count_failure(a, v->reason) ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
+        /* score already put the error into the record, unless it ran elsewhere */
+        if (!rc && redo) rc = mms_error_set(err, v->code, e.line, "sun: %s", e.message);
+    } else {
+        rc = put_verdicts(s, a, rec, v, out, stable, err);
+    }
+    mms_match_cell_free(v->cell);
+    free(v);
+    return rc;
+}
+
+static int acc_add(void *st, void *ap, const mms_record *rec, const mms_values *values, mms_error *err)
+{
+    mms_values *scratch = mms_values_new();
+    if (!scratch) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    int rc = acc_add_record(st, ap, rec, values, scratch, err);
+    mms_values_free(scratch);
+    return rc;
+}
+
+/* Uniqueness spans shards: the state of a run that saw generated records
+ * cannot be merged into another without its representatives in input order,
+ * which is not implemented; refuse rather than add up wrong counts.  An empty
+ * state (eval --ref-cache saves before the generated records) is fine. */
+static int acc_save(void *st, const void *ap, cJSON **out, mms_error *err)
+{
+    (void)st;
+    const acc *a = ap;
+    if (a->n)
+        return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                             "sun: uniqueness is decided in input order over the whole generated "
+                             "set; a state with generated records cannot be saved for merging");
+    cJSON *j = cJSON_CreateObject();
+    if (!j || !cJSON_AddNumberToObject(j, "n_structures", 0)) {
+        cJSON_Delete(j);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    *out = j;
+    return MMS_OK;
+}
+
+static int acc_merge(void *st, void *ap, const cJSON *saved, mms_error *err)
+{
+    (void)st, (void)ap;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(saved, "n_structures");
+    if (!cJSON_IsNumber(n) || n->valuedouble != 0)
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "sun: only a state without generated records can be merged");
+    return MMS_OK;
+}
+
+static int set_frac(mms_values *out, const char *k, long long num, long long den)
+{
+    return den ? mms_values_set_number(out, k, (double)num / (double)den) : mms_values_set_null(out, k);
+}
+
+static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
+{
+    const state *s = st;
+    acc *a = ap;
+    int cl = s->def == DEF_CRYSTALLM;
+    int rc = mms_values_set_string(out, "definition", cl ? "crystallm" : "mattergen");
+    rc |= mms_values_set_int(out, "n_novelty_reference", (long long)s->n_ref);
+    rc |= mms_values_set_int(out, "n_novelty_reference_unmatchable", (long long)s->n_ref_bad);
+    rc |= mms_values_set_int(out, "n_structures", a->n);
+    rc |= mms_values_set_int(out, "n_failed", a->n_failed);
+    rc |= mms_values_set_json(out, "failed", cJSON_Duplicate(a->failed, 1));
+    rc |= mms_values_set_int(out, "n_unique", a->n_unique);
+    rc |= mms_values_set_int(out, "n_novel", a->n_novel);
+    rc |= mms_values_set_int(out, "n_novel_unique", a->n_novel_unique);
+    if (cl) {
+        rc |= mms_values_set_int(out, "n_novel_by_composition", a->n_by_comp);
+        rc |= mms_values_set_int(out, "n_valid_cifs", a->n - a->n_failed);
+        rc |= mms_values_set_int(out, "n_unique_materials", a->n_unique);
+        rc |= mms_values_set_int(out, "n_novel_materials", a->n_novel);
+    } else {
+        rc |= set_frac(out, "frac_unique_structures", a->n_unique, a->n);
+        rc |= set_frac(out, "frac_novel_structures", a->n_novel, a->n);
+        rc |= set_frac(out, "frac_novel_unique_structures", a->n_novel_unique, a->n);
+    }
+    if (s->has_hull) {
+        rc |= mms_values_set_int(out, "n_stable", a->n_stable);
+        rc |= mms_values_set_int(out, "n_sun", a->n_sun);
+        rc |= set_frac(out, "frac_stable_structures", a->n_stable, a->n);
+        rc |= set_frac(out, "frac_novel_unique_stable_structures", a->n_sun, a->n);
+        rc |= a->n_eah ? mms_values_set_number(out, "avg_energy_above_hull_per_atom",
+                                               a->sum_eah / (double)a->n_eah)
+                       : mms_values_set_null(out, "avg_energy_above_hull_per_atom");
+    }
+    return rc ? mms_error_set(err, MMS_ENOMEM, 0, "sun: cannot store the summary") : MMS_OK;
+}
+
+static const mms_plugin descriptor = {
+    .abi_version = MMS_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(mms_plugin),
+    .name = "sun",
+    .version = "1.0.0",
+    .description = "uniqueness, novelty and S.U.N. of generated crystals by structure matching "
+                   "(MatterGen, CrystaLLM)",
+    .kind = MMS_PLUGIN_SCORER,
+    .accepts = MMS_ACCEPT_STRUCTURE | MMS_ACCEPT_FAILED,
+    .commands = "eval:novelty_ref",
+    .requires = NULL,
+    .options = options,
+    .metrics = metrics,
+    .summary = summary,
+    .create = create,
+    .destroy = destroy,
+    .score = score,
+    .acc_new = acc_new,
+    .acc_add = acc_add,
+    .acc_save = acc_save,
+    .acc_merge = acc_merge,
+    .acc_finish = acc_finish,
+    .acc_free = acc_free,
+    .license = "MIT",
+    .url = "docs/metrics-sun.md",
+    .acc_add_record = acc_add_record,
+};
+
+MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)
+{
+    return &descriptor;
+}
