@@ -132,7 +132,7 @@ typedef struct verdict {
     mms_match_cell *cell; /* NULL: failed (code, msg) */
     int code;
     char reason[32];
-    char cell_key[512], reduced_key[512];
+    char cell_key[2048], reduced_key[2048]; /* 118 elements of "Z:n " fit */
     int novel, by_composition; /* novelty against the training set */
     long ref;                  /* first matching training structure, -1: none */
 } verdict;
@@ -216,7 +216,7 @@ static int on_ref(void *ctx, const mms_record *rec, mms_values *values, mms_erro
     match_ref *r = &s->ref[i];
     memset(r, 0, sizeof *r);
     r->id = strdup(rec->id ? rec->id : "");
-    char ck[512], rk[512];
+    char ck[2048], rk[2048];
     mms_error e;
     mms_error_clear(&e);
     if (!rec->structure)
