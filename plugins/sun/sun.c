@@ -262,6 +262,11 @@ static void destroy(void *st)
     free(s);
 }
 
+static const cJSON *get_item(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
 static const char *opt_str(const cJSON *config, const char *k)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, k));
@@ -387,7 +392,26 @@ typedef struct rep {
     mms_match_cell *cell;
 } rep;
 
+/* Every generated record as a saved state carries it, so that a merge can
+ * redo uniqueness over the shards in input order (novelty and stability
+ * are per record and travel as verdicts). */
+typedef struct ent {
+    size_t index;
+    char *id, *ref_id;     /* ref_id: first matching training structure, NULL: none */
+    char reason[32];       /* failure reason, "" when matchable */
+    char *cell_key, *reduced_key;
+    int novel, by_composition, stable, has_eah;
+    double eah;
+    double lattice[9];
+    size_t n;              /* sites (0 when failed) */
+    int *z, *has_ox;
+    double *frac, *ox;
+} ent;
+
 typedef struct acc {
+    ent *ents;
+    size_t n_ents, cap_ents;
+    int merged;    /* a state with records was merged: finish recomputes */
     long long n, n_failed, n_unique, n_novel, n_novel_unique, n_by_comp, n_stable, n_sun, n_eah;
     double sum_eah;
     cJSON *failed; /* reason -> count */
@@ -408,6 +432,61 @@ static int acc_new(void *st, void **out, mms_error *err)
     return MMS_OK;
 }
 
+static void ent_free(ent *e)
+{
+    free(e->id), free(e->ref_id), free(e->cell_key), free(e->reduced_key);
+    free(e->z), free(e->has_ox), free(e->frac), free(e->ox);
+}
+
+static ent *ent_push(acc *a)
+{
+    if (a->n_ents == a->cap_ents) {
+        size_t nc = a->cap_ents ? 2 * a->cap_ents : 1024;
+        ent *t = realloc(a->ents, nc * sizeof *t);
+        if (!t) return NULL;
+        a->ents = t, a->cap_ents = nc;
+    }
+    ent *e = &a->ents[a->n_ents++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static char *dup_or_null(const char *x)
+{
+    return x ? strdup(x) : NULL;
+}
+
+/* the record as a merge needs it; MMS_ENOMEM on failure */
+static int ent_record(acc *a, const mms_record *rec, const verdict *v, const char *ref_id, int stable,
+                      int has_eah, double eah)
+{
+    ent *e = ent_push(a);
+    if (!e) return MMS_ENOMEM;
+    e->index = rec->index, e->stable = stable, e->has_eah = has_eah, e->eah = eah;
+    e->id = strdup(rec->id ? rec->id : "");
+    if (!e->id) return MMS_ENOMEM;
+    if (!v || v->code) {
+        snprintf(e->reason, sizeof e->reason, "%s", v ? v->reason : "unreadable");
+        return MMS_OK;
+    }
+    e->novel = v->novel, e->by_composition = v->by_composition;
+    e->ref_id = dup_or_null(ref_id);
+    e->cell_key = strdup(v->cell_key), e->reduced_key = strdup(v->reduced_key);
+    const mms_structure *st = rec->structure;
+    size_t n = e->n = st->n_sites;
+    memcpy(e->lattice, st->lattice, sizeof e->lattice);
+    e->z = malloc(n * sizeof *e->z), e->has_ox = malloc(n * sizeof *e->has_ox);
+    e->frac = malloc(3 * n * sizeof *e->frac), e->ox = malloc(n * sizeof *e->ox);
+    if ((ref_id && !e->ref_id) || !e->cell_key || !e->reduced_key || !e->z || !e->has_ox || !e->frac || !e->ox)
+        return MMS_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const mms_species *sp = &st->sites[i].species[0];
+        e->z[i] = sp->z, e->has_ox[i] = sp->has_oxidation, e->ox[i] = sp->oxidation;
+        memcpy(e->frac + 3 * i, st->sites[i].frac, 3 * sizeof *e->frac);
+    }
+    return MMS_OK;
+}
+
 static void acc_free(void *st, void *ap)
 {
     (void)st;
@@ -416,6 +495,8 @@ static void acc_free(void *st, void *ap)
     for (size_t i = 0; i < a->n_reps; i++) free(a->reps[i].id), mms_match_cell_free(a->reps[i].cell);
     free(a->reps);
     table_free(&a->groups);
+    for (size_t i = 0; i < a->n_ents; i++) ent_free(&a->ents[i]);
+    free(a->ents);
     cJSON_Delete(a->failed);
     free(a);
 }
@@ -463,8 +544,8 @@ static int find_dup(const state *s, acc *a, const verdict *v, long *dup, mms_err
     return MMS_OK;
 }
 
-static int put_verdicts(const state *s, acc *a, const mms_record *rec, verdict *v, mms_values *out,
-                        int stable, mms_error *err)
+static int put_verdicts(const state *s, acc *a, size_t index, const char *id, verdict *v,
+                        const char *ref_id, mms_values *out, int stable, mms_error *err)
 {
     long dup;
     int rc = find_dup(s, a, v, &dup, err);
@@ -478,7 +559,7 @@ static int put_verdicts(const state *s, acc *a, const mms_record *rec, verdict *
             a->reps = t, a->cap_reps = nc;
         }
         rep *r = &a->reps[a->n_reps];
-        r->index = rec->index, r->cell = v->cell, r->id = strdup(rec->id ? rec->id : "");
+        r->index = index, r->cell = v->cell, r->id = strdup(id ? id : "");
         if (!r->id || table_add(&a->groups, s->def == DEF_CRYSTALLM ? v->cell_key : v->reduced_key,
                                 a->n_reps)) {
             free(r->id);
@@ -496,6 +577,7 @@ static int put_verdicts(const state *s, acc *a, const mms_record *rec, verdict *
     a->n_by_comp += tested && v->by_composition && s->def == DEF_CRYSTALLM;
     int sun = stable && unique && novel;
     a->n_sun += sun;
+    if (!out) return MMS_OK; /* a merge recomputing the set: no record to write */
     rc = mms_values_set_bool(out, "unique", unique);
     if (!rc) rc = unique ? mms_values_set_null(out, "dup_of")
                          : mms_values_set_int(out, "dup_of", (long long)a->reps[dup].index);
@@ -505,10 +587,22 @@ static int put_verdicts(const state *s, acc *a, const mms_record *rec, verdict *
     if (!rc && s->def == DEF_CRYSTALLM)
         rc = tested ? mms_values_set_bool(out, "novel_by_composition", v->by_composition)
                     : mms_values_set_null(out, "novel_by_composition");
-    if (!rc) rc = tested && v->ref >= 0 ? mms_values_set_string(out, "match_ref_id", s->ref[v->ref].id)
-                                        : mms_values_set_null(out, "match_ref_id");
+    if (!rc) rc = tested && ref_id ? mms_values_set_string(out, "match_ref_id", ref_id)
+                                   : mms_values_set_null(out, "match_ref_id");
     if (!rc && s->has_hull) rc = mms_values_set_bool(out, "sun", sun);
     return rc ? mms_error_set(err, rc, 0, "sun: cannot store values") : MMS_OK;
+}
+
+/* count one record and decide its uniqueness (v: its cell and novelty;
+ * unused for a failed record); out NULL when no record is written */
+static int judge(const state *s, acc *a, const ent *e, verdict *v, mms_values *out, mms_error *err)
+{
+    a->n++;
+    a->n_stable += e->stable;
+    if (e->has_eah) a->sum_eah += e->eah, a->n_eah++;
+    if (e->reason[0])
+        return count_failure(a, e->reason) ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
+    return put_verdicts(s, a, e->index, e->id, v, e->ref_id, out, e->stable, err);
 }
 
 static int acc_add_record(void *st, void *ap, const mms_record *rec, const mms_values *values,
@@ -517,33 +611,28 @@ static int acc_add_record(void *st, void *ap, const mms_record *rec, const mms_v
     state *s = st;
     acc *a = ap;
     if (!is_generated(rec)) return MMS_OK;
-    a->n++;
     /* read the stability plugin's values before setting ours (same object) */
     int stable = 0;
-    double eah;
+    double eah = 0;
     if (mms_values_get_bool(values, "stable", &stable) != MMS_OK) stable = 0;
-    a->n_stable += stable;
-    if (mms_values_get_number(values, "e_above_hull", &eah) == MMS_OK && eah == eah)
-        a->sum_eah += eah, a->n_eah++;
-    if (!rec->structure) return count_failure(a, "unreadable") ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
-    verdict *v = take_pending(s, rec->index);
+    int has_eah = mms_values_get_number(values, "e_above_hull", &eah) == MMS_OK && eah == eah;
+    verdict *v = rec->structure ? take_pending(s, rec->index) : NULL;
     mms_error e;
     mms_error_clear(&e);
-    int redo = !v;
+    int redo = rec->structure && !v;
     if (redo) { /* score ran in an isolated worker */
         v = calloc(1, sizeof *v);
         if (!v) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         analyse(s, rec, v, &e);
     }
-    int rc = MMS_OK;
-    if (v->code) {
-        rc = count_failure(a, v->reason) ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
-        /* score already put the error into the record, unless it ran elsewhere */
-        if (!rc && redo) rc = mms_error_set(err, v->code, e.line, "sun: %s", e.message);
-    } else {
-        rc = put_verdicts(s, a, rec, v, out, stable, err);
-    }
-    mms_match_cell_free(v->cell);
+    const char *ref_id = v && !v->code && v->ref >= 0 ? s->ref[v->ref].id : NULL;
+    int rc = ent_record(a, rec, v, ref_id, stable, has_eah, eah)
+                 ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory")
+                 : MMS_OK;
+    if (!rc) rc = judge(s, a, &a->ents[a->n_ents - 1], v, out, err);
+    /* score already put a failure into the record, unless it ran elsewhere */
+    if (!rc && redo && v->code) rc = mms_error_set(err, v->code, e.line, "sun: %s", e.message);
+    if (v) mms_match_cell_free(v->cell);
     free(v);
     return rc;
 }
@@ -557,20 +646,64 @@ static int acc_add(void *st, void *ap, const mms_record *rec, const mms_values *
     return rc;
 }
 
-/* Uniqueness spans shards: the state of a run that saw generated records
- * cannot be merged into another without its representatives in input order,
- * which is not implemented; refuse rather than add up wrong counts.  An empty
- * state (eval --ref-cache saves before the generated records) is fine. */
+/* ---- saved states: every generated record, so that merging shards
+ * redoes uniqueness in input order (sharded runs' records files hold each
+ * shard's own verdicts; the merged summary is the single run's) ---- */
+static cJSON *numbers(const double *x, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < n; i++)
+        if (!cJSON_AddItemToArray(arr, cJSON_CreateNumber(x[i]))) {
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    return arr;
+}
+
+static cJSON *ent_json(const ent *e)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    int ok = cJSON_AddNumberToObject(j, "index", (double)e->index) && cJSON_AddStringToObject(j, "id", e->id) &&
+             cJSON_AddBoolToObject(j, "stable", e->stable) &&
+             (e->has_eah ? cJSON_AddNumberToObject(j, "e_above_hull", e->eah) != NULL
+                         : cJSON_AddNullToObject(j, "e_above_hull") != NULL);
+    if (ok && e->reason[0]) {
+        ok = cJSON_AddStringToObject(j, "failed", e->reason) != NULL;
+    } else if (ok) {
+        double *z = malloc((e->n ? e->n : 1) * sizeof *z), *ox = malloc((e->n ? e->n : 1) * sizeof *ox);
+        cJSON *oxa = cJSON_CreateArray();
+        ok = z && ox && oxa;
+        for (size_t i = 0; ok && i < e->n; i++) {
+            z[i] = e->z[i];
+            ok = cJSON_AddItemToArray(oxa, e->has_ox[i] ? cJSON_CreateNumber(e->ox[i]) : cJSON_CreateNull());
+        }
+        ok = ok && cJSON_AddStringToObject(j, "cell_key", e->cell_key) &&
+             cJSON_AddStringToObject(j, "reduced_key", e->reduced_key) &&
+             cJSON_AddBoolToObject(j, "novel", e->novel) &&
+             cJSON_AddBoolToObject(j, "novel_by_composition", e->by_composition) &&
+             (e->ref_id ? cJSON_AddStringToObject(j, "match_ref_id", e->ref_id) != NULL
+                        : cJSON_AddNullToObject(j, "match_ref_id") != NULL) &&
+             cJSON_AddItemToObject(j, "lattice", numbers(e->lattice, 9)) &&
+             cJSON_AddItemToObject(j, "z", numbers(z, e->n)) &&
+             cJSON_AddItemToObject(j, "frac", numbers(e->frac, 3 * e->n));
+        if (ok && cJSON_AddItemToObject(j, "oxidation", oxa)) oxa = NULL;
+        else ok = 0;
+        cJSON_Delete(oxa);
+        free(z), free(ox);
+    }
+    if (!ok) cJSON_Delete(j);
+    return ok ? j : NULL;
+}
+
 static int acc_save(void *st, const void *ap, cJSON **out, mms_error *err)
 {
     (void)st;
     const acc *a = ap;
-    if (a->n)
-        return mms_error_set(err, MMS_EUNSUPPORTED, 0,
-                             "sun: uniqueness is decided in input order over the whole generated "
-                             "set; a state with generated records cannot be saved for merging");
-    cJSON *j = cJSON_CreateObject();
-    if (!j || !cJSON_AddNumberToObject(j, "n_structures", 0)) {
+    cJSON *j = cJSON_CreateObject(), *recs = cJSON_AddArrayToObject(j, "records");
+    int ok = j && recs;
+    for (size_t i = 0; ok && i < a->n_ents; i++) ok = cJSON_AddItemToArray(recs, ent_json(&a->ents[i]));
+    if (!ok) {
         cJSON_Delete(j);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
@@ -578,14 +711,147 @@ static int acc_save(void *st, const void *ap, cJSON **out, mms_error *err)
     return MMS_OK;
 }
 
+static int recompute(const state *s, acc *a, mms_error *err);
+static int by_index(const void *x, const void *y);
+
+static int json_numbers(const cJSON *arr, double *x, size_t n)
+{
+    if (!cJSON_IsArray(arr) || (size_t)cJSON_GetArraySize(arr) != n) return -1;
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        if (!cJSON_IsNumber(it) || !(it->valuedouble == it->valuedouble)) return -1;
+        x[i++] = it->valuedouble;
+    }
+    return 0;
+}
+
+static int ent_from_json(ent *e, const cJSON *j)
+{
+    const cJSON *ix = get_item(j, "index"), *id = get_item(j, "id"), *eah = get_item(j, "e_above_hull");
+    const cJSON *failed = get_item(j, "failed");
+    if (!cJSON_IsNumber(ix) || ix->valuedouble < 0 || ix->valuedouble > 9e15 || !cJSON_IsString(id) ||
+        !cJSON_IsBool(get_item(j, "stable")) || !(cJSON_IsNull(eah) || cJSON_IsNumber(eah)))
+        return -1;
+    e->index = (size_t)ix->valuedouble;
+    e->stable = cJSON_IsTrue(get_item(j, "stable"));
+    e->has_eah = cJSON_IsNumber(eah), e->eah = e->has_eah ? eah->valuedouble : 0;
+    if (!(e->id = strdup(id->valuestring))) return -1;
+    if (failed) {
+        if (!cJSON_IsString(failed) || !failed->valuestring[0]) return -1;
+        snprintf(e->reason, sizeof e->reason, "%.31s", failed->valuestring);
+        return 0;
+    }
+    const cJSON *ck = get_item(j, "cell_key"), *rk = get_item(j, "reduced_key"), *ref = get_item(j, "match_ref_id");
+    const cJSON *z = get_item(j, "z"), *ox = get_item(j, "oxidation");
+    if (!cJSON_IsString(ck) || !cJSON_IsString(rk) || strlen(ck->valuestring) >= 2048 ||
+        strlen(rk->valuestring) >= 2048 || !cJSON_IsBool(get_item(j, "novel")) ||
+        !cJSON_IsBool(get_item(j, "novel_by_composition")) || !(cJSON_IsNull(ref) || cJSON_IsString(ref)) ||
+        !cJSON_IsArray(z) || !cJSON_IsArray(ox) || cJSON_GetArraySize(z) != cJSON_GetArraySize(ox) ||
+        cJSON_GetArraySize(z) < 1)
+        return -1;
+    e->novel = cJSON_IsTrue(get_item(j, "novel"));
+    e->by_composition = cJSON_IsTrue(get_item(j, "novel_by_composition"));
+    size_t n = e->n = (size_t)cJSON_GetArraySize(z);
+    e->cell_key = strdup(ck->valuestring), e->reduced_key = strdup(rk->valuestring);
+    e->ref_id = cJSON_IsString(ref) ? strdup(ref->valuestring) : NULL;
+    e->z = malloc(n * sizeof *e->z), e->has_ox = malloc(n * sizeof *e->has_ox);
+    e->frac = malloc(3 * n * sizeof *e->frac), e->ox = malloc(n * sizeof *e->ox);
+    double *zd = malloc(n * sizeof *zd);
+    int bad = !e->cell_key || !e->reduced_key || (cJSON_IsString(ref) && !e->ref_id) || !e->z || !e->has_ox ||
+              !e->frac || !e->ox || !zd || json_numbers(get_item(j, "lattice"), e->lattice, 9) ||
+              json_numbers(z, zd, n) || json_numbers(get_item(j, "frac"), e->frac, 3 * n);
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ox)
+    {
+        if (bad) break;
+        if (!(zd[i] >= 1 && zd[i] <= 118 && zd[i] == (int)zd[i])) bad = 1;
+        e->z[i] = bad ? 0 : (int)zd[i];
+        e->has_ox[i] = cJSON_IsNumber(it);
+        e->ox[i] = e->has_ox[i] ? it->valuedouble : 0;
+        if (!cJSON_IsNumber(it) && !cJSON_IsNull(it)) bad = 1;
+        i++;
+    }
+    free(zd);
+    return bad ? -1 : 0;
+}
+
 static int acc_merge(void *st, void *ap, const cJSON *saved, mms_error *err)
 {
-    (void)st, (void)ap;
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(saved, "n_structures");
-    if (!cJSON_IsNumber(n) || n->valuedouble != 0)
-        return mms_error_set(err, MMS_EINVAL, 0,
-                             "sun: only a state without generated records can be merged");
-    return MMS_OK;
+    (void)st;
+    acc *a = ap;
+    const cJSON *recs = get_item(saved, "records");
+    if (!cJSON_IsArray(recs))
+        return mms_error_set(err, MMS_EINVAL, 0, "sun: saved state lacks its \"records\" array");
+    size_t start = a->n_ents, k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, recs)
+    {
+        ent *e = ent_push(a);
+        if (!e || ent_from_json(e, it)) {
+            while (a->n_ents > start) ent_free(&a->ents[--a->n_ents]);
+            return e ? mms_error_set(err, MMS_EINVAL, 0, "sun: saved record %zu is malformed", k)
+                     : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        }
+        k++;
+    }
+    if (!k) return MMS_OK;
+    /* In input order so far (a resumed run: the records read next come
+     * after): settle now, so they are judged against these. */
+    a->merged = 1;
+    qsort(a->ents, a->n_ents, sizeof *a->ents, by_index);
+    for (size_t i = 1; i < a->n_ents; i++)
+        if (a->ents[i].index != a->ents[i - 1].index + 1) return MMS_OK; /* finish decides */
+    int rc = recompute(st, a, err);
+    if (!rc) a->merged = 0;
+    return rc;
+}
+
+static int by_index(const void *x, const void *y)
+{
+    const ent *a = x, *b = y;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* After a merge: every record in input order (indices must tile one
+ * range: shards of one input, each record once), uniqueness from scratch. */
+static int recompute(const state *s, acc *a, mms_error *err)
+{
+    qsort(a->ents, a->n_ents, sizeof *a->ents, by_index);
+    for (size_t i = 1; i < a->n_ents; i++)
+        if (a->ents[i].index != a->ents[i - 1].index + 1)
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "sun: the merged states do not hold consecutive records (index %zu, then "
+                                 "%zu): uniqueness needs every shard of one input, each once",
+                                 a->ents[i - 1].index, a->ents[i].index);
+    for (size_t i = 0; i < a->n_reps; i++) free(a->reps[i].id), mms_match_cell_free(a->reps[i].cell);
+    a->n_reps = 0;
+    table_free(&a->groups);
+    cJSON_Delete(a->failed);
+    if (!(a->failed = cJSON_CreateObject())) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    a->n = a->n_failed = a->n_unique = a->n_novel = a->n_novel_unique = a->n_by_comp = 0;
+    a->n_stable = a->n_sun = a->n_eah = 0;
+    a->sum_eah = 0;
+    verdict *v = calloc(1, sizeof *v);
+    if (!v) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    int rc = MMS_OK;
+    for (size_t i = 0; i < a->n_ents && !rc; i++) {
+        const ent *e = &a->ents[i];
+        v->cell = NULL;
+        if (!e->reason[0]) {
+            snprintf(v->cell_key, sizeof v->cell_key, "%s", e->cell_key);
+            snprintf(v->reduced_key, sizeof v->reduced_key, "%s", e->reduced_key);
+            v->novel = e->novel, v->by_composition = e->by_composition;
+            rc = mms_match_cell_new(&v->cell, &s->o, (const double (*)[3])e->lattice, e->n,
+                                    (const double (*)[3])e->frac, e->z, e->ox, e->has_ox, err);
+        }
+        if (!rc) rc = judge(s, a, e, v, NULL, err);
+        mms_match_cell_free(v->cell);
+    }
+    free(v);
+    return rc;
 }
 
 static int set_frac(mms_values *out, const char *k, long long num, long long den)
@@ -598,6 +864,10 @@ static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
     const state *s = st;
     acc *a = ap;
     int cl = s->def == DEF_CRYSTALLM;
+    if (a->merged) {
+        int mrc = recompute(s, a, err);
+        if (mrc) return mrc;
+    }
     int rc = mms_values_set_string(out, "definition", cl ? "crystallm" : "mattergen");
     rc |= mms_values_set_int(out, "n_novelty_reference", (long long)s->n_ref);
     rc |= mms_values_set_int(out, "n_novelty_reference_unmatchable", (long long)s->n_ref_bad);

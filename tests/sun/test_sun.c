@@ -21,6 +21,8 @@ typedef struct run {
     int threads, hull;
     const char *input, *buf; /* file, or CSV text */
     const char *save;
+    const char *extra;       /* more flags */
+    const char *command;     /* "eval" (default) or "merge" */
     int status;              /* the CLI's exit status */
     char *stderr_text;
     cJSON *records, *summary;
@@ -55,15 +57,17 @@ static void do_run(run *r)
         fputs(r->buf, f);
         fclose(f);
     }
-    char save[256] = "";
-    if (r->save) snprintf(save, sizeof save, "--save-state '%s/state.json'", dir);
+    char quoted[160];
+    snprintf(quoted, sizeof quoted, "'%s'", in);
+    char save[512] = "";
+    if (r->save) snprintf(save, sizeof save, "--save-state '%s'", r->save);
     snprintf(cmd, sizeof cmd,
-             "'%s' eval -q --novelty-ref '%s' %s%s%s --sun-definition %s -j %d %s --records '%s' --json "
-             "'%s' > '%s' 2> '%s'",
-             MMSCORE_CLI, DATA "novelty_ref.csv", r->hull ? "--hull-ref '" : "",
+             "'%s' %s -q --novelty-ref '%s' %s%s%s --sun-definition %s -j %d %s %s --records '%s' --json "
+             "%s > '%s' 2> '%s'",
+             MMSCORE_CLI, r->command ? r->command : "eval", DATA "novelty_ref.csv", r->hull ? "--hull-ref '" : "",
              r->hull ? MMSCORE_TEST_DATA "/stability/hull_ref.csv" : "", r->hull ? "'" : "",
-             r->definition ? r->definition : "mattergen", r->threads ? r->threads : 1, save, rec,
-             r->buf ? in : r->input, sum, errf);
+             r->definition ? r->definition : "mattergen", r->threads ? r->threads : 1, save,
+             r->extra ? r->extra : "", rec, r->buf ? quoted : r->input, sum, errf);
     int st = system(cmd);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     r->records = read_jsonl(rec);
@@ -116,17 +120,29 @@ static void same(const cJSON *want, const cJSON *got, const char *what, const ch
     assert_true(ok);
 }
 
+static size_t check_rows(const cJSON *records, const cJSON *want, int cl);
+static void check_summary(const cJSON *s, int cl);
+
 static void parity(const char *definition, int threads)
 {
     cJSON *want = read_jsonl(DATA "sun_public.ref.jsonl");
     assert_non_null(want);
-    run r = {.definition = definition, .threads = threads, .hull = 1, .input = DATA "sun_public.csv"};
+    run r = {.definition = definition, .threads = threads, .hull = 1, .input = "'" DATA "sun_public.csv'"};
     do_run(&r);
     assert_int_equal(r.status, 0);
     int cl = !strcmp(definition, "crystallm");
+    assert_int_equal(check_rows(r.records, want, cl), 400);
+    check_summary(r.summary, cl);
+    cJSON_Delete(want);
+    free(r.stderr_text), cJSON_Delete(r.records), cJSON_Delete(r.summary);
+}
+
+/* every generated record against pymatgen's row of the same index */
+static size_t check_rows(const cJSON *records, const cJSON *want, int cl)
+{
     size_t compared = 0;
     const cJSON *rec;
-    cJSON_ArrayForEach(rec, r.records)
+    cJSON_ArrayForEach(rec, records)
     {
         if (strcmp(cJSON_GetStringValue(get(rec, "set")), "generated")) continue;
         const cJSON *w = cJSON_GetArrayItem(want, (int)get(rec, "index")->valuedouble);
@@ -146,14 +162,18 @@ static void parity(const char *definition, int threads)
         }
         compared++;
     }
-    assert_int_equal(compared, 400);
+    return compared;
+}
+
+/* every rate and count of pymatgen's summary */
+static void check_summary(const cJSON *s, int cl)
+{
     FILE *f = fopen(DATA "sun_public.summary.json", "rb");
     char buf[4096];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
     cJSON *ws = cJSON_Parse(buf);
-    const cJSON *s = r.summary;
     assert_int_equal((long)get(s, "n_failed")->valuedouble, 0);
     assert_int_equal((long)get(s, "n_structures")->valuedouble, 400);
     if (cl) {
@@ -175,8 +195,6 @@ static void parity(const char *definition, int threads)
         same(get(k, "sun"), get(s, "n_sun"), "n_sun", "summary");
     }
     cJSON_Delete(ws);
-    cJSON_Delete(want);
-    free(r.stderr_text), cJSON_Delete(r.records), cJSON_Delete(r.summary);
 }
 
 static void test_mattergen(void **st)
@@ -238,23 +256,78 @@ static void test_failures(void **st)
     free(r.stderr_text), cJSON_Delete(r.records), cJSON_Delete(r.summary);
 }
 
-/* uniqueness spans shards: saving a state with generated records fails
- * loudly (no merge can then add up wrong counts) */
-static void test_no_merge(void **st)
+/* Uniqueness spans shards.  A run that starts from the state of the
+ * records before it (here through eval's --ref-cache, which merges a state
+ * before reading) judges its records against them: its rows and summary
+ * are the single run's, and so is `merge` of its state.  Two states whose
+ * records were numbered each from 0 cannot be put in input order: merge
+ * says so instead of adding up wrong counts. */
+static void test_shards(void **st)
 {
     (void)st;
-    run r = {.input = DATA "sun_public.csv", .save = "yes"};
-    do_run(&r);
-    assert_int_not_equal(r.status, 0);
-    assert_non_null(r.stderr_text);
-    assert_non_null(strstr(r.stderr_text, "input order"));
-    free(r.stderr_text), cJSON_Delete(r.records), cJSON_Delete(r.summary);
+    char dir[] = "/tmp/mmscore_sun_shXXXXXX", cmd[2048], p1[256], p2[256], s1[256], s1c[256], s2[256], s12[256],
+         extra[600], in[600];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p1, sizeof p1, "%s/p1.csv", dir), snprintf(p2, sizeof p2, "%s/p2.csv", dir);
+    snprintf(s1, sizeof s1, "%s/s1.json", dir), snprintf(s1c, sizeof s1c, "%s/s1c.json", dir);
+    snprintf(s2, sizeof s2, "%s/s2.json", dir), snprintf(s12, sizeof s12, "%s/s12.json", dir);
+    /* rows 0-149 and 150-399 of the fixture (CIFs span lines: split by record) */
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import csv,sys; csv.field_size_limit(1<<30); r=list(csv.reader(open(sys.argv[1]))); "
+             "[csv.writer(open(p,'w',newline='')).writerows([r[0]]+q) for p,q in ((sys.argv[2],r[1:151]),"
+             "(sys.argv[3],r[151:]))]\" '%s' '%s' '%s'",
+             DATA "sun_public.csv", p1, p2);
+    if (system(cmd) != 0) {
+        skip();
+        return;
+    }
+    cJSON *want = read_jsonl(DATA "sun_public.ref.jsonl");
+    run a = {.hull = 1, .input = p1, .save = s1};
+    snprintf(in, sizeof in, "'%s'", p1), a.input = in;
+    do_run(&a);
+    assert_int_equal(a.status, 0);
+    assert_int_equal(check_rows(a.records, want, 0), 150);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", s1, s1c);
+    assert_int_equal(system(cmd), 0);
+    run b = {.hull = 1, .save = s12};
+    snprintf(extra, sizeof extra, "--ref-cache '%s'", s1c), b.extra = extra;
+    char in2[600];
+    snprintf(in2, sizeof in2, "'%s'", p2), b.input = in2;
+    do_run(&b);
+    assert_int_equal(b.status, 0);
+    assert_int_equal(check_rows(b.records, want, 0), 250); /* rows 150-399, judged after 0-149 */
+    check_summary(b.summary, 0);
+    run m = {.hull = 1, .command = "merge"};
+    char in3[600];
+    snprintf(in3, sizeof in3, "'%s'", s12), m.input = in3;
+    do_run(&m);
+    assert_int_equal(m.status, 0);
+    check_summary(m.summary, 0);
+    /* the second half alone, numbered from 0, merged with the first */
+    run c = {.hull = 1, .save = s2};
+    c.input = in2;
+    do_run(&c);
+    assert_int_equal(c.status, 0);
+    run bad = {.hull = 1, .command = "merge"};
+    char in4[600];
+    snprintf(in4, sizeof in4, "'%s' '%s'", s1, s2), bad.input = in4;
+    do_run(&bad);
+    assert_int_equal(bad.status, 0); /* the run completed; sun's summary holds the error */
+    const cJSON *e = get(get(bad.summary, "error"), "message");
+    assert_non_null(e);
+    assert_non_null(strstr(cJSON_GetStringValue(e), "consecutive"));
+    run *all[] = {&a, &b, &m, &c, &bad};
+    for (size_t i = 0; i < 5; i++)
+        free(all[i]->stderr_text), cJSON_Delete(all[i]->records), cJSON_Delete(all[i]->summary);
+    cJSON_Delete(want);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mattergen), cmocka_unit_test(test_crystallm), cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_failures), cmocka_unit_test(test_no_merge)};
+        cmocka_unit_test(test_failures), cmocka_unit_test(test_shards)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
