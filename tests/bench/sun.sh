@@ -3,15 +3,15 @@
 # generated structures against a 27,000-structure training set, both made
 # from the fixture crystals by seeded perturbations (sun_gen.py), two
 # threads, wall and CPU seconds (target < 60 s wall on two cores); then
-# pymatgen 2022.11.7 on a subset (the first 200 generated rows and the
+# pymatgen 2022.11.7 on a subset (the first 500 generated rows and the
 # training rows of their formulas) in the same run: verdicts compared row by
 # row and the time ratio.  The machine is shared: the load average is printed.
-#   tests/bench/sun.sh BUILD_DIR        (SUN_BENCH_SUB=N, default 200)
+#   tests/bench/sun.sh BUILD_DIR        (SUN_BENCH_SUB=N, default 500)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: sun.sh BUILD_DIR}"
 fix="${MMSCORE_FIXTURES:-$here/../../../shared/fixtures}"
-sub="${SUN_BENCH_SUB:-200}"
+sub="${SUN_BENCH_SUB:-500}"
 [ -f "$build/plugins/sun.so" ] || { echo "sun bench: sun plugin not built, skipped"; exit 0; }
 [ -f "$fix/crystals/llama2_7b_metastable.csv" ] || { echo "sun bench: $fix/crystals missing, skipped"; exit 0; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
