@@ -197,6 +197,18 @@ static void check_summary(const cJSON *s, int cl)
     cJSON_Delete(ws);
 }
 
+/* eval takes any subset of --ref, --novelty-ref, --hull-ref (every run
+ * here has no --ref), but not none of them */
+static void test_eval_needs_a_reference(void **st)
+{
+    (void)st;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' eval -q '%s' > /dev/null 2>&1", MMSCORE_CLI, DATA "sun_public.csv");
+    int status = system(cmd);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+}
+
 static void test_mattergen(void **st)
 {
     (void)st;
@@ -328,6 +340,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mattergen), cmocka_unit_test(test_crystallm), cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_failures), cmocka_unit_test(test_shards)};
+        cmocka_unit_test(test_failures), cmocka_unit_test(test_shards), cmocka_unit_test(test_eval_needs_a_reference)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
