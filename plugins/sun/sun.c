@@ -712,6 +712,7 @@ static int acc_save(void *st, const void *ap, cJSON **out, mms_error *err)
 }
 
 static int recompute(const state *s, acc *a, mms_error *err);
+static int judge_from(const state *s, acc *a, size_t from, mms_error *err);
 static int by_index(const void *x, const void *y);
 
 static int json_numbers(const cJSON *arr, double *x, size_t n)
@@ -799,7 +800,14 @@ static int acc_merge(void *st, void *ap, const cJSON *saved, mms_error *err)
     }
     if (!k) return MMS_OK;
     /* In input order so far (a resumed run: the records read next come
-     * after): settle now, so they are judged against these. */
+     * after): settle now, so they are judged against these.  A state that
+     * continues the records already judged (shards merged in order) is
+     * judged after them; anything else is redone from scratch. */
+    qsort(a->ents + start, k, sizeof *a->ents, by_index);
+    int follows = !a->merged && (start == 0 || a->ents[start].index == a->ents[start - 1].index + 1);
+    for (size_t i = start + 1; follows && i < a->n_ents; i++)
+        follows = a->ents[i].index == a->ents[i - 1].index + 1;
+    if (follows) return judge_from(st, a, start, err);
     a->merged = 1;
     qsort(a->ents, a->n_ents, sizeof *a->ents, by_index);
     for (size_t i = 1; i < a->n_ents; i++)
@@ -834,10 +842,16 @@ static int recompute(const state *s, acc *a, mms_error *err)
     a->n = a->n_failed = a->n_unique = a->n_novel = a->n_novel_unique = a->n_by_comp = 0;
     a->n_stable = a->n_sun = a->n_eah = 0;
     a->sum_eah = 0;
+    return judge_from(s, a, 0, err);
+}
+
+/* judge ents[from..] in order, after the ones before (already judged) */
+static int judge_from(const state *s, acc *a, size_t from, mms_error *err)
+{
     verdict *v = calloc(1, sizeof *v);
     if (!v) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     int rc = MMS_OK;
-    for (size_t i = 0; i < a->n_ents && !rc; i++) {
+    for (size_t i = from; i < a->n_ents && !rc; i++) {
         const ent *e = &a->ents[i];
         v->cell = NULL;
         if (!e->reason[0]) {
