@@ -38,7 +38,13 @@ struct cli_ctx {
     const char **flag_names;   /* the command's own flags as given, in order */
     const char **flag_values;
     size_t n_flags;
+    const char *summary_path;  /* --summary */
+    int resume, progress;      /* --resume, --progress */
+    cJSON *summary_extra;      /* added to the summary (owned; merge's "merge" note) */
 };
+
+/* Whether paths a and b are one file (device and inode); 0 if either is missing. */
+int cli_same_file(const char *a, const char *b);
 
 /* Last value given for a command flag, NULL if absent ("" for a bare flag). */
 const char *cli_flag_value(const cli_ctx *c, const char *name);

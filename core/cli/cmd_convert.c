@@ -197,12 +197,19 @@ static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error 
                 return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
             snprintf(path, sizeof path, "%s/%s", cr->out_dir, name);
             FILE *f = fopen(path, "wb");
-            int ok = f && fwrite(cr->buf.data, 1, cr->buf.len, f) == cr->buf.len;
-            if (f && fclose(f) != 0)
+            int ok = f && fwrite(cr->buf.data, 1, cr->buf.len, f) == cr->buf.len &&
+                     fflush(f) == 0;
+            int e = errno;
+            if (f && fclose(f) != 0 && ok) {
                 ok = 0;
+                e = errno;
+            }
             if (!ok) {
+                /* No half-written file stays behind looking like a result. */
+                if (f)
+                    unlink(path);
                 char why[4200];
-                snprintf(why, sizeof why, "cannot write %s: %s", path, strerror(errno));
+                snprintf(why, sizeof why, "cannot write %s: %s", path, strerror(e ? e : EIO));
                 say_not_written(rec, rec->line, why);
                 cr->io_failed = 1;
                 reason = "io";
@@ -315,14 +322,23 @@ static int run_convert(cli_ctx *c)
         return CLI_INPUT;
     }
 
+    if (c->resume || c->summary_path)
+        return cli_usage_error(c, "%s is not supported by convert",
+                               c->resume ? "--resume" : "--summary");
     FILE *records = NULL;
     int to_stdout = c->records && !strcmp(c->records, "-");
+    for (size_t i = 0; c->records && !to_stdout && i < c->n_args; i++)
+        if (cli_same_file(c->records, c->args[i]))
+            return cli_usage_error(c, "--records %s is the input %s: refusing to overwrite an "
+                                      "input", c->records, c->args[i]);
     if (c->records && !(records = to_stdout ? stdout : fopen(c->records, "w"))) {
         fprintf(stderr, "mmscore convert: cannot write %s: %s\n", c->records, strerror(errno));
         return CLI_INPUT;
     }
     c->popt.records = records;
-    c->popt.progress = !c->quiet && isatty(STDERR_FILENO);
+    c->popt.records_path = c->records;
+    c->popt.command = c->cmd->name;
+    c->popt.progress = c->quiet ? 0 : isatty(STDERR_FILENO) ? 1 : c->progress ? 2 : 0;
     c->popt.on_record = on_record;
     c->popt.on_record_ctx = &cr;
 
@@ -343,10 +359,14 @@ static int run_convert(cli_ctx *c)
     }
     mms_pipeline_free(p);
     if (records && !to_stdout && fclose(records) != 0) {
-        fprintf(stderr, "mmscore convert: cannot write %s\n", c->records);
+        fprintf(stderr, "mmscore convert: cannot write %s: %s\n", c->records, strerror(errno));
         exit_code = CLI_INPUT;
     }
-    fflush(stdout);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "mmscore convert: cannot write to stdout: %s\n",
+                strerror(errno ? errno : EIO));
+        exit_code = CLI_INPUT;
+    }
     cJSON_Delete(cr.reasons);
     name_set_free(&cr.names);
     mms_buffer_free(&cr.buf);

@@ -1,5 +1,6 @@
 /* mmscore eval [--ref REF] [--novelty-ref TRAIN] [--hull-ref FILE] [--ref-cache FILE] GENERATED...
  * Set-level evaluation of generated structures against reference ones. */
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -7,8 +8,8 @@
 static const cli_flag eval_flags[] = {
     {"ref", "REF", "reference structures (test set): set \"reference\""},
     {"novelty-ref", "TRAIN", "training structures for novelty: set \"train\" (default: REF)"},
-    {"ref-cache", "FILE", "load the reference accumulators from FILE if it exists, else save them "
-                          "there after reading REF/TRAIN"},
+    {"ref-cache", "FILE", "load the reference accumulators from FILE when it was made from the "
+                          "same REF/TRAIN and options, else (re)build it there"},
     {NULL, NULL, NULL}};
 
 static int select_eval(cli_ctx *c, mms_pipeline *p, mms_error *err)
@@ -23,6 +24,62 @@ static int fail(cli_ctx *c, const mms_error *err)
     return CLI_INPUT;
 }
 
+/* Whether set `set` of the cache's shared part was made from `path`. */
+static int same_input(const cJSON *shared, const char *set, const char *path, char *why,
+                      size_t n)
+{
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(shared, "inputs"), set);
+    if (!path || !*path) {
+        if (in)
+            snprintf(why, n, "it has a %s set, this run none", set);
+        return !in;
+    }
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(in, "digest");
+    char mine[MMS_DIGEST_MAX];
+    mms_error e;
+    if (mms_input_digest(path, mine, &e) != MMS_OK) {
+        snprintf(why, n, "%s cannot be digested (%s)", path, e.message);
+        return 0;
+    }
+    /* The set digest is over the list of input digests (one input here). */
+    const cJSON *ins = cJSON_GetObjectItemCaseSensitive(in, "inputs");
+    const cJSON *d0 = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ins, 0), "digest");
+    if (!cJSON_IsString(d) || cJSON_GetArraySize(ins) != 1 || !cJSON_IsString(d0) ||
+        strcmp(d0->valuestring, mine) != 0) {
+        snprintf(why, n, "its %s set was made from other inputs (%s; %s is %s)", set,
+                 cJSON_IsString(d0) ? d0->valuestring : "unknown", path, mine);
+        return 0;
+    }
+    return 1;
+}
+
+/* The cache is used only when it holds exactly what reading REF and TRAIN
+ * with these plugins and options would give. */
+static int cache_usable(cli_ctx *c, mms_pipeline *p, const char *cache, const char *ref,
+                        const char *train, char *why, size_t n)
+{
+    cJSON *st = NULL;
+    mms_error e;
+    int ok = 0;
+    if (mms_state_read(cache, &st, &e) != MMS_OK) {
+        snprintf(why, n, "%s", e.message);
+    } else if (mms_pipeline_check_state(p, st, &e) != MMS_OK) {
+        snprintf(why, n, "%s", e.message);
+    } else {
+        const cJSON *shared = cJSON_GetObjectItemCaseSensitive(st, "shared");
+        const cJSON *own = cJSON_GetObjectItemCaseSensitive(st, "sets");
+        if (!cJSON_IsObject(shared) || cJSON_GetArraySize(own) != 0)
+            snprintf(why, n, "it is not a reference cache");
+        else
+            ok = same_input(shared, "reference", ref, why, n) &&
+                 same_input(shared, "train", train, why, n);
+    }
+    (void)c;
+    cJSON_Delete(st);
+    return ok;
+}
+
 static int feed_eval(cli_ctx *c, mms_pipeline *p)
 {
     const char *ref = cli_flag_value(c, "ref");
@@ -30,16 +87,22 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
     const char *cache = cli_flag_value(c, "ref-cache");
     mms_error err;
     int rc = CLI_OK;
-    if (cache && access(cache, F_OK) == 0) {
+    char why[600] = "";
+    if (mms_pipeline_shared_restored(p)) {
+        /* --resume past the reference: the checkpoint holds it. */
+    } else if (cache && access(cache, F_OK) == 0 &&
+               cache_usable(c, p, cache, ref, train, why, sizeof why)) {
         if (mms_pipeline_merge_state(p, cache, &err) != MMS_OK)
             return fail(c, &err);
     } else {
+        if (cache && *why)
+            fprintf(stderr, "mmscore eval: rebuilding --ref-cache %s: %s\n", cache, why);
         rc = ref ? cli_add_inputs(c, p, &ref, 1, "reference") : CLI_OK;
         if (rc == CLI_OK && train)
             rc = cli_add_inputs(c, p, &train, 1, "train");
         if (rc != CLI_OK)
             return rc; /* no cache from a half-read reference */
-        if (cache && mms_pipeline_save_state(p, cache, &err) != MMS_OK)
+        if (cache && mms_pipeline_save_shared(p, cache, &err) != MMS_OK)
             return fail(c, &err);
     }
     return cli_add_inputs(c, p, c->args, c->n_args, "generated");
@@ -62,6 +125,12 @@ static int run_eval(cli_ctx *c)
         return cli_usage_error(c, "--novelty-ref: %s", err.message);
     if (!c->n_args)
         return cli_usage_error(c, "expected at least one GENERATED input");
+    const char *cache = cli_flag_value(c, "ref-cache");
+    if (cache && c->records && cli_same_file(cache, c->records))
+        return cli_usage_error(c, "--ref-cache and --records are the same file %s", cache);
+    /* Every shard reads the whole reference and training sets: a state
+     * keeps them apart so that merge counts them once. */
+    c->popt.shared_sets = "reference train";
     return cli_run(c, select_eval, feed_eval);
 }
 

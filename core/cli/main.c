@@ -19,13 +19,19 @@ static const cli_flag common_flags[] = {
     {"plugin-dir", "DIR", "load plugins from DIR first (repeatable)"},
     {"max-atoms", "N", "sites per structure after symmetry expansion (default 10000)"},
     {"max-record-bytes", "N", "bytes per record (default 64 MiB)"},
-    {"format", "NAME", "read every input as NAME (cif, text, csv, jsonl, or a reader plugin's format)"},
-    {"column", "NAME", "the CSV column / JSONL field holding the structure (default: cif, else text)"},
+    {"format", "NAME", "read every input as NAME (cif, text, csv, jsonl, a reader plugin's)"},
+    {"column", "NAME", "CSV column / JSONL field holding the structure (default: cif, text)"},
     {"max-json-values", "N", "JSON values per JSONL line (default 1000000)"},
     {"save-state", "FILE", "save every set accumulator to FILE at the end (for mmscore merge)"},
     {"isolate", NULL, "run every scorer in worker processes (default: those not built in)"},
     {"no-isolate", NULL, "run every scorer in this process (fastest; a crash ends the run)"},
     {"record-timeout", "SECONDS", "an isolated scorer's time per record before it is killed"},
+    {"shard", "I/N", "keep only the I-th of N contiguous blocks of the records (0 <= I < N)"},
+    {"resume", NULL, "continue a stopped run from the checkpoint beside --records FILE"},
+    {"checkpoint-every", "N", "with --records FILE: checkpoint every N records (default 4096)"},
+    {"summary", "FILE", "write the summary to FILE instead of stdout"},
+    {"no-fields", NULL, "leave the other CSV/JSONL columns out of the records"},
+    {"progress", NULL, "progress lines on stderr every 10 s even when it is not a terminal"},
     {"quiet", NULL, "no progress line, warnings or table (also -q)"},
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
@@ -80,7 +86,9 @@ static void usage(FILE *f, const cli_command *cmd)
     print_flags(f, common_flags);
     fprintf(f, "\nAny other --name VALUE sets option `name` of every loaded plugin declaring it\n"
                "(see `mmscore plugins`); a boolean option may be given bare (--rouge-stemmer).\n"
-               "Exit status: 0 run completed, 1 an input could not be read, 2 usage error.\n");
+               "Exit status: 0 run completed, 1 an input could not be read or an output not\n"
+               "written, 2 usage error, 128+signal when stopped by SIGTERM/SIGINT (checkpointed\n"
+               "when --records FILE was given: rerun with --resume).\n");
 }
 
 static const cli_flag *find_flag(const cli_flag *fl, const char *name)
@@ -102,6 +110,24 @@ static int parse_size(const cli_ctx *c, const char *flag, const char *v, size_t 
         return cli_usage_error(c, "--%s: \"%s\" is too large (at most %zu)", flag, v,
                                (size_t)SIZE_MAX);
     *out = (size_t)x;
+    return CLI_OK;
+}
+
+static int parse_shard(cli_ctx *c, const char *v)
+{
+    char *end;
+    unsigned long long i = strtoull(v, &end, 10), n = 0;
+    int ok = *v >= '0' && *v <= '9' && *end == '/' && end[1] >= '0' && end[1] <= '9';
+    if (ok) {
+        const char *q = end + 1;
+        errno = 0;
+        n = strtoull(q, &end, 10);
+        ok = !*end && errno == 0 && n >= 1 && n <= 1000000 && i < n;
+    }
+    if (!ok)
+        return cli_usage_error(c, "--shard expects I/N with 0 <= I < N <= 1000000, got \"%s\"", v);
+    c->popt.shard_index = (size_t)i;
+    c->popt.shard_count = (size_t)n;
     return CLI_OK;
 }
 
@@ -216,11 +242,23 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
                                               "seconds, got \"%s\"", val);
                 c->popt.record_timeout = t;
             }
+            else if (!strcmp(name, "summary"))
+                c->summary_path = val;
+            else if (!strcmp(name, "resume"))
+                c->resume = 1;
+            else if (!strcmp(name, "no-fields"))
+                c->popt.no_fields = 1;
+            else if (!strcmp(name, "progress"))
+                c->progress = 1;
+            else if (!strcmp(name, "shard"))
+                rc = parse_shard(c, val);
             else if (!strcmp(name, "jobs")) {
                 size_t n;
                 rc = parse_size(c, "jobs", val, &n);
                 c->popt.threads = n > 256 ? 256 : (int)n;
-            } else if (!strcmp(name, "max-atoms"))
+            } else if (!strcmp(name, "checkpoint-every"))
+                rc = parse_size(c, name, val, &c->popt.checkpoint_every);
+            else if (!strcmp(name, "max-atoms"))
                 rc = parse_size(c, name, val, &c->popt.max_atoms);
             else if (!strcmp(name, "max-record-bytes"))
                 rc = parse_size(c, name, val, &c->popt.max_record_bytes);
@@ -320,6 +358,7 @@ int main(int argc, char **argv)
     free(c.args);
     free(c.flag_names);
     free(c.flag_values);
+    cJSON_Delete(c.summary_extra);
     mms_host_free(c.host);
     return rc;
 }

@@ -518,7 +518,7 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
     r.cell_lines = NULL;
     free(r.cell_lens);
     r.cell_lens = NULL;
-    long struct_col = in->column ? find_col(header, ncol, in->column) : find_col(header, ncol, "cif");
+    long struct_col = find_col(header, ncol, in->column ? in->column : "cif");
     if (struct_col < 0 && !in->column)
         struct_col = find_col(header, ncol, "text");
     if (struct_col < 0 && (in->column || in->need_structures)) {
@@ -559,9 +559,24 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
             continue; /* blank line, as pandas skips it */
         }
         if (r.n_cells != ncol) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu", ncol,
-                     r.n_cells);
+            char msg[300];
+            int k = snprintf(msg, sizeof msg, "expected %zu columns as in the header, found %zu",
+                             ncol, r.n_cells);
+            /* A stray quote pulls the next rows into one cell: name where it opened. */
+            for (size_t i = 0; i < r.n_cells; i++) {
+                const char *nl = memchr(r.cells[i], '\n', r.cell_lens[i]);
+                if (nl && k > 0 && (size_t)k < sizeof msg) {
+                    long n_lines = 1;
+                    const char *end = r.cells[i] + r.cell_lens[i];
+                    for (; nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
+                        n_lines++;
+                    snprintf(msg + k, sizeof msg - (size_t)k,
+                             " (column %zu is a quoted cell opened on line %ld that spans %ld "
+                             "lines: an unclosed quote?)",
+                             i + 1, r.cell_lines[i], n_lines);
+                    break;
+                }
+            }
             rc = emit_error(in, row_id, source, row_line, NULL, MMS_EPARSE, "%s", msg);
             if (rc != MMS_OK)
                 break;

@@ -239,7 +239,7 @@ int mms_isolate_run(size_t n, const size_t *group, int workers, double timeout, 
         }
         if (!np)
             break;
-        int ms = wait < 0 ? -1 : (int)(wait * 1000) + 1;
+        int ms = wait < 0 ? -1 : wait > 1e6 ? 1000000000 : (int)(wait * 1000) + 1;
         int r = poll(pf, np, ms);
         if (r < 0 && errno != EINTR) {
             rc = mms_error_set(err, MMS_EIO, 0, "waiting for worker processes: %s",

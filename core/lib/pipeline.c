@@ -1,11 +1,18 @@
 /* The pipeline: records in input order, per-record scoring on worker
  * threads one batch at a time (so memory follows the batch, not the input),
  * then, on the calling thread and in input order, set accumulators and the
- * records file.  The output therefore does not depend on the thread count. */
+ * records file.  The output therefore does not depend on the thread count.
+ * Isolated scorers (isolate.c) score the batch in forked worker processes
+ * instead of threads; the rest is the same, so neither does the output
+ * depend on where a plugin ran. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mmscore/mmscore.h"
@@ -25,6 +32,18 @@ typedef struct sel_plugin {
     int isolated;           /* score runs in worker processes */
     long crashed, timed_out; /* records its isolated workers died or hung on */
 } sel_plugin;
+
+/* What the pipeline knows of one input set: where its records came from,
+ * which of them this run keeps (--shard, --resume). */
+typedef struct set_info {
+    char *name;
+    int shared;            /* named in opt.shared_sets */
+    size_t raw;            /* records the inputs gave so far, before selection */
+    int planned;           /* shard block known */
+    size_t lo, hi, total;  /* the block [lo, hi) of total kept by --shard */
+    size_t skip;           /* --resume: raw records below this were done before */
+    cJSON *inputs;         /* [{"path", "digest"}] in order */
+} set_info;
 
 struct mms_pipeline {
     mms_host *host;
@@ -49,6 +68,18 @@ struct mms_pipeline {
     size_t n_skipped;           /* files folder walks left out */
     cJSON *skipped;             /* the first SKIPPED_NAMED of them: [{path, why}] */
     int any_isolated;
+    set_info *si;
+    size_t n_si;
+    set_info *cur;
+    cJSON *shared;          /* the shared sets' section, kept apart once unshared
+                               records came (see split_shared); NULL before */
+    char *shared_key;       /* digests of the shared inputs in the accumulators */
+    int restored_shared;    /* shared section came from a checkpoint */
+    cJSON *resume_inputs;   /* {set: [{path, digest}]} of the checkpoint resumed */
+    strbuf lines;           /* records lines of the current batch */
+    long long rec_bytes;    /* bytes in the records file */
+    size_t since_ckpt, since_start;
+    double t_start, t_shown;
 };
 
 /* ---------------------------------------------------------------- set-up */
@@ -159,8 +190,9 @@ static int check_defaults_loaded(const mms_pipeline *p, const char *command, mms
         if (f->duplicate || mms_host_find(h, f->name))
             continue;
         if (f->commands ? mms_word_in_list(f->commands, command) : f->builtin)
-            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s, which %s %s, could not be loaded: %s",
-                                 f->name, command,
+            return mms_error_set(err, MMS_EPLUGIN, 0,
+                                 "plugin %s, which %s %s, could not be loaded: %s", f->name,
+                                 command,
                                  f->commands ? "runs by default"
                                              : "may run by default (a built-in plugin)",
                                  f->message);
@@ -326,6 +358,8 @@ static int order_selection(mms_pipeline *p, mms_error *err)
     return MMS_OK;
 }
 
+static int restore_checkpoint(mms_pipeline *p, mms_error *err);
+
 int mms_pipeline_start(mms_pipeline *p, mms_error *err)
 {
     if (p->started)
@@ -343,6 +377,10 @@ int mms_pipeline_start(mms_pipeline *p, mms_error *err)
                                        !p->host->plugins[s->hi].builtin));
         p->any_isolated |= s->isolated;
     }
+    if (p->opt.record_timeout > 0 && !p->any_isolated &&
+        add_warning(p, "--record-timeout applies to isolated scorers and none runs isolated "
+                       "here (--isolate isolates them all)") != MMS_OK)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < p->n_sel; i++) {
         sel_plugin *s = &p->sel[i];
         mms_error e;
@@ -372,6 +410,8 @@ int mms_pipeline_start(mms_pipeline *p, mms_error *err)
         }
         p->reader_ok[i] = 1;
     }
+    if (p->opt.resume && p->opt.checkpoint)
+        return restore_checkpoint(p, err);
     return MMS_OK;
 }
 
@@ -416,6 +456,15 @@ void mms_pipeline_free(mms_pipeline *p)
     cJSON_Delete(p->sets);
     cJSON_Delete(p->failed_examples);
     cJSON_Delete(p->skipped);
+    for (size_t i = 0; i < p->n_si; i++) {
+        free(p->si[i].name);
+        cJSON_Delete(p->si[i].inputs);
+    }
+    free(p->si);
+    cJSON_Delete(p->shared);
+    cJSON_Delete(p->resume_inputs);
+    free(p->shared_key);
+    strbuf_free(&p->lines);
     free(p);
 }
 
@@ -666,6 +715,127 @@ static void count_record(mms_pipeline *p, const pipe_record *r)
     }
 }
 
+static const char *records_name(const mms_pipeline *p)
+{
+    return p->opt.records_path ? p->opt.records_path : "the records file";
+}
+
+static int add_record_line(mms_pipeline *p, const pipe_record *r, mms_error *err)
+{
+    cJSON *j = mms_report_record(r, !p->opt.no_fields, p->opt.column);
+    char *line = j ? cJSON_PrintUnformatted(j) : NULL;
+    int bad = !line || strbuf_put(&p->lines, line, strlen(line)) || strbuf_putc(&p->lines, '\n');
+    cJSON_free(line);
+    cJSON_Delete(j);
+    return bad ? mms_error_set(err, MMS_ENOMEM, 0, "out of memory") : MMS_OK;
+}
+
+/* A batch's lines go out in one write after the stream's buffer is empty,
+ * so the file grows by whole lines, and a checkpoint's length is always at
+ * the end of a line. */
+static int write_lines(mms_pipeline *p, mms_error *err)
+{
+    if (!p->lines.len)
+        return MMS_OK;
+    FILE *f = p->opt.records;
+    int fd = fileno(f);
+    if (fflush(f) != 0)
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", records_name(p),
+                             strerror(errno));
+    if (fd < 0) { /* a memory stream (embedders, tests) */
+        if (fwrite(p->lines.s, 1, p->lines.len, f) != p->lines.len || fflush(f) != 0)
+            return mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", records_name(p),
+                                 strerror(errno));
+        p->rec_bytes += (long long)p->lines.len;
+        p->lines.len = 0;
+        return MMS_OK;
+    }
+    const char *q = p->lines.s;
+    size_t left = p->lines.len;
+    while (left) {
+        ssize_t w = write(fd, q, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", records_name(p),
+                                 strerror(w < 0 ? errno : ENOSPC));
+        q += w;
+        left -= (size_t)w;
+    }
+    p->rec_bytes += (long long)p->lines.len;
+    p->lines.len = 0;
+    return MMS_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Records the shard blocks promise in all (0 when some set was not counted). */
+static size_t planned_total(const mms_pipeline *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_si; i++) {
+        if (!p->si[i].shared && !p->si[i].planned)
+            return 0;
+        n += p->si[i].planned ? p->si[i].hi - p->si[i].lo : 0;
+    }
+    return n;
+}
+
+/* Progress 1: a line rewritten in place (a terminal); 2: one line every
+ * 10 s (cluster logs).  Done/total, rate and ETA when the total is known. */
+static void show_progress(mms_pipeline *p, int last)
+{
+    if (!p->opt.progress)
+        return;
+    double t = now_s();
+    if (!p->t_start)
+        p->t_start = p->t_shown = t;
+    if (!last && p->opt.progress == 2 && t - p->t_shown < 10.0)
+        return;
+    p->t_shown = t;
+    double el = t - p->t_start, rate = el > 0 ? (double)p->since_start / el : 0;
+    size_t total = planned_total(p);
+    char eta[64] = "";
+    if (total && rate > 0 && p->total <= total) {
+        double left = (double)(total - p->total) / rate;
+        snprintf(eta, sizeof eta, ", ETA %d:%02d:%02d", (int)(left / 3600),
+                 (int)(left / 60) % 60, (int)left % 60);
+    }
+    char done[64];
+    if (total)
+        snprintf(done, sizeof done, "%zu/%zu", p->total, total);
+    else
+        snprintf(done, sizeof done, "%zu", p->total);
+    fprintf(stderr, "%smmscore: %s records, %.0f/s%s%s", p->opt.progress == 2 ? "" : "\r\033[K",
+            done, rate, eta, p->opt.progress == 2 ? "\n" : "");
+    fflush(stderr);
+}
+
+static int write_checkpoint(mms_pipeline *p, mms_error *err);
+
+static int maybe_checkpoint(mms_pipeline *p, mms_error *err)
+{
+    int stop = p->opt.stop && *p->opt.stop;
+    size_t every = p->opt.checkpoint_every ? p->opt.checkpoint_every : 4096;
+    if (p->opt.checkpoint && (stop || p->since_ckpt >= every)) {
+        int rc = write_checkpoint(p, err);
+        if (rc != MMS_OK)
+            return rc;
+        p->since_ckpt = 0;
+    }
+    if (stop)
+        return mms_error_set(err, MMS_EIO, 0, "stopped by a signal%s%s%s",
+                             p->opt.checkpoint ? "; checkpoint saved in " : "",
+                             p->opt.checkpoint ? p->opt.checkpoint : "",
+                             p->opt.checkpoint ? " (run the same command with --resume)" : "");
+    return MMS_OK;
+}
+
 static int flush_batch(mms_pipeline *p, mms_error *err)
 {
     if (!p->n_batch)
@@ -706,31 +876,27 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
         count_record(p, r);
         if (p->opt.on_record && rc == MMS_OK)
             rc = p->opt.on_record(p->opt.on_record_ctx, &r->pub, r->values, err);
-        if (p->opt.records && rc == MMS_OK) {
-            cJSON *j = mms_report_record(r);
-            char *line = j ? cJSON_PrintUnformatted(j) : NULL;
-            if (!line)
-                rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-            else if (fputs(line, p->opt.records) < 0 || fputc('\n', p->opt.records) < 0)
-                rc = mms_error_set(err, MMS_EIO, 0, "cannot write the records file");
-            cJSON_free(line);
-            cJSON_Delete(j);
-        }
+        /* Sets every shard reads in full are written by shard 0 only, so the
+         * shards' records files put together are the unsharded one. */
+        if (p->opt.records && rc == MMS_OK &&
+            !(p->opt.shard_index && mms_word_in_list(p->opt.shared_sets, r->set)))
+            rc = add_record_line(p, r, err);
         release_record(r);
     }
     mms_isolate_altstack_pop(alt);
     mms_isolate_fatal_restore();
-    /* Complete lines reach the file batch by batch, so a crash loses at most
-     * the batch it happens in. */
-    if (p->opt.records && rc == MMS_OK && fflush(p->opt.records) != 0)
-        rc = mms_error_set(err, MMS_EIO, 0, "cannot write the records file");
     p->total += p->n_batch;
+    p->since_ckpt += p->n_batch;
+    p->since_start += p->n_batch;
     p->n_batch = 0;
     p->batch_values = 0;
-    if (p->opt.progress) {
-        fprintf(stderr, "\rmmscore: %zu records", p->total);
-        fflush(stderr);
-    }
+    /* Complete lines reach the file batch by batch, so a crash loses at most
+     * the batch it happens in. */
+    if (rc == MMS_OK)
+        rc = write_lines(p, err);
+    if (rc == MMS_OK)
+        rc = maybe_checkpoint(p, err);
+    show_progress(p, 0);
     return rc;
 }
 
@@ -741,9 +907,24 @@ static char *dup_or(const char *s, const char *dflt)
     return strdup(s ? s : dflt);
 }
 
+static void drop_item(input_item *it)
+{
+    free(it->id);
+    mms_structure_free(it->structure);
+    cJSON_Delete(it->fields);
+}
+
 static int sink(void *ctx, input_item *it)
 {
     mms_pipeline *p = ctx;
+    /* Selection by the record's place among all records of its set's
+     * inputs: done before a checkpoint, or outside this shard's block. */
+    set_info *si = p->cur;
+    size_t k = si->raw++;
+    if (k < si->skip || (si->planned && (k < si->lo || k >= si->hi))) {
+        drop_item(it);
+        return MMS_OK;
+    }
     pipe_record *r = &p->batch[p->n_batch];
     memset(r, 0, sizeof *r);
     r->id = it->id ? it->id : strdup("?");
@@ -797,7 +978,10 @@ static int sink(void *ctx, input_item *it)
             break;
         }
     r->pub.struct_size = sizeof r->pub;
-    r->pub.index = (size_t)cJSON_GetObjectItemCaseSensitive(set, "records")->valuedouble + r->in_batch;
+    /* A shard's records keep their index in the whole set, so the shards'
+     * records files put together are the unsharded one. */
+    r->pub.index = (si->planned ? si->lo : 0) +
+                   (size_t)cJSON_GetObjectItemCaseSensitive(set, "records")->valuedouble + r->in_batch;
     r->pub.id = r->id;
     r->pub.source = r->source;
     r->pub.line = it->line;
@@ -821,7 +1005,8 @@ static int skip_file(void *ctx, const char *path, const char *why)
     if (!p->skipped && !(p->skipped = cJSON_CreateArray()))
         return MMS_ENOMEM;
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "path", path) || !cJSON_AddStringToObject(o, "why", why)) {
+    if (!o || !cJSON_AddStringToObject(o, "path", path) ||
+        !cJSON_AddStringToObject(o, "why", why)) {
         cJSON_Delete(o);
         return MMS_ENOMEM;
     }
@@ -830,12 +1015,18 @@ static int skip_file(void *ctx, const char *path, const char *why)
 }
 
 /* Fields-only records (rows without a structure) mean something only to a
- * scorer that takes them; to the others they are inputs that score nothing. */
+ * scorer made for them (QA data: it takes fields and no structures); to
+ * structure scorers, even those that count every record (coverage), they
+ * are inputs that score nothing. */
 static int needs_structures(const mms_pipeline *p)
 {
-    for (size_t i = 0; i < p->n_sel; i++)
-        if (p->sel[i].d->accepts & MMS_ACCEPT_FIELDS)
+    if (p->opt.require_structures != 2)
+        return p->opt.require_structures == 1;
+    for (size_t i = 0; i < p->n_sel; i++) {
+        unsigned a = p->sel[i].d->accepts;
+        if ((a & MMS_ACCEPT_FIELDS) && !(a & MMS_ACCEPT_STRUCTURE))
             return 0;
+    }
     return 1;
 }
 
@@ -871,88 +1062,538 @@ static int finish_input(mms_pipeline *p, int rc, mms_error *err)
     return rc != MMS_OK ? rc : frc;
 }
 
-int mms_pipeline_add_input(mms_pipeline *p, const char *path, const char *set, mms_error *err)
+static set_info *get_set(mms_pipeline *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_si; i++)
+        if (!strcmp(p->si[i].name, name))
+            return &p->si[i];
+    set_info *n = realloc(p->si, (p->n_si + 1) * sizeof *n);
+    if (!n)
+        return NULL;
+    p->si = n;
+    set_info *si = &p->si[p->n_si];
+    memset(si, 0, sizeof *si);
+    si->name = strdup(name);
+    si->inputs = cJSON_CreateArray();
+    if (!si->name || !si->inputs) {
+        free(si->name);
+        cJSON_Delete(si->inputs);
+        return NULL;
+    }
+    si->shared = mms_word_in_list(p->opt.shared_sets, name);
+    p->n_si++;
+    return si;
+}
+
+static int count_sink(void *ctx, input_item *it)
+{
+    ++*(size_t *)ctx;
+    drop_item(it);
+    return MMS_OK;
+}
+
+/* Block I of N of a set of `total` records: [floor(I*T/N), floor((I+1)*T/N)). */
+static void set_block(mms_pipeline *p, set_info *si, size_t total)
+{
+    unsigned long long t = total, k = p->opt.shard_index, m = p->opt.shard_count;
+    si->total = total;
+    si->lo = (size_t)(t * k / m);
+    si->hi = (size_t)(t * (k + 1) / m);
+    si->planned = 1;
+}
+
+int mms_pipeline_plan_set(mms_pipeline *p, const char *set, const char *const *paths, size_t n,
+                          mms_error *err)
 {
     if (!p->started || p->finished)
         return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
+    set_info *si = get_set(p, set);
+    if (!si)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    if (!p->opt.shard_count || si->shared || si->planned)
+        return MMS_OK;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(paths[i], "-"))
+            return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                                 "--shard needs inputs it can read twice (once to count the "
+                                 "records): stdin cannot be; give a file");
+        prepare_input(p, set);
+        p->in.sink = count_sink;
+        p->in.sink_ctx = &total;
+        mms_error e;
+        /* An unreadable input counts 0 here; reading it proper reports it. */
+        if (mms_input_path(&p->in, paths[i], &e) == MMS_ENOMEM)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory counting %s", paths[i]);
+    }
+    set_block(p, si, total);
+    return MMS_OK;
+}
+
+static int has_shared_data(const mms_pipeline *p)
+{
+    if (p->shared_key)
+        return 1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, p->sets)
+        if (mms_word_in_list(p->opt.shared_sets, it->string))
+            return 1;
+    return 0;
+}
+
+static int split_shared(mms_pipeline *p, mms_error *err);
+
+/* Before reading an input of `set`: selection, provenance. */
+static int begin_input(mms_pipeline *p, const char *set, const char *path, const char *kind,
+                       const char *text, size_t len, mms_error *err)
+{
+    if (!p->started || p->finished)
+        return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
+    set_info *si = get_set(p, set);
+    if (!si)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    int rc = MMS_OK;
+    if (si->shared && p->shared)
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "set %s is read by every shard and must come before the others",
+                             set);
+    if (!si->shared && p->opt.shared_sets && !p->shared && has_shared_data(p) &&
+        (rc = split_shared(p, err)) != MMS_OK)
+        return rc;
+    if (p->opt.shard_count && !si->shared && !si->planned && !text &&
+        (rc = mms_pipeline_plan_set(p, set, &path, 1, err)) != MMS_OK)
+        return rc;
+    if (p->opt.shard_count && !si->shared && !si->planned && text) {
+        size_t total = 0; /* a buffer is its set's only input: count it here */
+        prepare_input(p, set);
+        p->in.sink = count_sink;
+        p->in.sink_ctx = &total;
+        mms_error e;
+        if (mms_input_buffer(&p->in, path, kind, text, len, &e) == MMS_ENOMEM)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory counting %s", path);
+        set_block(p, si, total);
+    }
+    si = get_set(p, set);
+    char d[MMS_DIGEST_MAX];
+    mms_error e;
+    if (text)
+        mms_digest_text(text, len, d);
+    int known = text || mms_input_digest(path, d, &e) == MMS_OK;
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "path", path) ||
+        !(known ? cJSON_AddStringToObject(o, "digest", d) : cJSON_AddNullToObject(o, "digest"))) {
+        cJSON_Delete(o);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    /* --resume: the records skipped are those of the checkpoint's inputs;
+     * an input changed since then would make the result a mix. */
+    const cJSON *was = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(p->resume_inputs, set), cJSON_GetArraySize(si->inputs));
+    const cJSON *wd = cJSON_GetObjectItemCaseSensitive(was, "digest");
+    if (was && (!known || !cJSON_IsString(wd) || strcmp(wd->valuestring, d) != 0)) {
+        rc = mms_error_set(err, MMS_EINVAL, 0,
+                           "%s: not the input the checkpoint was made from (%s then, %s now): "
+                           "run without --resume",
+                           path, cJSON_IsString(wd) ? wd->valuestring : "unknown",
+                           known ? d : "unknown");
+        cJSON_Delete(o);
+        return rc;
+    }
+    cJSON_AddItemToArray(si->inputs, o);
     prepare_input(p, set);
-    int rc = mms_input_path(&p->in, path, err);
+    p->cur = si;
+    return MMS_OK;
+}
+
+int mms_pipeline_add_input(mms_pipeline *p, const char *path, const char *set, mms_error *err)
+{
+    int rc = begin_input(p, set, path, NULL, NULL, 0, err);
+    if (rc != MMS_OK)
+        return rc;
+    rc = mms_input_path(&p->in, path, err);
     return finish_input(p, rc, err);
 }
 
 int mms_pipeline_add_buffer(mms_pipeline *p, const char *source, const char *kind,
                             const char *text, size_t len, const char *set, mms_error *err)
 {
-    if (!p->started || p->finished)
-        return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
-    prepare_input(p, set);
-    int rc = mms_input_buffer(&p->in, source, kind, text, len, err);
+    int rc = begin_input(p, set, source, kind, text ? text : "", len, err);
+    if (rc != MMS_OK)
+        return rc;
+    rc = mms_input_buffer(&p->in, source, kind, text, len, err);
     return finish_input(p, rc, err);
 }
 
 /* ------------------------------------------------------------------ state */
 
 #define STATE_FORMAT "mmscore-state"
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
-int mms_pipeline_save_state(mms_pipeline *p, const char *path, mms_error *err)
+/* Write via a temporary file and rename, so that a reader (another shard
+ * using the same --ref-cache, a --resume after a crash) sees the old file
+ * or the new one, never half of one. */
+static int write_file_atomic(const char *path, const char *text, mms_error *err)
 {
-    int rc = flush_batch(p, err);
-    if (rc != MMS_OK)
-        return rc;
-    cJSON *st = cJSON_CreateObject();
-    cJSON *plugins = cJSON_CreateObject();
-    cJSON *errors = cJSON_CreateObject();
-    if (!st || !plugins || !errors) {
-        cJSON_Delete(st);
-        cJSON_Delete(plugins);
-        cJSON_Delete(errors);
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    /* Not a regular file (a device, a FIFO): written in place, never replaced. */
+    struct stat st;
+    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    int fd = open(in_place ? path : tmp,
+                  in_place ? O_WRONLY | O_CLOEXEC : O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = MMS_OK;
+    if (fd < 0) {
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", path, strerror(errno));
+        free(tmp);
+        return rc;
     }
-    cJSON_AddStringToObject(st, "format", STATE_FORMAT);
-    cJSON_AddNumberToObject(st, "version", STATE_VERSION);
-    cJSON_AddItemToObject(st, "sets", cJSON_Duplicate(p->sets, 1));
-    cJSON_AddItemToObject(st, "plugin_errors", errors);
-    cJSON_AddItemToObject(st, "plugins", plugins);
-    for (size_t i = 0; i < p->n_sel && rc == MMS_OK; i++) {
+    size_t left = strlen(text);
+    while (left && rc == MMS_OK) {
+        ssize_t w = write(fd, text, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", path,
+                               strerror(w < 0 ? errno : ENOSPC));
+        else {
+            text += w;
+            left -= (size_t)w;
+        }
+    }
+    if (rc == MMS_OK && !in_place && fsync(fd) != 0)
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", path, strerror(errno));
+    if (close(fd) != 0 && rc == MMS_OK)
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", path, strerror(errno));
+    if (rc == MMS_OK && !in_place && rename(tmp, path) != 0)
+        rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", path, strerror(errno));
+    if (rc != MMS_OK && !in_place)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* One digest for a set: of its inputs' digests in order; NULL when one is
+ * unknown (stdin). */
+static int set_digest(const cJSON *inputs, char out[MMS_DIGEST_MAX])
+{
+    strbuf b = {0};
+    const cJSON *it;
+    int ok = cJSON_GetArraySize(inputs) > 0;
+    cJSON_ArrayForEach(it, inputs) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "digest");
+        if (!cJSON_IsString(d) || strbuf_put(&b, d->valuestring, strlen(d->valuestring)) ||
+            strbuf_putc(&b, '\n'))
+            ok = 0;
+    }
+    if (ok)
+        mms_digest_text(b.s, b.len, out);
+    strbuf_free(&b);
+    return ok;
+}
+
+enum { SEC_ALL, SEC_SHARED, SEC_OWN };
+
+static int in_section(const mms_pipeline *p, const char *set, int which)
+{
+    if (which == SEC_ALL)
+        return 1;
+    return mms_word_in_list(p->opt.shared_sets, set) == (which == SEC_SHARED);
+}
+
+static int save_accs(mms_pipeline *p, int empty, cJSON *plugins, mms_error *err)
+{
+    for (size_t i = 0; i < p->n_sel; i++) {
         sel_plugin *s = &p->sel[i];
-        cJSON_AddNumberToObject(errors, s->d->name, (double)s->errors);
         if (!s->acc)
             continue;
-        if (!s->d->acc_save) {
-            rc = mms_error_set(err, MMS_EUNSUPPORTED, 0,
-                               "plugin %s cannot save its accumulator (no acc_save)", s->d->name);
-            break;
-        }
-        cJSON *saved = NULL;
+        if (!s->d->acc_save)
+            return mms_error_set(err, MMS_EUNSUPPORTED, 0,
+                                 "plugin %s cannot save its accumulator (no acc_save)",
+                                 s->d->name);
+        void *acc = s->acc;
         mms_error e;
         mms_error_clear(&e);
-        if (s->d->acc_save(s->state, s->acc, &saved, &e) != MMS_OK || !saved) {
+        if (empty && s->d->acc_new(s->state, &acc, &e) != MMS_OK)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: %s", s->d->name, e.message);
+        cJSON *saved = NULL;
+        int rc = s->d->acc_save(s->state, acc, &saved, &e);
+        if (empty)
+            s->d->acc_free(s->state, acc);
+        if (rc != MMS_OK || !saved) {
             cJSON_Delete(saved);
-            rc = mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: cannot save its state: %s",
-                               s->d->name, e.message);
-            break;
+            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: cannot save its state: %s",
+                                 s->d->name, e.message);
         }
         cJSON_AddItemToObject(plugins, s->d->name, saved);
     }
-    if (rc == MMS_OK) {
-        mms_json_exact_numbers(st); /* sums must merge to the unsharded numbers */
-        char *text = cJSON_PrintUnformatted(st);
-        FILE *f = text ? fopen(path, "wb") : NULL;
-        if (!text)
-            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-        else if (!f)
-            rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write state", path);
-        else {
-            if (fputs(text, f) < 0 || fputc('\n', f) < 0)
-                rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write state", path);
-            if (fclose(f) != 0 && rc == MMS_OK)
-                rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot write state", path);
-        }
-        cJSON_free(text);
+    return MMS_OK;
+}
+
+/* A section of a state: the inputs, counts, first errors, plugin error
+ * counts and accumulators of some sets (empty: none, with fresh
+ * accumulators). */
+static int build_section(mms_pipeline *p, int which, int empty, cJSON **out, mms_error *err)
+{
+    cJSON *sec = cJSON_CreateObject();
+    cJSON *inputs = cJSON_AddObjectToObject(sec, "inputs");
+    cJSON *sets = cJSON_AddObjectToObject(sec, "sets");
+    cJSON *ex = empty ? cJSON_CreateArray() : cJSON_Duplicate(p->failed_examples, 1);
+    if (!cJSON_AddItemToObject(sec, "failed_examples", ex))
+        ex = NULL;
+    cJSON *errors = cJSON_AddObjectToObject(sec, "plugin_errors");
+    cJSON *plugins = cJSON_AddObjectToObject(sec, "plugins");
+    if (!sec || !inputs || !sets || !ex || !errors || !plugins) {
+        cJSON_Delete(sec);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
+    const cJSON *it;
+    if (!empty) {
+        cJSON_ArrayForEach(it, p->sets)
+            if (in_section(p, it->string, which))
+                cJSON_AddItemToObject(sets, it->string, cJSON_Duplicate(it, 1));
+        for (size_t i = 0; i < p->n_si; i++) {
+            set_info *si = &p->si[i];
+            if (!in_section(p, si->name, which) || !cJSON_GetArraySize(si->inputs))
+                continue;
+            cJSON *o = cJSON_AddObjectToObject(inputs, si->name);
+            char d[MMS_DIGEST_MAX];
+            if (set_digest(si->inputs, d))
+                cJSON_AddStringToObject(o, "digest", d);
+            else
+                cJSON_AddNullToObject(o, "digest");
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(p->sets, si->name), "records");
+            cJSON_AddNumberToObject(o, "records", cJSON_IsNumber(c) ? c->valuedouble : 0);
+            if (si->planned) {
+                cJSON *sh = cJSON_AddObjectToObject(o, "shard_block");
+                cJSON_AddNumberToObject(sh, "first", (double)si->lo);
+                cJSON_AddNumberToObject(sh, "end", (double)si->hi);
+                cJSON_AddNumberToObject(sh, "of", (double)si->total);
+            }
+            cJSON_AddItemToObject(o, "inputs", cJSON_Duplicate(si->inputs, 1));
+        }
+        for (size_t i = 0; i < p->n_sel; i++)
+            cJSON_AddNumberToObject(errors, p->sel[i].d->name, (double)p->sel[i].errors);
+    }
+    int rc = save_accs(p, empty, plugins, err);
+    if (rc != MMS_OK) {
+        cJSON_Delete(sec);
+        return rc;
+    }
+    *out = sec;
+    return MMS_OK;
+}
+
+/* The shared sets' inputs as one comparable string. */
+static char *section_key(const cJSON *sec)
+{
+    strbuf b = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "inputs")) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "digest");
+        const char *v = cJSON_IsString(d) ? d->valuestring : "unknown";
+        strbuf_put(&b, it->string, strlen(it->string));
+        strbuf_putc(&b, '=');
+        strbuf_put(&b, v, strlen(v));
+        strbuf_putc(&b, ';');
+    }
+    strbuf_putc(&b, '\0');
+    return b.s; /* NULL when out of memory */
+}
+
+static int reset_accs(mms_pipeline *p, mms_error *err)
+{
+    for (size_t i = 0; i < p->n_sel; i++) {
+        sel_plugin *s = &p->sel[i];
+        s->errors = 0;
+        if (!s->acc)
+            continue;
+        s->d->acc_free(s->state, s->acc);
+        s->acc = NULL;
+        mms_error e;
+        mms_error_clear(&e);
+        if (s->d->acc_new(s->state, &s->acc, &e) != MMS_OK)
+            return mms_error_set(err, MMS_EPLUGIN, 0, "plugin %s: cannot make its accumulator: %s",
+                                 s->d->name, e.message);
+    }
+    cJSON_Delete(p->failed_examples);
+    p->failed_examples = cJSON_CreateArray();
+    return p->failed_examples ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+}
+
+/* At the first unshared record: the shared sets' part is saved aside and the
+ * accumulators start again, so that a state can hold the shared part once
+ * and this run's own part apart (merge takes the shared part once). */
+static int split_shared(mms_pipeline *p, mms_error *err)
+{
+    int rc = flush_batch(p, err);
+    cJSON *sec = NULL;
+    if (rc == MMS_OK)
+        rc = build_section(p, SEC_SHARED, 0, &sec, err);
+    if (rc == MMS_OK)
+        rc = reset_accs(p, err);
+    if (rc != MMS_OK) {
+        cJSON_Delete(sec);
+        return rc;
+    }
+    cJSON *set = p->sets->child;
+    while (set) {
+        cJSON *next = set->next;
+        if (mms_word_in_list(p->opt.shared_sets, set->string))
+            cJSON_Delete(cJSON_DetachItemViaPointer(p->sets, set));
+        set = next;
+    }
+    p->shared = sec;
+    if (!p->shared_key && !(p->shared_key = section_key(sec)))
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    return MMS_OK;
+}
+
+/* Header and sections of a state; `resume` adds what a checkpoint needs. */
+static int build_state(mms_pipeline *p, int shared_only, cJSON **out, mms_error *err)
+{
+    cJSON *st = cJSON_CreateObject();
+    if (!st)
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    cJSON_AddStringToObject(st, "format", STATE_FORMAT);
+    cJSON_AddNumberToObject(st, "version", STATE_VERSION);
+    cJSON_AddStringToObject(st, "mmscore_version", MMSCORE_VERSION);
+    cJSON_AddStringToObject(st, "command", p->opt.command ? p->opt.command : "");
+    cJSON *ro = cJSON_AddObjectToObject(st, "read_options");
+    cJSON_AddNumberToObject(ro, "max_atoms", (double)p->opt.max_atoms);
+    cJSON_AddNumberToObject(ro, "max_record_bytes", (double)p->opt.max_record_bytes);
+    if (p->opt.format)
+        cJSON_AddStringToObject(ro, "format", p->opt.format);
+    else
+        cJSON_AddNullToObject(ro, "format");
+    cJSON *info = cJSON_AddObjectToObject(st, "plugins_info");
+    for (size_t i = 0; i < p->n_sel; i++) {
+        cJSON *o = cJSON_AddObjectToObject(info, p->sel[i].d->name);
+        cJSON_AddStringToObject(o, "version", p->sel[i].d->version ? p->sel[i].d->version : "");
+        const cJSON *cfg = mms_host_config(p->host, p->sel[i].d->name);
+        cJSON_AddItemToObject(o, "options", cfg ? cJSON_Duplicate(cfg, 1) : cJSON_CreateObject());
+    }
+    if (p->opt.shard_count && !shared_only) {
+        cJSON *sh = cJSON_AddObjectToObject(st, "shard");
+        cJSON_AddNumberToObject(sh, "index", (double)p->opt.shard_index);
+        cJSON_AddNumberToObject(sh, "count", (double)p->opt.shard_count);
+    } else {
+        cJSON_AddNullToObject(st, "shard");
+    }
+    int only_shared = p->opt.shared_sets && p->sets->child != NULL;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, p->sets)
+        only_shared &= mms_word_in_list(p->opt.shared_sets, it->string);
+    if (shared_only && !p->shared && !only_shared && p->sets->child) {
+        cJSON_Delete(st);
+        return mms_error_set(err, MMS_EINVAL, 0, "the shared sets were mixed with others");
+    }
+    cJSON *own = NULL, *shared = NULL;
+    int rc = MMS_OK;
+    if (p->shared) {
+        shared = cJSON_Duplicate(p->shared, 1);
+        rc = shared ? build_section(p, SEC_OWN, shared_only, &own, err)
+                    : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    } else if (only_shared || shared_only) {
+        rc = build_section(p, SEC_SHARED, 0, &shared, err);
+        if (rc == MMS_OK)
+            rc = build_section(p, SEC_OWN, 1, &own, err);
+    } else {
+        rc = build_section(p, SEC_ALL, 0, &own, err);
+    }
+    if (rc != MMS_OK) {
+        cJSON_Delete(own);
+        cJSON_Delete(shared);
+        cJSON_Delete(st);
+        return rc;
+    }
+    cJSON *x;
+    while ((x = own->child)) {
+        cJSON_DetachItemViaPointer(own, x);
+        cJSON_AddItemToObject(st, x->string, x); /* keeps the key */
+        /* cJSON_AddItemToObject copied the key: drop the detached one */
+    }
+    cJSON_Delete(own);
+    cJSON_AddItemToObject(st, "shared", shared ? shared : cJSON_CreateNull());
+    *out = st;
+    return MMS_OK;
+}
+
+static int write_state(cJSON *st, const char *path, mms_error *err)
+{
+    mms_json_exact_numbers(st); /* sums must merge to the unsharded numbers */
+    char *text = cJSON_PrintUnformatted(st);
+    int rc = MMS_OK;
+    if (!text)
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    else {
+        size_t n = strlen(text);
+        char *t2 = realloc(text, n + 2);
+        if (!t2) {
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        } else {
+            text = t2;
+            memcpy(text + n, "\n", 2);
+            rc = write_file_atomic(path, text, err);
+        }
+    }
+    free(text);
     cJSON_Delete(st);
     return rc;
+}
+
+static int save(mms_pipeline *p, int shared_only, const char *path, mms_error *err)
+{
+    int rc = flush_batch(p, err);
+    cJSON *st = NULL;
+    if (rc == MMS_OK)
+        rc = build_state(p, shared_only, &st, err);
+    return rc == MMS_OK ? write_state(st, path, err) : rc;
+}
+
+int mms_pipeline_save_state(mms_pipeline *p, const char *path, mms_error *err)
+{
+    return save(p, 0, path, err);
+}
+
+int mms_pipeline_save_shared(mms_pipeline *p, const char *path, mms_error *err)
+{
+    return save(p, 1, path, err);
+}
+
+int mms_pipeline_shared_restored(const mms_pipeline *p)
+{
+    return p->restored_shared;
+}
+
+static int write_checkpoint(mms_pipeline *p, mms_error *err)
+{
+    /* The records the checkpoint counts must be on disk before it is. */
+    if (p->opt.records && (fflush(p->opt.records) != 0 ||
+                           (fileno(p->opt.records) >= 0 &&
+                            fdatasync(fileno(p->opt.records)) != 0 && errno != EINVAL &&
+                            errno != EROFS)))
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot write: %s", records_name(p),
+                             strerror(errno));
+    cJSON *st = NULL;
+    int rc = build_state(p, 0, &st, err);
+    if (rc != MMS_OK)
+        return rc;
+    cJSON *r = cJSON_AddObjectToObject(st, "resume");
+    cJSON_AddNumberToObject(r, "records_bytes", (double)p->rec_bytes);
+    cJSON_AddNumberToObject(r, "records", (double)p->total);
+    cJSON_AddBoolToObject(r, "split", p->shared != NULL);
+    cJSON *raw = cJSON_AddObjectToObject(r, "raw");
+    for (size_t i = 0; raw && i < p->n_si; i++)
+        cJSON_AddNumberToObject(raw, p->si[i].name, (double)p->si[i].raw);
+    if (!raw) {
+        cJSON_Delete(st);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    return write_state(st, p->opt.checkpoint, err);
 }
 
 static int read_state(const char *path, cJSON **out, mms_error *err)
@@ -962,10 +1603,23 @@ static int read_state(const char *path, cJSON **out, mms_error *err)
         return rc;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(*out, "format");
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(*out, "version");
+    if (cJSON_IsString(fmt) && !strcmp(fmt->valuestring, STATE_FORMAT) && cJSON_IsNumber(ver) &&
+        ver->valueint != STATE_VERSION) {
+        rc = mms_error_set(err, MMS_EPARSE, 0,
+                           "%s: state format version %d; this mmscore reads version %d (states "
+                           "of version 1 have no provenance: make it again)",
+                           path, ver->valueint, STATE_VERSION);
+        cJSON_Delete(*out);
+        *out = NULL;
+        return rc;
+    }
+    const cJSON *shared = cJSON_GetObjectItemCaseSensitive(*out, "shared");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, STATE_FORMAT) != 0 ||
         !cJSON_IsNumber(ver) || ver->valueint != STATE_VERSION ||
         !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "plugins")) ||
-        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "sets"))) {
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "plugins_info")) ||
+        !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*out, "sets")) ||
+        !(cJSON_IsNull(shared) || cJSON_IsObject(shared))) {
         cJSON_Delete(*out);
         *out = NULL;
         return mms_error_set(err, MMS_EPARSE, 0,
@@ -976,6 +1630,11 @@ static int read_state(const char *path, cJSON **out, mms_error *err)
     return MMS_OK;
 }
 
+int mms_state_read(const char *path, cJSON **state, mms_error *err)
+{
+    return read_state(path, state, err);
+}
+
 int mms_state_plugins(const char *path, cJSON **names, mms_error *err)
 {
     cJSON *st;
@@ -984,10 +1643,84 @@ int mms_state_plugins(const char *path, cJSON **names, mms_error *err)
         return rc;
     *names = cJSON_CreateArray();
     const cJSON *it;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "plugin_errors"))
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "plugins_info"))
         cJSON_AddItemToArray(*names, cJSON_CreateString(it->string));
     cJSON_Delete(st);
     return *names ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+}
+
+static void json_text(const cJSON *v, char *out, size_t n)
+{
+    char *t = v ? cJSON_PrintUnformatted(v) : NULL;
+    snprintf(out, n, "%s", t ? t : "(none)");
+    cJSON_free(t);
+}
+
+int mms_pipeline_check_state(const mms_pipeline *p, const cJSON *st, mms_error *err)
+{
+    char a[160], b[160];
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(st, "mmscore_version");
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, MMSCORE_VERSION) != 0) {
+        json_text(v, b, sizeof b);
+        return mms_error_set(err, MMS_EINVAL, 0, "mmscore_version: \"%s\" here, %s in the state",
+                             MMSCORE_VERSION, b);
+    }
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(st, "plugins_info");
+    size_t k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, info) {
+        if (k >= p->n_sel || strcmp(p->sel[k].d->name, it->string) != 0)
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "plugins: the state has %s where this run has %s", it->string,
+                                 k < p->n_sel ? p->sel[k].d->name : "no more plugins");
+        const mms_plugin *d = p->sel[k].d;
+        v = cJSON_GetObjectItemCaseSensitive(it, "version");
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, d->version ? d->version : "") != 0) {
+            json_text(v, b, sizeof b);
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "plugin %s version: \"%s\" here, %s in the state", d->name,
+                                 d->version ? d->version : "", b);
+        }
+        const cJSON *mine = mms_host_config(p->host, d->name);
+        const cJSON *theirs = cJSON_GetObjectItemCaseSensitive(it, "options");
+        const cJSON *o;
+        cJSON_ArrayForEach(o, mine) {
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(theirs, o->string);
+            if (!t || !cJSON_Compare(o, t, 1)) {
+                json_text(o, a, sizeof a);
+                json_text(t, b, sizeof b);
+                return mms_error_set(err, MMS_EINVAL, 0, "option %s.%s: %s here, %s in the state",
+                                     d->name, o->string, a, b);
+            }
+        }
+        cJSON_ArrayForEach(o, theirs)
+            if (!cJSON_GetObjectItemCaseSensitive(mine, o->string)) {
+                json_text(o, b, sizeof b);
+                return mms_error_set(err, MMS_EINVAL, 0,
+                                     "option %s.%s: not known here, %s in the state", d->name,
+                                     o->string, b);
+            }
+        k++;
+    }
+    if (k < p->n_sel)
+        return mms_error_set(err, MMS_EINVAL, 0, "plugins: this run also has %s, the state not",
+                             p->sel[k].d->name);
+    const cJSON *ro = cJSON_GetObjectItemCaseSensitive(st, "read_options");
+    const cJSON *ma = cJSON_GetObjectItemCaseSensitive(ro, "max_atoms");
+    const cJSON *mr = cJSON_GetObjectItemCaseSensitive(ro, "max_record_bytes");
+    const cJSON *fm = cJSON_GetObjectItemCaseSensitive(ro, "format");
+    if (!cJSON_IsNumber(ma) || ma->valuedouble != (double)p->opt.max_atoms)
+        return mms_error_set(err, MMS_EINVAL, 0, "--max-atoms: %zu here, %g in the state",
+                             p->opt.max_atoms, cJSON_IsNumber(ma) ? ma->valuedouble : -1);
+    if (!cJSON_IsNumber(mr) || mr->valuedouble != (double)p->opt.max_record_bytes)
+        return mms_error_set(err, MMS_EINVAL, 0, "--max-record-bytes: %zu here, %g in the state",
+                             p->opt.max_record_bytes, cJSON_IsNumber(mr) ? mr->valuedouble : -1);
+    if (cJSON_IsString(fm) != (p->opt.format != NULL) ||
+        (p->opt.format && strcmp(fm->valuestring, p->opt.format) != 0))
+        return mms_error_set(err, MMS_EINVAL, 0, "--format: %s here, %s in the state",
+                             p->opt.format ? p->opt.format : "(by file name)",
+                             cJSON_IsString(fm) ? fm->valuestring : "(by file name)");
+    return MMS_OK;
 }
 
 /* Add saved counters into ours (same shape: numbers and nested objects). */
@@ -1028,60 +1761,51 @@ static int valid_set_counts(const cJSON *set)
     return 1;
 }
 
-int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
+/* Check a section against the run before changing anything: a refused
+ * file leaves the accumulators as they were. */
+static int check_section(mms_pipeline *p, const cJSON *sec, const char *path, mms_error *err)
 {
-    if (!p->started || p->finished)
-        return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
-    cJSON *st;
-    int rc = read_state(path, &st, err);
-    if (rc != MMS_OK)
-        return rc;
-    const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(st, "plugins");
-    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(st, "plugin_errors");
-    /* Check everything before changing anything: a refused file leaves the
-     * accumulators as they were. */
-    const cJSON *it;
-    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(st, "sets");
-    if (!cJSON_IsObject(sets)) {
-        cJSON_Delete(st);
-        return mms_error_set(err, MMS_EPARSE, 0, "%s: not a state: expected \"sets\": {...}",
+    const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(sec, "plugins");
+    const cJSON *sets = cJSON_GetObjectItemCaseSensitive(sec, "sets");
+    if (!cJSON_IsObject(sets) || !cJSON_IsObject(plugins))
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "%s: not a state: expected \"sets\": {...} and \"plugins\": {...}",
                              path);
-    }
+    const cJSON *it;
     cJSON_ArrayForEach(it, sets)
-        if (!valid_set_counts(it)) {
-            rc = mms_error_set(err, MMS_EPARSE, 0,
-                               "%s: not a state: sets.%s: expected {records, read, failed}",
-                               path, it->string);
-            cJSON_Delete(st); /* after the message: it->string lives in st */
-            return rc;
-        }
+        if (!valid_set_counts(it))
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "%s: not a state: sets.%s: expected {records, read, failed}",
+                                 path, it->string);
     cJSON_ArrayForEach(it, plugins) {
         size_t k = 0;
         while (k < p->n_sel && strcmp(p->sel[k].d->name, it->string))
             k++;
-        if (k == p->n_sel || !p->sel[k].acc) {
-            rc = mms_error_set(err, MMS_EINVAL, 0,
-                               "%s: state of plugin %s, which is not part of this run", path,
-                               it->string);
-            cJSON_Delete(st);
-            return rc;
-        }
+        if (k == p->n_sel || !p->sel[k].acc)
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "%s: state of plugin %s, which is not part of this run", path,
+                                 it->string);
     }
     for (size_t k = 0; k < p->n_sel; k++) {
         sel_plugin *s = &p->sel[k];
         if (!s->acc)
             continue;
-        if (!cJSON_GetObjectItemCaseSensitive(plugins, s->d->name)) {
-            cJSON_Delete(st);
+        if (!cJSON_GetObjectItemCaseSensitive(plugins, s->d->name))
             return mms_error_set(err, MMS_EINVAL, 0, "%s: no saved state for plugin %s", path,
                                  s->d->name);
-        }
-        if (!s->d->acc_merge) {
-            cJSON_Delete(st);
+        if (!s->d->acc_merge)
             return mms_error_set(err, MMS_EUNSUPPORTED, 0,
                                  "plugin %s cannot merge saved states (no acc_merge)", s->d->name);
-        }
     }
+    return MMS_OK;
+}
+
+static int apply_section(mms_pipeline *p, const cJSON *sec, const char *path, int with_inputs,
+                         mms_error *err)
+{
+    const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(sec, "plugins");
+    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(sec, "plugin_errors");
+    int rc = MMS_OK;
     for (size_t k = 0; k < p->n_sel && rc == MMS_OK; k++) {
         sel_plugin *s = &p->sel[k];
         const cJSON *ne = cJSON_GetObjectItemCaseSensitive(errors, s->d->name);
@@ -1096,9 +1820,152 @@ int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
             rc = mms_error_set(err, MMS_EPLUGIN, 0, "%s: plugin %s cannot merge it: %s", path,
                                s->d->name, e.message);
     }
+    if (rc != MMS_OK)
+        return rc;
+    add_counts(p->sets, cJSON_GetObjectItemCaseSensitive(sec, "sets"));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "failed_examples"))
+        if (cJSON_IsString(it) && cJSON_GetArraySize(p->failed_examples) < FAILED_EXAMPLES)
+            cJSON_AddItemToArray(p->failed_examples, cJSON_CreateString(it->valuestring));
+    const cJSON *ins = with_inputs ? cJSON_GetObjectItemCaseSensitive(sec, "inputs") : NULL;
+    cJSON_ArrayForEach(it, ins) {
+        set_info *si = get_set(p, it->string);
+        if (!si)
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        const cJSON *in;
+        cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(it, "inputs"))
+            cJSON_AddItemToArray(si->inputs, cJSON_Duplicate(in, 1));
+    }
+    return MMS_OK;
+}
+
+int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_error *err)
+{
+    if (!p->started || p->finished)
+        return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
+    cJSON *st;
+    int rc = read_state(path, &st, err);
+    if (rc != MMS_OK)
+        return rc;
+    const cJSON *shared = cJSON_GetObjectItemCaseSensitive(st, "shared");
+    char *key = cJSON_IsObject(shared) ? section_key(shared) : NULL;
+    /* The sets every shard read in full go in once: the first state's. */
+    int take_shared = key && !p->shared_key;
+    if (key && p->shared_key && strcmp(key, p->shared_key) != 0)
+        rc = mms_error_set(err, MMS_EINVAL, 0,
+                           "%s: made from other reference/training inputs (%s) than this run's "
+                           "(%s)",
+                           path, key, p->shared_key);
+    else if (take_shared && p->shared)
+        rc = mms_error_set(err, MMS_EINVAL, 0,
+                           "%s: its shared sets cannot come after this run's other records", path);
+    if (rc == MMS_OK && take_shared)
+        rc = check_section(p, shared, path, err);
     if (rc == MMS_OK)
-        add_counts(p->sets, sets);
+        rc = check_section(p, st, path, err);
+    if (rc == MMS_OK && take_shared && (rc = apply_section(p, shared, path, 1, err)) == MMS_OK) {
+        p->shared_key = key;
+        key = NULL;
+    }
+    if (rc == MMS_OK)
+        rc = apply_section(p, st, path, 1, err);
+    free(key);
     cJSON_Delete(st);
+    return rc;
+}
+
+/* --resume: the checkpoint's accumulators, counts and place in the inputs. */
+static int restore_checkpoint(mms_pipeline *p, mms_error *err)
+{
+    const char *path = p->opt.checkpoint;
+    cJSON *st;
+    int rc = read_state(path, &st, err);
+    if (rc != MMS_OK)
+        return rc;
+    mms_error why;
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(st, "command");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(st, "shard");
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(st, "resume");
+    const cJSON *shared = cJSON_GetObjectItemCaseSensitive(st, "shared");
+    const cJSON *shi = cJSON_GetObjectItemCaseSensitive(sh, "index");
+    const cJSON *shn = cJSON_GetObjectItemCaseSensitive(sh, "count");
+    if (!cJSON_IsObject(res))
+        rc = mms_error_set(err, MMS_EPARSE, 0, "%s: a state, not a checkpoint", path);
+    else if (mms_pipeline_check_state(p, st, &why) != MMS_OK)
+        rc = mms_error_set(err, MMS_EINVAL, 0, "%s: made by another command line: %s", path,
+                           why.message);
+    else if (!cJSON_IsString(cmd) || strcmp(cmd->valuestring, p->opt.command ? p->opt.command : ""))
+        rc = mms_error_set(err, MMS_EINVAL, 0, "%s: made by mmscore %s, not %s", path,
+                           cJSON_IsString(cmd) ? cmd->valuestring : "?",
+                           p->opt.command ? p->opt.command : "");
+    else if (cJSON_IsObject(sh) != (p->opt.shard_count > 0) ||
+             (p->opt.shard_count && (!cJSON_IsNumber(shi) || !cJSON_IsNumber(shn) ||
+                                     shi->valuedouble != (double)p->opt.shard_index ||
+                                     shn->valuedouble != (double)p->opt.shard_count)))
+        rc = mms_error_set(err, MMS_EINVAL, 0, "%s: made with another --shard", path);
+    int split = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "split"));
+    if (rc == MMS_OK && cJSON_IsObject(shared))
+        rc = check_section(p, shared, path, err);
+    if (rc == MMS_OK)
+        rc = check_section(p, st, path, err);
+    if (rc == MMS_OK && cJSON_IsObject(shared)) {
+        if (split) {
+            p->shared = cJSON_Duplicate(shared, 1);
+            p->shared_key = section_key(shared);
+            p->restored_shared = 1;
+            if (!p->shared || !p->shared_key)
+                rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        } else {
+            rc = apply_section(p, shared, path, 0, err);
+        }
+    }
+    if (rc == MMS_OK)
+        rc = apply_section(p, st, path, 0, err);
+    if (rc == MMS_OK && !(p->resume_inputs = cJSON_CreateObject()))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    const cJSON *it;
+    for (int k = 0; k < 2 && rc == MMS_OK; k++) {
+        const cJSON *sec = k == 0 ? st : (split ? NULL : shared);
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "inputs"))
+            cJSON_AddItemToObject(p->resume_inputs, it->string,
+                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(it, "inputs"),
+                                                  1));
+    }
+    const cJSON *raw = rc == MMS_OK ? cJSON_GetObjectItemCaseSensitive(res, "raw") : NULL;
+    cJSON_ArrayForEach(it, raw) {
+        set_info *si = get_set(p, it->string);
+        if (!si)
+            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        else if (cJSON_IsNumber(it) && it->valuedouble >= 0)
+            si->skip = (size_t)it->valuedouble;
+    }
+    const cJSON *nb = cJSON_GetObjectItemCaseSensitive(res, "records_bytes");
+    const cJSON *nr = cJSON_GetObjectItemCaseSensitive(res, "records");
+    p->rec_bytes = cJSON_IsNumber(nb) ? (long long)nb->valuedouble : 0;
+    p->total = cJSON_IsNumber(nr) ? (size_t)nr->valuedouble : 0;
+    cJSON_Delete(st);
+    return rc;
+}
+
+/* At the end of a run that kept its shared sets apart: put them back in
+ * front, as one unsharded run fed them. */
+static int join_shared(mms_pipeline *p, mms_error *err)
+{
+    cJSON *own = NULL;
+    int rc = build_section(p, SEC_OWN, 0, &own, err);
+    if (rc == MMS_OK)
+        rc = reset_accs(p, err);
+    if (rc == MMS_OK) {
+        cJSON_Delete(p->sets);
+        p->sets = cJSON_CreateObject();
+        rc = p->sets ? apply_section(p, p->shared, "(shared sets)", 0, err)
+                     : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    if (rc == MMS_OK)
+        rc = apply_section(p, own, "(this run)", 0, err);
+    cJSON_Delete(own);
+    cJSON_Delete(p->shared);
+    p->shared = NULL;
     return rc;
 }
 
@@ -1153,10 +2020,14 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
     if (!p->started || p->finished)
         return mms_error_set(err, MMS_EINVAL, 0, "pipeline not started or already finished");
     int rc = flush_batch(p, err);
+    if (rc == MMS_OK && p->shared)
+        rc = join_shared(p, err);
     if (rc != MMS_OK)
         return rc;
     p->finished = 1;
-    if (p->opt.progress)
+    if (p->opt.progress == 2)
+        show_progress(p, 1);
+    else if (p->opt.progress)
         fputs("\r\033[K", stderr);
     cJSON *s = cJSON_CreateObject();
     if (!s)

@@ -182,8 +182,14 @@ void csv_free(csv_reader *r);
  * row's first line. */
 int csv_next(csv_reader *r, long *row_line, mms_error *err);
 
-/* Report building: the per-record JSON line (numbers already made exact). */
-cJSON *mms_report_record(const pipe_record *r);
+/* Report building: the per-record JSON line (numbers already made exact);
+ * with_fields adds the record's other CSV/JSONL fields under "fields"
+ * (not the structure's own column: cif, text, or `column` when set). */
+cJSON *mms_report_record(const pipe_record *r, int with_fields, const char *column);
+
+/* "xxh128:<hex>" of a 128-bit digest, and of a text in memory. */
+void mms_digest_hex(unsigned long long hi, unsigned long long lo, char out[MMS_DIGEST_MAX]);
+void mms_digest_text(const char *text, size_t len, char out[MMS_DIGEST_MAX]);
 
 /* Replace every number below node by a raw item that prints the shortest
  * text reading back to the same double (cJSON's own printing is not exact). */

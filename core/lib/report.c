@@ -188,7 +188,26 @@ int mms_report_print_json(FILE *f, const cJSON *summary)
     return rc;
 }
 
-cJSON *mms_report_record(const pipe_record *r)
+/* The record's fields without the column its structure was read from: the
+ * structure is in the record already. */
+/* The structure's own text is the record itself: only the other columns
+ * are kept, whichever column (--column) held the structure. */
+static void add_fields(cJSON *o, const pipe_record *r, const char *column)
+{
+    int structure_row = r->structure || r->error.code != MMS_OK;
+    cJSON *f = cJSON_Duplicate(r->fields, 1);
+    if (!f)
+        return;
+    if (structure_row && cJSON_IsObject(f)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(f, "cif");
+        cJSON_DeleteItemFromObjectCaseSensitive(f, "text");
+        if (column)
+            cJSON_DeleteItemFromObjectCaseSensitive(f, column);
+    }
+    cJSON_AddItemToObject(o, "fields", f);
+}
+
+cJSON *mms_report_record(const pipe_record *r, int with_fields, const char *column)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -212,6 +231,8 @@ cJSON *mms_report_record(const pipe_record *r)
         cJSON_AddItemToObject(o, v->string, mms_values_item_copy(r->values, v));
     if (r->plugin_errors)
         cJSON_AddItemToObject(o, "plugin_errors", cJSON_Duplicate(r->plugin_errors, 1));
+    if (with_fields && r->fields)
+        add_fields(o, r, column);
     mms_json_exact_numbers(o);
     mms_json_utf8_fix(o); /* input bytes are not always UTF-8; the line must be JSON */
     return o;

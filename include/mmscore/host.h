@@ -135,7 +135,39 @@ typedef struct mms_pipeline_options {
     /* Seconds an isolated scorer may spend on one record before its worker
      * is killed and the record gets a plugin error; 0 = no limit. */
     double record_timeout;
+    /* Rows without a structure (no cif/text column or field): 0 = fields-only
+     * records (library default); 1 = refused (a table: MMS_EUNSUPPORTED naming
+     * the columns found; a JSONL line: a parse record, and the file refused
+     * when no line has one); 2 = refused unless a selected scorer is made for
+     * fields-only records (takes fields and no structures: QA data).  The
+     * mmscore CLI uses 2. */
+    int require_structures;
+    /* Added in 0.2 (zero = the 0.1 behaviour). */
+    const char *command;     /* recorded in saved states ("eval"); NULL = "" */
+    size_t shard_index;      /* --shard I/N: read every input in full but keep only */
+    size_t shard_count;      /* the I-th of N contiguous blocks of each unshared set;
+                                count 0 = no sharding */
+    const char *shared_sets; /* space-separated sets every shard reads in full
+                                ("reference train"): merged once, kept apart in states */
+    int no_fields;           /* 1: leave the record's other CSV/JSONL fields out */
+    const char *checkpoint;  /* file for checkpoints (set accumulators and the records
+                                file's length) every checkpoint_every records and when
+                                *stop becomes non-zero; NULL = none */
+    size_t checkpoint_every; /* 0 = 4096 */
+    int resume;              /* 1: continue from `checkpoint` (records already in it are
+                                read again but neither scored nor written) */
+    volatile int *stop;      /* set non-zero (from a signal handler) to checkpoint and stop
+                                after the current batch; NULL = never */
+    const char *records_path;/* name of `records` for messages ("-" = stdout) */
 } mms_pipeline_options;
+
+/* Size of a digest text "xxh128:<32 hex digits>" with its NUL. */
+#define MMS_DIGEST_MAX 48
+
+/* XXH3-128 content digest of an input: a file's bytes, or for a folder
+ * every regular file below it (sorted, with its relative path).
+ * MMS_EUNSUPPORTED for stdin ("-") and special files. */
+MMS_EXPORT int mms_input_digest(const char *path, char out[MMS_DIGEST_MAX], mms_error *err);
 
 enum { MMS_ISOLATE_AUTO = 0, MMS_ISOLATE_ALL = 1, MMS_ISOLATE_NONE = -1 };
 
@@ -192,6 +224,33 @@ MMS_EXPORT const char *mms_pipeline_warning(const mms_pipeline *p, size_t i);
 /* Names of the plugins in a saved state file (caller frees with
  * cJSON_Delete): lets `mmscore merge` select the same scorers. */
 MMS_EXPORT int mms_state_plugins(const char *path, cJSON **names, mms_error *err);
+
+/* A saved state or checkpoint, whole (caller frees with cJSON_Delete);
+ * MMS_EPARSE if it is not one of this format version.  docs/report.md
+ * describes the fields. */
+MMS_EXPORT int mms_state_read(const char *path, cJSON **state, mms_error *err);
+
+/* Why `state` cannot be merged into p: other plugins, plugin versions,
+ * options or read options.  MMS_OK if it can; else MMS_EINVAL with the
+ * first differing field in err ("option coverage.cutoffs: \"mp20\" here,
+ * \"perovskite\" in the state"). */
+MMS_EXPORT int mms_pipeline_check_state(const mms_pipeline *p, const cJSON *state,
+                                        mms_error *err);
+
+/* Save only the shared sets (opt.shared_sets) as a state: what --ref-cache
+ * keeps.  Valid before or after the first unshared record. */
+MMS_EXPORT int mms_pipeline_save_shared(mms_pipeline *p, const char *path, mms_error *err);
+
+/* Whether the shared sets were restored from a checkpoint (opt.resume):
+ * they are then complete and must not be read or cached again. */
+MMS_EXPORT int mms_pipeline_shared_restored(const mms_pipeline *p);
+
+/* Count the records of inputs of set `set` without scoring them, so that
+ * --shard can cut the set into contiguous blocks; call before adding them.
+ * Sets in opt.shared_sets and runs without sharding need no plan.
+ * MMS_EUNSUPPORTED for stdin (it cannot be read twice). */
+MMS_EXPORT int mms_pipeline_plan_set(mms_pipeline *p, const char *set,
+                                     const char *const *paths, size_t n, mms_error *err);
 
 /* ----------------------------------------------------------------- values */
 

@@ -12,11 +12,11 @@
  *     MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &desc; }
  *
  * How the ABI grows (docs/plugins.md, "ABI v2"): fields are only ever
- * appended, to mms_plugin, mms_record and mms_structure; every revision that
- * appends to mms_record or mms_structure appends to mms_plugin too, so a
- * plugin's struct_size tells the host which revision it was built for and a
- * host never runs a plugin newer than itself.  Arrays of structs whose size
- * is compiled into plugins (mms_site, mms_species, mms_option_def,
+ * appended, to mms_plugin, mms_record, mms_structure and mms_read_options;
+ * every revision that appends to a struct the host hands over appends to
+ * mms_plugin too, so a plugin's struct_size tells the host which revision
+ * it was built for and a host never runs a plugin newer than itself.  Structs
+ * whose size is compiled into plugins (mms_site, mms_species, mms_option_def,
  * mms_metric_def) and mms_error are frozen.
  *
  * Kinds: a READER turns text into structures; a SCORER gets records and may

@@ -295,13 +295,17 @@ static int caption_score(void *state, const mms_record *rec, const mms_values *e
 
 /* ------------------------------------------------------------ accumulator */
 
+/* The per-record values are kept, not only their sums: merged shards then
+ * add them in the unsharded order and give its means bit for bit (a sum of
+ * per-shard sums rounds differently in the last digit). */
 typedef struct caption_acc {
     long pairs, failed, scored, skipped, bleu_undefined;
-    double sum[NSUM];
+    double *x;       /* NSUM values per scored record, in input order */
+    size_t cap;      /* records x has room for */
     long corpus[10]; /* sys_len, ref_len, correct[4], total[4] */
 } caption_acc;
 
-#define ACC_FORMAT "mmscore-caption-acc/1"
+#define ACC_FORMAT "mmscore-caption-acc/2"
 
 static int caption_acc_new(void *state, void **acc, mms_error *err)
 {
@@ -313,7 +317,25 @@ static int caption_acc_new(void *state, void **acc, mms_error *err)
 static void caption_acc_free(void *state, void *acc)
 {
     (void)state;
+    if (acc)
+        free(((caption_acc *)acc)->x);
     free(acc);
+}
+
+static int reserve_values(caption_acc *a, size_t more)
+{
+    size_t need = (size_t)a->scored + more;
+    if (need <= a->cap)
+        return 0;
+    size_t cap = a->cap ? 2 * a->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    double *x = realloc(a->x, cap * NSUM * sizeof *x);
+    if (!x)
+        return -1;
+    a->x = x;
+    a->cap = cap;
+    return 0;
 }
 
 static int caption_acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
@@ -340,6 +362,9 @@ static int caption_acc_add(void *state, void *acc, const mms_record *rec, const 
         a->skipped++;
         return MMS_OK;
     }
+    if (reserve_values(a, 1))
+        return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
+    double *row = a->x + (size_t)a->scored * NSUM;
     a->scored++;
     for (int i = 0; i < NSUM; i++) {
         double x = 0.0;
@@ -349,7 +374,7 @@ static int caption_acc_add(void *state, void *acc, const mms_record *rec, const 
             if (i == S_BLEU)
                 a->bleu_undefined++;
         }
-        a->sum[i] += x;
+        row[i] = x;
     }
     return MMS_OK;
 }
@@ -371,7 +396,9 @@ static int caption_acc_save(void *state, const void *acc, cJSON **out, mms_error
     ok = ok && cJSON_AddNumberToObject(j, "scored", (double)a->scored);
     ok = ok && cJSON_AddNumberToObject(j, "skipped", (double)a->skipped);
     ok = ok && cJSON_AddNumberToObject(j, "bleu_undefined", (double)a->bleu_undefined);
-    ok = ok && cJSON_AddItemToObject(j, "sums", cJSON_CreateDoubleArray(a->sum, NSUM));
+    ok = ok && cJSON_AddItemToObject(j, "values",
+                                     cJSON_CreateDoubleArray(a->x ? a->x : corpus,
+                                                             (int)((size_t)a->scored * NSUM)));
     ok = ok && cJSON_AddItemToObject(j, "corpus", cJSON_CreateDoubleArray(corpus, 10));
     if (!ok) {
         cJSON_Delete(j);
@@ -420,16 +447,29 @@ static int caption_acc_merge(void *state, void *acc, const cJSON *saved, mms_err
     double corpus[10];
     if (!get_long(saved, "pairs", &b.pairs) || !get_long(saved, "failed", &b.failed) ||
         !get_long(saved, "scored", &b.scored) || !get_long(saved, "skipped", &b.skipped) ||
-        !get_long(saved, "bleu_undefined", &b.bleu_undefined) || !get_array(saved, "sums", b.sum, NSUM) ||
-        !get_array(saved, "corpus", corpus, 10))
-        return mms_error_set(err, MMS_EPARSE, 0, "caption: saved accumulator lacks counts, sums or corpus");
+        !get_long(saved, "bleu_undefined", &b.bleu_undefined) || !get_array(saved, "corpus", corpus, 10))
+        return mms_error_set(err, MMS_EPARSE, 0, "caption: saved accumulator lacks counts or corpus");
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(saved, "values");
+    if (b.scored < 0 || b.scored > (1L << 40) || !cJSON_IsArray(vals) ||
+        (size_t)cJSON_GetArraySize(vals) != (size_t)b.scored * NSUM)
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "caption: saved accumulator: \"values\" is not %d numbers per scored pair",
+                             NSUM);
+    if (reserve_values(a, (size_t)b.scored))
+        return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
+    double *dst = a->x + (size_t)a->scored * NSUM;
+    size_t k = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, vals) {
+        if (!cJSON_IsNumber(v))
+            return mms_error_set(err, MMS_EPARSE, 0, "caption: saved accumulator: a value is not a number");
+        dst[k++] = v->valuedouble;
+    }
     a->pairs += b.pairs;
     a->failed += b.failed;
     a->scored += b.scored;
     a->skipped += b.skipped;
     a->bleu_undefined += b.bleu_undefined;
-    for (int i = 0; i < NSUM; i++)
-        a->sum[i] += b.sum[i];
     for (int i = 0; i < 10; i++)
         a->corpus[i] += (long)corpus[i];
     return MMS_OK;
@@ -444,8 +484,12 @@ static int caption_acc_finish(void *state, void *acc, mms_values *summary, mms_e
     if (!rc) rc = mms_values_set_int(summary, "scored", a->scored);
     if (!rc) rc = mms_values_set_int(summary, "skipped_empty", a->skipped);
     if (!rc) rc = mms_values_set_int(summary, "bleu_undefined", a->bleu_undefined);
+    double sum[NSUM] = {0};
+    for (size_t r = 0; r < (size_t)a->scored; r++) /* in input order, one running sum each */
+        for (int i = 0; i < NSUM; i++)
+            sum[i] += a->x[r * NSUM + i];
     for (int i = 0; i < NSUM && !rc; i++)
-        rc = a->scored ? mms_values_set_number(summary, sum_mean[i], a->sum[i] / (double)a->scored)
+        rc = a->scored ? mms_values_set_number(summary, sum_mean[i], sum[i] / (double)a->scored)
                        : mms_values_set_null(summary, sum_mean[i]);
     cap_bleu_stats st = {0};
     st.hyp_len = a->corpus[0];

@@ -2,8 +2,8 @@
  * with pymatgen's Lattice.from_parameters from the (a, b, c, alpha, beta,
  * gamma) of the structure as read.  Shared by the structure and symmetry
  * plugins. */
-#ifndef MMS_STRUCTURE_CELL_H
-#define MMS_STRUCTURE_CELL_H
+#ifndef MMSC_CELL_H
+#define MMSC_CELL_H
 
 #include "mmscore/structure.h"
 

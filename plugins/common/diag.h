@@ -2,8 +2,8 @@
  * Shared by the structure and symmetry plugins; codes are documented in
  * docs/diagnostics.md.  A list is a cJSON array owned by the caller until it
  * is handed to mms_values_set_json. */
-#ifndef MMS_STRUCTURE_DIAG_H
-#define MMS_STRUCTURE_DIAG_H
+#ifndef MMSC_DIAG_H
+#define MMSC_DIAG_H
 
 #include <cjson/cJSON.h>
 

@@ -10,8 +10,8 @@
  * the CDVAE-scaled Magpie fingerprint.  Records that failed to read only count
  * in `records`.  Sets are saved as base64 little-endian float64/uint8 blocks so
  * a reference cache is compact and round-trips bit for bit. */
-#ifndef MMSCORE_COVERAGE_EVALSET_H
-#define MMSCORE_COVERAGE_EVALSET_H
+#ifndef MMSC_EVALSET_H
+#define MMSC_EVALSET_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-/* Chemical formulas as pymatgen's Composition reads them: CrystaLLM's
- * consistency checks (symmetry) and the hull reference's formulas (stability). */
+/* Chemical formulas as pymatgen's Composition reads them, for CrystaLLM's
+ * consistency checks (docs/metrics-symmetry.md). */
 #ifndef MMSC_FORMULA_H
 #define MMSC_FORMULA_H
 

@@ -11,8 +11,8 @@
  * reference) and says so in a diagnostic.
  *
  * Pure arithmetic on caller-owned arrays: no allocation escapes, thread-safe. */
-#ifndef MMS_STRUCTURE_MINDIST_H
-#define MMS_STRUCTURE_MINDIST_H
+#ifndef MMSC_MINDIST_H
+#define MMSC_MINDIST_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* CDVAE's StandardScaler for the Magpie composition fingerprint
  * (CompScaler in crystal-text-llm basic_eval.py): fixed means and standard
  * deviations, NaN results replaced by 0 (replace_nan_token=0.). */
-#ifndef MMSCORE_COVERAGE_SCALER_H
-#define MMSCORE_COVERAGE_SCALER_H
+#ifndef MMSC_SCALER_H
+#define MMSC_SCALER_H
 
 #define MMSC_COMP_FP_LEN 132
 

@@ -46,7 +46,7 @@ static int put_wdist(mms_values *out, const char *name, double *gen, size_t ng, 
     if (ng == 0 || nr == 0)
         return mms_values_set_null(out, name);
     double w;
-    int rc = mms_wasserstein_1d(gen, ng, ref, nr, &w, err);
+    int rc = dist_wasserstein_1d(gen, ng, ref, nr, &w, err);
     if (rc != MMS_OK)
         return rc;
     return mms_values_set_number(out, name, w) == MMS_OK

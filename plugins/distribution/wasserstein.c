@@ -10,7 +10,7 @@
 
 #include "npsum.h"
 
-int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err)
+int dist_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err)
 {
     if (nu == 0 || nv == 0)
         return mms_error_set(err, MMS_EINVAL, 0,

@@ -12,6 +12,6 @@
  * (x_{k+1} - x_k), U/V counting sample values <= x_k, in numpy's pairwise
  * order (np.sum).  u and v are sorted in place.  nu, nv > 0 and no NaN (the caller
  * drops them); MMS_EINVAL otherwise. */
-int mms_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err);
+int dist_wasserstein_1d(double *u, size_t nu, double *v, size_t nv, double *out, mms_error *err);
 
 #endif

@@ -94,8 +94,8 @@ static int judge(tally *t, int zi, int zj, double d, char *why, size_t why_len)
     double xi = mms_element_x(zi), xj = mms_element_x(zj);
     double expected;
     if (fabs(xi - xj) >= 1.7) /* false when either is NaN, as in Python */
-        expected = xi < xj ? mms_ionic_radii[zi][0] + mms_ionic_radii[zj][1]
-                           : mms_ionic_radii[zi][1] + mms_ionic_radii[zj][0];
+        expected = xi < xj ? sym_ionic_radii[zi][0] + sym_ionic_radii[zj][1]
+                           : sym_ionic_radii[zi][1] + sym_ionic_radii[zj][0];
     else
         expected = mms_element_atomic_radius(zi) + mms_element_atomic_radius(zj);
     if (isnan(expected) || expected == 0.0) {
@@ -113,15 +113,15 @@ static int judge(tally *t, int zi, int zj, double d, char *why, size_t why_len)
     return 0;
 }
 
-int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
+int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
                           size_t why_len)
 {
     if (!s->is_ordered) {
         snprintf(why, why_len, "a disordered site has no single species");
         return -1;
     }
-    if (s->n_sites > MMS_BONDS_MAX_SITES) {
-        snprintf(why, why_len, "more than %d sites", MMS_BONDS_MAX_SITES);
+    if (s->n_sites > SYM_BONDS_MAX_SITES) {
+        snprintf(why, why_len, "more than %d sites", SYM_BONDS_MAX_SITES);
         return -1;
     }
     /* pymatgen's CIF parser builds the lattice from its parameters and

@@ -1,7 +1,7 @@
 /* CrystaLLM's bond-length reasonableness score over pymatgen's CrystalNN
  * neighbours.  Thread-safe; allocates nothing that escapes. */
-#ifndef MMS_SYMMETRY_BONDS_H
-#define MMS_SYMMETRY_BONDS_H
+#ifndef SYM_BONDS_H
+#define SYM_BONDS_H
 
 #include <stddef.h>
 
@@ -9,13 +9,13 @@
 
 /* Work limit: with more sites the score is not computed (one Voronoi
  * tessellation per site). */
-#define MMS_BONDS_MAX_SITES 400
+#define SYM_BONDS_MAX_SITES 400
 
 /* Score in [0, 1] into *score; *n_bonds gets the bonds counted.  Returns
  * 0, or -1 with the reason in why when CrystaLLM's function would raise
  * (disordered site, missing radius, zero expected length, no bond, CrystalNN
  * failing) or the work limit is hit. */
-int mms_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
+int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
                           size_t why_len);
 
 #endif

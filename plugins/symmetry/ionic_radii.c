@@ -3,7 +3,7 @@
  * Data, not code: do not edit by hand. */
 #include "ionic_radii.h"
 
-const double mms_ionic_radii[119][2] = {
+const double sym_ionic_radii[119][2] = {
     {0, 0},
     {0.0, 0.0}, /* 1 H */
     {0.0, 0.0}, /* 2 He */

@@ -497,7 +497,7 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     double bls;
     long n_bonds;
     char why[160];
-    if (mms_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
+    if (sym_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
         mms_values_set_number(out, "bond_length_score", bls);
         if (bls < 1.0)
             mmsc_diag_add(diags, "MMS209", MMSC_SEV_INFO,

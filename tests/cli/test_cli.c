@@ -127,7 +127,7 @@ static void validate_structures(void **st)
     o = sh("command -v script >/dev/null && script -qec '%s validate -j 1 %s' /dev/null",
            MMSCORE_CLI, STRUCTURES);
     if (o.status == 0)
-        assert_non_null(strstr(o.text, "\rmmscore: 22 records"));
+        assert_non_null(strstr(o.text, "\r\033[Kmmscore: 22 records"));
     free(o.text);
 
     o = sh("%s validate --json %s", MMSCORE_CLI, STRUCTURES);
@@ -176,7 +176,8 @@ static void malformed_inputs(void **st)
     assert_non_null(strstr(str(cJSON_GetObjectItem(r[3], "error"), "message"), "unterminated"));
     assert_string_equal(str(r[4], "id"), "fields-only"); /* validate needs a structure */
     assert_string_equal(str(cJSON_GetObjectItem(r[4], "error"), "code"), "parse");
-    assert_non_null(strstr(str(cJSON_GetObjectItem(r[4], "error"), "message"), "no structure field"));
+    assert_non_null(
+        strstr(str(cJSON_GetObjectItem(r[4], "error"), "message"), "no structure field"));
     assert_string_equal(str(cJSON_GetObjectItem(r[5], "error"), "code"), "parse"); /* [1,2,3] */
     assert_int_equal(num(r[5], "line"), 3);
     assert_string_equal(str(r[7], "id"), "txt");
@@ -322,6 +323,19 @@ static void discovery(void **st)
     free(o.text);
 }
 
+/* A part made with `flags` and reference `ref`, merged with s1: refused. */
+static void merge_refused(const char *dir, const char *flags, const char *ref, const char *why)
+{
+    out o = sh("%s eval --plugin-dir %s --ref %s %s --save-state %s/sx -q %s && "
+               "%s merge --plugin-dir %s -q %s/s1 %s/sx 2>&1",
+               MMSCORE_CLI, TP_GOOD, ref, flags, dir, DATA "bad.csv", MMSCORE_CLI, TP_GOOD, dir,
+               dir);
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.text, "s1 and "));
+    assert_non_null(strstr(o.text, why));
+    free(o.text);
+}
+
 static void eval_cache_and_merge(void **st)
 {
     (void)st;
@@ -330,14 +344,20 @@ static void eval_cache_and_merge(void **st)
     out o = sh("mkdir -p %s && rm -f %s/*", dir, dir);
     free(o.text);
     const char *gen = DATA "perov_5_test_head.csv";
+    const char *gen2 = DATA "bad.csv";
     const char *ref = STRUCTURES;
     out a = sh("%s eval --plugin-dir %s --ref %s --ref-cache %s/ref.state --json -q %s",
                MMSCORE_CLI, TP_GOOD, ref, dir, gen);
     assert_int_equal(a.status, 0);
     assert_int_equal(access(strcat(strcpy((char[128]){0}, dir), "/ref.state"), F_OK), 0);
-    out b = sh("%s eval --plugin-dir %s --ref %s --ref-cache %s/ref.state --json -q %s",
-               MMSCORE_CLI, TP_GOOD, "/nonexistent-because-cached", dir, gen);
+    /* The same reference: the cache is used, silently, with the same numbers. */
+    out b = sh("%s eval --plugin-dir %s --ref %s --ref-cache %s/ref.state --json -q %s "
+               "2>%s/err.txt",
+               MMSCORE_CLI, TP_GOOD, ref, dir, gen, dir);
     assert_int_equal(b.status, 0);
+    out e = sh("cat %s/err.txt", dir);
+    assert_null(strstr(e.text, "rebuilding"));
+    free(e.text);
     cJSON *sa = cJSON_Parse(a.text), *sb = cJSON_Parse(b.text);
     const cJSON *pa = cJSON_GetObjectItem(cJSON_GetObjectItem(sa, "plugins"), "tp_count");
     const cJSON *pb = cJSON_GetObjectItem(cJSON_GetObjectItem(sb, "plugins"), "tp_count");
@@ -345,22 +365,59 @@ static void eval_cache_and_merge(void **st)
     assert_true(num(pa, "tp_total") == num(pb, "tp_total"));
     assert_true(num(pa, "tp_sum") == num(pb, "tp_sum"));
     assert_int_equal(num(sb, "records"), 27);
-    /* Shards saved and merged give the unsharded numbers. */
+    /* Another reference or other options: rebuilt and overwritten, with a notice. */
+    o = sh("%s eval --plugin-dir %s --ref %s --ref-cache %s/ref.state --json -q %s 2>%s/err.txt",
+           MMSCORE_CLI, TP_GOOD, gen2, dir, gen, dir);
+    assert_int_equal(o.status, 0);
+    e = sh("cat %s/err.txt", dir);
+    assert_non_null(strstr(e.text, "rebuilding --ref-cache"));
+    assert_non_null(strstr(e.text, "reference set was made from other inputs"));
+    free(e.text);
+    cJSON *sc = cJSON_Parse(o.text);
+    assert_true(num(sc, "records") != 27);
+    cJSON_Delete(sc);
+    free(o.text);
+    o = sh("%s eval --plugin-dir %s --ref %s --ref-cache %s/ref.state --scale 2 --json -q %s "
+           "2>%s/err.txt",
+           MMSCORE_CLI, TP_GOOD, gen2, dir, gen, dir);
+    assert_int_equal(o.status, 0);
+    free(o.text);
+    e = sh("cat %s/err.txt", dir);
+    assert_non_null(strstr(e.text, "option tp_count.scale: 2 here, 1 in the state"));
+    free(e.text);
+
+    /* Parts saved and merged: the reference they share counts once. */
     o = sh("%s eval --plugin-dir %s --ref %s --save-state %s/s1 -q %s && "
            "%s eval --plugin-dir %s --ref %s --save-state %s/s2 -q %s && "
            "%s merge --plugin-dir %s --json -q %s/s1 %s/s2",
-           MMSCORE_CLI, TP_GOOD, ref, dir, gen, MMSCORE_CLI, TP_GOOD, ref, dir, gen, MMSCORE_CLI,
+           MMSCORE_CLI, TP_GOOD, ref, dir, gen, MMSCORE_CLI, TP_GOOD, ref, dir, gen2, MMSCORE_CLI,
            TP_GOOD, dir, dir);
     assert_int_equal(o.status, 0);
     cJSON *sm = cJSON_Parse(o.text);
     assert_non_null(sm);
+    out g2 = sh("%s eval --plugin-dir %s --ref %s --json -q %s %s", MMSCORE_CLI, TP_GOOD, ref,
+                gen, gen2);
+    cJSON *s12 = cJSON_Parse(g2.text);
     const cJSON *pm = cJSON_GetObjectItem(cJSON_GetObjectItem(sm, "plugins"), "tp_count");
-    assert_true(num(pm, "tp_total") == 2 * num(pa, "tp_total"));
-    assert_int_equal(num(sm, "records"), 54);
+    const cJSON *p12 = cJSON_GetObjectItem(cJSON_GetObjectItem(s12, "plugins"), "tp_count");
+    assert_true(num(pm, "tp_total") == num(p12, "tp_total"));
+    assert_true(num(pm, "tp_sum") == num(p12, "tp_sum"));
+    assert_true(num(sm, "records") == num(s12, "records"));
+    assert_int_equal(num(cJSON_GetObjectItem(cJSON_GetObjectItem(sm, "sets"), "reference"),
+                         "records"), 22);
     cJSON_Delete(sm);
+    cJSON_Delete(s12);
+    free(g2.text);
+    free(o.text);
+    /* One part twice, parts with other options or another reference: exit 2 naming both. */
+    o = sh("%s merge --plugin-dir %s -q %s/s1 %s/s1 2>&1", MMSCORE_CLI, TP_GOOD, dir, dir);
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.text, "counted twice"));
+    free(o.text);
+    merge_refused(dir, "--scale 3", ref, "differ in plugins_info.tp_count.options.scale: 1 vs 3");
+    merge_refused(dir, "", gen2, "differ in shared.inputs(digest).reference");
     cJSON_Delete(sa);
     cJSON_Delete(sb);
-    free(o.text);
     free(a.text);
     free(b.text);
     o = sh("rm -rf %s", dir);

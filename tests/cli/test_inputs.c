@@ -187,6 +187,11 @@ static void no_structure_column(void **st)
     free(e);
     cJSON *r[8];
     assert_int_equal(records(r, 8), 0);
+    /* eval too, although its set plugins count fields-only records */
+    assert_int_equal(mm("eval -q --ref gen.csv gen.csv"), 1);
+    e = err_text();
+    assert_non_null(strstr(e, "no structure column"));
+    free(e);
 
     /* --column picks it; each cell is read as what it is (CIF, text). */
     assert_int_equal(mm("validate -q --column gen_cif --records - gen.csv"), 0);
@@ -194,6 +199,10 @@ static void no_structure_column(void **st)
     assert_int_equal(n, 2);
     assert_true(is_ok(r[0]) && is_ok(r[1]));
     assert_int_equal(n_of(r[1], "n_sites"), 2);
+    /* the structure's column is the record itself, not one of its fields */
+    const cJSON *fl = cJSON_GetObjectItemCaseSensitive(r[0], "fields");
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(fl, "id"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(fl, "gen_cif"));
     free_records(r, n);
     assert_int_equal(mm("validate -q --column nope gen.csv"), 1);
     e = err_text();
@@ -399,6 +408,14 @@ static void unclosed_quote(void **st)
     long open_line = 20; /* row a: lines 2-19 (17 CIF lines and the closing quote) */
     assert_non_null(strstr(err_msg(r[1]), "opened on line 20"));
     assert_int_equal(n_of(cJSON_GetObjectItemCaseSensitive(r[1], "error"), "line"), open_line);
+    free_records(r, n);
+
+    /* A quote that closes rows later: the column count says where it opened. */
+    PUT("q2.csv", "id,cif,note\na,\"oops\nb,y,z\"\nc,d,e\n");
+    assert_int_equal(mm("validate -q --records - q2.csv"), 0);
+    n = records(r, 8);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(err_msg(r[0]), "quoted cell opened on line 2 that spans 2 lines"));
     free_records(r, n);
 
     /* Cut by the record limit: still named where the quote opened. */

@@ -170,6 +170,56 @@ static void host_duplicates(void **st)
     assert_int_equal(mms_host_failure_count(h), 2);
     assert_non_null(strstr(mms_host_failure(h, 0, NULL), "tp_nsites\" is already produced by"));
     assert_non_null(strstr(mms_host_failure(h, 1, NULL), "tp_count already loaded from"));
+    const char *name;
+    int dup;
+    assert_int_equal(mms_host_failure_info(h, 0, &name, &dup), MMS_OK);
+    assert_string_equal(name, "tp_dup_metric");
+    assert_false(dup);
+    assert_int_equal(mms_host_failure_info(h, 1, &name, &dup), MMS_OK);
+    assert_string_equal(name, "tp_count");
+    assert_true(dup);
+    assert_int_equal(mms_host_failure_info(h, 2, NULL, NULL), MMS_ENOTFOUND);
+    /* A duplicate does not stop a command (the first of the name runs); a
+     * plugin asked for by name that failed to load does. */
+    mms_pipeline *p;
+    mms_error e;
+    assert_int_equal(mms_pipeline_new(&p, h, NULL, &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+    assert_int_equal(mms_pipeline_select_plugin(p, "tp_dup_metric", &e), MMS_EPLUGIN);
+    assert_non_null(strstr(e.message, "could not be loaded"));
+    mms_pipeline_free(p);
+    mms_host_free(h);
+}
+
+/* require_structures: a table without a structure column is refused (1),
+ * read as fields-only records (0, the default), or refused unless a
+ * selected scorer takes fields and no structures (2). */
+static void require_structures(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    const char *csv = "id,note\na,x\n";
+    for (int mode = 0; mode <= 2; mode++) {
+        mms_pipeline_options o = MMS_PIPELINE_OPTIONS_INIT;
+        o.threads = 1, o.require_structures = mode;
+        mms_pipeline *p;
+        mms_error e;
+        assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+        assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+        int rc = mms_pipeline_add_buffer(p, "mem.csv", "csv", csv, strlen(csv), "input", &e);
+        if (mode == 0) {
+            assert_int_equal(rc, MMS_OK);
+        } else { /* the test scorers take structures too */
+            assert_int_equal(rc, MMS_EUNSUPPORTED);
+            assert_non_null(strstr(e.message, "columns found: \"id\", \"note\""));
+        }
+        cJSON *sum;
+        assert_int_equal(mms_pipeline_finish(p, &sum, &e), MMS_OK);
+        assert_int_equal(cJSON_GetObjectItem(sum, "records")->valuedouble, mode == 0 ? 1 : 0);
+        cJSON_Delete(sum);
+        mms_pipeline_free(p);
+    }
     mms_host_free(h);
 }
 
@@ -573,6 +623,52 @@ static void threads_identical(void **st)
     mms_host_free(h);
 }
 
+/* --shard on a buffer: the three blocks' records put together are the
+ * unsharded records, indices included. */
+static void shard_buffer(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 100; i++)
+        len += (size_t)snprintf(text + len, cap - len, "{\"id\": \"r%d\", \"k\": %d}\n", i, i);
+    run whole = run_buffer(h, "jsonl", text, 2, 16, 0);
+    assert_int_equal(whole.n, 100);
+    char *joined = NULL;
+    size_t jlen = 0;
+    FILE *all = open_memstream(&joined, &jlen);
+    for (size_t k = 0; k < 3; k++) {
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *f = open_memstream(&buf, &blen);
+        mms_pipeline_options o = {.version = MMS_PIPELINE_OPTIONS_VERSION, .threads = 2,
+                                  .batch = 16, .records = f, .shard_index = k, .shard_count = 3};
+        mms_pipeline *p;
+        mms_error e;
+        cJSON *s;
+        assert_int_equal(mms_pipeline_new(&p, h, &o, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_select_command(p, "validate", &e), MMS_OK);
+        assert_int_equal(mms_pipeline_start(p, &e), MMS_OK);
+        assert_int_equal(mms_pipeline_add_buffer(p, "mem", "jsonl", text, len, "input", &e),
+                         MMS_OK);
+        assert_int_equal(mms_pipeline_finish(p, &s, &e), MMS_OK);
+        assert_int_equal(num(s, "records"), k == 0 ? 33 : k == 1 ? 33 : 34);
+        cJSON_Delete(s);
+        mms_pipeline_free(p);
+        fclose(f);
+        fwrite(buf, 1, blen, all);
+        free(buf);
+    }
+    fclose(all);
+    assert_int_equal(jlen, whole.len);
+    assert_memory_equal(joined, whole.records, jlen);
+    free(joined);
+    run_free(&whole);
+    free(text);
+    mms_host_free(h);
+}
+
 static void state_save_merge(void **st)
 {
     (void)st;
@@ -652,9 +748,10 @@ int main(void)
         cmocka_unit_test(options),          cmocka_unit_test(csv_edge_cases),
         cmocka_unit_test(jsonl_edge_cases), cmocka_unit_test(cif_stream),
         cmocka_unit_test(numbers_round_trip), cmocka_unit_test(numbers_shortest_exact),
-        cmocka_unit_test(threads_identical),
+        cmocka_unit_test(threads_identical), cmocka_unit_test(shard_buffer),
         cmocka_unit_test(state_save_merge),
         cmocka_unit_test(create_failure),
+        cmocka_unit_test(require_structures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -436,10 +436,10 @@ static void test_wasserstein(void **st)
 {
     (void)st;
     double u[] = {0, 1, 3}, v[] = {5, 6, 8}, w;
-    assert_int_equal(mms_wasserstein_1d(u, 3, v, 3, &w, NULL), MMS_OK);
+    assert_int_equal(dist_wasserstein_1d(u, 3, v, 3, &w, NULL), MMS_OK);
     assert_true(w == 5.0); /* scipy's documented example */
     double a[] = {0, 1}, b[] = {1, 0};
-    assert_int_equal(mms_wasserstein_1d(a, 2, b, 2, &w, NULL), MMS_OK);
+    assert_int_equal(dist_wasserstein_1d(a, 2, b, 2, &w, NULL), MMS_OK);
     assert_true(w == 0.0);
     for (unsigned seed = 1; seed <= 5; seed++) {
         size_t nu = 50 + seed * 7, nv = 31 + seed;
@@ -447,15 +447,15 @@ static void test_wasserstein(void **st)
         for (size_t i = 0; i < nv; i++)
             y[i] = y[i] * 1.5 + 0.25;
         double want = nv_wasserstein(x, nu, y, nv);
-        assert_int_equal(mms_wasserstein_1d(x, nu, y, nv, &w, NULL), MMS_OK);
+        assert_int_equal(dist_wasserstein_1d(x, nu, y, nv, &w, NULL), MMS_OK);
         assert_true(fabs(w - want) <= 1e-14);
         free(x);
         free(y);
     }
     mms_error err;
     double nan1[] = {NAN};
-    assert_int_equal(mms_wasserstein_1d(u, 0, v, 3, &w, &err), MMS_EINVAL);
-    assert_int_equal(mms_wasserstein_1d(nan1, 1, v, 3, &w, &err), MMS_EINVAL);
+    assert_int_equal(dist_wasserstein_1d(u, 0, v, 3, &w, &err), MMS_EINVAL);
+    assert_int_equal(dist_wasserstein_1d(nan1, 1, v, 3, &w, &err), MMS_EINVAL);
 }
 
 /* np.random.seed(s); np.random.choice(10, 5) — what basic_eval's subsampling

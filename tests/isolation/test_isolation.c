@@ -272,6 +272,12 @@ static void same_output(void **st)
     assert_memory_equal(ta, tb, la);
     free(ta);
     free(tb);
+    /* A timeout with nothing isolated would do nothing: the summary says so. */
+    assert_int_equal(sh("%s validate -q --record-timeout 3 --json %s > %s", MMSCORE_CLI,
+                        STRUCTURES, a), 0);
+    ta = slurp(a, NULL);
+    assert_non_null(strstr(ta, "--record-timeout applies to isolated scorers"));
+    free(ta);
 }
 
 /* In-process, a crash ends the run, but it says which plugin and record,

@@ -140,7 +140,8 @@ static void gen_json_zeros(FILE *f)
 {
     fputs("{\"id\": \"zeros\", \"x\": [0", f);
     repeat(f, ",0", 2000000);
-    fputs("]}\n{\"id\": \"ok\", \"text\": \"4 4 4\\n90 90 90\\nNa\\n0 0 0\\n\", \"raw_output\": \"B\", "
+    fputs("]}\n{\"id\": \"ok\", \"text\": \"4 4 4\\n90 90 90\\nNa\\n0 0 0\\n\", "
+          "\"raw_output\": \"B\", "
           "\"options\": [\"x\", \"y\"], \"gold\": \"B\"}\n",
           f);
 }

@@ -289,7 +289,7 @@ static void test_bond_score_matches_crystalnn(void **unused)
         double score = NAN;
         long bonds = 0;
         char why[160];
-        int rc = mms_bond_length_score(s, &score, &bonds, why, sizeof why);
+        int rc = sym_bond_length_score(s, &score, &bonds, why, sizeof why);
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(in[i], "source"));
         int row = cJSON_GetObjectItem(in[i], "row")->valueint;
         if (cJSON_IsNull(want)) {
