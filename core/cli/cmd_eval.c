@@ -1,4 +1,4 @@
-/* mmscore eval --ref REF [--novelty-ref TRAIN] [--ref-cache FILE] GENERATED...
+/* mmscore eval [--ref REF] [--novelty-ref TRAIN] [--hull-ref FILE] [--ref-cache FILE] GENERATED...
  * Set-level evaluation of generated structures against reference ones. */
 #include <string.h>
 #include <unistd.h>
@@ -97,7 +97,7 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
     } else {
         if (cache && *why)
             fprintf(stderr, "mmscore eval: rebuilding --ref-cache %s: %s\n", cache, why);
-        rc = cli_add_inputs(c, p, &ref, 1, "reference");
+        rc = ref ? cli_add_inputs(c, p, &ref, 1, "reference") : CLI_OK;
         if (rc == CLI_OK && train)
             rc = cli_add_inputs(c, p, &train, 1, "train");
         if (rc != CLI_OK)
@@ -110,8 +110,19 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
 
 static int run_eval(cli_ctx *c)
 {
-    if (!cli_flag_value(c, "ref") || !*cli_flag_value(c, "ref"))
-        return cli_usage_error(c, "expected --ref REF (the reference structures)");
+    const char *train = cli_flag_value(c, "novelty-ref");
+    const char *ref = cli_flag_value(c, "ref");
+    if (ref && !*ref) return cli_usage_error(c, "--ref expects a file");
+    /* Any subset of the references: the reference-set plugins report nulls
+     * and zero counts without --ref, hull and matching need their own. */
+    mms_error err;
+    const cJSON *hull = cJSON_GetObjectItemCaseSensitive(mms_host_config(c->host, "stability"), "hull_ref");
+    if (!ref && !train && !cJSON_GetStringValue(hull))
+        return cli_usage_error(c, "expected --ref REF, --novelty-ref TRAIN or --hull-ref FILE");
+    /* the sun scorer reads TRAIN itself (once, reduced, by formula) */
+    if (train && *train && mms_host_option_type(c->host, "novelty_ref") &&
+        mms_host_set_option(c->host, "novelty_ref", train, &err) != MMS_OK)
+        return cli_usage_error(c, "--novelty-ref: %s", err.message);
     if (!c->n_args)
         return cli_usage_error(c, "expected at least one GENERATED input");
     const char *cache = cli_flag_value(c, "ref-cache");
@@ -124,6 +135,6 @@ static int run_eval(cli_ctx *c)
 }
 
 const cli_command cli_cmd_eval = {
-    "eval", "--ref REF [--novelty-ref TRAIN] [--ref-cache FILE] GENERATED...",
+    "eval", "[--ref REF] [--novelty-ref TRAIN] [--hull-ref FILE] [--ref-cache FILE] GENERATED...",
     "Evaluate generated structures as a set against reference (and training) structures.",
     eval_flags, run_eval};

@@ -194,6 +194,12 @@ static int parse_args(cli_ctx *c, int argc, char **argv, const char **config,
         } else {
             return cli_usage_error(c, "unknown flag %s", a);
         }
+        /* Dashes and underscores are the same in every flag, as in plugin
+         * options: --novelty_ref must not slip past eval's --novelty-ref to
+         * a plugin option of the same name. */
+        for (char *u = name; *u; u++)
+            if (*u == '_')
+                *u = '-';
         const cli_flag *fl = find_flag(common_flags, name);
         const cli_flag *cf = fl ? NULL : find_flag(c->cmd->flags, name);
         if (fl || cf) {

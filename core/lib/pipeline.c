@@ -863,7 +863,10 @@ static int flush_batch(mms_pipeline *p, mms_error *err)
             mms_error e;
             mms_error_clear(&e);
             mms_isolate_note_running(s->d->name, "accumulating", r->id, r->source, r->pub.line);
-            if (s->d->acc_add(s->state, s->acc, &r->pub, r->values, &e) != MMS_OK)
+            int arc = s->d->acc_add_record
+                          ? s->d->acc_add_record(s->state, s->acc, &r->pub, r->values, r->values, &e)
+                          : s->d->acc_add(s->state, s->acc, &r->pub, r->values, &e);
+            if (arc != MMS_OK)
                 note_plugin_error(r, s->d->name, &e);
             mms_isolate_note_running(NULL, NULL, NULL, NULL, 0);
         }

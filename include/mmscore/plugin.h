@@ -216,6 +216,14 @@ typedef struct mms_plugin {
 
     /* ---- revision 3 (NULL in older descriptors) ---- */
     const mms_headline_def *headline; /* summary values papers report; may be NULL */
+    /* SCORER, set part, optional: called instead of acc_add when set (a
+     * plugin still provides acc_add).  The same call plus `out`: per-record
+     * values known only in input order (uniqueness against the records
+     * before this one), written into this record's values, so the records
+     * file has them.  Declare them in `metrics`.  `values` and `out` are the
+     * same object: read what you need before you set. */
+    int (*acc_add_record)(void *state, void *acc, const mms_record *rec, const mms_values *values,
+                          mms_values *out, mms_error *err);
 } mms_plugin;
 
 /* Descriptor size of each revision: a plugin may state a smaller struct_size

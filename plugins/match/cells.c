@@ -95,23 +95,30 @@ static int on_ref(void *ctx, const mms_record *rec, mms_values *values, mms_erro
 }
 
 /* The core reads the file (any format it knows) through a pipeline of its
- * own with no scorer: the plugin sees records in input order. */
-int match_refs_read(match_refs *refs, const char *path, mms_error *err)
+ * own with no scorer: cb sees the records in input order. */
+int match_read_each(const char *path, const char *set,
+                    int (*cb)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err),
+                    void *ctx, mms_error *err)
 {
     mms_host *h = NULL;
     mms_pipeline *p = NULL;
     mms_pipeline_options po = MMS_PIPELINE_OPTIONS_INIT;
-    po.threads = 1, po.on_record = on_ref, po.on_record_ctx = refs;
+    po.threads = 1, po.on_record = cb, po.on_record_ctx = ctx;
     cJSON *summary = NULL;
     int rc = mms_host_new(&h, err);
     if (!rc) rc = mms_pipeline_new(&p, h, &po, err);
     if (!rc) rc = mms_pipeline_start(p, err);
-    if (!rc) rc = mms_pipeline_add_input(p, path, "reference", err);
+    if (!rc) rc = mms_pipeline_add_input(p, path, set, err);
     if (!rc) rc = mms_pipeline_finish(p, &summary, err);
     cJSON_Delete(summary);
     mms_pipeline_free(p);
     mms_host_free(h);
     return rc;
+}
+
+int match_refs_read(match_refs *refs, const char *path, mms_error *err)
+{
+    return match_read_each(path, "reference", on_ref, refs, err);
 }
 
 void match_refs_free(match_refs *refs)

@@ -28,6 +28,10 @@ typedef struct match_refs {
 } match_refs;
 
 int match_refs_read(match_refs *refs, const char *path, mms_error *err);
+/* Every record of `path` (as input set `set`) to cb, in input order. */
+int match_read_each(const char *path, const char *set,
+                    int (*cb)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err),
+                    void *ctx, mms_error *err);
 void match_refs_free(match_refs *refs);
 
 /* The cell of a structure, optionally rebuilt as CDVAE's Crystal does:

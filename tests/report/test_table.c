@@ -420,7 +420,7 @@ static void help_that_answers(void **st)
         {"table --lable x", "did you mean --label?"},       /* a command flag, transposed */
         {"validate --recrods x", "did you mean --records?"}, /* a common flag */
         {"validate --symprc 0.1 x", "did you mean --symprec?"}, /* a plugin option */
-        {"eval --novelty_ref x", "did you mean --novelty-ref?"},
+        {"eval --novelty-reff x", "did you mean --novelty-ref?"},
         {"validate --zzzzzz x", NULL}, /* nothing near: no guess */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
