@@ -932,6 +932,14 @@ static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
     return rc ? mms_error_set(err, MMS_ENOMEM, 0, "sun: cannot store the summary") : MMS_OK;
 }
 
+static const mms_headline_def headline[] = {
+    {"frac_unique_structures", "Unique", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen, %"},
+    {"frac_novel_structures", "Novel", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen, %"},
+    {"frac_novel_unique_structures", "U.N.", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen, %"},
+    {"frac_novel_unique_stable_structures", "S.U.N.", "%", 100, MMS_ROUND_DECIMALS, 2,
+     "MatterGen, %"},
+    {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -946,6 +954,7 @@ static const mms_plugin descriptor = {
     .options = options,
     .metrics = metrics,
     .summary = summary,
+    .headline = headline,
     .create = create,
     .destroy = destroy,
     .score = score,
