@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cells.h"
+#include "match_cells.h"
 
 typedef struct state {
     mms_match_options o;
-    match_refs gt;
+    mmsc_match_refs gt;
     size_t *by_id;      /* gt indices sorted by id */
     int pair;           /* 0 auto, 1 id, 2 row */
 } state;
@@ -62,7 +62,7 @@ static void destroy(void *st)
 {
     state *s = st;
     if (!s) return;
-    match_refs_free(&s->gt);
+    mmsc_match_refs_free(&s->gt);
     free(s->by_id);
     free(s);
 }
@@ -71,7 +71,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
 {
     state *s = calloc(1, sizeof *s);
     if (!s) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    int rc = match_options_from_config(&s->o, config, "csp_preset", err);
+    int rc = mmsc_match_options_from_config(&s->o, config, "csp_preset", err);
     const char *gt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "csp_gt"));
     const char *pair = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "csp_pair"));
     s->pair = pair && !strcmp(pair, "id") ? 1 : pair && !strcmp(pair, "row") ? 2 : 0;
@@ -80,7 +80,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
     s->gt.o = &s->o;
     s->gt.rebuild = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "csp_rebuild"));
     if (!rc && (!gt || !*gt)) rc = mms_error_set(err, MMS_EINVAL, 0, "csp: no ground truth (--gt FILE)");
-    if (!rc) rc = match_refs_read(&s->gt, gt, err);
+    if (!rc) rc = mmsc_match_refs_read(&s->gt, gt, err);
     if (!rc) {
         s->by_id = malloc((s->gt.n ? s->gt.n : 1) * sizeof *s->by_id);
         if (!s->by_id) rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
@@ -135,7 +135,7 @@ static int score(void *st, const mms_record *rec, const mms_values *earlier, mms
         mms_match_cell *p = NULL;
         mms_error e;
         /* RecEval catches the matcher's exceptions: the pair counts as no match */
-        if (match_cell_of(&p, &s->o, rec->structure, s->gt.rebuild, &e) == MMS_OK &&
+        if (mmsc_match_cell_of(&p, &s->o, rec->structure, s->gt.rebuild, &e) == MMS_OK &&
             mms_match_rms(&s->o, p, s->gt.r[g].cell, &found, &rms, NULL, &e) != MMS_OK)
             found = 0;
         mms_match_cell_free(p);

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cells.h"
+#include "match_cells.h"
 #include "mmscore/reader.h"
 
 typedef struct state {
     mms_match_options o;
-    match_refs ref;      /* match_ref's structures (first one used) */
+    mmsc_match_refs ref; /* match_ref's structures (first one used) */
     int have_ref, group, threads;
     size_t *group_of, n_group_of; /* match_group_of: groups of a first run */
 } state;
@@ -106,7 +106,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
 {
     state *s = calloc(1, sizeof *s);
     if (!s) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    int rc = match_options_from_config(&s->o, config, "match_preset", err);
+    int rc = mmsc_match_options_from_config(&s->o, config, "match_preset", err);
     const char *ref = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "match_ref"));
     s->group = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(config, "match_group"));
     const cJSON *th = cJSON_GetObjectItemCaseSensitive(config, "match_threads");
@@ -115,7 +115,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
     if (!rc && s->group && s->o.allow_subset)
         rc = mms_error_set(err, MMS_EINVAL, 0, "allow_subset cannot be used with group_structures");
     if (!rc && ref && *ref) {
-        rc = match_refs_read(&s->ref, ref, err);
+        rc = mmsc_match_refs_read(&s->ref, ref, err);
         if (!rc && s->ref.n == 0) rc = mms_error_set(err, MMS_EINVAL, 0, "%s: no structure", ref);
         if (!rc && !s->ref.r[0].cell)
             rc = mms_error_set(err, MMS_EINVAL, 0, "%s: first structure cannot be matched: %s", ref,
@@ -125,7 +125,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
     const char *gof = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "match_group_of"));
     if (!rc && gof && *gof) rc = read_group_of(s, gof, err);
     if (rc) {
-        match_refs_free(&s->ref);
+        mmsc_match_refs_free(&s->ref);
         free(s->group_of);
         free(s);
         return rc;
@@ -138,7 +138,7 @@ static void destroy(void *st)
 {
     state *s = st;
     if (!s) return;
-    match_refs_free(&s->ref);
+    mmsc_match_refs_free(&s->ref);
     free(s->group_of);
     free(s);
 }

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cells.h"
+#include "match_cells.h"
 #include "mmscore/host.h"
 
 /* ------------------------------------------------------- formula buckets */
@@ -141,7 +141,7 @@ typedef struct state {
     mms_match_options o;
     int def, has_hull;
     char *ref_path;
-    match_ref *ref; /* training structures in input order */
+    mmsc_match_ref *ref; /* training structures in input order */
     size_t n_ref, n_ref_bad;
     table by_cell, by_reduced; /* key -> training structure indices */
     pthread_mutex_t mu;
@@ -195,7 +195,7 @@ static const mms_metric_def summary[] = {
     {"n_novel_materials", "int", "crystallm: unique records novel (by composition or by matching)"},
     {NULL, NULL, NULL}};
 
-/* the training set, through a core pipeline of its own (as match_refs_read) */
+/* the training set, through a core pipeline of its own (as mmsc_match_refs_read) */
 typedef struct ref_reader {
     state *s;
     size_t cap;
@@ -208,12 +208,12 @@ static int on_ref(void *ctx, const mms_record *rec, mms_values *values, mms_erro
     state *s = rr->s;
     if (s->n_ref == rr->cap) {
         size_t nc = rr->cap ? 2 * rr->cap : 1024;
-        match_ref *t = realloc(s->ref, nc * sizeof *t);
+        mmsc_match_ref *t = realloc(s->ref, nc * sizeof *t);
         if (!t) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         s->ref = t, rr->cap = nc;
     }
     size_t i = s->n_ref++;
-    match_ref *r = &s->ref[i];
+    mmsc_match_ref *r = &s->ref[i];
     memset(r, 0, sizeof *r);
     r->id = strdup(rec->id ? rec->id : "");
     char ck[2048], rk[2048];
@@ -239,7 +239,7 @@ static int read_refs(state *s, const char *path, mms_error *err)
     ref_reader rr = {s, 0};
     mms_error e;
     mms_error_clear(&e);
-    int rc = match_read_each(path, "train", on_ref, &rr, &e);
+    int rc = mmsc_match_read_each(path, "train", on_ref, &rr, &e);
     return rc ? mms_error_set(err, rc, e.line, "novelty_ref %s: %s", path, e.message) : MMS_OK;
 }
 
@@ -281,7 +281,7 @@ static int create(void **out, const cJSON *config, mms_error *err)
     const char *hull = opt_str(config, "hull_ref");
     const char *ref = opt_str(config, "novelty_ref");
     s->has_hull = hull && *hull;
-    int rc = match_options_from_config(&s->o, config, "sun_match_preset", err);
+    int rc = mmsc_match_options_from_config(&s->o, config, "sun_match_preset", err);
     if (!rc && def && !strcmp(def, "crystallm"))
         s->def = DEF_CRYSTALLM;
     else if (!rc && def && strcmp(def, "mattergen"))

@@ -1,5 +1,5 @@
-/* See cells.h. */
-#include "cells.h"
+/* See match_cells.h. */
+#include "match_cells.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,7 @@ static double num(const cJSON *config, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-int match_options_from_config(mms_match_options *o, const cJSON *config, const char *preset_key,
+int mmsc_match_options_from_config(mms_match_options *o, const cJSON *config, const char *preset_key,
                               mms_error *err)
 {
     const char *preset = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, preset_key));
@@ -40,7 +40,7 @@ int match_options_from_config(mms_match_options *o, const cJSON *config, const c
     return MMS_OK;
 }
 
-int match_cell_of(mms_match_cell **out, const mms_match_options *o, const mms_structure *s,
+int mmsc_match_cell_of(mms_match_cell **out, const mms_match_options *o, const mms_structure *s,
                   int rebuild, mms_error *err)
 {
     if (!rebuild) return mms_match_cell_from_structure(out, o, s, err);
@@ -75,28 +75,28 @@ int match_cell_of(mms_match_cell **out, const mms_match_options *o, const mms_st
 static int on_ref(void *ctx, const mms_record *rec, mms_values *values, mms_error *err)
 {
     (void)values;
-    match_refs *refs = ctx;
+    mmsc_match_refs *refs = ctx;
     if (refs->n == refs->cap) {
         size_t nc = refs->cap ? 2 * refs->cap : 256;
-        match_ref *t = realloc(refs->r, nc * sizeof *t);
+        mmsc_match_ref *t = realloc(refs->r, nc * sizeof *t);
         if (!t) return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         refs->r = t, refs->cap = nc;
     }
-    match_ref *r = &refs->r[refs->n++];
+    mmsc_match_ref *r = &refs->r[refs->n++];
     memset(r, 0, sizeof *r);
     r->id = strdup(rec->id ? rec->id : "");
     mms_error e;
     mms_error_clear(&e);
     if (!rec->structure)
         r->error = strdup(rec->error ? rec->error->message : "not a structure");
-    else if (match_cell_of(&r->cell, refs->o, rec->structure, refs->rebuild, &e))
+    else if (mmsc_match_cell_of(&r->cell, refs->o, rec->structure, refs->rebuild, &e))
         r->error = strdup(e.message);
     return MMS_OK;
 }
 
 /* The core reads the file (any format it knows) through a pipeline of its
  * own with no scorer: cb sees the records in input order. */
-int match_read_each(const char *path, const char *set,
+int mmsc_match_read_each(const char *path, const char *set,
                     int (*cb)(void *ctx, const mms_record *rec, mms_values *values, mms_error *err),
                     void *ctx, mms_error *err)
 {
@@ -116,12 +116,12 @@ int match_read_each(const char *path, const char *set,
     return rc;
 }
 
-int match_refs_read(match_refs *refs, const char *path, mms_error *err)
+int mmsc_match_refs_read(mmsc_match_refs *refs, const char *path, mms_error *err)
 {
-    return match_read_each(path, "reference", on_ref, refs, err);
+    return mmsc_match_read_each(path, "reference", on_ref, refs, err);
 }
 
-void match_refs_free(match_refs *refs)
+void mmsc_match_refs_free(mmsc_match_refs *refs)
 {
     for (size_t i = 0; i < refs->n; i++) {
         free(refs->r[i].id), free(refs->r[i].error);
