@@ -342,16 +342,13 @@ static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
             c.overflow_code = MMS_ELIMIT;
             c.overflow_line = lineno;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "line %ld is longer than %zu bytes (line limit)", lineno,
-                     in->ropt.max_line_len);
+                     "line longer than %zu bytes (line limit)", in->ropt.max_line_len);
         } else if (c.block.len + line.len + 1 > in->max_record) {
             c.overflow = 1;
             c.overflow_code = MMS_ELIMIT;
             c.overflow_line = c.block_line;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "data block starting at line %ld is larger than %zu bytes "
-                     "(--max-record-bytes)",
-                     c.block_line, in->max_record);
+                     "data block larger than %zu bytes (--max-record-bytes)", in->max_record);
         } else if (strbuf_put(&c.block, s, line.len) || strbuf_putc(&c.block, '\n')) {
             rc = MMS_ENOMEM;
         }
@@ -1087,12 +1084,10 @@ static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *e
     if (!g && from_dir && errno == 0)
         return skipped(in, path, file_type_name(mode));
     if (!g) {
-        int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
-        if (from_dir) {
-            /* Inside a folder the file still counts as one (failed) record. */
-            char *id = stem(path);
-            emit_error(in, id, path, 0, NULL, MMS_EIO, "%s", err->message);
-        }
+        const char *why = strerror(errno);
+        if (from_dir) /* inside a folder the file still counts as one (failed) record */
+            emit_error(in, stem(path), path, 0, NULL, MMS_EIO, "cannot open: %s", why);
+        int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, why);
         return code;
     }
     /* zlib reads plain and gzip files alike, whatever the name says */

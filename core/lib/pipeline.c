@@ -937,21 +937,10 @@ static int sink(void *ctx, input_item *it)
         r->error = *it->error;
         if (r->error.code == MMS_OK)
             r->error.code = MMS_EPARSE;
-        /* Every error names file, line and record, whatever the reader wrote. */
+        /* Readers say what was expected and set the line; the file, line
+         * and record are named here, once. */
         char msg[MMS_ERROR_MESSAGE_MAX];
-        const char *m = r->error.message;
-        size_t sl = strlen(r->source);
-        if (strncmp(m, r->source, sl) == 0 && m[sl] == ':') {
-            /* "SOURCE: why" or "SOURCE:LINE: why": keep only the why. */
-            m += sl + 1;
-            while (*m >= '0' && *m <= '9')
-                m++;
-            if (*m == ':')
-                m++;
-            while (*m == ' ')
-                m++;
-        }
-        snprintf(msg, sizeof msg, "%s", m);
+        snprintf(msg, sizeof msg, "%s", r->error.message);
         /* A file that could not be opened at all points at its first line. */
         long line = r->error.line ? r->error.line : (it->line ? it->line : 1);
         mms_error_set(&r->error, r->error.code, line, "%s:%ld: record %s: %s", r->source, line,
