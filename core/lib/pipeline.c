@@ -498,6 +498,14 @@ static void note_plugin_error(pipe_record *r, const char *name, const mms_error 
         cJSON_AddItemToObject(r->plugin_errors, name, error_json(e));
 }
 
+/* A plugin that returned MMS_OK although one of its values could not be
+ * stored: an error, never a silently missing value. */
+static int unstored(const char *name, int code, long line, mms_error *e)
+{
+    return mms_error_set(e, code, line, "%s: a value could not be stored (%s)", name,
+                         mms_error_code_name(code));
+}
+
 /* Plugins k0..k1-1 in run order on one record, in this process. */
 static void score_range(mms_pipeline *p, pipe_record *r, size_t k0, size_t k1)
 {
@@ -512,6 +520,8 @@ static void score_range(mms_pipeline *p, pipe_record *r, size_t k0, size_t k1)
         int rc = out ? s->d->score(s->state, &r->pub, r->values, out, &e)
                      : mms_error_set(&e, MMS_ENOMEM, 0, "out of memory");
         mms_isolate_note_running(NULL, NULL, NULL, NULL, 0);
+        if (rc == MMS_OK && mms_values_error(out) != MMS_OK)
+            rc = unstored(s->d->name, mms_values_error(out), r->pub.line, &e);
         if (rc != MMS_OK) {
             if (e.code == MMS_OK)
                 mms_error_set(&e, rc, 0, "%s failed without a message", s->d->name);
@@ -2057,7 +2067,10 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
             cJSON_Delete(s);
             return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         }
-        if (sp->d->acc_finish(sp->state, sp->acc, v, &e) != MMS_OK) {
+        int rc = sp->d->acc_finish(sp->state, sp->acc, v, &e);
+        if (rc == MMS_OK && mms_values_error(v) != MMS_OK)
+            rc = unstored(sp->d->name, mms_values_error(v), 0, &e);
+        if (rc != MMS_OK) {
             /* The run completed; one plugin's summary failing is reported in it. */
             cJSON *o = cJSON_AddObjectToObject(sums, sp->d->name);
             cJSON_AddItemToObject(o, "error", error_json(&e));

@@ -18,6 +18,7 @@ struct mms_values {
     cJSON *obj; /* owned */
     mms_values_packed *packed; /* owned */
     size_t n_packed, cap_packed;
+    int first_error; /* sticky: the first failed set_* since creation */
 };
 
 /* Take the object out (caller owns it) and leave v empty. */

@@ -61,8 +61,19 @@ static void values_api(void **st)
     /* Non-finite numbers cannot be JSON: they become null. */
     assert_int_equal(mms_values_set_number(v, "nan", 0.0 / 0.0), MMS_OK);
     assert_true(cJSON_IsNull(mms_values_get(v, "nan")));
+    assert_int_equal(mms_values_error(v), MMS_OK);
     assert_int_equal(mms_values_set_json(v, "", cJSON_CreateTrue()), MMS_EINVAL);
     assert_string_equal(mms_values_get(v, "s")->valuestring, "hi");
+    /* The first failure sticks: later successes do not clear it. */
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
+    assert_int_equal(mms_values_set_int(v, "later", 1), MMS_OK);
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
+    assert_int_equal(mms_values_error(NULL), MMS_EINVAL);
+    mms_values_free(v);
+    v = mms_values_new();
+    assert_non_null(v);
+    assert_int_equal(mms_values_set_numbers(v, "a", NULL, 2), MMS_EINVAL);
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
     mms_values_free(v);
 }
 
