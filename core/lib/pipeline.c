@@ -1271,23 +1271,27 @@ static int write_file_atomic(const char *path, const char *text, mms_error *err)
     return rc;
 }
 
-/* One digest for a set: of its inputs' digests in order; NULL when one is
- * unknown (stdin). */
+/* One digest for a set: of its inputs' digests in order.  MMS_ENOTFOUND
+ * when one is unknown (stdin), MMS_ENOMEM kept apart: out of memory must not
+ * pass for an unknown input. */
 static int set_digest(const cJSON *inputs, char out[MMS_DIGEST_MAX])
 {
     strbuf b = {0};
     const cJSON *it;
-    int ok = cJSON_GetArraySize(inputs) > 0;
+    int rc = cJSON_GetArraySize(inputs) > 0 ? MMS_OK : MMS_ENOTFOUND;
     cJSON_ArrayForEach(it, inputs) {
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "digest");
-        if (!cJSON_IsString(d) || strbuf_put(&b, d->valuestring, strlen(d->valuestring)) ||
-            strbuf_putc(&b, '\n'))
-            ok = 0;
+        if (rc == MMS_OK && !cJSON_IsString(d))
+            rc = MMS_ENOTFOUND;
+        else if (rc == MMS_OK)
+            rc = strbuf_put(&b, d->valuestring, strlen(d->valuestring));
+        if (rc == MMS_OK)
+            rc = strbuf_putc(&b, '\n');
     }
-    if (ok)
+    if (rc == MMS_OK)
         mms_digest_text(b.s, b.len, out);
     strbuf_free(&b);
-    return ok;
+    return rc;
 }
 
 enum { SEC_ALL, SEC_SHARED, SEC_OWN };
@@ -1356,7 +1360,12 @@ static int build_section(mms_pipeline *p, int which, int empty, cJSON **out, mms
                 continue;
             cJSON *o = cJSON_AddObjectToObject(inputs, si->name);
             char d[MMS_DIGEST_MAX];
-            if (set_digest(si->inputs, d))
+            int rc = set_digest(si->inputs, d);
+            if (rc == MMS_ENOMEM) {
+                cJSON_Delete(sec);
+                return mms_error_set(err, rc, 0, "out of memory");
+            }
+            if (rc == MMS_OK)
                 cJSON_AddStringToObject(o, "digest", d);
             else
                 cJSON_AddNullToObject(o, "digest");
