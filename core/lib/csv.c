@@ -7,7 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "pipeline_internal.h"
+#include "input_internal.h"
 
 #define CSV_MAX_COLUMNS 65536
 

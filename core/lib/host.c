@@ -11,7 +11,9 @@
 
 #include "grow_internal.h"
 #include "isolate_internal.h"
-#include "pipeline_internal.h"
+#include "host_internal.h"
+#include "input_internal.h"
+#include "util_internal.h"
 
 /* Core record keys: a plugin metric of one of these names would be written
  * over the core's value in the records file. */

@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pipeline_internal.h"
+#include "host_internal.h"
+#include "input_internal.h"
+#include "util_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
 

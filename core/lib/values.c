@@ -16,7 +16,7 @@
 
 #include "mmscore/plugin.h"
 #include "grow_internal.h"
-#include "pipeline_internal.h"
+#include "values_internal.h"
 
 mms_values *mms_values_new(void)
 {
