@@ -631,41 +631,6 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
 
 /* ----------------------------------------------------------------- JSONL */
 
-/* cJSON says only "invalid JSON" when an allocation fails; the hook below
- * tells the two apart, so running out of memory is never reported as bad
- * input.  It wraps malloc and nothing else, so memory from it is freed by
- * free as before (plugins share cJSON with the core). */
-static _Thread_local int json_nomem;
-
-static void *json_malloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p)
-        json_nomem = 1;
-    return p;
-}
-
-static void json_hooks_install(void)
-{
-    cJSON_Hooks h = {json_malloc, free};
-    cJSON_InitHooks(&h);
-}
-
-cJSON *mms_json_parse(const char *s, size_t len, const char **end, int *nomem)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, json_hooks_install);
-    json_nomem = 0;
-    cJSON *v = cJSON_ParseWithLengthOpts(s, len, end, 0);
-    *nomem = json_nomem;
-    if (v && json_nomem) {
-        /* cannot happen with cJSON 1.7 (a failed allocation fails the parse), but be sure */
-        cJSON_Delete(v);
-        v = NULL;
-    }
-    return v;
-}
-
 /* An upper bound of the values cJSON would make of s (each costs ~80 bytes
  * as a cJSON node against 2 bytes of "0,"): every value but the first of a
  * container follows a comma, and every container opens with a bracket. */
@@ -911,11 +876,6 @@ static kind sniff(byte_in *b)
     return K_CSV;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err);
 
 static int skipped(input_ctx *in, const char *path, const char *why)
@@ -958,36 +918,11 @@ static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_err
     if (in_chain(up, &self))
         return skipped(in, dir, "a link back to a folder being walked");
     dir_chain here = {self.st_dev, self.st_ino, up};
-    DIR *dp = opendir(dir);
-    if (!dp)
+    char **names;
+    size_t n;
+    int rc = mms_dir_names(dir, 1, &names, &n);
+    if (rc == MMS_EIO)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    int rc = MMS_OK;
-    while ((e = readdir(dp))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **t = realloc(names, cap * sizeof *t);
-            if (!t) {
-                rc = MMS_ENOMEM;
-                break;
-            }
-            names = t;
-        }
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        if (!(names[n] = malloc(len))) {
-            rc = MMS_ENOMEM;
-            break;
-        }
-        snprintf(names[n], len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-        n++;
-    }
-    closedir(dp);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (rc == MMS_OK) {

@@ -18,6 +18,13 @@ void mms_json_utf8_fix(cJSON *node);
 /* Parse a JSON file of at most max bytes; *out owned by the caller. */
 int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err);
 
+/* The entries of folder dir but "." and "..", sorted by strcmp (the same
+ * walk on every file system): bare names, or with join "dir/name".  *names
+ * (array and strings) is the caller's, freed with mms_dir_names_free.
+ * MMS_EIO with errno set when the folder cannot be opened; MMS_ENOMEM. */
+int mms_dir_names(const char *dir, int join, char ***names, size_t *n);
+void mms_dir_names_free(char **names, size_t n);
+
 /* Does the space-separated list contain word? */
 int mms_word_in_list(const char *list, const char *word);
 
