@@ -7,6 +7,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "grow_internal.h"
 #include "input_internal.h"
 
 #define CSV_MAX_COLUMNS 65536
@@ -100,16 +101,8 @@ int byte_in_peek(byte_in *b)
 
 int strbuf_put(strbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *t = realloc(b->s, cap);
-        if (!t)
-            return MMS_ENOMEM;
-        b->s = t;
-        b->cap = cap;
-    }
+    if (!mms_grow((void **)&b->s, &b->cap, b->len + n + 1, 1, 256))
+        return MMS_ENOMEM;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';

@@ -359,16 +359,9 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
             mms_error_set(err, rc, 0, "%s: %s", path, msg);
         }
     }
-    if (rc == MMS_OK && h->n_plugins == h->cap_plugins) {
-        size_t cap = h->cap_plugins ? 2 * h->cap_plugins : 16;
-        host_plugin *p = realloc(h->plugins, cap * sizeof *p);
-        if (!p)
-            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-        else {
-            h->plugins = p;
-            h->cap_plugins = cap;
-        }
-    }
+    if (rc == MMS_OK && !mms_grow((void **)&h->plugins, &h->cap_plugins, h->n_plugins + 1,
+                                  sizeof *h->plugins, 16))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     char *pcopy = rc == MMS_OK ? strdup(path) : NULL;
     if (rc == MMS_OK && !pcopy)
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
