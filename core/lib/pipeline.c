@@ -594,6 +594,8 @@ static int iso_run(void *ctx, size_t j, char **text, mms_error *err)
     if (!out)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     int rc = d->score(b->p->sel[b->jobs[j].k].state, &r->pub, r->values, out, err);
+    if (rc == MMS_OK && mms_values_error(out) != MMS_OK)
+        rc = unstored(d->name, mms_values_error(out), r->pub.line, err);
     if (rc != MMS_OK && err->code == MMS_OK)
         mms_error_set(err, rc, 0, "%s failed without a message", d->name);
     cJSON *copy = NULL;
