@@ -141,10 +141,10 @@ static int fail(parse_state *ps, int code, long line, const char *msg, const cif
     if (!ps->failed) {
         ps->failed = 1;
         if (t)
-            mms_error_set(&ps->err, code, line, "line %ld: %s, got '%.*s'", line, msg,
+            mms_error_set(&ps->err, code, line, "%s, got '%.*s'", msg,
                           (int)(t->len > 60 ? 60 : t->len), t->p);
         else
-            mms_error_set(&ps->err, code, line, "line %ld: %s", line, msg);
+            mms_error_set(&ps->err, code, line, "%s", msg);
     }
     ps->st = ST_SKIP;
     return code;
@@ -311,8 +311,8 @@ static void finish_block(cif_block *b, parse_state *ps)
 static int tok_number(const cif_tok *t, const char *what, double *v, mms_error *err)
 {
     if (!cif_parse_number(t->p, t->len, v))
-        return mms_error_set(err, MMS_EPARSE, t->line, "line %ld: expected a number for %s, got '%.*s'",
-                             t->line, what, (int)(t->len > 40 ? 40 : t->len), t->p);
+        return mms_error_set(err, MMS_EPARSE, t->line, "expected a number for %s, got '%.*s'", what,
+                             (int)(t->len > 40 ? 40 : t->len), t->p);
     return MMS_OK;
 }
 
@@ -321,8 +321,8 @@ static int finite_number(const cif_tok *t, const char *what, double *v, mms_erro
     int rc = tok_number(t, what, v, err);
     if (rc == MMS_OK && !isfinite(*v))
         return mms_error_set(err, MMS_EPARSE, t->line,
-                             "line %ld: expected a finite number for %s, got '%.*s'", t->line,
-                             what, (int)(t->len > 40 ? 40 : t->len), t->p);
+                             "expected a finite number for %s, got '%.*s'", what,
+                             (int)(t->len > 40 ? 40 : t->len), t->p);
     return rc;
 }
 
@@ -388,8 +388,7 @@ static int block_lattice(const cif_block *b, double m[3][3], long line, mms_erro
     for (int i = 0; i < 6; i++)
         if (missing[i])
             return mms_error_set(err, MMS_EPARSE, line,
-                                 "line %ld: expected %s (a single number) in the block", line,
-                                 names[i]);
+                                 "expected %s (a single number) in the block", names[i]);
     return MMS_OK;
 }
 
@@ -421,9 +420,9 @@ static int ops_reserve(ops_buf *o, size_t n, long line, mms_error *err)
 {
     if (n > CIF_MAX_OPS)
         return mms_error_set(err, MMS_ELIMIT, line,
-                             "line %ld: %zu symmetry operations, more than the %d any "
+                             "%zu symmetry operations, more than the %d any "
                              "(magnetic) space group has",
-                             line, n, CIF_MAX_OPS);
+                             n, CIF_MAX_OPS);
     if (n <= o->cap)
         return MMS_OK;
     cif_op *p = malloc(n * sizeof *p);
@@ -471,10 +470,10 @@ static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_
             if (tf && tf->loop < 0 && cif_name_eq(tf->value.p, tf->value.len, "a,b,c;0,0,0"))
                 /* pymatgen 2022.11.7 then never builds the group (UnboundLocalError) */
                 return mms_error_set(err, MMS_EPARSE, line,
-                                     "line %ld: magnetic CIF with an identity BNS transformation "
+                                     "magnetic CIF with an identity BNS transformation "
                                      "and no listed operations: pymatgen 2022.11.7 cannot read "
-                                     "it either; expected _space_group_symop_magn_operation.xyz",
-                                     line);
+                                     "it either; expected "
+                                     "_space_group_symop_magn_operation.xyz");
             if (num && num->loop < 0 && !tf) {
                 /* pymatgen: MagneticSpaceGroup(BNS) in its standard setting */
                 int rc = ops_reserve(ob, 384, line, err);
@@ -485,11 +484,10 @@ static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_
             }
             if (num || tf || find_item(b, "_space_group_magn.name_BNS"))
                 return mms_error_set(err, MMS_EUNSUPPORTED, line,
-                                     "line %ld: magnetic space group given by a BNS name, an "
+                                     "magnetic space group given by a BNS name, an "
                                      "unknown BNS number or with a setting transformation; "
                                      "expected listed operations "
-                                     "(_space_group_symop_magn_operation.xyz) or a BNS number",
-                                     line);
+                                     "(_space_group_symop_magn_operation.xyz) or a BNS number");
             ob->p[0] = (cif_op){{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, {0, 0, 0}};
             *n = 1;
             return MMS_OK;
@@ -502,9 +500,9 @@ static int block_ops(const cif_block *b, ops_buf *ob, size_t *n, long line, mms_
             size_t nc = item_rows(b, cen), total = *n * nc;
             if (total > CIF_MAX_OPS)
                 return mms_error_set(err, MMS_ELIMIT, line,
-                                     "line %ld: %zu operations times %zu centrings is more "
+                                     "%zu operations times %zu centrings is more "
                                      "than %d",
-                                     line, *n, nc, CIF_MAX_OPS);
+                                     *n, nc, CIF_MAX_OPS);
             ops_buf cb;
             ops_init(&cb);
             cif_op *ops = ob->p, *all = malloc(total * sizeof *all), *c = NULL;
@@ -933,9 +931,8 @@ static int site_columns(const cif_block *b, site_cols *c, long line, mms_error *
             c->frac[k] = NULL;
     } else if (nf < 3) {
         return mms_error_set(err, MMS_EPARSE, line,
-                             "line %ld: expected _atom_site_fract_x/y/z (or _atom_site_Cartn_x/y/z)"
-                             " columns: the block has no atoms",
-                             line);
+                             "expected _atom_site_fract_x/y/z (or _atom_site_Cartn_x/y/z)"
+                             " columns: the block has no atoms");
     } else {
         for (int k = 0; k < 3; k++)
             c->cart[k] = NULL;
@@ -943,19 +940,17 @@ static int site_columns(const cif_block *b, site_cols *c, long line, mms_error *
     const cif_item *ref = c->label ? c->label : c->type ? c->type : c->frac[0] ? c->frac[0] : c->cart[0];
     if (!c->label && !c->type)
         return mms_error_set(err, MMS_EPARSE, line,
-                             "line %ld: expected _atom_site_type_symbol or _atom_site_label",
-                             line);
+                             "expected _atom_site_type_symbol or _atom_site_label");
     c->rows = item_rows(b, ref);
     const cif_item *all[] = {c->label, c->type, c->occ, c->frac[0], c->frac[1], c->frac[2],
                              c->cart[0], c->cart[1], c->cart[2]};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k] && item_rows(b, all[k]) != c->rows)
             return mms_error_set(err, MMS_EPARSE, item_value(b, all[k], 0)->line,
-                                 "line %ld: %.*s has %zu values but %.*s has %zu: expected "
+                                 "%.*s has %zu values but %.*s has %zu: expected "
                                  "one _atom_site loop",
-                                 item_value(b, all[k], 0)->line, (int)all[k]->name.len,
-                                 all[k]->name.p, item_rows(b, all[k]), (int)ref->name.len,
-                                 ref->name.p, c->rows);
+                                 (int)all[k]->name.len, all[k]->name.p, item_rows(b, all[k]),
+                                 (int)ref->name.len, ref->name.p, c->rows);
     return MMS_OK;
 }
 
@@ -1007,9 +1002,9 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
     /* bound the work before allocating: at most 64 images per allowed site */
     if ((double)c.rows * (double)n_ops > 64.0 * (double)bc->max_sites)
         return mms_error_set(err, MMS_ELIMIT, bc->line,
-                                 "line %ld: %zu atoms times %zu symmetry operations could "
-                                 "give more sites than the limit (max_sites %zu)",
-                                 bc->line, c.rows, n_ops, bc->max_sites);
+                             "%zu atoms times %zu symmetry operations could "
+                             "give more sites than the limit (max_sites %zu)",
+                             c.rows, n_ops, bc->max_sites);
     oxi_entry *oxi = NULL;
     size_t n_oxi = 0;
     if (block_oxi(b, &oxi, &n_oxi) != MMS_OK)
@@ -1043,8 +1038,8 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
             continue; /* pymatgen: no symbol, no atom */
         if (z < 0) {
             rc = mms_error_set(err, MMS_EPARSE, line,
-                               "line %ld: atom %.*s: expected an element symbol, got '%.*s'",
-                               line, (int)lab->len, lab->p, (int)sym->len, sym->p);
+                               "atom %.*s: expected an element symbol, got '%.*s'", (int)lab->len,
+                               lab->p, (int)sym->len, sym->p);
             break;
         }
         mms_species sp = {.z = z, .occupancy = 1.0};
@@ -1077,8 +1072,7 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
         if (c.cart[0]) {
             if (!inv_ok) {
                 rc = mms_error_set(err, MMS_ECOMPUTE, line,
-                                   "line %ld: Cartesian coordinates in a cell of zero volume",
-                                   line);
+                                   "Cartesian coordinates in a cell of zero volume");
                 break;
             }
             double f[3];
@@ -1109,16 +1103,16 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
         if (match != SIZE_MAX) {
             if (bc->b->magnetic) {
                 rc = mms_error_set(err, MMS_EUNSUPPORTED, line,
-                                   "line %ld: atom %.*s shares its position with another: "
+                                   "atom %.*s shares its position with another: "
                                    "disordered magnetic structures are not supported "
                                    "(as in pymatgen)",
-                                   line, (int)lab->len, lab->p);
+                                   (int)lab->len, lab->p);
                 break;
             }
             if (!site_add_species(&as[match].site, &sp))
                 rc = mms_error_set(err, MMS_ELIMIT, line,
-                                   "line %ld: more than %d species share the position of %s",
-                                   line, MMS_MAX_SITE_SPECIES, as[match].site.label);
+                                   "more than %d species share the position of %s",
+                                   MMS_MAX_SITE_SPECIES, as[match].site.label);
             continue;
         }
         /* pymatgen keys positions by the coordinate tuple: when no operation
@@ -1148,9 +1142,8 @@ static int read_atoms(const build_ctx *bc, const double lattice[3][3], const cif
     free(oxi);
     if (rc == MMS_OK && n == 0)
         rc = mms_error_set(err, MMS_EPARSE, bc->line,
-                           "line %ld: expected at least one atom with an element symbol and "
-                           "positive occupancy",
-                           bc->line);
+                           "expected at least one atom with an element symbol and "
+                           "positive occupancy");
     if (rc != MMS_OK) {
         free(as);
         return rc;
@@ -1173,10 +1166,10 @@ static int expand(const build_ctx *bc, asym_site *as, size_t n, const cif_op *op
             sum += as[i].site.species[k].occupancy;
         if (sum > 1 + 1e-8)
             return mms_error_set(err, MMS_EPARSE, as[i].site.line,
-                                 "line %ld: occupancies at the position of %s sum to %.6g, "
+                                 "occupancies at the position of %s sum to %.6g, "
                                  "expected at most 1 (atoms closer than %g in fractional "
                                  "coordinates are one site)",
-                                 as[i].site.line, as[i].site.label, sum, bc->tol);
+                                 as[i].site.label, sum, bc->tol);
     }
     size_t n_groups = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1216,9 +1209,9 @@ static int expand(const build_ctx *bc, asym_site *as, size_t n, const cif_op *op
                 }
                 if (s->n_sites >= bc->max_sites) {
                     rc = mms_error_set(err, MMS_ELIMIT, site.line,
-                                       "line %ld: symmetry expansion gives more than %zu sites "
+                                       "symmetry expansion gives more than %zu sites "
                                        "(limit max_sites)",
-                                       site.line, bc->max_sites);
+                                       bc->max_sites);
                     break;
                 }
                 rc = mms_structure_add_site(s, &site, 0, err);
@@ -1261,9 +1254,8 @@ static int build_structure(const build_ctx *bc, mms_structure **out, mms_error *
     *out = NULL;
     if (b->incommensurate)
         return mms_error_set(err, MMS_EUNSUPPORTED, bc->line,
-                             "line %ld: incommensurate magnetic structure (modulation or wave "
-                             "vector given): not supported, as in pymatgen",
-                             bc->line);
+                             "incommensurate magnetic structure (modulation or wave "
+                             "vector given): not supported, as in pymatgen");
     double lattice[3][3];
     int rc = block_lattice(b, lattice, bc->line, err);
     if (rc != MMS_OK)
@@ -1343,9 +1335,8 @@ static void emit(reader *rd, cif_block *b, parse_state *ps, long line, const cha
         rc = e.code;
     } else if (is_powder_block(&b->header, text_end)) {
         rc = mms_error_set(&e, MMS_EUNSUPPORTED, line,
-                           "line %ld: powder pattern block, no structure (skipped, as pymatgen "
-                           "does)",
-                           line);
+                           "powder pattern block, no structure (skipped, as pymatgen "
+                           "does)");
     } else {
         size_t max_sites = rd->opt && rd->opt->max_sites ? rd->opt->max_sites
                                                          : MMS_DEFAULT_MAX_SITES;

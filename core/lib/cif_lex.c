@@ -46,8 +46,7 @@ static int newline(cif_lex *lx, const char *p, mms_error *err)
 {
     if ((size_t)(p - lx->line_start) > lx->max_line)
         return mms_error_set(err, MMS_ELIMIT, lx->line,
-                             "line %ld is longer than %zu bytes (limit max_line_len)", lx->line,
-                             lx->max_line);
+                             "line longer than %zu bytes (limit max_line_len)", lx->max_line);
     lx->line++;
     lx->line_start = p + 1;
     return MMS_OK;
@@ -82,16 +81,15 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
     if (p >= end) {
         if ((size_t)(p - lx->line_start) > lx->max_line)
             return mms_error_set(err, MMS_ELIMIT, lx->line,
-                                 "line %ld is longer than %zu bytes (limit max_line_len)",
-                                 lx->line, lx->max_line);
+                                 "line longer than %zu bytes (limit max_line_len)", lx->max_line);
         lx->p = p;
         return 0;
     }
     t->line = lx->line;
     if (bad_byte((unsigned char)*p))
         return mms_error_set(err, MMS_EPARSE, lx->line,
-                             "line %ld: binary byte 0x%02x where a CIF token was expected",
-                             lx->line, (unsigned char)*p);
+                             "binary byte 0x%02x where a CIF token was expected",
+                             (unsigned char)*p);
     if (*p == ';' && p == lx->line_start) {
         /* text field: up to the next line that starts with ';' */
         const char *q = p + 1;
@@ -100,9 +98,8 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
             const char *nl = memchr(q, '\n', (size_t)(end - q));
             if (!nl)
                 return mms_error_set(err, MMS_EPARSE, start_line,
-                                     "line %ld: text field (;) never closed: expected a "
-                                     "line starting with ';'",
-                                     start_line);
+                                     "text field (;) never closed: expected a "
+                                     "line starting with ';'");
             if ((rc = newline(lx, nl, err)) != MMS_OK)
                 return rc;
             if (nl + 1 < end && nl[1] == ';') {
@@ -141,8 +138,8 @@ static int lex_once(cif_lex *lx, cif_tok *t, mms_error *err)
         q++;
     if (q < end && bad_byte((unsigned char)*q))
         return mms_error_set(err, MMS_EPARSE, lx->line,
-                             "line %ld: binary byte 0x%02x inside a CIF token: expected "
-                             "printable text", lx->line,
+                             "binary byte 0x%02x inside a CIF token: expected "
+                             "printable text",
                              (unsigned char)*q);
     t->p = p;
     t->len = (size_t)(q - p);

@@ -133,8 +133,7 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
             continue;
         if (k + 1 >= sizeof buf)
             return mms_error_set(err, MMS_EPARSE, line,
-                                 "line %ld: symmetry operation longer than %zu characters", line,
-                                 sizeof buf - 1);
+                                 "symmetry operation longer than %zu characters", sizeof buf - 1);
         buf[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
     buf[k] = '\0';
@@ -142,8 +141,7 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
         char *last = strrchr(buf, ',');
         if (!last)
             return mms_error_set(err, MMS_EPARSE, line,
-                                 "line %ld: expected a magnetic operation 'x,y,z,+1', got '%s'",
-                                 line, buf);
+                                 "expected a magnetic operation 'x,y,z,+1', got '%s'", buf);
         *last = '\0';
         k = (size_t)(last - buf);
     }
@@ -156,9 +154,9 @@ int cif_op_parse(const char *p, size_t n, int magnetic, cif_op *op, long line, m
         if (part >= 3 ||
             !parse_part(buf + start, i - start, op->rot[part], &op->trans[part]))
             return mms_error_set(err, MMS_EPARSE, line,
-                                 "line %ld: expected a symmetry operation like '-y, x-y, "
+                                 "expected a symmetry operation like '-y, x-y, "
                                  "z+1/2', got '%s'",
-                                 line, buf);
+                                 buf);
         part++;
         start = i + 1;
     }

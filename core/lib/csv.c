@@ -7,7 +7,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "pipeline_internal.h"
+#include "grow_internal.h"
+#include "input_internal.h"
 
 #define CSV_MAX_COLUMNS 65536
 
@@ -100,16 +101,8 @@ int byte_in_peek(byte_in *b)
 
 int strbuf_put(strbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *t = realloc(b->s, cap);
-        if (!t)
-            return MMS_ENOMEM;
-        b->s = t;
-        b->cap = cap;
-    }
+    if (!mms_grow((void **)&b->s, &b->cap, b->len + n + 1, 1, 256))
+        return MMS_ENOMEM;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
@@ -248,19 +241,16 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
              * where it opened, not only that the row grew too long. */
             if (skip_row(r, quoted))
                 return mms_error_set(err, MMS_EPARSE, cell_line,
-                                     "unclosed quote: the quoted cell opened on line %ld runs to "
-                                     "the end of the file; expected a closing quote",
-                                     cell_line);
+                                     "unclosed quote: the quoted cell opened on this line runs to "
+                                     "the end of the file; expected a closing quote");
             if (quoted)
                 return mms_error_set(err, MMS_ELIMIT, cell_line,
                                      "row starting at line %ld is longer than %zu bytes "
-                                     "(--max-record-bytes) inside the quoted cell opened on line "
-                                     "%ld (an unclosed quote?)",
-                                     start, r->max_row, cell_line);
+                                     "(--max-record-bytes) inside the quoted cell opened on "
+                                     "this line (an unclosed quote?)",
+                                     start, r->max_row);
             return mms_error_set(err, MMS_ELIMIT, start,
-                                 "row starting at line %ld is longer than %zu bytes "
-                                 "(--max-record-bytes)",
-                                 start, r->max_row);
+                                 "row longer than %zu bytes (--max-record-bytes)", r->max_row);
         }
         if (quoted) {
             if (c < 0 && r->in->failed)
@@ -268,9 +258,8 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
                                      r->in->why);
             if (c < 0)
                 return mms_error_set(err, MMS_EPARSE, cell_line,
-                                     "unterminated quoted cell opened on line %ld: "
-                                     "expected a closing \" before the end of the file",
-                                     cell_line);
+                                     "unterminated quoted cell: expected a closing \" "
+                                     "before the end of the file");
             if (c == '"') {
                 if (byte_in_peek(r->in) == '"') {
                     byte_in_get(r->in);
@@ -307,8 +296,7 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
                 else if (c == '\n')
                     r->line++;
                 return mms_error_set(err, MMS_ELIMIT, start,
-                                     "row starting at line %ld has more than %d columns: expected "
-                                     "a table row", start,
+                                     "row has more than %d columns: expected a table row",
                                      CSV_MAX_COLUMNS);
             }
             if (push_cell(r, cell_line))

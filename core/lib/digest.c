@@ -11,7 +11,7 @@
 #include <xxhash.h>
 
 #include "mmscore/mmscore.h"
-#include "pipeline_internal.h"
+#include "util_internal.h"
 
 static int hash_file(XXH3_state_t *h, const char *path, mms_error *err)
 {

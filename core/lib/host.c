@@ -12,32 +12,15 @@
 
 #include "grow_internal.h"
 #include "isolate_internal.h"
-#include "pipeline_internal.h"
+#include "host_internal.h"
+#include "input_internal.h"
+#include "util_internal.h"
 
 /* Core record keys: a plugin metric of one of these names would be written
  * over the core's value in the records file. */
 static const char *const core_keys[] = {
     "id", "index", "source", "line", "set", "ok", "error", "formula", "elements", "counts",
     "n_sites", "volume", "lattice", "disordered", "has_oxidation", "plugin_errors", NULL};
-
-int mms_word_in_list(const char *list, const char *word)
-{
-    if (!list || !word)
-        return 0;
-    size_t n = strlen(word);
-    const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *q = p;
-        while (*q && *q != ' ' && *q != '\t' && *q != ',')
-            q++;
-        if ((size_t)(q - p) == n && n && memcmp(p, word, n) == 0)
-            return 1;
-        p = q;
-    }
-    return 0;
-}
 
 int mms_host_new(mms_host **out, mms_error *err)
 {
@@ -394,16 +377,9 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
             mms_error_set(err, rc, 0, "%s: %s", path, msg);
         }
     }
-    if (rc == MMS_OK && h->n_plugins == h->cap_plugins) {
-        size_t cap = h->cap_plugins ? 2 * h->cap_plugins : 16;
-        host_plugin *p = realloc(h->plugins, cap * sizeof *p);
-        if (!p)
-            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-        else {
-            h->plugins = p;
-            h->cap_plugins = cap;
-        }
-    }
+    if (rc == MMS_OK && !mms_grow((void **)&h->plugins, &h->cap_plugins, h->n_plugins + 1,
+                                  sizeof *h->plugins, 16))
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     char *pcopy = rc == MMS_OK ? strdup(path) : NULL;
     if (rc == MMS_OK && !pcopy)
         rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
@@ -420,46 +396,20 @@ int mms_host_load_file(mms_host *h, const char *path, mms_error *err)
     return MMS_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int mms_host_load_dir(mms_host *h, const char *dir, mms_error *err)
 {
-    DIR *dp = opendir(dir);
-    if (!dp)
+    char **names;
+    size_t n;
+    int rc = mms_dir_names(dir, 0, &names, &n);
+    if (rc == MMS_EIO)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open plugin directory: %s", dir,
                              strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = MMS_OK;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        size_t len = strlen(e->d_name);
-        if (len < 4 || strcmp(e->d_name + len - 3, ".so") != 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn) {
-                rc = MMS_ENOMEM;
-                break;
-            }
-            names = nn;
-        }
-        if (!(names[n] = strdup(e->d_name))) {
-            rc = MMS_ENOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(dp);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
+    if (rc != MMS_OK)
+        return mms_error_set(err, rc, 0, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        if (rc == MMS_OK) {
-            size_t len = strlen(dir) + strlen(names[i]) + 2;
+        size_t nl = strlen(names[i]);
+        if (rc == MMS_OK && nl >= 4 && strcmp(names[i] + nl - 3, ".so") == 0) {
+            size_t len = strlen(dir) + nl + 2;
             char *p = malloc(len);
             if (!p)
                 rc = MMS_ENOMEM;
@@ -636,42 +586,6 @@ int mms_host_apply_config(mms_host *h, const cJSON *config, mms_error *err)
         }
     }
     return MMS_OK;
-}
-
-int mms_json_read_file(const char *path, size_t max, cJSON **out, mms_error *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
-    strbuf text = {0};
-    char chunk[65536];
-    size_t got;
-    int rc = MMS_OK;
-    while (rc == MMS_OK && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (text.len + got > max)
-            rc = mms_error_set(err, MMS_ELIMIT, 0, "%s: larger than %zu bytes", path, max);
-        else if (strbuf_put(&text, chunk, got))
-            rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    }
-    if (rc == MMS_OK && ferror(f))
-        rc = mms_error_set(err, MMS_EIO, 0, "%s: read error", path);
-    fclose(f);
-    if (rc == MMS_OK) {
-        const char *end = NULL;
-        int nomem = 0;
-        *out = mms_json_parse(text.s ? text.s : "", text.len, &end, &nomem);
-        if (!*out && nomem) {
-            rc = mms_error_set(err, MMS_ENOMEM, 0, "%s: out of memory reading its JSON", path);
-        } else if (!*out) {
-            long line = 1;
-            for (const char *q = text.s; q && end && q < end; q++)
-                line += *q == '\n';
-            rc = mms_error_set(err, MMS_EPARSE, line, "%s:%ld: not valid JSON", path, line);
-        }
-    }
-    strbuf_free(&text);
-    return rc;
 }
 
 int mms_host_load_config(mms_host *h, const char *path, mms_error *err)

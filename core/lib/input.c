@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pipeline_internal.h"
+#include "host_internal.h"
+#include "input_internal.h"
+#include "util_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -342,16 +344,13 @@ static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
             c.overflow_code = MMS_ELIMIT;
             c.overflow_line = lineno;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "line %ld is longer than %zu bytes (line limit)", lineno,
-                     in->ropt.max_line_len);
+                     "line longer than %zu bytes (line limit)", in->ropt.max_line_len);
         } else if (c.block.len + line.len + 1 > in->max_record) {
             c.overflow = 1;
             c.overflow_code = MMS_ELIMIT;
             c.overflow_line = c.block_line;
             snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "data block starting at line %ld is larger than %zu bytes "
-                     "(--max-record-bytes)",
-                     c.block_line, in->max_record);
+                     "data block larger than %zu bytes (--max-record-bytes)", in->max_record);
         } else if (strbuf_put(&c.block, s, line.len) || strbuf_putc(&c.block, '\n')) {
             rc = MMS_ENOMEM;
         }
@@ -632,41 +631,6 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
 
 /* ----------------------------------------------------------------- JSONL */
 
-/* cJSON says only "invalid JSON" when an allocation fails; the hook below
- * tells the two apart, so running out of memory is never reported as bad
- * input.  It wraps malloc and nothing else, so memory from it is freed by
- * free as before (plugins share cJSON with the core). */
-static _Thread_local int json_nomem;
-
-static void *json_malloc(size_t n)
-{
-    void *p = malloc(n);
-    if (!p)
-        json_nomem = 1;
-    return p;
-}
-
-static void json_hooks_install(void)
-{
-    cJSON_Hooks h = {json_malloc, free};
-    cJSON_InitHooks(&h);
-}
-
-cJSON *mms_json_parse(const char *s, size_t len, const char **end, int *nomem)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, json_hooks_install);
-    json_nomem = 0;
-    cJSON *v = cJSON_ParseWithLengthOpts(s, len, end, 0);
-    *nomem = json_nomem;
-    if (v && json_nomem) {
-        /* cannot happen with cJSON 1.7 (a failed allocation fails the parse), but be sure */
-        cJSON_Delete(v);
-        v = NULL;
-    }
-    return v;
-}
-
 /* An upper bound of the values cJSON would make of s (each costs ~80 bytes
  * as a cJSON node against 2 bytes of "0,"): every value but the first of a
  * container follows a comma, and every container opens with a bracket. */
@@ -912,11 +876,6 @@ static kind sniff(byte_in *b)
     return K_CSV;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *err);
 
 static int skipped(input_ctx *in, const char *path, const char *why)
@@ -959,36 +918,11 @@ static int read_dir(input_ctx *in, const char *dir, const dir_chain *up, mms_err
     if (in_chain(up, &self))
         return skipped(in, dir, "a link back to a folder being walked");
     dir_chain here = {self.st_dev, self.st_ino, up};
-    DIR *dp = opendir(dir);
-    if (!dp)
+    char **names;
+    size_t n;
+    int rc = mms_dir_names(dir, 1, &names, &n);
+    if (rc == MMS_EIO)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open folder: %s", dir, strerror(errno));
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    int rc = MMS_OK;
-    while ((e = readdir(dp))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **t = realloc(names, cap * sizeof *t);
-            if (!t) {
-                rc = MMS_ENOMEM;
-                break;
-            }
-            names = t;
-        }
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        if (!(names[n] = malloc(len))) {
-            rc = MMS_ENOMEM;
-            break;
-        }
-        snprintf(names[n], len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-        n++;
-    }
-    closedir(dp);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (rc == MMS_OK) {
@@ -1087,12 +1021,10 @@ static int read_file(input_ctx *in, const char *path, int from_dir, mms_error *e
     if (!g && from_dir && errno == 0)
         return skipped(in, path, file_type_name(mode));
     if (!g) {
-        int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, strerror(errno));
-        if (from_dir) {
-            /* Inside a folder the file still counts as one (failed) record. */
-            char *id = stem(path);
-            emit_error(in, id, path, 0, NULL, MMS_EIO, "%s", err->message);
-        }
+        const char *why = strerror(errno);
+        if (from_dir) /* inside a folder the file still counts as one (failed) record */
+            emit_error(in, stem(path), path, 0, NULL, MMS_EIO, "cannot open: %s", why);
+        int code = mms_error_set(err, MMS_EIO, 0, "%s: cannot open: %s", path, why);
         return code;
     }
     /* zlib reads plain and gzip files alike, whatever the name says */

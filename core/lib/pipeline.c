@@ -498,6 +498,14 @@ static void note_plugin_error(pipe_record *r, const char *name, const mms_error 
         cJSON_AddItemToObject(r->plugin_errors, name, error_json(e));
 }
 
+/* A plugin that returned MMS_OK although one of its values could not be
+ * stored: an error, never a silently missing value. */
+static int unstored(const char *name, int code, long line, mms_error *e)
+{
+    return mms_error_set(e, code, line, "%s: a value could not be stored (%s)", name,
+                         mms_error_code_name(code));
+}
+
 /* Plugins k0..k1-1 in run order on one record, in this process. */
 static void score_range(mms_pipeline *p, pipe_record *r, size_t k0, size_t k1)
 {
@@ -512,6 +520,8 @@ static void score_range(mms_pipeline *p, pipe_record *r, size_t k0, size_t k1)
         int rc = out ? s->d->score(s->state, &r->pub, r->values, out, &e)
                      : mms_error_set(&e, MMS_ENOMEM, 0, "out of memory");
         mms_isolate_note_running(NULL, NULL, NULL, NULL, 0);
+        if (rc == MMS_OK && mms_values_error(out) != MMS_OK)
+            rc = unstored(s->d->name, mms_values_error(out), r->pub.line, &e);
         if (rc != MMS_OK) {
             if (e.code == MMS_OK)
                 mms_error_set(&e, rc, 0, "%s failed without a message", s->d->name);
@@ -584,6 +594,8 @@ static int iso_run(void *ctx, size_t j, char **text, mms_error *err)
     if (!out)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     int rc = d->score(b->p->sel[b->jobs[j].k].state, &r->pub, r->values, out, err);
+    if (rc == MMS_OK && mms_values_error(out) != MMS_OK)
+        rc = unstored(d->name, mms_values_error(out), r->pub.line, err);
     if (rc != MMS_OK && err->code == MMS_OK)
         mms_error_set(err, rc, 0, "%s failed without a message", d->name);
     cJSON *copy = NULL;
@@ -940,21 +952,10 @@ static int sink(void *ctx, input_item *it)
         r->error = *it->error;
         if (r->error.code == MMS_OK)
             r->error.code = MMS_EPARSE;
-        /* Every error names file, line and record, whatever the reader wrote. */
+        /* Readers say what was expected and set the line; the file, line
+         * and record are named here, once. */
         char msg[MMS_ERROR_MESSAGE_MAX];
-        const char *m = r->error.message;
-        size_t sl = strlen(r->source);
-        if (strncmp(m, r->source, sl) == 0 && m[sl] == ':') {
-            /* "SOURCE: why" or "SOURCE:LINE: why": keep only the why. */
-            m += sl + 1;
-            while (*m >= '0' && *m <= '9')
-                m++;
-            if (*m == ':')
-                m++;
-            while (*m == ' ')
-                m++;
-        }
-        snprintf(msg, sizeof msg, "%s", m);
+        snprintf(msg, sizeof msg, "%s", r->error.message);
         /* A file that could not be opened at all points at its first line. */
         long line = r->error.line ? r->error.line : (it->line ? it->line : 1);
         mms_error_set(&r->error, r->error.code, line, "%s:%ld: record %s: %s", r->source, line,
@@ -1275,23 +1276,27 @@ static int write_file_atomic(const char *path, const char *text, mms_error *err)
     return rc;
 }
 
-/* One digest for a set: of its inputs' digests in order; NULL when one is
- * unknown (stdin). */
+/* One digest for a set: of its inputs' digests in order.  MMS_ENOTFOUND
+ * when one is unknown (stdin), MMS_ENOMEM kept apart: out of memory must not
+ * pass for an unknown input. */
 static int set_digest(const cJSON *inputs, char out[MMS_DIGEST_MAX])
 {
     strbuf b = {0};
     const cJSON *it;
-    int ok = cJSON_GetArraySize(inputs) > 0;
+    int rc = cJSON_GetArraySize(inputs) > 0 ? MMS_OK : MMS_ENOTFOUND;
     cJSON_ArrayForEach(it, inputs) {
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(it, "digest");
-        if (!cJSON_IsString(d) || strbuf_put(&b, d->valuestring, strlen(d->valuestring)) ||
-            strbuf_putc(&b, '\n'))
-            ok = 0;
+        if (rc == MMS_OK && !cJSON_IsString(d))
+            rc = MMS_ENOTFOUND;
+        else if (rc == MMS_OK)
+            rc = strbuf_put(&b, d->valuestring, strlen(d->valuestring));
+        if (rc == MMS_OK)
+            rc = strbuf_putc(&b, '\n');
     }
-    if (ok)
+    if (rc == MMS_OK)
         mms_digest_text(b.s, b.len, out);
     strbuf_free(&b);
-    return ok;
+    return rc;
 }
 
 enum { SEC_ALL, SEC_SHARED, SEC_OWN };
@@ -1360,7 +1365,12 @@ static int build_section(mms_pipeline *p, int which, int empty, cJSON **out, mms
                 continue;
             cJSON *o = cJSON_AddObjectToObject(inputs, si->name);
             char d[MMS_DIGEST_MAX];
-            if (set_digest(si->inputs, d))
+            int rc = set_digest(si->inputs, d);
+            if (rc == MMS_ENOMEM) {
+                cJSON_Delete(sec);
+                return mms_error_set(err, rc, 0, "out of memory");
+            }
+            if (rc == MMS_OK)
                 cJSON_AddStringToObject(o, "digest", d);
             else
                 cJSON_AddNullToObject(o, "digest");
@@ -2071,7 +2081,10 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
             cJSON_Delete(s);
             return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
         }
-        if (sp->d->acc_finish(sp->state, sp->acc, v, &e) != MMS_OK) {
+        int rc = sp->d->acc_finish(sp->state, sp->acc, v, &e);
+        if (rc == MMS_OK && mms_values_error(v) != MMS_OK)
+            rc = unstored(sp->d->name, mms_values_error(v), 0, &e);
+        if (rc != MMS_OK) {
             /* The run completed; one plugin's summary failing is reported in it. */
             cJSON *o = cJSON_AddObjectToObject(sums, sp->d->name);
             cJSON_AddItemToObject(o, "error", error_json(&e));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow_internal.h"
 #include "readers_internal.h"
 
 #define ARENA_CHUNK 4096u
@@ -155,14 +156,9 @@ static tag_entry *entry_for_n(mms_tags *t, const char *name, size_t nlen)
     if ((t->n_entries + 1) * 2 > t->n_slots &&
         rehash(t, t->n_slots ? t->n_slots * 2 : 64) != MMS_OK)
         return NULL;
-    if (t->n_entries == t->cap_entries) {
-        size_t cap = t->cap_entries ? t->cap_entries * 2 : 32;
-        tag_entry *ne = realloc(t->entries, cap * sizeof *ne);
-        if (!ne)
-            return NULL;
-        t->entries = ne;
-        t->cap_entries = cap;
-    }
+    if (!mms_grow((void **)&t->entries, &t->cap_entries, t->n_entries + 1, sizeof *t->entries,
+                  32))
+        return NULL;
     const char *copy = mms_tags_strndup(t, name, nlen);
     if (!copy)
         return NULL;

@@ -52,8 +52,7 @@ static int line_numbers(const line_view *l, double *v, int want, const char *wha
         double x;
         if (memchr(l->p + i, '(', j - i) || !cif_parse_number(l->p + i, j - i, &x) ||
             (j - i == 1 && l->p[i] == '.') || !isfinite(x))
-            return mms_error_set(err, MMS_EPARSE, l->line,
-                                 "line %ld: expected %d numbers (%s), got '%.*s'", l->line,
+            return mms_error_set(err, MMS_EPARSE, l->line, "expected %d numbers (%s), got '%.*s'",
                                  want, what, (int)(l->n > 60 ? 60 : l->n), l->p);
         if (got < want)
             v[got] = x;
@@ -61,9 +60,8 @@ static int line_numbers(const line_view *l, double *v, int want, const char *wha
         i = j;
     }
     if (got != want)
-        return mms_error_set(err, MMS_EPARSE, l->line,
-                             "line %ld: expected %d numbers (%s), got %d", l->line, want, what,
-                             got);
+        return mms_error_set(err, MMS_EPARSE, l->line, "expected %d numbers (%s), got %d", want,
+                             what, got);
     return MMS_OK;
 }
 
@@ -105,9 +103,9 @@ static int line_species(const line_view *l, mms_species *sp, mms_error *err)
     }
     if (z <= 0)
         return mms_error_set(err, MMS_EPARSE, l->line,
-                             "line %ld: expected an element symbol (e.g. Fe or Fe2+), got "
+                             "expected an element symbol (e.g. Fe or Fe2+), got "
                              "'%.*s'",
-                             l->line, (int)(n > 40 ? 40 : n), s);
+                             (int)(n > 40 ? 40 : n), s);
     return MMS_OK;
 }
 
@@ -143,8 +141,7 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         ln++;
         if ((size_t)(e - p) > max_line) {
             rc = mms_error_set(err, MMS_ELIMIT, ln,
-                               "line %ld is longer than %zu bytes (limit max_line_len)", ln,
-                               max_line);
+                               "line longer than %zu bytes (limit max_line_len)", max_line);
             break;
         }
         size_t k = (size_t)(e - p);
@@ -153,8 +150,7 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         if (k) {
             if (n == cap) {
                 if (n / 2 > max_sites + 2) {
-                    rc = mms_error_set(err, MMS_ELIMIT, ln,
-                                       "line %ld: more than %zu atoms (limit max_sites)", ln,
+                    rc = mms_error_set(err, MMS_ELIMIT, ln, "more than %zu atoms (limit max_sites)",
                                        max_sites);
                     break;
                 }
@@ -175,23 +171,21 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         ln = line0 + 1; /* an empty text still has a first line to point at */
     if (rc == MMS_OK && n < 2)
         rc = mms_error_set(err, MMS_EPARSE, ln,
-                           "line %ld: expected a lengths line and an angles line, got %zu "
+                           "expected a lengths line and an angles line, got %zu "
                            "non-empty line(s)",
-                           ln, n);
+                           n);
     if (rc == MMS_OK)
         rc = line_numbers(&lines[0], abc, 3, "lattice lengths a b c", err);
     if (rc == MMS_OK)
         rc = line_numbers(&lines[1], ang, 3, "lattice angles alpha beta gamma", err);
     if (rc == MMS_OK && n % 2)
         rc = mms_error_set(err, MMS_EPARSE, lines[n - 1].line,
-                           "line %ld: element '%.*s' has no coordinate line after it: "
+                           "element '%.*s' has no coordinate line after it: "
                            "expected \"x y z\"",
-                           lines[n - 1].line, (int)(lines[n - 1].n > 40 ? 40 : lines[n - 1].n),
-                           lines[n - 1].p);
+                           (int)(lines[n - 1].n > 40 ? 40 : lines[n - 1].n), lines[n - 1].p);
     if (rc == MMS_OK && n == 2)
         rc = mms_error_set(err, MMS_EPARSE, lines[1].line,
-                           "line %ld: expected element and coordinate lines after the angles",
-                           lines[1].line);
+                           "expected element and coordinate lines after the angles");
     if (rc == MMS_OK && (n - 2) / 2 > max_sites)
         rc = mms_error_set(err, MMS_ELIMIT, lines[1].line, "%zu atoms, expected at most %zu (--max-atoms)",
                            (n - 2) / 2, max_sites);
@@ -217,9 +211,9 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
         for (size_t j = 0; j < s->n_sites; j++)
             if (coincide(s->sites[j].frac, site.frac, tol)) {
                 rc = mms_error_set(err, MMS_EPARSE, site.line,
-                                   "line %ld: atom at the same position as the atom of line %ld "
+                                   "atom at the same position as the atom of line %ld "
                                    "(closer than %g in fractional coordinates)",
-                                   site.line, s->sites[j].line, tol);
+                                   s->sites[j].line, tol);
                 break;
             }
         if (rc == MMS_OK)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline_internal.h"
+#include "util_internal.h"
 
 /* Length of the well-formed sequence at s (1..4), or 0 with *bad the length
  * of the maximal ill-formed subpart to replace. */

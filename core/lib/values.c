@@ -16,7 +16,7 @@
 
 #include "mmscore/plugin.h"
 #include "grow_internal.h"
-#include "pipeline_internal.h"
+#include "values_internal.h"
 
 mms_values *mms_values_new(void)
 {
@@ -122,7 +122,21 @@ cJSON *mms_values_detach(mms_values *v)
     return o;
 }
 
-int mms_values_set_json(mms_values *v, const char *name, cJSON *item)
+/* The first failure of a set_* call sticks, so a writer of many values can
+ * check once at the end (mms_values_error). */
+static int sticky(mms_values *v, int rc)
+{
+    if (rc != MMS_OK && v && v->first_error == MMS_OK)
+        v->first_error = rc;
+    return rc;
+}
+
+int mms_values_error(const mms_values *v)
+{
+    return v ? v->first_error : MMS_EINVAL;
+}
+
+static int set_item(mms_values *v, const char *name, cJSON *item)
 {
     if (!v || !name || !*name || !item) {
         cJSON_Delete(item);
@@ -147,11 +161,14 @@ int mms_values_set_json(mms_values *v, const char *name, cJSON *item)
     return MMS_OK;
 }
 
+int mms_values_set_json(mms_values *v, const char *name, cJSON *item)
+{
+    return sticky(v, set_item(v, name, item));
+}
+
 static int set_created(mms_values *v, const char *name, cJSON *item)
 {
-    if (!item)
-        return MMS_ENOMEM;
-    return mms_values_set_json(v, name, item);
+    return sticky(v, item ? set_item(v, name, item) : MMS_ENOMEM);
 }
 
 int mms_values_set_number(mms_values *v, const char *name, double x)
@@ -179,7 +196,7 @@ int mms_values_set_null(mms_values *v, const char *name)
     return set_created(v, name, cJSON_CreateNull());
 }
 
-int mms_values_set_numbers(mms_values *v, const char *name, const double *x, size_t n)
+static int set_numbers(mms_values *v, const char *name, const double *x, size_t n)
 {
     if (!v || (n && !x))
         return MMS_EINVAL;
@@ -191,7 +208,7 @@ int mms_values_set_numbers(mms_values *v, const char *name, const double *x, siz
         free(copy);
         return MMS_ENOMEM;
     }
-    int rc = mms_values_set_json(v, name, slot); /* drops a packed value it replaces */
+    int rc = set_item(v, name, slot); /* drops a packed value it replaces */
     if (rc != MMS_OK) {
         free(copy);
         return rc;
@@ -200,6 +217,11 @@ int mms_values_set_numbers(mms_values *v, const char *name, const double *x, siz
         memcpy(copy, x, n * sizeof *x);
     v->packed[v->n_packed++] = (mms_values_packed){copy, n, slot};
     return MMS_OK;
+}
+
+int mms_values_set_numbers(mms_values *v, const char *name, const double *x, size_t n)
+{
+    return sticky(v, set_numbers(v, name, x, n));
 }
 
 const cJSON *mms_values_get(const mms_values *v, const char *name)
@@ -287,7 +309,7 @@ int mms_values_move(mms_values *dst, mms_values *src)
         cJSON_DetachItemViaPointer(src->obj, item);
         char *name = item->string;
         item->string = NULL;
-        rc = mms_values_set_json(dst, name, item); /* owns item now */
+        rc = set_item(dst, name, item); /* owns item now */
         cJSON_free(name);
         if (i >= 0) {
             if (rc == MMS_OK) { /* the doubles go with their place holder */

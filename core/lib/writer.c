@@ -10,6 +10,7 @@
 
 #include "mmscore/elements.h"
 #include "mmscore/writer.h"
+#include "grow_internal.h"
 #include "readers_internal.h"
 
 #define NUM_MAX 400    /* a double in positional notation, up to 1e300 */
@@ -44,14 +45,8 @@ static int buf_printf(mms_buffer *b, mms_error *err, const char *fmt, ...)
             b->len += (size_t)n;
             return MMS_OK;
         }
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap - b->len <= (size_t)n)
-            cap *= 2;
-        char *p = realloc(b->data, cap);
-        if (!p)
+        if (!mms_grow((void **)&b->data, &b->cap, b->len + (size_t)n + 1, 1, 1024))
             return mms_error_set(err, MMS_ENOMEM, 0, "out of memory writing a structure");
-        b->data = p;
-        b->cap = cap;
     }
 }
 

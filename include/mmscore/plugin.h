@@ -64,6 +64,16 @@ MMS_EXPORT int mms_values_set_numbers(mms_values *v, const char *name, const dou
 /* Takes ownership of item (also on failure). */
 MMS_EXPORT int mms_values_set_json(mms_values *v, const char *name, cJSON *item);
 
+/* The first failure code of any set_* call on v since it was created, or
+ * MMS_OK: a failure sticks (as libgit2's git_str_oom and SQLite's
+ * sqlite3_str_errcode), so a writer of many values may set them all and
+ * check once at the end.  The host checks it too: a plugin that returns
+ * MMS_OK with a value it could not store gets an error for that record, never
+ * a silently missing value.  MMS_EINVAL for a NULL v.  An appended function
+ * (no struct changes): a plugin that calls it does not load into an older
+ * libmmscore (unresolved symbol, refused with the loader's message). */
+MMS_EXPORT int mms_values_error(const mms_values *v);
+
 /* Borrowed view of a value; NULL if absent.  Valid while v lives unchanged. */
 MMS_EXPORT const cJSON *mms_values_get(const mms_values *v, const char *name);
 /* MMS_ENOTFOUND if absent, MMS_EINVAL if of another type (bools read as 0/1

@@ -20,7 +20,8 @@ typedef struct mms_read_options {
     double merge_tol;      /* fractional distance under which expanded positions
                               coincide; 0 = pymatgen's 1e-4 */
     long line_offset;      /* added to reported lines (text embedded in a CSV cell) */
-    const char *source;    /* file name for messages; may be NULL */
+    const char *source;    /* file name of the text; may be NULL.  Not for
+                              messages: see mms_structure_cb */
 } mms_read_options;
 
 #define MMS_DEFAULT_MAX_SITES 10000
@@ -30,7 +31,11 @@ typedef struct mms_read_options {
 /* Receives one structure (ownership passes to the callee, which must free
  * it) or, when s is NULL, the error of one block (err non-NULL, borrowed).
  * `block` is the 0-based index of the block in the text.  Return MMS_OK to
- * go on, anything else to stop reading. */
+ * go on, anything else to stop reading.
+ *
+ * A reader's error sets err->line (1-based, line_offset added) and a message
+ * saying what was expected and what was found, with no file name or line in
+ * it: the pipeline writes "FILE:LINE: record ID: message" once. */
 typedef int (*mms_structure_cb)(void *ctx, size_t block, mms_structure *s, const mms_error *err);
 
 /* Read every data block of a CIF 1.1 text.  Returns MMS_OK if the text could

@@ -141,13 +141,15 @@ static int choice_score(void *state, const mms_record *rec, const mms_values *ea
     choice_result r;
     int rc = read_and_extract(s, rec, &it, &r, err);
     if (rc) return rc;
+    /* Set them all, check once: the first failure sticks (mms_values_error). */
     char pred[2] = {r.letter, 0};
-    rc = r.letter ? mms_values_set_string(out, "pred", pred) : mms_values_set_null(out, "pred");
-    if (!rc) {
-        if (r.letter) rc = mms_values_set_bool(out, "correct", r.letter == it.gold);
-        else rc = s->mmsci ? mms_values_set_null(out, "correct") : mms_values_set_bool(out, "correct", 0);
-    }
-    if (!rc) rc = mms_values_set_string(out, "extract_path", r.path);
+    if (r.letter) mms_values_set_string(out, "pred", pred);
+    else mms_values_set_null(out, "pred");
+    if (r.letter) mms_values_set_bool(out, "correct", r.letter == it.gold);
+    else if (s->mmsci) mms_values_set_null(out, "correct");
+    else mms_values_set_bool(out, "correct", 0);
+    mms_values_set_string(out, "extract_path", r.path);
+    rc = mms_values_error(out);
     return rc ? mms_error_set(err, rc, rec->line, "choice: record %s: could not store values", record_id(rec))
               : MMS_OK;
 }
@@ -496,9 +498,10 @@ static double majority_credit(const tally *g, int *tied)
     return 1.0 / t;
 }
 
-static int set_accuracy(mms_values *out, const char *name, double sum, long den)
+static void set_accuracy(mms_values *out, const char *name, double sum, long den)
 {
-    return den ? mms_values_set_number(out, name, sum / (double)den) : mms_values_set_null(out, name);
+    if (den) mms_values_set_number(out, name, sum / (double)den);
+    else mms_values_set_null(out, name);
 }
 
 static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error *err)
@@ -507,13 +510,16 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
     const choice_acc *a = acc;
     long den;
     double accuracy = tally_accuracy(&a->total, s->mmsci, &den);
-    int rc = mms_values_set_string(out, "extractor", s->mmsci ? "mmsci" : "strict");
-    if (!rc) rc = mms_values_set_int(out, "n", a->total.n);
-    if (!rc) rc = mms_values_set_int(out, "parsed", a->total.parsed);
-    if (!rc) rc = mms_values_set_int(out, "unparsed", a->total.n - a->total.parsed);
-    if (!rc) rc = mms_values_set_int(out, "correct", a->total.correct);
-    if (!rc) rc = den ? mms_values_set_number(out, "accuracy", accuracy) : mms_values_set_null(out, "accuracy");
-    if (!rc) rc = mms_values_set_int(out, "invalid_records", a->invalid);
+    /* Set them all, check once (mms_values_error); rc is for what we build. */
+    int rc = MMS_OK;
+    mms_values_set_string(out, "extractor", s->mmsci ? "mmsci" : "strict");
+    mms_values_set_int(out, "n", a->total.n);
+    mms_values_set_int(out, "parsed", a->total.parsed);
+    mms_values_set_int(out, "unparsed", a->total.n - a->total.parsed);
+    mms_values_set_int(out, "correct", a->total.correct);
+    if (den) mms_values_set_number(out, "accuracy", accuracy);
+    else mms_values_set_null(out, "accuracy");
+    mms_values_set_int(out, "invalid_records", a->invalid);
     for (int d = 0; d < NDIMS && !rc; d++) {
         if (!a->by[d].n) continue;
         cJSON *o = cJSON_CreateObject();
@@ -523,13 +529,15 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
         }
         char name[32];
         snprintf(name, sizeof name, "by_%s", dim_name[d]);
-        rc = o ? mms_values_set_json(out, name, o) : MMS_ENOMEM;
+        if (o) mms_values_set_json(out, name, o);
+        else rc = MMS_ENOMEM;
     }
     if (!rc) {
         cJSON *ids = cJSON_CreateArray();
         for (size_t i = 0; ids && i < a->n_unparsed; i++)
             if (!cJSON_AddItemToArray(ids, cJSON_CreateString(a->unparsed[i]))) cJSON_Delete(ids), ids = NULL;
-        rc = ids ? mms_values_set_json(out, "unparsed_ids", ids) : MMS_ENOMEM;
+        if (ids) mms_values_set_json(out, "unparsed_ids", ids);
+        else rc = MMS_ENOMEM;
     }
     if (!rc && a->groups.n) {
         double mean = 0.0, major = 0.0;
@@ -546,12 +554,13 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
             major += majority_credit(g, &tied);
             ties += tied;
         }
-        rc = mms_values_set_int(out, "k_groups", (long long)a->groups.n);
-        if (!rc) rc = set_accuracy(out, "k_mean_accuracy", mean, counted);
-        if (!rc) rc = set_accuracy(out, "k_majority_accuracy", major, counted);
-        if (!rc) rc = mms_values_set_int(out, "k_majority_ties", ties);
-        if (!rc) rc = mms_values_set_int(out, "k_gold_conflicts", conflicts);
+        mms_values_set_int(out, "k_groups", (long long)a->groups.n);
+        set_accuracy(out, "k_mean_accuracy", mean, counted);
+        set_accuracy(out, "k_majority_accuracy", major, counted);
+        mms_values_set_int(out, "k_majority_ties", ties);
+        mms_values_set_int(out, "k_gold_conflicts", conflicts);
     }
+    if (!rc) rc = mms_values_error(out);
     return rc ? mms_error_set(err, rc, 0, "choice: could not store the summary") : MMS_OK;
 }
 

@@ -253,9 +253,9 @@ int convert_mol(OpenBabel::OBMol &mol, const char *fmt, const mms_read_options *
     OBUnitCell *uc = static_cast<OBUnitCell *>(mol.GetData(OBGenericDataType::UnitCell));
     if (!uc)
         return mms_error_set(err, MMS_EPARSE, 0,
-                             "%s: this %s structure has no unit cell; a periodic structure "
+                             "this %s structure has no unit cell; a periodic structure "
                              "needs lattice vectors",
-                             opt && opt->source ? opt->source : "input", fmt);
+                             fmt);
     // A cell Open Babel could not build (it computes impossible angle sets
     // into NaN vectors) or a flat one cannot turn positions into fractional
     // coordinates: an error for this record, before any symmetry expansion.

@@ -61,8 +61,19 @@ static void values_api(void **st)
     /* Non-finite numbers cannot be JSON: they become null. */
     assert_int_equal(mms_values_set_number(v, "nan", 0.0 / 0.0), MMS_OK);
     assert_true(cJSON_IsNull(mms_values_get(v, "nan")));
+    assert_int_equal(mms_values_error(v), MMS_OK);
     assert_int_equal(mms_values_set_json(v, "", cJSON_CreateTrue()), MMS_EINVAL);
     assert_string_equal(mms_values_get(v, "s")->valuestring, "hi");
+    /* The first failure sticks: later successes do not clear it. */
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
+    assert_int_equal(mms_values_set_int(v, "later", 1), MMS_OK);
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
+    assert_int_equal(mms_values_error(NULL), MMS_EINVAL);
+    mms_values_free(v);
+    v = mms_values_new();
+    assert_non_null(v);
+    assert_int_equal(mms_values_set_numbers(v, "a", NULL, 2), MMS_EINVAL);
+    assert_int_equal(mms_values_error(v), MMS_EINVAL);
     mms_values_free(v);
 }
 
@@ -720,6 +731,27 @@ static void state_save_merge(void **st)
     mms_host_free(h);
 }
 
+/* A plugin that returns MMS_OK after a failed set gets an error for the
+ * record (mms_values_error), not a silently missing value. */
+static void unstored_value_is_an_error(void **st)
+{
+    (void)st;
+    mms_host *h = good_host();
+    mms_error e;
+    assert_int_equal(mms_host_load_file(h, TP_UNSTORED "/tp_unstored.so", &e), MMS_OK);
+    run r = run_buffer(h, "cif", CIF("A", "5.64"), 1, 0, 0);
+    assert_int_equal(r.n, 1);
+    const cJSON *pe = cJSON_GetObjectItem(r.lines[0], "plugin_errors");
+    const cJSON *u = cJSON_GetObjectItem(pe, "tp_unstored");
+    assert_non_null(u);
+    assert_string_equal(str(u, "code"), "invalid");
+    assert_non_null(strstr(str(u, "message"), "tp_unstored: a value could not be stored"));
+    assert_null(cJSON_GetObjectItem(r.lines[0], "tp_stored"));
+    assert_int_equal(num(cJSON_GetObjectItem(r.summary, "plugin_errors"), "tp_unstored"), 1);
+    run_free(&r);
+    mms_host_free(h);
+}
+
 static void create_failure(void **st)
 {
     (void)st;
@@ -752,6 +784,7 @@ int main(void)
         cmocka_unit_test(threads_identical), cmocka_unit_test(shard_buffer),
         cmocka_unit_test(state_save_merge),
         cmocka_unit_test(create_failure),
+        cmocka_unit_test(unstored_value_is_an_error),
         cmocka_unit_test(require_structures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

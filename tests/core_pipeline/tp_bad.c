@@ -42,6 +42,24 @@ static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
                                 .accepts = MMS_ACCEPT_STRUCTURE,
                                 .metrics = metrics,
                                 .score = score};
+#elif defined(TP_UNSTORED)
+/* Ignores a failed set and returns MMS_OK: the host must not let the value
+ * go missing silently (mms_values_error). */
+static int score(void *s, const mms_record *r, const mms_values *e, mms_values *o, mms_error *err)
+{
+    (void)s, (void)r, (void)e, (void)err;
+    mms_values_set_int(o, "tp_stored", 1);
+    mms_values_set_json(o, "", NULL); /* fails: no name */
+    mms_values_set_int(o, "tp_later", 2);
+    return MMS_OK;
+}
+static const mms_plugin desc = {.abi_version = MMS_PLUGIN_ABI_VERSION,
+                                .struct_size = sizeof(mms_plugin),
+                                .name = "tp_unstored",
+                                .kind = MMS_PLUGIN_SCORER,
+                                .accepts = MMS_ACCEPT_STRUCTURE,
+                                .commands = "validate",
+                                .score = score};
 #endif
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)
