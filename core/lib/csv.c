@@ -153,20 +153,14 @@ void csv_free(csv_reader *r)
 static int push_cell(csv_reader *r, long line)
 {
     if (r->n_cells == r->cap_cells) {
-        size_t cap = r->cap_cells ? 2 * r->cap_cells : 16;
-        char **c = realloc(r->cells, cap * sizeof *c);
-        if (!c)
+        /* Three parallel arrays, one recorded capacity: it is raised only
+         * when all three grew (a failure leaves some larger, never smaller). */
+        size_t c1 = r->cap_cells, c2 = r->cap_cells, c3 = r->cap_cells, need = r->n_cells + 1;
+        if (!mms_grow((void **)&r->cells, &c1, need, sizeof *r->cells, 16) ||
+            !mms_grow((void **)&r->cell_lines, &c2, need, sizeof *r->cell_lines, 16) ||
+            !mms_grow((void **)&r->cell_lens, &c3, need, sizeof *r->cell_lens, 16))
             return MMS_ENOMEM;
-        r->cells = c;
-        long *l = realloc(r->cell_lines, cap * sizeof *l);
-        if (!l)
-            return MMS_ENOMEM;
-        r->cell_lines = l;
-        size_t *z = realloc(r->cell_lens, cap * sizeof *z);
-        if (!z)
-            return MMS_ENOMEM;
-        r->cell_lens = z;
-        r->cap_cells = cap;
+        r->cap_cells = c1;
     }
     char *s = malloc(r->cell.len + 1);
     if (!s)

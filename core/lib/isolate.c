@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "isolate_internal.h"
+#include "grow_internal.h"
 
 static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define N_FATAL (sizeof fatal_sigs / sizeof fatal_sigs[0])
@@ -250,17 +251,12 @@ int mms_isolate_run(size_t n, const size_t *group, int workers, double timeout, 
             iso_worker *w = &ws[which[k]];
             if (!pf[k].revents)
                 continue;
-            if (w->cap - w->len < 65536) {
-                size_t cap = w->cap ? 2 * w->cap : 131072;
-                char *b = realloc(w->buf, cap);
-                if (!b) {
-                    /* Cannot take its results: treat it as dead. */
-                    kill(w->pid, SIGKILL);
-                    worker_ended(w, ws, nw, ops);
-                    continue;
-                }
-                w->buf = b;
-                w->cap = cap;
+            /* room for one more 64 KiB read */
+            if (!mms_grow((void **)&w->buf, &w->cap, w->len + 65536, 1, 131072)) {
+                /* Cannot take its results: treat it as dead. */
+                kill(w->pid, SIGKILL);
+                worker_ended(w, ws, nw, ops);
+                continue;
             }
             ssize_t got = read(w->fd, w->buf + w->len, w->cap - w->len);
             if (got < 0 && errno == EINTR)

@@ -17,6 +17,7 @@
 
 #include "mmscore/mmscore.h"
 #include "isolate_internal.h"
+#include "grow_internal.h"
 #include "pipeline_internal.h"
 
 #define FAILED_EXAMPLES 5
@@ -60,7 +61,7 @@ struct mms_pipeline {
     cJSON *failed_examples;     /* the first few error messages, input order */
     size_t total;
     char **warnings;
-    size_t n_warnings;
+    size_t n_warnings, cap_warnings;
     const char *cur_set;
     input_ctx in;
     mms_error sink_err;
@@ -69,7 +70,7 @@ struct mms_pipeline {
     cJSON *skipped;             /* the first SKIPPED_NAMED of them: [{path, why}] */
     int any_isolated;
     set_info *si;
-    size_t n_si;
+    size_t n_si, cap_si;
     set_info *cur;
     cJSON *shared;          /* the shared sets' section, kept apart once unshared
                                records came (see split_shared); NULL before */
@@ -86,11 +87,10 @@ struct mms_pipeline {
 
 static int add_warning(mms_pipeline *p, const char *msg)
 {
-    char **w = realloc(p->warnings, (p->n_warnings + 1) * sizeof *w);
-    if (!w)
+    if (!mms_grow((void **)&p->warnings, &p->cap_warnings, p->n_warnings + 1,
+                  sizeof *p->warnings, 4))
         return MMS_ENOMEM;
-    p->warnings = w;
-    if (!(w[p->n_warnings] = strdup(msg)))
+    if (!(p->warnings[p->n_warnings] = strdup(msg)))
         return MMS_ENOMEM;
     p->n_warnings++;
     return MMS_OK;
@@ -1068,10 +1068,8 @@ static set_info *get_set(mms_pipeline *p, const char *name)
     for (size_t i = 0; i < p->n_si; i++)
         if (!strcmp(p->si[i].name, name))
             return &p->si[i];
-    set_info *n = realloc(p->si, (p->n_si + 1) * sizeof *n);
-    if (!n)
+    if (!mms_grow((void **)&p->si, &p->cap_si, p->n_si + 1, sizeof *p->si, 4))
         return NULL;
-    p->si = n;
     set_info *si = &p->si[p->n_si];
     memset(si, 0, sizeof *si);
     si->name = strdup(name);

@@ -10,6 +10,7 @@
 
 #include "mmscore/elements.h"
 #include "readers_internal.h"
+#include "grow_internal.h"
 
 /* pymatgen's Composition.amount_tolerance: amounts below it do not count,
  * amounts this close to an integer are integers. */
@@ -61,15 +62,11 @@ int mms_structure_add_site(mms_structure *s, const mms_site *site, size_t max_si
     if (max_sites && s->n_sites >= max_sites)
         return mms_error_set(err, MMS_ELIMIT, site->line,
                              "more than %zu sites (limit max_sites)", max_sites);
-    if (s->n_sites == 0 || (s->n_sites >= 8 && site_capacity(s->n_sites) == s->n_sites)) {
-        size_t cap = s->n_sites ? s->n_sites * 2 : 8;
-        if (cap > SIZE_MAX / sizeof(mms_site))
-            return mms_error_set(err, MMS_ENOMEM, site->line, "too many sites");
-        mms_site *ns = realloc(s->sites, cap * sizeof *ns);
-        if (!ns)
-            return mms_error_set(err, MMS_ENOMEM, site->line, "out of memory for sites");
-        s->sites = ns;
-    }
+    /* mms_structure has no capacity field (its layout is the ABI): the
+     * capacity is the doubling rule's, recomputed from the count. */
+    size_t cap = s->n_sites ? site_capacity(s->n_sites) : 0;
+    if (!mms_grow((void **)&s->sites, &cap, s->n_sites + 1, sizeof *s->sites, 8))
+        return mms_error_set(err, MMS_ENOMEM, site->line, "out of memory for sites");
     s->sites[s->n_sites] = *site;
     s->sites[s->n_sites].label[MMS_SITE_LABEL_MAX - 1] = '\0';
     s->n_sites++;

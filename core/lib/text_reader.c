@@ -22,6 +22,7 @@
 #include "cif_internal.h"
 #include "mmscore/elements.h"
 #include "readers_internal.h"
+#include "grow_internal.h"
 
 typedef struct line_view {
     const char *p;
@@ -154,13 +155,10 @@ static int read_text(const char *text, size_t len, const mms_read_options *opt,
                                        max_sites);
                     break;
                 }
-                line_view *nlns = realloc(lines, 2 * cap * sizeof *lines);
-                if (!nlns) {
+                if (!mms_grow((void **)&lines, &cap, n + 1, sizeof *lines, 64)) {
                     rc = mms_error_set(err, MMS_ENOMEM, ln, "out of memory");
                     break;
                 }
-                lines = nlns;
-                cap *= 2;
             }
             lines[n++] = (line_view){p, k, ln};
         }
