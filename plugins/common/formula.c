@@ -165,7 +165,7 @@ static int all_integer(const mmsc_formula *f)
     return 1;
 }
 
-static long long gcd_ll(long long a, long long b)
+long long mmsc_gcd_ll(long long a, long long b)
 {
     while (b) {
         long long t = a % b;
@@ -186,7 +186,7 @@ static void normalise(const mmsc_formula *f, int integer, mmsc_formula *out)
             strcpy(out->symbol[out->n], f->symbol[i]);
             out->amount[out->n++] = integer ? round(f->amount[i]) : f->amount[i];
             if (integer)
-                g = gcd_ll(g, (long long)round(f->amount[i]));
+                g = mmsc_gcd_ll(g, (long long)round(f->amount[i]));
         }
     for (size_t i = 0; integer && g > 1 && i < out->n; i++)
         out->amount[i] /= (double)g;

@@ -21,6 +21,9 @@ typedef struct mmsc_formula {
  * would raise. */
 int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n);
 
+/* Greatest common divisor, non-negative (amounts reduced as pymatgen does). */
+long long mmsc_gcd_ll(long long a, long long b);
+
 /* Do two formulas have the same pymatgen reduced_formula?  Integer amounts
  * are divided by their gcd; non-integer ones are compared as written
  * (pymatgen does not reduce them either), within 1e-8. */

@@ -40,16 +40,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 1;
 }
 
-static long long gcd_ll(long long a, long long b)
-{
-    while (b) {
-        long long t = a % b;
-        a = b;
-        b = t;
-    }
-    return a < 0 ? -a : a;
-}
-
 /* Composition.get_reduced_composition_and_factor: integer amounts are
  * divided by their gcd, halved again where reduced_formula is one of the
  * special formulas (O2, N2, F2, Cl2, H2, Li2O2, Na2O2, K2O2, H2O2, Cs2O2,
@@ -64,7 +54,7 @@ static void reduce_amounts(const unsigned char *z, const double *amt, size_t n, 
     if (all_int) {
         long long g = 0;
         for (size_t i = 0; i < n; i++)
-            g = gcd_ll(g, (long long)nearbyint(amt[i]));
+            g = mmsc_gcd_ll(g, (long long)nearbyint(amt[i]));
         factor = g ? (double)g : 1;
         int ones = 1;
         for (size_t i = 0; i < n; i++)
