@@ -1,4 +1,4 @@
-/* mmscore — plugin ABI v2 (major 1, revision 3): everything a plugin author needs.
+/* mmscore — plugin ABI v2 (major 1, revision 4): everything a plugin author needs.
  *
  * A plugin is a shared object exporting one symbol, MMS_PLUGIN_ENTRY_SYMBOL,
  * a function returning a pointer to a const mms_plugin descriptor.  The host
@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 #define MMS_PLUGIN_ABI_VERSION MMSCORE_ABI_VERSION /* major: only this one is loaded */
-#define MMS_PLUGIN_ABI_REVISION 3u /* fields appended since major 1 began */
+#define MMS_PLUGIN_ABI_REVISION 4u /* fields appended since major 1 began */
 #define MMS_PLUGIN_ENTRY_SYMBOL "mmscore_plugin_entry"
 #define MMS_PLUGIN_EXPORT MMS_EXPORT
 
@@ -234,6 +234,18 @@ typedef struct mms_plugin {
      * same object: read what you need before you set. */
     int (*acc_add_record)(void *state, void *acc, const mms_record *rec, const mms_values *values,
                           mms_values *out, mms_error *err);
+
+    /* ---- revision 4 (NULL in older descriptors) ---- */
+    /* SCORER, set part, optional: the figures of the HTML report (--report,
+     * `mmscore report`), drawn from the same accumulator as the summary.
+     * Called after acc_finish, before acc_free; also on an accumulator
+     * rebuilt from saved states by acc_merge.  *out: a new cJSON array,
+     * owned by the host from then on, of figure objects as docs/plugins.md
+     * ("Report figures") describes: "histogram" (bin edges and counts per
+     * series: generated, reference), "bars" (categories and a value per
+     * series) or "table" (columns and rows of text).  The core only draws
+     * them; it knows nothing of what they mean. */
+    int (*acc_report)(void *state, const void *acc, cJSON **out, mms_error *err);
 } mms_plugin;
 
 /* Descriptor size of each revision: a plugin may state a smaller struct_size
@@ -242,7 +254,8 @@ typedef struct mms_plugin {
  * with MMS_HAS_FIELD). */
 #define MMS_PLUGIN_SIZE_V1 offsetof(mms_plugin, license) /* mmscore 0.1 */
 #define MMS_PLUGIN_SIZE_V2 offsetof(mms_plugin, headline)
-#define MMS_PLUGIN_SIZE_V3 sizeof(mms_plugin)
+#define MMS_PLUGIN_SIZE_V3 offsetof(mms_plugin, acc_report)
+#define MMS_PLUGIN_SIZE_V4 sizeof(mms_plugin)
 
 /* Does *ptr (an mms_record or mms_structure made by the host) have `field`?
  * Always true for the fields of the revision a plugin states with its

@@ -346,6 +346,7 @@ static void host_loads_older_descriptor(void **st)
     assert_null(d->license);
     assert_null(d->url);
     assert_null(d->headline); /* revision 3: absent in older descriptors */
+    assert_null(d->acc_report); /* revision 4 */
     assert_null(d->acc_new);
     run r = run_buffer(h, "cif", CIF("A", "5.64"), 2, 0, 0);
     assert_int_equal(r.n, 1);
