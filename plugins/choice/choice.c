@@ -11,6 +11,7 @@
 
 #include <mmscore/plugin.h>
 
+#include "figjson.h"
 #include "item.h"
 
 /* ------------------------------------------------------------------ state */
@@ -564,6 +565,162 @@ static int choice_acc_finish(void *state, void *acc, mms_values *out, mms_error 
     return rc ? mms_error_set(err, rc, 0, "choice: could not store the summary") : MMS_OK;
 }
 
+/* ----------------------------------------------------------------- report */
+
+static const char *const dim_plural[NDIMS] = {"subjects", "categories", "sources", "models"};
+
+/* Bars per figure: MMSci has 72 subjects; more keys than this (free-text
+ * fields) show the largest, so the report stays small whatever the input. */
+#define REPORT_MAX_BARS 100
+
+static int tally_by_n_then_key(const void *x, const void *y)
+{
+    const tally *a = *(const tally *const *)x, *b = *(const tally *const *)y;
+    if (a->n != b->n) return a->n > b->n ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+static int tally_by_key(const void *x, const void *y)
+{
+    return strcmp((*(const tally *const *)x)->key, (*(const tally *const *)y)->key);
+}
+
+/* The tallies one figure draws, in key order (not first-seen order, which
+ * follows the order shards were merged in): those with an accuracy (the
+ * mmsci extractor has none without a parsed reply), the REPORT_MAX_BARS
+ * with most records when there are more.  *shown gets how many. */
+static const tally **pick_bars(const table *tb, int mmsci, size_t *shown, size_t *undefined)
+{
+    const tally **t = malloc((tb->n ? tb->n : 1) * sizeof *t);
+    if (!t) return NULL;
+    size_t n = 0;
+    *undefined = 0;
+    for (size_t i = 0; i < tb->n; i++) {
+        long den;
+        tally_accuracy(&tb->t[i], mmsci, &den);
+        if (den) t[n++] = &tb->t[i];
+        else ++*undefined;
+    }
+    if (n > REPORT_MAX_BARS) {
+        qsort(t, n, sizeof *t, tally_by_n_then_key);
+        n = REPORT_MAX_BARS;
+    }
+    qsort(t, n, sizeof *t, tally_by_key);
+    *shown = n;
+    return t;
+}
+
+/* One "bars" figure of accuracy (%) per value of breakdown d; NULL with
+ * *rc = MMS_OK when the field never occurred. */
+static cJSON *accuracy_figure(const choice_state *s, const choice_acc *a, int d, int *rc)
+{
+    const table *tb = &a->by[d];
+    *rc = MMS_OK;
+    if (!tb->n) return NULL;
+    size_t n = 0, undefined = 0;
+    const tally **t = pick_bars(tb, s->mmsci, &n, &undefined);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    const char **names = malloc((n ? n : 1) * sizeof *names);
+    cJSON *f = NULL;
+    if (t && v && names) {
+        for (size_t i = 0; i < n; i++) {
+            long den;
+            v[i] = 100.0 * tally_accuracy(t[i], s->mmsci, &den);
+            names[i] = t[i]->key;
+        }
+        char id[32], title[64], caption[512];
+        snprintf(id, sizeof id, "accuracy_by_%s", dim_name[d]);
+        snprintf(title, sizeof title, "Accuracy per %s", dim_name[d]);
+        int len = snprintf(caption, sizeof caption, "%s, per value of the field \"%s\" (%s).",
+                           s->mmsci ? "Records answered right / records with a parsed reply"
+                                    : "Records answered right / records",
+                           s->dim_field[d],
+                           s->mmsci ? "mmsci extractor: unparsed replies are left out, as MMSci does"
+                                    : "strict extractor: an unparsed reply counts as wrong");
+        if (n < tb->n - undefined && len > 0 && (size_t)len < sizeof caption)
+            len += snprintf(caption + len, sizeof caption - (size_t)len, " The %zu %s with most records of %zu shown.",
+                            n, dim_plural[d], tb->n - undefined);
+        if (undefined && len > 0 && (size_t)len < sizeof caption)
+            snprintf(caption + len, sizeof caption - (size_t)len, " %zu %s without a parsed reply left out.",
+                     undefined, undefined == 1 ? dim_name[d] : dim_plural[d]);
+        f = mmsc_figure_new(id, "bars", "Accuracy", title, caption, dim_name[d], "accuracy (%)");
+        if (f && !(mmsc_figure_set_categories(f, names, n) && mmsc_figure_add_series(f, "accuracy", v, n)))
+            cJSON_Delete(f), f = NULL;
+    }
+    if (!f) *rc = MMS_ENOMEM;
+    free(t);
+    free(v);
+    free((void *)names);
+    return f;
+}
+
+/* Parsed and unparsed replies per model (one bar group "all records" when
+ * there is no model field): where the extractor gave up. */
+static cJSON *answers_figure(const choice_state *s, const choice_acc *a)
+{
+    const table *tb = &a->by[DIM_MODEL];
+    size_t n = tb->n ? tb->n : 1;
+    const tally **t = malloc(n * sizeof *t);
+    const char **names = malloc(n * sizeof *names);
+    double *v = malloc(2 * n * sizeof *v);
+    cJSON *f = NULL;
+    if (t && names && v) {
+        if (tb->n) {
+            for (size_t i = 0; i < n; i++) t[i] = &tb->t[i];
+            qsort(t, n, sizeof *t, tally_by_n_then_key);
+            n = n > REPORT_MAX_BARS ? REPORT_MAX_BARS : n;
+            qsort(t, n, sizeof *t, tally_by_key);
+        } else {
+            t[0] = &a->total;
+        }
+        for (size_t i = 0; i < n; i++) {
+            names[i] = tb->n ? t[i]->key : "all records";
+            v[i] = (double)t[i]->parsed;
+            v[n + i] = (double)(t[i]->n - t[i]->parsed);
+        }
+        char caption[320];
+        snprintf(caption, sizeof caption,
+                 "Records whose reply gave an option letter (%s extractor) and those that gave none%s; "
+                 "%ld record%s could not be read and are in neither.",
+                 s->mmsci ? "mmsci" : "strict", tb->n ? ", per value of the model field" : "", a->invalid,
+                 a->invalid == 1 ? "" : "s");
+        f = mmsc_figure_new("answers", "bars", "Accuracy", tb->n ? "Parsed and unparsed replies per model"
+                                                               : "Parsed and unparsed replies",
+                            caption, tb->n ? "model" : "", "records");
+        if (f && !(mmsc_figure_set_categories(f, names, n) && mmsc_figure_add_series(f, "parsed", v, n) &&
+                   mmsc_figure_add_series(f, "unparsed", v + n, n)))
+            cJSON_Delete(f), f = NULL;
+    }
+    free(t);
+    free((void *)names);
+    free(v);
+    return f;
+}
+
+static int choice_acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    const choice_state *s = state;
+    const choice_acc *a = acc;
+    cJSON *figs = cJSON_CreateArray();
+    int rc = figs ? MMS_OK : MMS_ENOMEM;
+    /* the order drawn: models first, as papers' tables are */
+    static const int order[NDIMS] = {DIM_MODEL, DIM_SUBJECT, DIM_CATEGORY, DIM_SOURCE};
+    for (int k = 0; k < NDIMS && !rc; k++) {
+        cJSON *f = accuracy_figure(s, a, order[k], &rc);
+        if (f && !cJSON_AddItemToArray(figs, f)) cJSON_Delete(f), rc = MMS_ENOMEM;
+    }
+    if (!rc) {
+        cJSON *f = answers_figure(s, a);
+        if (!f || !cJSON_AddItemToArray(figs, f)) cJSON_Delete(f), rc = MMS_ENOMEM;
+    }
+    if (rc) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, rc, 0, "choice: out of memory building the report figures");
+    }
+    *out = figs;
+    return MMS_OK;
+}
+
 /* ------------------------------------------------------------- descriptor */
 
 /* What papers report of this plugin's summary (mmscore table, the summary's top). */
@@ -595,6 +752,7 @@ static const mms_plugin descriptor = {
     .acc_merge = choice_acc_merge,
     .acc_finish = choice_acc_finish,
     .acc_free = choice_acc_free,
+    .acc_report = choice_acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &descriptor; }

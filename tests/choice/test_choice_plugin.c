@@ -1,6 +1,8 @@
 /* choice plugin through the host and pipeline: per-record values, summary
  * (accuracy, breakdowns, k samples with a tied vote), the MMSci denominator,
- * a malformed record, a bad option, and save/merge equal to one run. */
+ * a malformed record, a bad option, save/merge equal to one run, and the
+ * report figures (acc_report) against the summary and the records. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,8 @@
 
 #include <mmscore/host.h>
 #include <mmscore/plugin.h>
+
+#include "../common/report_figures.h"
 
 /* Six samples of two questions (q1 three times, q2 three times) and one
  * unparsed reply.  strict: q1 answers B, B, (C) -> 2/3 right, majority B = gold.
@@ -190,6 +194,173 @@ static void test_save_merge(void **unused)
     remove(path);
 }
 
+/* Per model from the records file: records and right answers. */
+typedef struct model_count {
+    char name[64];
+    long n, parsed, correct;
+} model_count;
+
+static size_t count_records(const run *r, model_count *m, size_t cap)
+{
+    size_t nm = 0;
+    for (char *line = r->records; line && *line;) {
+        char *nl = strchr(line, '\n');
+        cJSON *j = cJSON_ParseWithLength(line, nl ? (size_t)(nl - line) : strlen(line));
+        const cJSON *fields = cJSON_GetObjectItemCaseSensitive(j, "fields");
+        const char *model = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fields, "model"));
+        const cJSON *pred = cJSON_GetObjectItemCaseSensitive(j, "pred");
+        if (model && pred) { /* a record the plugin scored */
+            size_t k = 0;
+            while (k < nm && strcmp(m[k].name, model) != 0) k++;
+            if (k == nm) {
+                assert_true(nm < cap);
+                snprintf(m[nm++].name, sizeof m->name, "%s", model);
+            }
+            m[k].n++;
+            m[k].parsed += cJSON_IsString(pred);
+            m[k].correct += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "correct"));
+        }
+        cJSON_Delete(j);
+        line = nl ? nl + 1 : NULL;
+    }
+    return nm;
+}
+
+/* The fixture subset (7 models, 3 sources, no subject field) through one
+ * run and through two halves merged: the figures rebuilt from the states
+ * (as `mmscore report` does) are the same, their accuracy per model is the
+ * summary's by_model accuracy and the records' correct/n (strict) or
+ * correct/parsed (mmsci), and the answers figure counts the records. */
+static void report_case(const char *extractor)
+{
+    char *in = slurp(MMSCORE_TEST_DATA "/choice/subset.jsonl");
+    char *cut = in;
+    for (int i = 0; i < 116; i++) cut = strchr(cut, '\n') + 1;
+    char *second = strdup(cut);
+    *cut = '\0';
+    char pa[] = "/tmp/mmscore-choice-rep-a-XXXXXX", pm[] = "/tmp/mmscore-choice-rep-m-XXXXXX",
+         pw[] = "/tmp/mmscore-choice-rep-w-XXXXXX";
+    assert_true(mkstemp(pa) >= 0 && mkstemp(pm) >= 0 && mkstemp(pw) >= 0);
+    const char *all[] = {in, second, NULL}, *first[] = {in, NULL}, *rest[] = {second, NULL};
+    run whole = run_choice(extractor, all, NULL, pw);
+    run a = run_choice(extractor, first, NULL, pa);
+    run m = run_choice(extractor, rest, pa, pm);
+    mms_host *h = host_with_choice(extractor);
+    cJSON *summary = NULL;
+    cJSON *figs = figures_from_state(h, "choice", pw, &summary);
+    cJSON *merged = figures_from_state(h, "choice", pm, NULL);
+    assert_true(cJSON_Compare(figs, merged, 1));
+    /* the figures' accumulator is the summary's */
+    assert_true(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(summary, "by_model"),
+                              cJSON_GetObjectItemCaseSensitive(whole.choice, "by_model"), 1));
+
+    const cJSON *f = figure_get(figs, "accuracy_by_model");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "section")), "Accuracy");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "y_label")), "accuracy (%)");
+    model_count mc[16] = {0};
+    size_t nm = count_records(&whole, mc, 16);
+    const cJSON *by_model = cJSON_GetObjectItemCaseSensitive(whole.choice, "by_model");
+    assert_int_equal(nm, cJSON_GetArraySize(by_model));
+    int compared = 0, undefined = 0;
+    for (size_t k = 0; k < nm; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(by_model, mc[k].name);
+        const cJSON *acc = cJSON_GetObjectItemCaseSensitive(e, "accuracy");
+        int i = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(f, "categories")) {
+            if (strcmp(c->valuestring, mc[k].name) == 0) break;
+            i++;
+        }
+        if (cJSON_IsNull(acc)) { /* mmsci, nothing parsed: no bar */
+            assert_null(c);
+            undefined++;
+            continue;
+        }
+        assert_non_null(c);
+        double bar = series_value(f, "accuracy", i);
+        long den = strcmp(extractor, "mmsci") == 0 ? mc[k].parsed : mc[k].n;
+        assert_true(fabs(bar - 100.0 * acc->valuedouble) <= 1e-12);
+        assert_true(fabs(bar - 100.0 * (double)mc[k].correct / (double)den) <= 1e-12);
+        compared++;
+    }
+    assert_true(compared >= 6);
+    assert_int_equal(compared + undefined, 7);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(f, "categories")), compared);
+
+    const cJSON *ans = figure_get(figs, "answers");
+    long parsed = 0, unparsed = 0;
+    for (size_t k = 0; k < nm; k++) {
+        int i = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ans, "categories")) {
+            if (strcmp(c->valuestring, mc[k].name) == 0) break;
+            i++;
+        }
+        assert_non_null(c);
+        assert_true(series_value(ans, "parsed", i) == (double)mc[k].parsed);
+        assert_true(series_value(ans, "unparsed", i) == (double)(mc[k].n - mc[k].parsed));
+        parsed += mc[k].parsed, unparsed += mc[k].n - mc[k].parsed;
+    }
+    assert_int_equal(parsed, (long)num(whole.choice, "parsed"));
+    assert_int_equal(unparsed, (long)num(whole.choice, "unparsed"));
+    assert_int_equal(parsed + unparsed, 232);
+    figure_get(figs, "accuracy_by_source");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, figs) /* no subject or category field in the subset: no such figure */
+        assert_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "id")), "subject"));
+    cJSON_Delete(figs);
+    cJSON_Delete(merged);
+    cJSON_Delete(summary);
+    mms_host_free(h);
+    run_free(&whole);
+    run_free(&a);
+    run_free(&m);
+    remove(pa), remove(pm), remove(pw);
+    free(in);
+    free(second);
+}
+
+static void test_report_strict(void **unused)
+{
+    (void)unused;
+    report_case("strict");
+}
+
+static void test_report_mmsci(void **unused)
+{
+    (void)unused;
+    report_case("mmsci");
+}
+
+/* The hand-made shards: a subject figure with the exact shares, and
+ * without a model field one "all records" group of answers. */
+static void test_report_subjects(void **unused)
+{
+    (void)unused;
+    char path[] = "/tmp/mmscore-choice-rep-s-XXXXXX";
+    assert_true(mkstemp(path) >= 0);
+    const char *in[] = {shard1, shard2, NULL};
+    run r = run_choice(NULL, in, NULL, path);
+    mms_host *h = host_with_choice(NULL);
+    cJSON *figs = figures_from_state(h, "choice", path, NULL);
+    const cJSON *f = figure_get(figs, "accuracy_by_subject");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f, "categories"), 0)->valuestring, "bio");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f, "categories"), 1)->valuestring, "chem");
+    assert_true(series_value(f, "accuracy", 0) == 100.0 * (2.0 / 3.0));
+    assert_true(series_value(f, "accuracy", 1) == 100.0 * (1.0 / 3.0));
+    const cJSON *ans = figure_get(figs, "answers");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ans, "categories"), 0)->valuestring,
+                        "all records");
+    assert_true(series_value(ans, "parsed", 0) == 5.0);
+    assert_true(series_value(ans, "unparsed", 0) == 1.0);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ans, "caption")), "1 record could not"));
+    assert_int_equal(cJSON_GetArraySize(figs), 2); /* subject and answers only */
+    cJSON_Delete(figs);
+    mms_host_free(h);
+    run_free(&r);
+    remove(path);
+}
+
 static void test_bad_option(void **unused)
 {
     (void)unused;
@@ -211,6 +382,9 @@ int main(void)
         cmocka_unit_test(test_mmsci_denominator),
         cmocka_unit_test(test_save_merge),
         cmocka_unit_test(test_bad_option),
+        cmocka_unit_test(test_report_strict),
+        cmocka_unit_test(test_report_mmsci),
+        cmocka_unit_test(test_report_subjects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
