@@ -12,6 +12,7 @@
 
 #include <mmscore/plugin.h>
 
+#include "figjson.h"
 #include "score.h"
 
 #ifndef CAPTION_WORDNET_DIR
@@ -22,13 +23,14 @@ typedef struct caption_state {
     cap_wordnet *wn;
     cap_punkt *pk;
     cap_ctx ctx;
-    char *cand_field, *refs_field;
+    char *cand_field, *refs_field, *model_field;
     size_t max_text_bytes;
 } caption_state;
 
 static const mms_option_def options[] = {
     {"candidate_field", MMS_OPT_STRING, "candidate", "field with the model's caption/answer"},
     {"references_field", MMS_OPT_STRING, "references", "field with the reference text(s): a string or an array of strings"},
+    {"model_field", MMS_OPT_STRING, "model", "field naming the model of each pair: the report's histograms have a series per model"},
     {"rouge_stemmer", MMS_OPT_BOOL, "false", "ROUGE with nltk's Porter stemmer (rouge_score use_stemmer=True)"},
     {"mmsci_multiref_quirk", MMS_OPT_BOOL, "false", "score pairs with several references 0 on every metric, as MMSci's own call does"},
     {"wordnet_dir", MMS_OPT_STRING, CAPTION_WORDNET_DIR, "WordNet 3.0 dict folder (Debian wordnet-base) for METEOR's synonym stage"},
@@ -70,6 +72,15 @@ static const char *const sum_mean[NSUM] = {
     "mean_bleu",   "mean_bleu_precision_1", "mean_bleu_precision_2", "mean_bleu_precision_3",
     "mean_bleu_precision_4", "mean_rouge1", "mean_rouge2", "mean_rougeL", "mean_rougeLsum",
     "mean_meteor", "mean_sacrebleu"};
+
+/* The report's histograms: one per value above, NBINS equal bins over
+ * [0, 1] (sacreBLEU: [0, 100]); the axis title of each. */
+#define NBINS 20
+static const char *const sum_label[NSUM] = {
+    "BLEU", "BLEU-1 (unigram precision)", "BLEU-2 (bigram precision)", "BLEU-3 (trigram precision)",
+    "BLEU-4 (4-gram precision)", "ROUGE-1 F", "ROUGE-2 F", "ROUGE-L F", "ROUGE-Lsum F", "METEOR",
+    "sacreBLEU sentence BLEU"};
+static double sum_top(int i) { return i == S_SACRE ? 100.0 : 1.0; }
 
 static const mms_metric_def summary_defs[] = {
     {"pairs", "int", "records scored"},
@@ -132,6 +143,7 @@ static void caption_destroy(void *state)
     cap_punkt_free(s->pk);
     free(s->cand_field);
     free(s->refs_field);
+    free(s->model_field);
     free(s);
 }
 
@@ -143,6 +155,7 @@ static int caption_create(void **state, const cJSON *config, mms_error *err)
     char *wndir = NULL;
     int rc = opt_string(config, "candidate_field", &s->cand_field, err);
     if (!rc) rc = opt_string(config, "references_field", &s->refs_field, err);
+    if (!rc) rc = opt_string(config, "model_field", &s->model_field, err);
     if (!rc) rc = opt_string(config, "wordnet_dir", &wndir, err);
     if (!rc) rc = opt_bool(config, "rouge_stemmer", &s->ctx.rouge_stemmer, err);
     if (!rc) rc = opt_bool(config, "mmsci_multiref_quirk", &s->ctx.mmsci_quirk, err);
@@ -298,14 +311,29 @@ static int caption_score(void *state, const mms_record *rec, const mms_values *e
 /* The per-record values are kept, not only their sums: merged shards then
  * add them in the unsharded order and give its means bit for bit (a sum of
  * per-shard sums rounds differently in the last digit). */
+/* The report's binned counts of one model's scored pairs (x above maps an
+ * undefined value to 0, as the means do; the histograms keep them apart). */
+typedef struct cap_hist {
+    char *model;             /* the model field's value; "" = absent */
+    long bins[NSUM][NBINS];
+    long undefined[NSUM];    /* null (BLEU of an empty text after tokenizing) */
+    long outside[NSUM];      /* finite but outside the bins' range: none expected */
+} cap_hist;
+
+/* Models with a series of their own; pairs of later models share one
+ * "other models" series, so a figure stays readable and small. */
+#define MAX_MODELS 16
+
 typedef struct caption_acc {
     long pairs, failed, scored, skipped, bleu_undefined;
     double *x;       /* NSUM values per scored record, in input order */
     size_t cap;      /* records x has room for */
     long corpus[10]; /* sys_len, ref_len, correct[4], total[4] */
+    cap_hist *hist[MAX_MODELS + 1]; /* first-seen order; [MAX_MODELS] = other models */
+    size_t n_hist;   /* models with their own series */
 } caption_acc;
 
-#define ACC_FORMAT "mmscore-caption-acc/2"
+#define ACC_FORMAT "mmscore-caption-acc/3"
 
 static int caption_acc_new(void *state, void **acc, mms_error *err)
 {
@@ -317,9 +345,59 @@ static int caption_acc_new(void *state, void **acc, mms_error *err)
 static void caption_acc_free(void *state, void *acc)
 {
     (void)state;
-    if (acc)
-        free(((caption_acc *)acc)->x);
-    free(acc);
+    caption_acc *a = acc;
+    if (a) {
+        free(a->x);
+        for (size_t i = 0; i <= MAX_MODELS; i++) {
+            if (a->hist[i])
+                free(a->hist[i]->model);
+            free(a->hist[i]);
+        }
+    }
+    free(a);
+}
+
+/* The histograms of a model, made on first sight; the other-models ones
+ * once MAX_MODELS have their own.  NULL when out of memory. */
+static cap_hist *hist_of(caption_acc *a, const char *model)
+{
+    for (size_t i = 0; i < a->n_hist; i++)
+        if (strcmp(a->hist[i]->model, model) == 0)
+            return a->hist[i];
+    size_t k = a->n_hist < MAX_MODELS ? a->n_hist : MAX_MODELS;
+    if (!a->hist[k]) {
+        cap_hist *h = calloc(1, sizeof *h);
+        if (!h || !(h->model = strdup(k < MAX_MODELS ? model : ""))) {
+            free(h);
+            return NULL;
+        }
+        a->hist[k] = h;
+        if (k < MAX_MODELS)
+            a->n_hist++;
+    }
+    return a->hist[k];
+}
+
+/* The model of a pair as the histograms name it: a string field as it is,
+ * a number as JSON writes it, "" when absent (or of another type). */
+static const char *model_key(const caption_state *s, const mms_record *rec, char *buf, size_t cap)
+{
+    const cJSON *v = rec->fields && s->model_field[0]
+                         ? cJSON_GetObjectItemCaseSensitive(rec->fields, s->model_field)
+                         : NULL;
+    if (cJSON_IsString(v))
+        return v->valuestring;
+    if (cJSON_IsNumber(v)) {
+        snprintf(buf, cap, "%.17g", v->valuedouble);
+        return buf;
+    }
+    return "";
+}
+
+/* The bin edges of value i's histogram. */
+static void metric_edges(int i, double edges[NBINS + 1])
+{
+    mmsc_uniform_edges(0.0, sum_top(i), NBINS, edges);
 }
 
 static int reserve_values(caption_acc *a, size_t more)
@@ -341,9 +419,7 @@ static int reserve_values(caption_acc *a, size_t more)
 static int caption_acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
                            mms_error *err)
 {
-    (void)state;
-    (void)rec;
-    (void)err;
+    const caption_state *s = state;
     caption_acc *a = acc;
     double counts[10];
     size_t n = 0;
@@ -362,21 +438,73 @@ static int caption_acc_add(void *state, void *acc, const mms_record *rec, const 
         a->skipped++;
         return MMS_OK;
     }
-    if (reserve_values(a, 1))
+    char buf[32];
+    cap_hist *h = hist_of(a, model_key(s, rec, buf, sizeof buf));
+    if (!h || reserve_values(a, 1))
         return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
     double *row = a->x + (size_t)a->scored * NSUM;
     a->scored++;
     for (int i = 0; i < NSUM; i++) {
-        double x = 0.0;
+        double x = 0.0, edges[NBINS + 1];
         /* null (undefined) counts 0, as MMSci maps the raised error */
         if (mms_values_get_number(values, sum_value[i], &x) != MMS_OK) {
             x = 0.0;
+            h->undefined[i]++;
             if (i == S_BLEU)
                 a->bleu_undefined++;
+        } else {
+            metric_edges(i, edges);
+            long b = mmsc_bin_index(edges, NBINS, x);
+            /* sacreBLEU's exp of a mean log gives 100.00000000000004 for
+             * identical texts (so does sacreBLEU): a perfect score, drawn in
+             * the last bin rather than left out */
+            if (b < 0 && x > edges[NBINS] && x <= edges[NBINS] * (1.0 + 1e-9))
+                b = NBINS - 1;
+            if (b < 0)
+                h->outside[i]++;
+            else
+                h->bins[i][b]++;
         }
         row[i] = x;
     }
     return MMS_OK;
+}
+
+static cJSON *hist_json(const cap_hist *h)
+{
+    double b[NSUM * NBINS], u[NSUM], o[NSUM];
+    for (int i = 0; i < NSUM; i++) {
+        for (int k = 0; k < NBINS; k++)
+            b[i * NBINS + k] = (double)h->bins[i][k];
+        u[i] = (double)h->undefined[i];
+        o[i] = (double)h->outside[i];
+    }
+    cJSON *j = cJSON_CreateObject();
+    int ok = j && cJSON_AddStringToObject(j, "model", h->model) &&
+             cJSON_AddItemToObject(j, "bins", cJSON_CreateDoubleArray(b, NSUM * NBINS)) &&
+             cJSON_AddItemToObject(j, "undefined", cJSON_CreateDoubleArray(u, NSUM)) &&
+             cJSON_AddItemToObject(j, "outside", cJSON_CreateDoubleArray(o, NSUM));
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* {"bins": NBINS, "models": [per model], "other": other models or null} */
+static cJSON *hist_save(const caption_acc *a)
+{
+    cJSON *j = cJSON_CreateObject(), *models = NULL;
+    int ok = j && cJSON_AddNumberToObject(j, "bins", NBINS) && (models = cJSON_AddArrayToObject(j, "models"));
+    for (size_t i = 0; ok && i < a->n_hist; i++)
+        ok = cJSON_AddItemToArray(models, hist_json(a->hist[i]));
+    ok = ok && (a->hist[MAX_MODELS] ? cJSON_AddItemToObject(j, "other", hist_json(a->hist[MAX_MODELS]))
+                                    : cJSON_AddNullToObject(j, "other") != NULL);
+    if (!ok) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
 }
 
 static int caption_acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
@@ -400,6 +528,7 @@ static int caption_acc_save(void *state, const void *acc, cJSON **out, mms_error
                                      cJSON_CreateDoubleArray(a->x ? a->x : corpus,
                                                              (int)((size_t)a->scored * NSUM)));
     ok = ok && cJSON_AddItemToObject(j, "corpus", cJSON_CreateDoubleArray(corpus, 10));
+    ok = ok && cJSON_AddItemToObject(j, "hist", hist_save(a));
     if (!ok) {
         cJSON_Delete(j);
         return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
@@ -431,6 +560,106 @@ static int get_array(const cJSON *o, const char *k, double *x, int n)
     return 1;
 }
 
+/* A saved count: a whole number from 0 to 2^40 (checked before the cast,
+ * which is undefined for doubles out of range); 0 otherwise. */
+static int count_from(double x, long *out)
+{
+    if (!(x >= 0.0 && x <= 1099511627776.0) || x != (double)(long)x)
+        return 0;
+    *out = (long)x;
+    return 1;
+}
+
+/* Reads one saved model's counts into h (model borrowed from the JSON);
+ * 0 if malformed. */
+static int hist_read(const cJSON *j, cap_hist *h)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "model");
+    double b[NSUM * NBINS], u[NSUM], o[NSUM];
+    if (!cJSON_IsString(m) || !get_array(j, "bins", b, NSUM * NBINS) || !get_array(j, "undefined", u, NSUM) ||
+        !get_array(j, "outside", o, NSUM))
+        return 0;
+    h->model = m->valuestring;
+    for (int i = 0; i < NSUM; i++) {
+        for (int k = 0; k < NBINS; k++)
+            if (!count_from(b[i * NBINS + k], &h->bins[i][k]))
+                return 0;
+        if (!count_from(u[i], &h->undefined[i]) || !count_from(o[i], &h->outside[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* The saved histograms, checked whole before anything is added: parts[]
+ * (calloc'd, MAX_MODELS + 1) gets the models in order, the other models
+ * last (model NULL when absent).  0 if malformed or if they do not count
+ * `scored` pairs. */
+static int hist_parse(const cJSON *saved, long scored, cap_hist *parts, size_t *n)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(saved, "hist");
+    const cJSON *bins = cJSON_GetObjectItemCaseSensitive(j, "bins");
+    const cJSON *models = cJSON_GetObjectItemCaseSensitive(j, "models");
+    const cJSON *other = cJSON_GetObjectItemCaseSensitive(j, "other");
+    if (!cJSON_IsNumber(bins) || bins->valuedouble != NBINS || !cJSON_IsArray(models) ||
+        cJSON_GetArraySize(models) > MAX_MODELS || !(cJSON_IsNull(other) || cJSON_IsObject(other)))
+        return 0;
+    *n = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, models) {
+        if (!hist_read(m, &parts[*n]))
+            return 0;
+        ++*n;
+    }
+    if (cJSON_IsObject(other) && !hist_read(other, &parts[MAX_MODELS]))
+        return 0;
+    for (int i = 0; i < NSUM; i++) { /* every scored pair is in each metric's counts once */
+        long total = 0;
+        for (size_t k = 0; k <= MAX_MODELS; k++) {
+            if (k >= *n && k < MAX_MODELS)
+                continue;
+            for (int b = 0; b < NBINS; b++)
+                total += parts[k].bins[i][b];
+            total += parts[k].undefined[i] + parts[k].outside[i];
+        }
+        if (total != scored)
+            return 0;
+    }
+    return 1;
+}
+
+static void hist_add(cap_hist *to, const cap_hist *from)
+{
+    for (int i = 0; i < NSUM; i++) {
+        for (int k = 0; k < NBINS; k++)
+            to->bins[i][k] += from->bins[i][k];
+        to->undefined[i] += from->undefined[i];
+        to->outside[i] += from->outside[i];
+    }
+}
+
+/* Adds parsed parts: each saved model into its own series (or, past
+ * MAX_MODELS, other models, as an unsharded run would), the saved other
+ * models into ours; 0 when out of memory. */
+static int hist_merge(caption_acc *a, const cap_hist *parts, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        cap_hist *h = hist_of(a, parts[k].model);
+        if (!h)
+            return 0;
+        hist_add(h, &parts[k]);
+    }
+    if (parts[MAX_MODELS].model) {
+        if (!a->hist[MAX_MODELS]) {
+            if (!(a->hist[MAX_MODELS] = calloc(1, sizeof(cap_hist))))
+                return 0;
+            if (!(a->hist[MAX_MODELS]->model = strdup("")))
+                return 0;
+        }
+        hist_add(a->hist[MAX_MODELS], &parts[MAX_MODELS]);
+    }
+    return 1;
+}
+
 static int caption_acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
 {
     const caption_state *s = state;
@@ -455,16 +684,34 @@ static int caption_acc_merge(void *state, void *acc, const cJSON *saved, mms_err
         return mms_error_set(err, MMS_EPARSE, 0,
                              "caption: saved accumulator: \"values\" is not %d numbers per scored pair",
                              NSUM);
-    if (reserve_values(a, (size_t)b.scored))
+    size_t nparts = 0;
+    cap_hist *parts = calloc(MAX_MODELS + 1, sizeof *parts);
+    if (!parts)
         return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
+    if (!hist_parse(saved, b.scored, parts, &nparts)) {
+        free(parts);
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "caption: saved accumulator: \"hist\" is not %d bins of %d values per model, at most %d models, counting every scored pair",
+                             NBINS, NSUM, MAX_MODELS);
+    }
+    if (reserve_values(a, (size_t)b.scored)) {
+        free(parts);
+        return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
+    }
     double *dst = a->x + (size_t)a->scored * NSUM;
     size_t k = 0;
     const cJSON *v;
     cJSON_ArrayForEach(v, vals) {
-        if (!cJSON_IsNumber(v))
+        if (!cJSON_IsNumber(v)) {
+            free(parts);
             return mms_error_set(err, MMS_EPARSE, 0, "caption: saved accumulator: a value is not a number");
+        }
         dst[k++] = v->valuedouble;
     }
+    int merged = hist_merge(a, parts, nparts);
+    free(parts);
+    if (!merged)
+        return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory");
     a->pairs += b.pairs;
     a->failed += b.failed;
     a->scored += b.scored;
@@ -509,6 +756,87 @@ static int caption_acc_finish(void *state, void *acc, mms_values *summary, mms_e
     return rc ? mms_error_set(err, rc, 0, "caption: could not store the summary") : MMS_OK;
 }
 
+/* The name of series k: the model, "other models" past MAX_MODELS; pairs
+ * without the model field are "all pairs" when no pair has one. */
+static const char *series_name(const caption_acc *a, size_t k)
+{
+    if (k == MAX_MODELS)
+        return "other models";
+    if (a->hist[k]->model[0])
+        return a->hist[k]->model;
+    return a->n_hist == 1 && !a->hist[MAX_MODELS] ? "all pairs" : "(no model field)";
+}
+
+/* One histogram of value i, a series per model. */
+static cJSON *metric_figure(const caption_acc *a, int i)
+{
+    long undefined = 0, outside = 0;
+    for (size_t k = 0; k <= MAX_MODELS; k++)
+        if (a->hist[k]) {
+            undefined += a->hist[k]->undefined[i];
+            outside += a->hist[k]->outside[i];
+        }
+    char id[48], title[96], x_label[96], caption[640];
+    snprintf(id, sizeof id, "hist_%s", sum_value[i]);
+    for (char *c = id; *c; c++) /* ids are [a-z0-9_]: rougeL -> rougel */
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    snprintf(title, sizeof title, "%s per pair", sum_label[i]);
+    snprintf(x_label, sizeof x_label, "%s (%s)", sum_label[i], i == S_SACRE ? "0 to 100" : "0 to 1");
+    int len = snprintf(caption, sizeof caption,
+                       "The %ld pairs with a non-empty candidate (those in mean_%s), in %d bins of %g; "
+                       "%ld pair%s with an empty candidate and %ld that could not be scored are not counted.",
+                       a->scored, sum_value[i], NBINS, sum_top(i) / NBINS, a->skipped,
+                       a->skipped == 1 ? "" : "s", a->failed);
+    if (undefined && len > 0 && (size_t)len < sizeof caption)
+        len += snprintf(caption + len, sizeof caption - (size_t)len,
+                        " %ld pair%s with an undefined value (empty text after tokenizing) not drawn: "
+                        "mean_%s counts %s as 0.",
+                        undefined, undefined == 1 ? "" : "s", sum_value[i], undefined == 1 ? "it" : "them");
+    if (outside && len > 0 && (size_t)len < sizeof caption)
+        snprintf(caption + len, sizeof caption - (size_t)len, " %ld value%s outside the range not drawn.",
+                 outside, outside == 1 ? "" : "s");
+    double edges[NBINS + 1];
+    metric_edges(i, edges);
+    cJSON *f = mmsc_figure_new(id, "histogram", "Captions", title, caption, x_label, "pairs");
+    int ok = f && mmsc_figure_set_edges(f, edges, NBINS);
+    for (size_t k = 0; ok && k <= MAX_MODELS; k++) {
+        if (!a->hist[k] || (k >= a->n_hist && k < MAX_MODELS))
+            continue;
+        double v[NBINS];
+        for (int b = 0; b < NBINS; b++)
+            v[b] = (double)a->hist[k]->bins[i][b];
+        ok = mmsc_figure_add_series(f, series_name(a, k), v, NBINS);
+    }
+    if (ok && !a->n_hist) { /* nothing scored: an empty series, so the figure says so */
+        double v[NBINS] = {0};
+        ok = mmsc_figure_add_series(f, "all pairs", v, NBINS);
+    }
+    if (!ok) {
+        cJSON_Delete(f);
+        return NULL;
+    }
+    return f;
+}
+
+static int caption_acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    const caption_acc *a = acc;
+    /* in the order papers' tables show them: BLEU, its n-gram precisions,
+     * ROUGE, METEOR, then sacreBLEU */
+    cJSON *figs = cJSON_CreateArray();
+    int ok = figs != NULL;
+    for (int i = 0; ok && i < NSUM; i++)
+        ok = cJSON_AddItemToArray(figs, metric_figure(a, i));
+    if (!ok) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, MMS_ENOMEM, 0, "caption: out of memory building the report figures");
+    }
+    *out = figs;
+    return MMS_OK;
+}
+
 /* What papers report of this plugin's summary (mmscore table, the summary's top). */
 static const mms_headline_def headline[] = {
     {"mean_bleu", "BLEU", "x100", 100, MMS_ROUND_DECIMALS, 2, "caption scores x100, 2 decimals"},
@@ -540,6 +868,7 @@ static const mms_plugin descriptor = {
     .acc_merge = caption_acc_merge,
     .acc_finish = caption_acc_finish,
     .acc_free = caption_acc_free,
+    .acc_report = caption_acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void) { return &descriptor; }
