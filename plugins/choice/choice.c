@@ -678,11 +678,13 @@ static cJSON *answers_figure(const choice_state *s, const choice_acc *a)
             v[i] = (double)t[i]->parsed;
             v[n + i] = (double)(t[i]->n - t[i]->parsed);
         }
-        char caption[320];
+        char caption[400], more[80] = "";
+        if (n < tb->n)
+            snprintf(more, sizeof more, " (the %zu models with most records of %zu)", n, tb->n);
         snprintf(caption, sizeof caption,
-                 "Records whose reply gave an option letter (%s extractor) and those that gave none%s; "
+                 "Records whose reply gave an option letter (%s extractor) and those that gave none%s%s; "
                  "%ld record%s could not be read and are in neither.",
-                 s->mmsci ? "mmsci" : "strict", tb->n ? ", per value of the model field" : "", a->invalid,
+                 s->mmsci ? "mmsci" : "strict", tb->n ? ", per value of the model field" : "", more, a->invalid,
                  a->invalid == 1 ? "" : "s");
         f = mmsc_figure_new("answers", "bars", "Accuracy", tb->n ? "Parsed and unparsed replies per model"
                                                                : "Parsed and unparsed replies",

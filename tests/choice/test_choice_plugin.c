@@ -361,6 +361,41 @@ static void test_report_subjects(void **unused)
     remove(path);
 }
 
+/* 120 subjects, the first 20 with one record, the others with two: the
+ * figure draws the 100 with most records and says so. */
+static void test_report_bar_cap(void **unused)
+{
+    (void)unused;
+    size_t cap = 220 * 160, len = 0;
+    char *in = malloc(cap);
+    for (int k = 0; k < 120; k++)
+        for (int r = 0; r < (k < 20 ? 1 : 2); r++)
+            len += (size_t)snprintf(in + len, cap - len,
+                                    "{\"id\": \"q%d-%d\", \"subject\": \"s%03d\", \"options\": [\"x\", \"y\"], "
+                                    "\"gold\": \"A\", \"raw_output\": \"%s\"}\n",
+                                    k, r, k, r ? "B" : "A");
+    assert_true(len < cap);
+    char path[] = "/tmp/mmscore-choice-rep-c-XXXXXX";
+    assert_true(mkstemp(path) >= 0);
+    const char *inputs[] = {in, NULL};
+    run r = run_choice(NULL, inputs, NULL, path);
+    mms_host *h = host_with_choice(NULL);
+    cJSON *figs = figures_from_state(h, "choice", path, NULL);
+    const cJSON *f = figure_get(figs, "accuracy_by_subject");
+    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(f, "categories");
+    assert_int_equal(cJSON_GetArraySize(cats), 100);
+    assert_string_equal(cJSON_GetArrayItem(cats, 0)->valuestring, "s020");
+    assert_string_equal(cJSON_GetArrayItem(cats, 99)->valuestring, "s119");
+    assert_true(series_value(f, "accuracy", 0) == 50.0);
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "caption")),
+                           "The 100 subjects with most records of 120 shown."));
+    cJSON_Delete(figs);
+    mms_host_free(h);
+    run_free(&r);
+    remove(path);
+    free(in);
+}
+
 static void test_bad_option(void **unused)
 {
     (void)unused;
@@ -385,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_report_strict),
         cmocka_unit_test(test_report_mmsci),
         cmocka_unit_test(test_report_subjects),
+        cmocka_unit_test(test_report_bar_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
