@@ -19,6 +19,7 @@
 #include "cell.h"
 #include "diag.h"
 #include "formula.h"
+#include "stated.h"
 
 typedef struct options {
     double symprec, symprec_extra, angle_tolerance;
@@ -259,9 +260,10 @@ static cJSON *site_arrays(const SpglibDataset *d, int multiplicities)
 }
 
 /* Write one tolerance's values; suffix "" or "_extra".  *symbol gets the
- * detected symbol (empty when detection failed). */
+ * detected symbol (empty when detection failed); with keep, *keep gets the
+ * dataset (the caller frees it; NULL when detection failed). */
 static void report(spg_cell *c, double symprec, double angle_tol, const char *suffix,
-                   mms_values *out, cJSON *diags, char symbol[16])
+                   mms_values *out, cJSON *diags, char symbol[16], SpglibDataset **keep)
 {
     char name[64], msg[128];
     SpglibDataset *d = detect(c, symprec, angle_tol, msg, sizeof msg);
@@ -291,7 +293,10 @@ static void report(spg_cell *c, double symprec, double angle_tol, const char *su
             mms_values_set_json(out, "site_multiplicities", m);
     }
 #undef NAME
-    spg_free_dataset(d);
+    if (keep)
+        *keep = d;
+    else
+        spg_free_dataset(d);
 }
 
 /* ----------------------------------------------------- CIF consistency */
@@ -328,11 +333,17 @@ static int tag_usable(const char *v)
     return v && strcmp(v, "?") && strcmp(v, ".");
 }
 
-static void check_space_group(const mms_structure *s, const char *detected, mms_values *out,
-                              cJSON *diags)
+/* sg_consistent is CrystaLLM's string comparison.  The diagnostic says
+ * whether the difference matters: a warning only when the atoms lack
+ * operations the stated group has; a file written in a subgroup of the
+ * structure's group (pymatgen writes every CIF in P1) or naming the group
+ * in another notation or setting is info. */
+static void check_space_group(const mms_structure *s, const char *detected,
+                              const SpglibDataset *d, const spg_cell *c, double symprec,
+                              mms_values *out, cJSON *diags)
 {
     const char *stated = mms_structure_tag(s, "_symmetry_space_group_name_H-M");
-    if (!tag_usable(stated) || !*detected) {
+    if (!tag_usable(stated) || !*detected || !d) {
         mms_values_set_null(out, "sg_consistent");
         if (!tag_usable(stated))
             mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
@@ -345,14 +356,45 @@ static void check_space_group(const mms_structure *s, const char *detected, mms_
     mms_values_set_bool(out, "sg_consistent", same);
     if (same)
         return;
-    if (same_ignoring_spaces(st, detected))
+    if (same_ignoring_spaces(st, detected)) {
         mmsc_diag_add(diags, "MMS203", MMSC_SEV_INFO,
                      "stated space group '%s' is the detected '%s' written with other spacing; "
                      "CrystaLLM's exact comparison counts it as inconsistent",
                      st, detected);
+        return;
+    }
+    int halls[SYM_MAX_HALLS];
+    int nh = sym_halls_of_symbol(st, halls, SYM_MAX_HALLS);
+    for (int i = 0; i < nh; i++)
+        if (spg_get_spacegroup_type(halls[i]).number == d->spacegroup_number) {
+            mmsc_diag_add(diags, "MMS211", MMSC_SEV_INFO,
+                         "stated space group '%s' is the detected '%s' in another notation or "
+                         "setting; CrystaLLM's exact comparison counts it as inconsistent",
+                         st, detected);
+            return;
+        }
+    int fewest = -1, n_ops = 0;
+    for (int i = 0; i < nh && fewest != 0; i++) {
+        int n, missing = sym_missing_operations(halls[i], d, (const double(*)[3])c->lattice,
+                                                symprec, &n);
+        if (fewest < 0 || missing < fewest)
+            fewest = missing, n_ops = n;
+    }
+    if (fewest == 0)
+        mmsc_diag_add(diags, "MMS210", MMSC_SEV_INFO,
+                     "stated space group '%s' is a subgroup of the detected '%s': the atoms have "
+                     "all its operations and more (pymatgen writes its CIFs in P1)",
+                     st, detected);
+    else if (fewest > 0)
+        mmsc_diag_add(diags, "MMS202", MMSC_SEV_WARNING,
+                     "stated space group '%s' differs from the detected '%s': %d of its %d "
+                     "operations are not symmetries of the atoms at symprec %g Å",
+                     st, detected, fewest, n_ops, symprec);
     else
         mmsc_diag_add(diags, "MMS202", MMSC_SEV_WARNING,
-                     "stated space group '%s' differs from the detected '%s'", st, detected);
+                     "stated space group '%s' differs from the detected '%s' and is no "
+                     "Hermann-Mauguin symbol spglib knows",
+                     st, detected);
 }
 
 /* CrystaLLM reads the formula from the block name with data_([A-Za-z0-9]+)\n. */
@@ -463,7 +505,21 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
         ok = k < actual.n && actual.amount[k] == expected.amount[i];
     }
     mms_values_set_bool(out, "multiplicity_consistent", ok);
-    if (!ok)
+    if (ok)
+        return;
+    /* CrystaLLM's dictionary comparison ignores occupancies, charges in type
+     * symbols and the formula per unit: a file right by those conventions is
+     * info, not a warning. */
+    int factor = sym_multiplicity_fits_formula(s, &expected);
+    if (factor)
+        mmsc_diag_add(diags, "MMS212", MMSC_SEV_INFO,
+                     "summed _atom_site_symmetry_multiplicity per type does not match "
+                     "_chemical_formula_sum '%s' as CrystaLLM compares them, but per element "
+                     "multiplicity x occupancy sums to %d x the formula (%s)",
+                     sum, factor,
+                     factor == 1 ? "the formula as the cell's content, pymatgen's convention"
+                                 : "_cell_formula_units_Z units, the CIF convention");
+    else
         mmsc_diag_add(diags, "MMS205", MMSC_SEV_WARNING,
                      "summed _atom_site_symmetry_multiplicity per type does not match "
                      "_chemical_formula_sum '%s'",
@@ -489,10 +545,11 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
         return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
     }
     char detected[16], detected_extra[16];
-    report(&c, o->symprec, o->angle_tolerance, "", out, diags, detected);
+    SpglibDataset *dataset = NULL;
+    report(&c, o->symprec, o->angle_tolerance, "", out, diags, detected, &dataset);
     if (o->symprec_extra > 0)
-        report(&c, o->symprec_extra, o->angle_tolerance, "_extra", out, diags, detected_extra);
-    cell_free(&c);
+        report(&c, o->symprec_extra, o->angle_tolerance, "_extra", out, diags, detected_extra,
+               NULL);
 
     double bls;
     long n_bonds;
@@ -509,10 +566,13 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     }
 
     if (s->format && !strcmp(s->format, "cif")) {
-        check_space_group(s, detected, out, diags);
+        check_space_group(s, detected, dataset, &c, o->symprec, out, diags);
         check_formulas(s, out, diags);
         check_multiplicity(s, out, diags);
     }
+    if (dataset)
+        spg_free_dataset(dataset);
+    cell_free(&c);
     return mms_values_set_json(out, "symmetry_diagnostics", diags);
 }
 

@@ -19,6 +19,7 @@
 #include "bonds.h"
 #include "fixture_structures.h"
 #include "formula.h"
+#include "stated.h"
 
 static void *make_state(double symprec_extra)
 {
@@ -96,8 +97,9 @@ static void test_rock_salt(void **unused)
 }
 
 /* CrystaLLM compares the stated symbol as written: 'F m -3 m' is not
- * 'Fm-3m' (an info diagnostic says they are the same group); a wrong group
- * is a warning; formula and multiplicity mismatches are warnings too. */
+ * 'Fm-3m' (an info diagnostic says they are the same group); a file in P1
+ * of a structure with more symmetry is info too (MMS210); formula and
+ * multiplicity mismatches are warnings. */
 static void test_inconsistent_tags(void **unused)
 {
     (void)unused;
@@ -117,7 +119,8 @@ static void test_inconsistent_tags(void **unused)
     v = score(st, s);
     assert_int_equal(mms_values_get_bool(v, "sg_consistent", &b), MMS_OK);
     assert_false(b);
-    assert_true(has_diag(mms_values_get(v, "symmetry_diagnostics"), "MMS202"));
+    assert_true(has_diag(mms_values_get(v, "symmetry_diagnostics"), "MMS210"));
+    assert_false(has_diag(mms_values_get(v, "symmetry_diagnostics"), "MMS202"));
     assert_int_equal(mms_values_get_bool(v, "formula_consistent", &b), MMS_OK);
     assert_false(b);
     assert_true(has_diag(mms_values_get(v, "symmetry_diagnostics"), "MMS204"));
@@ -133,6 +136,110 @@ static void test_inconsistent_tags(void **unused)
     assert_true(has_diag(mms_values_get(v, "symmetry_diagnostics"), "MMS206"));
     mms_values_free(v);
     mms_structure_free(s);
+    mmscore_plugin_entry()->destroy(st);
+}
+
+/* Which stated groups rock salt (Na at the origin) has: its subgroups
+ * Pm-3m and P4/mmm in the stated cell are info, Fd-3m (whose operations
+ * move Na onto empty places) and a symbol no one knows are warnings; the
+ * value is CrystaLLM's in every case. */
+static void test_stated_group_severity(void **unused)
+{
+    (void)unused;
+    void *st = make_state(0);
+    static const struct {
+        const char *stated, *code, *other;
+    } cases[] = {
+        {"P m -3 m", "MMS210", "MMS202"}, {"P4/mmm", "MMS210", "MMS202"},
+        {"F d -3 m :2", "MMS202", "MMS210"}, {"F m 3 m", "MMS202", "MMS210"},
+        {"F 4/m -3 2/m", "MMS211", "MMS202"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mms_structure *s = rock_salt(cases[i].stated, "Na4 Cl4", "4");
+        mms_values *v = score(st, s);
+        int b;
+        assert_int_equal(mms_values_get_bool(v, "sg_consistent", &b), MMS_OK);
+        assert_false(b);
+        const cJSON *d = mms_values_get(v, "symmetry_diagnostics");
+        if (!has_diag(d, cases[i].code) || has_diag(d, cases[i].other))
+            fail_msg("stated '%s': want %s, not %s", cases[i].stated, cases[i].code,
+                     cases[i].other);
+        mms_values_free(v);
+        mms_structure_free(s);
+    }
+    mmscore_plugin_entry()->destroy(st);
+}
+
+/* Spellings of one setting, from spglib's database. */
+static void test_symbol_spellings(void **unused)
+{
+    (void)unused;
+    int h[SYM_MAX_HALLS];
+    assert_int_equal(sym_halls_of_symbol("P 1 21/c 1", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 81);
+    assert_int_equal(sym_halls_of_symbol("P 1 1 21/b", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 86);
+    assert_int_equal(sym_halls_of_symbol("R -3 :H", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 436);
+    assert_int_equal(sym_halls_of_symbol("Fd-3m:2", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 526);
+    assert_int_equal(sym_halls_of_symbol("F d -3 m", h, SYM_MAX_HALLS), 2); /* both origins */
+    assert_int_equal(sym_halls_of_symbol("Pm-3m", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 517);
+    assert_int_equal(sym_halls_of_symbol("P 1", h, SYM_MAX_HALLS), 1);
+    assert_int_equal(h[0], 1);
+    assert_int_equal(sym_halls_of_symbol("Fm3m", h, SYM_MAX_HALLS), 0);
+    assert_int_equal(sym_halls_of_symbol("", h, SYM_MAX_HALLS), 0);
+}
+
+/* Real CIFs read by the core's reader (tests/data/symmetry/SOURCE.md):
+ * pymatgen's P1 files of structures with more symmetry carry no warning,
+ * a file stating a group its atoms do not have does, and settings,
+ * spacing and the per-unit formula are info.  Every code a record expects
+ * is there, and no warning it does not expect. */
+static void test_stated_groups_of_real_cifs(void **unused)
+{
+    (void)unused;
+    size_t n;
+    cJSON **in = fixture_read_jsonl(MMSCORE_TEST_DATA "/symmetry/stated_groups.jsonl", &n);
+    assert_non_null(in);
+    void *st = make_state(0);
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *src = cJSON_GetStringValue(cJSON_GetObjectItem(in[i], "source"));
+        mms_structure *s = NULL;
+        mms_error err;
+        if (fixture_structure_from_json(in[i], &s, &err) != MMS_OK)
+            fail_msg("%s: not read: %s", src, err.message);
+        mms_values *v = score(st, s);
+        const cJSON *d = mms_values_get(v, "symmetry_diagnostics");
+        const cJSON *want = cJSON_GetObjectItem(in[i], "codes"), *c;
+        cJSON_ArrayForEach(c, want)
+        {
+            if (!has_diag(d, cJSON_GetStringValue(c)))
+                fail_msg("%s: no %s", src, cJSON_GetStringValue(c));
+        }
+        cJSON_ArrayForEach(c, d)
+        {
+            const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(c, "code"));
+            const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(c, "severity"));
+            int expected = 0;
+            const cJSON *w;
+            cJSON_ArrayForEach(w, want)
+            {
+                expected |= !strcmp(cJSON_GetStringValue(w), code);
+            }
+            if (strcmp(sev, "info") && !expected)
+                fail_msg("%s: unexpected %s %s", src, sev, code);
+        }
+        mms_values_free(v);
+        mms_structure_free(s);
+        checked++;
+    }
+    assert_true(checked >= 9);
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(in[i]);
+    free(in);
     mmscore_plugin_entry()->destroy(st);
 }
 
@@ -322,6 +429,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rock_salt),
         cmocka_unit_test(test_inconsistent_tags),
+        cmocka_unit_test(test_stated_group_severity),
+        cmocka_unit_test(test_symbol_spellings),
+        cmocka_unit_test(test_stated_groups_of_real_cifs),
         cmocka_unit_test(test_spglib_failure_message),
         cmocka_unit_test(test_overflowing_cell_not_passed),
         cmocka_unit_test(test_threads_keep_their_answers),
