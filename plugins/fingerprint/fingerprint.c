@@ -181,17 +181,17 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
     cell.frac = (const double (*)[3])frac;
     cell.z = z;
     double sfp[MMSC_CNN_LEN];
-    char why[256];
-    int cnn = mmsc_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, why, sizeof why);
+    mms_error why;
+    int cnn = mmsc_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, &why);
     free(frac);
     free(z);
 
     if ((rc = mms_values_set_numbers(out, "comp_fp", comp, FP_MAGPIE_LEN)))
         return rc;
-    if (cnn != 0) {
+    if (cnn != MMS_OK) {
         if ((rc = mms_values_set_string(out, "fp_status", "crystalnn_failed")))
             return rc;
-        return mms_values_set_string(out, "fp_error", why);
+        return mms_values_set_string(out, "fp_error", why.message);
     }
     if ((rc = mms_values_set_numbers(out, "struct_fp", sfp, MMSC_CNN_LEN)))
         return rc;

@@ -113,10 +113,10 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
     if (!isfinite(e))
         return fail(err, path, line, "energy: expected a finite number (total eV)", NULL, NULL);
     mmsc_formula f;
-    char why[160];
-    if (!formula || mmsc_formula_parse(formula, &f, why, sizeof why) != 0)
-        return fail(err, path, line, "formula \"%s\": %s", formula ? formula : "",
-                    formula ? why : "missing");
+    mms_error why; /* shown to 159 bytes, as since v0.1 (a hostile symbol can be 4 kB) */
+    if (!formula || mmsc_formula_parse(formula, &f, &why) != MMS_OK)
+        return fail(err, path, line, "formula \"%s\": %.159s", formula ? formula : "",
+                    formula ? why.message : "missing");
     if (!grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id))
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (b->cap != b->cap_arr) { /* the per-entry arrays follow id's capacity (+1 for off) */
