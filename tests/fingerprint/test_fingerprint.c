@@ -231,8 +231,8 @@ static void test_hostile_cells(void **st)
     assert_int_equal(mmsc_crystalnn_fingerprint(&fm, &opt, devnull, fp, &why), MMS_ECOMPUTE);
     assert_non_null(strstr(why.message, "radius"));
     double mag[FP_MAGPIE_LEN];
-    assert_int_equal(fp_magpie((const int[]){119}, (const double[]){1}, 1, mag), -1);
-    assert_int_equal(fp_magpie(NULL, NULL, 0, mag), -1);
+    assert_int_equal(fp_magpie((const int[]){119}, (const double[]){1}, 1, mag), MMS_EINVAL);
+    assert_int_equal(fp_magpie(NULL, NULL, 0, mag), MMS_EINVAL);
 }
 
 int main(void)
