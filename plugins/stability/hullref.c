@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "formula.h"
+#include "grow.h"
 #include "mmscore/elements.h"
 #include "read_each.h"
 
@@ -25,21 +26,6 @@ typedef struct builder {
     size_t cap, cap_arr, cap_el, n_el;
     long *line;
 } builder;
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
-}
 
 /* Composition.get_reduced_composition_and_factor: integer amounts are
  * divided by their gcd, halved again where reduced_formula is one of the
@@ -118,7 +104,7 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
     if (!formula || mmsc_formula_parse(formula, &f, &why) != MMS_OK)
         return fail(err, path, line, "formula \"%s\": %.159s", formula ? formula : "",
                     formula ? why.message : "missing");
-    if (!grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id))
+    if (mmsc_grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (b->cap != b->cap_arr) { /* the per-entry arrays follow id's capacity (+1 for off) */
         void **arrays[] = {(void **)&r->off, (void **)&r->energy, (void **)&r->natoms,
@@ -134,7 +120,7 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
         b->cap_arr = b->cap;
     }
     size_t cap_el = b->cap_el;
-    if (!grow((void **)&r->amt, &b->cap_el, b->n_el + f.n, sizeof *r->amt))
+    if (mmsc_grow((void **)&r->amt, &b->cap_el, b->n_el + f.n, sizeof *r->amt) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (b->cap_el != cap_el || !r->z) {
         void *q = realloc(r->z, b->cap_el);
