@@ -5,6 +5,7 @@
  * plugin works, in input order), and the files are written from its
  * on_record hook on this thread. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,10 +163,20 @@ static int write_structure(convert_run *cr, const mms_structure *s, mms_error *e
     return mms_write_text(s, cr->full_precision, &cr->buf, err);
 }
 
-static void say_not_written(const mms_record *rec, long line, const char *why)
+static void say_not_written(const mms_record *rec, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void say_not_written(const mms_record *rec, const char *fmt, ...)
 {
-    fprintf(stderr, "mmscore convert: %s: record %s (line %ld): not written: %s\n",
-            rec->source ? rec->source : "-", rec->id ? rec->id : "?", line, why);
+    fprintf(stderr, "mmscore convert: %s: record %s (line %ld): not written: ",
+            rec->source ? rec->source : "-", rec->id ? rec->id : "?", rec->line);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 /* Called by the pipeline for every record, in input order; `written` added
@@ -180,7 +191,7 @@ static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error 
         fprintf(stderr, "mmscore convert: not written: %s\n", rec->error->message);
         reason = mms_error_code_name(rec->error->code);
     } else if (!rec->structure) {
-        say_not_written(rec, rec->line, "the record holds no structure");
+        say_not_written(rec, "the record holds no structure");
         reason = "no structure";
     } else {
         mms_error werr;
@@ -189,7 +200,7 @@ static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error 
         if (wrc == MMS_ENOMEM)
             return mms_error_set(err, MMS_ENOMEM, 0, "%s", werr.message);
         if (wrc != MMS_OK) {
-            say_not_written(rec, rec->line, werr.message);
+            say_not_written(rec, "%s", werr.message);
             reason = wrc == MMS_EUNSUPPORTED ? "disordered" : mms_error_code_name(wrc);
         } else {
             char name[MAX_STEM + 64], path[4096];
@@ -208,9 +219,7 @@ static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error 
                 /* No half-written file stays behind looking like a result. */
                 if (f)
                     unlink(path);
-                char why[4200];
-                snprintf(why, sizeof why, "cannot write %s: %s", path, strerror(e ? e : EIO));
-                say_not_written(rec, rec->line, why);
+                say_not_written(rec, "cannot write %s: %s", path, strerror(e ? e : EIO));
                 cr->io_failed = 1;
                 reason = "io";
             } else {
@@ -227,31 +236,26 @@ static int on_record(void *ctx, const mms_record *rec, mms_values *v, mms_error 
     return rc == MMS_OK ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
 }
 
-/* mkdir -p: every missing parent of dir, then dir. */
-static int make_dir(const char *dir)
+/* mkdir -p: every missing parent of dir, then dir.  MMS_OK, or MMS_EIO with
+ * the system's reason in err (the caller names dir). */
+static int make_dir(const char *dir, mms_error *err)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
+    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+        return mms_error_set(err, MMS_EIO, 0, "%s", strerror(ENAMETOOLONG));
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = '\0';
             if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-                return -1;
+                return mms_error_set(err, MMS_EIO, 0, "%s", strerror(errno));
             *p = '/';
         }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        return -1;
     struct stat st;
-    if (stat(tmp, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
+    if ((mkdir(tmp, 0777) != 0 && errno != EEXIST) || stat(tmp, &st) != 0)
+        return mms_error_set(err, MMS_EIO, 0, "%s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return mms_error_set(err, MMS_EIO, 0, "%s", strerror(ENOTDIR));
+    return MMS_OK;
 }
 
 static void print_convert(FILE *f, const convert_run *cr)
@@ -317,8 +321,9 @@ static int run_convert(cli_ctx *c)
         return cli_usage_error(c, "--text-precision applies to --to text only");
     cr.full_precision = !prec || !strcmp(prec, "full");
     cr.out_dir = out;
-    if (make_dir(out) != 0) {
-        fprintf(stderr, "mmscore convert: cannot create %s: %s\n", out, strerror(errno));
+    mms_error derr;
+    if (make_dir(out, &derr) != MMS_OK) {
+        fprintf(stderr, "mmscore convert: cannot create %s: %s\n", out, derr.message);
         return CLI_INPUT;
     }
 

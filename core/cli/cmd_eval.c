@@ -24,60 +24,51 @@ static int fail(cli_ctx *c, const mms_error *err)
     return CLI_INPUT;
 }
 
-/* Whether set `set` of the cache's shared part was made from `path`. */
-static int same_input(const cJSON *shared, const char *set, const char *path, char *why,
-                      size_t n)
+/* MMS_OK when set `set` of the cache's shared part was made from `path`,
+ * else MMS_EINVAL (MMS_EIO: path cannot be digested) with the reason in err. */
+static int same_input(const cJSON *shared, const char *set, const char *path, mms_error *err)
 {
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(shared, "inputs"), set);
-    if (!path || !*path) {
-        if (in)
-            snprintf(why, n, "it has a %s set, this run none", set);
-        return !in;
-    }
+    if (!path || !*path)
+        return in ? mms_error_set(err, MMS_EINVAL, 0, "it has a %s set, this run none", set)
+                  : MMS_OK;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(in, "digest");
     char mine[MMS_DIGEST_MAX];
     mms_error e;
-    if (mms_input_digest(path, mine, &e) != MMS_OK) {
-        snprintf(why, n, "%s cannot be digested (%s)", path, e.message);
-        return 0;
-    }
+    int rc = mms_input_digest(path, mine, &e);
+    if (rc != MMS_OK)
+        return mms_error_set(err, rc, 0, "%s cannot be digested (%s)", path, e.message);
     /* The set digest is over the list of input digests (one input here). */
     const cJSON *ins = cJSON_GetObjectItemCaseSensitive(in, "inputs");
     const cJSON *d0 = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ins, 0), "digest");
     if (!cJSON_IsString(d) || cJSON_GetArraySize(ins) != 1 || !cJSON_IsString(d0) ||
-        strcmp(d0->valuestring, mine) != 0) {
-        snprintf(why, n, "its %s set was made from other inputs (%s; %s is %s)", set,
-                 cJSON_IsString(d0) ? d0->valuestring : "unknown", path, mine);
-        return 0;
-    }
-    return 1;
+        strcmp(d0->valuestring, mine) != 0)
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "its %s set was made from other inputs (%s; %s is %s)", set,
+                             cJSON_IsString(d0) ? d0->valuestring : "unknown", path, mine);
+    return MMS_OK;
 }
 
-/* The cache is used only when it holds exactly what reading REF and TRAIN
- * with these plugins and options would give. */
-static int cache_usable(cli_ctx *c, mms_pipeline *p, const char *cache, const char *ref,
-                        const char *train, char *why, size_t n)
+/* The cache is used (MMS_OK) only when it holds exactly what reading REF
+ * and TRAIN with these plugins and options would give; else err says why. */
+static int cache_usable(mms_pipeline *p, const char *cache, const char *ref, const char *train,
+                        mms_error *err)
 {
     cJSON *st = NULL;
-    mms_error e;
-    int ok = 0;
-    if (mms_state_read(cache, &st, &e) != MMS_OK) {
-        snprintf(why, n, "%s", e.message);
-    } else if (mms_pipeline_check_state(p, st, &e) != MMS_OK) {
-        snprintf(why, n, "%s", e.message);
-    } else {
+    int rc = mms_state_read(cache, &st, err);
+    if (rc == MMS_OK)
+        rc = mms_pipeline_check_state(p, st, err);
+    if (rc == MMS_OK) {
         const cJSON *shared = cJSON_GetObjectItemCaseSensitive(st, "shared");
         const cJSON *own = cJSON_GetObjectItemCaseSensitive(st, "sets");
         if (!cJSON_IsObject(shared) || cJSON_GetArraySize(own) != 0)
-            snprintf(why, n, "it is not a reference cache");
-        else
-            ok = same_input(shared, "reference", ref, why, n) &&
-                 same_input(shared, "train", train, why, n);
+            rc = mms_error_set(err, MMS_EINVAL, 0, "it is not a reference cache");
+        else if ((rc = same_input(shared, "reference", ref, err)) == MMS_OK)
+            rc = same_input(shared, "train", train, err);
     }
-    (void)c;
     cJSON_Delete(st);
-    return ok;
+    return rc;
 }
 
 static int feed_eval(cli_ctx *c, mms_pipeline *p)
@@ -87,16 +78,18 @@ static int feed_eval(cli_ctx *c, mms_pipeline *p)
     const char *cache = cli_flag_value(c, "ref-cache");
     mms_error err;
     int rc = CLI_OK;
-    char why[600] = "";
+    mms_error why;
+    mms_error_clear(&why);
     if (mms_pipeline_shared_restored(p)) {
         /* --resume past the reference: the checkpoint holds it. */
     } else if (cache && access(cache, F_OK) == 0 &&
-               cache_usable(c, p, cache, ref, train, why, sizeof why)) {
+               cache_usable(p, cache, ref, train, &why) == MMS_OK) {
         if (mms_pipeline_merge_state(p, cache, &err) != MMS_OK)
             return fail(c, &err);
     } else {
-        if (cache && *why)
-            fprintf(stderr, "mmscore eval: rebuilding --ref-cache %s: %s\n", cache, why);
+        if (cache && why.code != MMS_OK)
+            fprintf(stderr, "mmscore eval: rebuilding --ref-cache %s: %s\n", cache,
+                    why.message);
         rc = ref ? cli_add_inputs(c, p, &ref, 1, "reference") : CLI_OK;
         if (rc == CLI_OK && train)
             rc = cli_add_inputs(c, p, &train, 1, "train");

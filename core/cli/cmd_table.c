@@ -36,13 +36,13 @@ static int add_column(column **cols, size_t *n, size_t *cap, column c)
 
 typedef enum { FMT_MARKDOWN, FMT_LATEX, FMT_CSV } table_format;
 
-static cJSON *read_summary(const char *path, char *why, size_t size)
+/* *out: the summary (the caller's); else err says what is wrong with it. */
+static int read_summary(const char *path, cJSON **out, mms_error *err)
 {
+    *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, size, "cannot open it");
-        return NULL;
-    }
+    if (!f)
+        return mms_error_set(err, MMS_EIO, 0, "cannot open it");
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -50,10 +50,10 @@ static cJSON *read_summary(const char *path, char *why, size_t size)
             size_t ncap = cap ? cap * 2 : 65536 * 2;
             char *t = ncap <= MAX_SUMMARY_BYTES + 65536 + 1 ? realloc(text, ncap) : NULL;
             if (!t) {
-                snprintf(why, size, "larger than %u MiB or out of memory", MAX_SUMMARY_BYTES >> 20);
                 free(text);
                 fclose(f);
-                return NULL;
+                return mms_error_set(err, MMS_ELIMIT, 0, "larger than %u MiB or out of memory",
+                                     MAX_SUMMARY_BYTES >> 20);
             }
             text = t;
             cap = ncap;
@@ -67,25 +67,28 @@ static cJSON *read_summary(const char *path, char *why, size_t size)
     fclose(f);
     if (bad) {
         free(text);
-        snprintf(why, size, "read error");
-        return NULL;
+        return mms_error_set(err, MMS_EIO, 0, "read error");
     }
     text[len] = '\0';
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    int rc = MMS_OK;
     if (!j) {
         long line = 1;
         for (const char *p = text; end && p < end; p++)
             line += *p == '\n';
-        snprintf(why, size, "line %ld: not JSON (expected the output of mmscore ... --json)", line);
+        rc = mms_error_set(err, MMS_EPARSE, line,
+                           "line %ld: not JSON (expected the output of mmscore ... --json)", line);
     } else if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "plugins_run")) ||
                !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "plugins"))) {
-        snprintf(why, size, "not an mmscore --json summary (no \"plugins_run\" and \"plugins\")");
+        rc = mms_error_set(err, MMS_EPARSE, 0,
+                           "not an mmscore --json summary (no \"plugins_run\" and \"plugins\")");
         cJSON_Delete(j);
         j = NULL;
     }
     free(text);
-    return j;
+    *out = j;
+    return rc;
 }
 
 /* The file name without folder and a .json extension. */
@@ -173,9 +176,9 @@ static int run_table(cli_ctx *c)
     size_t n_cols = 0, cap_cols = 0;
     int rc = runs ? CLI_OK : CLI_INPUT;
     for (size_t r = 0; rc == CLI_OK && r < c->n_args; r++) {
-        char why[256];
-        if (!(runs[r] = read_summary(c->args[r], why, sizeof why))) {
-            fprintf(stderr, "mmscore table: %s: %s\n", c->args[r], why);
+        mms_error err;
+        if (read_summary(c->args[r], &runs[r], &err) != MMS_OK) {
+            fprintf(stderr, "mmscore table: %s: %s\n", c->args[r], err.message);
             rc = CLI_INPUT;
             break;
         }

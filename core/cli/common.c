@@ -89,19 +89,19 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
-/* Open --records: fresh, or for --resume cut back to the checkpoint's end
- * (a kill -9 may have left records after it, or half a line). */
-static FILE *open_records(cli_ctx *c, const char *ckpt, int *resume, int *failed)
+/* Open --records into *out: fresh, or for --resume cut back to the
+ * checkpoint's end (a kill -9 may have left records after it, or half a
+ * line).  CLI_OK, or CLI_INPUT with the reason printed. */
+static int open_records(cli_ctx *c, const char *ckpt, FILE **out, int *resume)
 {
     *resume = 0;
-    *failed = 0;
+    *out = NULL;
     if (c->resume && access(ckpt, F_OK) == 0) {
         cJSON *st = NULL;
         mms_error err;
         if (mms_state_read(ckpt, &st, &err) != MMS_OK) {
             fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err.message);
-            *failed = CLI_INPUT;
-            return NULL;
+            return CLI_INPUT;
         }
         const cJSON *b = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(st, "resume"), "records_bytes");
@@ -111,35 +111,31 @@ static FILE *open_records(cli_ctx *c, const char *ckpt, int *resume, int *failed
         if (bytes < 0 || stat(c->records, &sr) != 0 || (double)sr.st_size < bytes) {
             fprintf(stderr, "mmscore %s: %s does not hold the %.0f bytes checkpoint %s counts; "
                             "cannot resume\n", c->cmd->name, c->records, bytes, ckpt);
-            *failed = CLI_INPUT;
-            return NULL;
+            return CLI_INPUT;
         }
         if (truncate(c->records, (off_t)bytes) != 0) {
             fprintf(stderr, "mmscore %s: %s: cannot cut back to the checkpoint: %s\n",
                     c->cmd->name, c->records, strerror(errno));
-            *failed = CLI_INPUT;
-            return NULL;
+            return CLI_INPUT;
         }
         *resume = 1;
-        FILE *f = fopen(c->records, "a");
-        if (!f) {
+        if (!(*out = fopen(c->records, "a"))) {
             fprintf(stderr, "mmscore %s: cannot write %s: %s\n", c->cmd->name, c->records,
                     strerror(errno));
-            *failed = CLI_INPUT;
+            return CLI_INPUT;
         }
-        return f;
+        return CLI_OK;
     }
     if (c->resume && !c->quiet)
         fprintf(stderr, "mmscore %s: no checkpoint %s: starting from the beginning\n",
                 c->cmd->name, ckpt);
     unlink(ckpt); /* a stale checkpoint must not apply to this run's records */
-    FILE *f = fopen(c->records, "w");
-    if (!f) {
+    if (!(*out = fopen(c->records, "w"))) {
         fprintf(stderr, "mmscore %s: cannot write %s: %s\n", c->cmd->name, c->records,
                 strerror(errno));
-        *failed = CLI_INPUT;
+        return CLI_INPUT;
     }
-    return f;
+    return CLI_OK;
 }
 
 /* Print the summary where it belongs; every write checked. */
@@ -212,11 +208,10 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
         if (!(ckpt = malloc(n)))
             return CLI_INPUT;
         snprintf(ckpt, n, "%s.ckpt", c->records);
-        int failed;
-        records = open_records(c, ckpt, &resume, &failed);
-        if (!records) {
+        int orc = open_records(c, ckpt, &records, &resume);
+        if (orc != CLI_OK) {
             free(ckpt);
-            return failed;
+            return orc;
         }
     } else if (to_stdout) {
         records = stdout;

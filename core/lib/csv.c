@@ -16,7 +16,8 @@ void byte_in_file(byte_in *b, FILE *f)
 {
     b->f = f;
     b->gz = NULL;
-    b->failed = 0;
+    mms_error_clear(&b->error);
+    b->reported = 0;
     b->mem = NULL;
     b->mem_len = b->mem_pos = 0;
     b->pos = b->len = 0;
@@ -33,7 +34,8 @@ void byte_in_mem(byte_in *b, const char *text, size_t len)
 {
     b->f = NULL;
     b->gz = NULL;
-    b->failed = 0;
+    mms_error_clear(&b->error);
+    b->reported = 0;
     b->mem = text;
     b->mem_len = len;
     b->mem_pos = 0;
@@ -51,26 +53,21 @@ static int refill(byte_in *b)
             /* A corrupt or truncated .gz: the readers turn the record being
              * read into an io error instead of reading half of it. */
             int code;
-            const char *why = gzerror((gzFile)b->gz, &code);
-            b->failed = 1;
-            snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
+            const char *zmsg = gzerror((gzFile)b->gz, &code);
+            mms_error_set(&b->error, MMS_EIO, 0, "%s", code == Z_ERRNO ? "read error" : zmsg);
             n = 0;
         } else if (n == 0) {
             /* zlib reports a cut stream (Z_BUF_ERROR) only through gzerror */
             int code;
-            const char *why = gzerror((gzFile)b->gz, &code);
-            if (code != Z_OK) {
-                b->failed = 1;
-                snprintf(b->why, sizeof b->why, "%s", code == Z_ERRNO ? "read error" : why);
-            }
+            const char *zmsg = gzerror((gzFile)b->gz, &code);
+            if (code != Z_OK)
+                mms_error_set(&b->error, MMS_EIO, 0, "%s", code == Z_ERRNO ? "read error" : zmsg);
         }
         b->len = (size_t)n;
     } else if (b->f) {
         b->len = fread(b->buf, 1, sizeof b->buf, b->f);
-        if (b->len == 0 && ferror(b->f)) {
-            b->failed = 1;
-            snprintf(b->why, sizeof b->why, "read error");
-        }
+        if (b->len == 0 && ferror(b->f))
+            mms_error_set(&b->error, MMS_EIO, 0, "read error");
     } else {
         size_t n = b->mem_len - b->mem_pos;
         if (n > sizeof b->buf)
@@ -247,9 +244,9 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
                                  "row longer than %zu bytes (--max-record-bytes)", r->max_row);
         }
         if (quoted) {
-            if (c < 0 && r->in->failed)
+            if (c < 0 && r->in->error.code)
                 return mms_error_set(err, MMS_EIO, start, "read error inside the row: %s",
-                                     r->in->why);
+                                     r->in->error.message);
             if (c < 0)
                 return mms_error_set(err, MMS_EPARSE, cell_line,
                                      "unterminated quoted cell: expected a closing \" "
@@ -275,9 +272,9 @@ int csv_next(csv_reader *r, long *row_line, mms_error *err)
             quoted = was_quoted = 1;
             continue;
         }
-        if (c < 0 && r->in->failed)
+        if (c < 0 && r->in->error.code)
             return mms_error_set(err, MMS_EIO, start, "read error inside the row: %s",
-                                 r->in->why);
+                                 r->in->error.message);
         if (c == ',' || c == '\n' || c < 0) {
             /* CRLF: the CR belongs to the line end, not the cell. */
             if (c != ',' && r->cell.len && r->cell.s[r->cell.len - 1] == '\r')

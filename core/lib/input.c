@@ -226,9 +226,9 @@ static int read_whole(input_ctx *in, byte_in *b, const char *source, const char 
     if (!id)
         return MMS_ENOMEM;
     int rc = slurp(b, in->max_record, &text, &too_big);
-    if (rc == MMS_OK && b->failed) {
-        b->failed = 2; /* reported */
-        rc = emit_error(in, id, source, 1, NULL, MMS_EIO, "read error: %s", b->why);
+    if (rc == MMS_OK && b->error.code) {
+        b->reported = 1;
+        rc = emit_error(in, id, source, 1, NULL, MMS_EIO, "read error: %s", b->error.message);
     } else if (rc == MMS_OK && too_big)
         rc = emit_error(in, id, source, 1, NULL, MMS_ELIMIT,
                         "file is larger than the record limit (--max-record-bytes)%s", NULL);
@@ -254,10 +254,8 @@ typedef struct cif_split {
     strbuf block;
     long block_line;       /* first line of the current block; 0 = preamble */
     char *block_name;
-    int overflow;          /* current block exceeded a limit: error instead */
-    int overflow_code;
-    long overflow_line; /* the line at fault; the record starts at block_line */
-    char overflow_msg[200];
+    mms_error overflow;    /* code set: the current block broke a limit, an error instead
+                              (line: the line at fault; the record starts at block_line) */
     size_t n_blocks;
 } cif_split;
 
@@ -268,16 +266,14 @@ static int flush_block(cif_split *c)
     c->n_blocks++;
     const char *nm = c->block_name && *c->block_name ? c->block_name : c->file_stem;
     int rc;
-    if (c->overflow) {
-        mms_error e;
-        mms_error_set(&e, c->overflow_code, c->overflow_line, "%s", c->overflow_msg);
-        rc = emit(c->in, strdup(nm), c->source, c->block_line, NULL, NULL, &e);
+    if (c->overflow.code) {
+        rc = emit(c->in, strdup(nm), c->source, c->block_line, NULL, NULL, &c->overflow);
     } else {
         rc = read_structures(c->in, "cif", c->block.s ? c->block.s : "", c->block.len, c->source,
                              nm, c->block_line, NULL);
     }
     c->block.len = 0;
-    c->overflow = 0;
+    mms_error_clear(&c->overflow);
     free(c->block_name);
     c->block_name = NULL;
     return rc;
@@ -337,35 +333,27 @@ static int read_cif_stream(input_ctx *in, byte_in *b, const char *source)
                 strbuf_putc(&preamble, '\n');
             continue;
         }
-        if (c.overflow)
+        if (c.overflow.code)
             continue;
         if (long_line) {
-            c.overflow = 1;
-            c.overflow_code = MMS_ELIMIT;
-            c.overflow_line = lineno;
-            snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "line longer than %zu bytes (line limit)", in->ropt.max_line_len);
+            mms_error_set(&c.overflow, MMS_ELIMIT, lineno, "line longer than %zu bytes (line limit)",
+                          in->ropt.max_line_len);
         } else if (c.block.len + line.len + 1 > in->max_record) {
-            c.overflow = 1;
-            c.overflow_code = MMS_ELIMIT;
-            c.overflow_line = c.block_line;
-            snprintf(c.overflow_msg, sizeof c.overflow_msg,
-                     "data block larger than %zu bytes (--max-record-bytes)", in->max_record);
+            mms_error_set(&c.overflow, MMS_ELIMIT, c.block_line,
+                          "data block larger than %zu bytes (--max-record-bytes)", in->max_record);
         } else if (strbuf_put(&c.block, s, line.len) || strbuf_putc(&c.block, '\n')) {
             rc = MMS_ENOMEM;
         }
     }
-    if (rc == MMS_OK && b->failed && c.block_line) {
+    if (rc == MMS_OK && b->error.code && c.block_line) {
         /* Half a block must not be read as a (smaller) structure. */
-        b->failed = 2;
-        c.overflow = 1;
-        c.overflow_code = MMS_EIO;
-        c.overflow_line = lineno;
-        snprintf(c.overflow_msg, sizeof c.overflow_msg, "read error inside the block: %s", b->why);
+        b->reported = 1;
+        mms_error_set(&c.overflow, MMS_EIO, lineno, "read error inside the block: %s",
+                      b->error.message);
     }
     if (rc == MMS_OK)
         rc = flush_block(&c);
-    if (rc == MMS_OK && c.n_blocks == 0 && !b->failed) {
+    if (rc == MMS_OK && c.n_blocks == 0 && !b->error.code) {
         /* No data_ block at all: still one record, with the reader's word
          * on what is wrong (or "empty file"). */
         char *id = c.file_stem;
@@ -487,10 +475,10 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
     int rc = csv_next(&r, &row_line, &e);
     if (rc == CSV_END) {
         csv_free(&r);
-        if (b->failed) {
-            b->failed = 2;
+        if (b->error.code) {
+            b->reported = 1;
             return emit_error(in, stem(source), source, 1, NULL, MMS_EIO, "read error: %s",
-                              b->why);
+                              b->error.message);
         }
         char *id = stem(source);
         return emit_error(in, id, source, 1, NULL, MMS_EPARSE,
@@ -546,7 +534,7 @@ static int read_csv(input_ctx *in, byte_in *b, const char *source, mms_error *fe
         row++;
         if (st != CSV_ROW) {
             if (st == MMS_EIO)
-                b->failed = 2;
+                b->reported = 1;
             rc = emit_error(in, row_id, source, e.line, NULL, st, "%s", e.message);
             if (rc != MMS_OK || st == MMS_ENOMEM)
                 break;
@@ -675,11 +663,11 @@ static int read_jsonl(input_ctx *in, byte_in *b, const char *source, mms_error *
         size_t k = 0;
         while (k < line.len && isspace((unsigned char)s[k]))
             k++;
-        if (ch < 0 && b->failed && (line.len || too_long || nomem)) {
+        if (ch < 0 && b->error.code && (line.len || too_long || nomem)) {
             /* The line was cut by a read error: not a record to parse. */
-            b->failed = 2;
+            b->reported = 1;
             rc = emit_error(in, id_printf("%s:line%zu", source, (size_t)lineno), source, lineno,
-                            NULL, MMS_EIO, "read error inside the line: %s", b->why);
+                            NULL, MMS_EIO, "read error inside the line: %s", b->error.message);
             break;
         }
         if (k == line.len && !too_long && !nomem)
@@ -982,9 +970,9 @@ static int read_opened(input_ctx *in, byte_in *b, const char *path, kind k, cons
                        mms_error *err)
 {
     int rc = read_stream(in, b, path, k, format, err);
-    if (rc == MMS_OK && b->failed == 1) {
+    if (rc == MMS_OK && b->error.code && !b->reported) {
         char *id = stem(path);
-        rc = emit_error(in, id, path, 0, NULL, MMS_EIO, "read error: %s", b->why);
+        rc = emit_error(in, id, path, 0, NULL, MMS_EIO, "read error: %s", b->error.message);
     }
     return rc;
 }

@@ -54,8 +54,8 @@ int mms_input_buffer(input_ctx *in, const char *source, const char *kind, const 
 typedef struct byte_in {
     FILE *f;             /* NULL when reading from mem or gz */
     void *gz;            /* a zlib gzFile (plain files read through it too) */
-    int failed;          /* a read error ended the stream early */
-    char why[160];       /* what the error was */
+    mms_error error;     /* MMS_EIO: a read error ended the stream early */
+    int reported;        /* a reader put that error on record */
     const char *mem;
     size_t mem_len, mem_pos;
     unsigned char buf[65536];

@@ -17,7 +17,6 @@
 
 #include <math.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +187,7 @@ static image_key *sort_keys(image_key *k, image_key *tmp, size_t n)
 }
 
 /* Puts pts[0..n) (images in listing order) into cmp_image order.  Returns
- * 0, or -1 when out of memory. */
+ * MMS_OK or MMS_ENOMEM (the caller says so). */
 static int sort_images(image *pts, size_t n)
 {
     if (n < 2)
@@ -196,7 +195,7 @@ static int sort_images(image *pts, size_t n)
     /* one block: 2 n keys, then n images */
     image_key *k = malloc(2 * n * sizeof *k + n * sizeof(image));
     if (!k)
-        return -1;
+        return MMS_ENOMEM;
     image *sorted = (image *)(void *)(k + 2 * n);
     int has_nan = 0;
     for (size_t i = 0; i < n; i++) {
@@ -224,7 +223,7 @@ static int sort_images(image *pts, size_t n)
  * asks for it (sort_tail).  As every later image is farther than every
  * sorted one, sorting the rest later gives exactly the full sort.  Falls
  * back to the full sort when fewer than min_sorted images are within
- * r_sort.  Returns 0, or -1 when out of memory. */
+ * r_sort.  Returns MMS_OK or MMS_ENOMEM. */
 static int order_images(image *pts, size_t n, double r_sort, size_t min_sorted, size_t *nsorted)
 {
     size_t p = 0;
@@ -239,7 +238,7 @@ static int order_images(image *pts, size_t n, double r_sort, size_t min_sorted, 
     }
     image *tmp = malloc(n * sizeof *tmp);
     if (!tmp)
-        return -1;
+        return MMS_ENOMEM;
     size_t a = 0, b = p; /* stable: both parts keep the listing order */
     for (size_t i = 0; i < n; i++)
         tmp[pts[i].dist <= r_sort ? a++ : b++] = pts[i];
@@ -269,38 +268,18 @@ typedef struct cellinfo {
     double r_sort;        /* images sorted eagerly up to here (order_images) */
 } cellinfo;
 
-typedef struct errbuf {
-    char *why;
-    size_t len;
-} errbuf;
-
-static int fail(errbuf *e, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static int fail(errbuf *e, const char *fmt, ...)
-{
-    if (e->why && e->len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->why, e->len, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* Images of all sites within r of centre (Structure.get_sites_in_sphere),
  * sorted by distance up to *nsorted, the rest behind them unsorted (see
- * order_images).  *out is malloc'ed.  Returns the count, -1 on error. */
+ * order_images).  *out is malloc'ed.  Returns the count, or a negative MMS_E*
+ * code with e filled. */
 static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], const double centre[3],
-                            double r, size_t max_points, image **out, size_t *nsorted, errbuf *e)
+                            double r, size_t max_points, image **out, size_t *nsorted, mms_error *e)
 {
     const mmsc_cell *cell = ci->cell;
     size_t cap = 128, n = 0; /* the first listing holds ~80 images */
     image *pts = malloc(cap * sizeof *pts);
     if (!pts)
-        return fail(e, "out of memory");
+        return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < cell->n; i++) {
         int lo[3], hi[3];
         double dlo[3], dhi[3], span = 1.0;
@@ -315,7 +294,7 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
         /* a flat or needle cell would need more images than atoms allowed */
         if (!(span <= 4.0 * (double)max_points + 1e6)) {
             free(pts);
-            return fail(e, "cell too thin for a %.3g A neighbour search", r);
+            return mms_error_set(e, MMS_ELIMIT, 0, "cell too thin for a %.3g A neighbour search", r);
         }
         for (int d = 0; d < 3; d++) {
             lo[d] = (int)dlo[d];
@@ -357,14 +336,15 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
                     if (n == cap) {
                         if (cap >= max_points) {
                             free(pts);
-                            return fail(e, "more than %zu atoms within %.3g A of a site",
-                                        max_points, r);
+                            return mms_error_set(e, MMS_ELIMIT, 0,
+                                                 "more than %zu atoms within %.3g A of a site",
+                                                 max_points, r);
                         }
                         cap *= 2;
                         image *np = realloc(pts, cap * sizeof *np);
                         if (!np) {
                             free(pts);
-                            return fail(e, "out of memory");
+                            return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
                         }
                         pts = np;
                     }
@@ -381,7 +361,7 @@ static long sites_in_sphere(const cellinfo *ci, const double centre_frac[3], con
     }
     if (order_images(pts, n, ci->r_sort, FIRST_SUBSET, nsorted)) {
         free(pts);
-        return fail(e, "out of memory");
+        return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
     }
     *out = pts;
     return (long)n;
@@ -534,8 +514,8 @@ static void visit_ridge(qhT *qh, FILE *fp, vertexT *vertex, vertexT *vertexA, se
 
 /* Voronoi cell of point 0 of pts.  Returns 0 and fills vc->facets, 1 when the
  * cell is unbounded or qhull fails (the reference retries with a larger
- * cutoff), -1 on a hard error. */
-static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbuf *e)
+ * cutoff), a negative MMS_E* code (e filled) on a hard error. */
+static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, mms_error *e)
 {
     memset(vc, 0, sizeof *vc);
     vc->pts = pts;
@@ -544,7 +524,7 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
         return 1;
     coordT *xyz = malloc((size_t)npts * 3 * sizeof *xyz);
     if (!xyz)
-        return fail(e, "out of memory");
+        return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
     for (int i = 0; i < npts; i++)
         memcpy(xyz + 3 * i, pts[i].cart, 3 * sizeof(double));
 
@@ -615,7 +595,7 @@ static int voronoi_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, er
     if (result < 0) {
         free(vc->facets);
         vc->facets = NULL;
-        return fail(e, "Voronoi construction failed");
+        return mms_error_set(e, MMS_ECOMPUTE, 0, "Voronoi construction failed");
     }
     if (result > 0) {
         free(vc->facets);
@@ -662,7 +642,7 @@ static int ring_of(qhT *qh, vertexT *v, facetT **work, facetT **ring)
  * y = -n / d.  Points that are not hull vertices cut nothing (a coplanar one
  * would touch the cell in a point or an edge: a zero-area facet, weight 0 in
  * the reference after rounding).  Same return convention as voronoi_cell. */
-static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbuf *e)
+static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, mms_error *e)
 {
     memset(vc, 0, sizeof *vc);
     vc->pts = pts;
@@ -672,7 +652,7 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
     const double *x0 = pts[0].cart;
     coordT *q = malloc((size_t)(npts - 1) * 3 * sizeof *q);
     if (!q)
-        return fail(e, "out of memory");
+        return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
     for (int i = 1; i < npts; i++) {
         double n[3] = {pts[i].cart[0] - x0[0], pts[i].cart[1] - x0[1], pts[i].cart[2] - x0[2]};
         double n2 = dot3(n, n);
@@ -744,7 +724,7 @@ static int dual_cell(const image *pts, int npts, FILE *qerr, vcollect *vc, errbu
         vc->facets = NULL;
     }
     if (result < 0)
-        return fail(e, "Voronoi construction failed");
+        return mms_error_set(e, MMS_ECOMPUTE, 0, "Voronoi construction failed");
     return result;
 }
 
@@ -833,7 +813,7 @@ static int add_cutting_points(const image *pts, long npts, unsigned char *in, co
  * the images (facet `other` indices refer to it) and vc the facets; the
  * caller frees both. */
 static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_options *opt,
-                              int delaunay, FILE *qerr, image **pts_out, vcollect *vc, errbuf *e)
+                              int delaunay, FILE *qerr, image **pts_out, vcollect *vc, mms_error *e)
 {
     const mmsc_cell *cell = ci->cell;
     double cutoff = opt->search_cutoff;
@@ -846,7 +826,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
         long npts = sites_in_sphere(ci, cell->frac[site], ci->cart[site], r, opt->max_points,
                                     &pts, &nsorted, e);
         if (npts < 0)
-            return -1;
+            return (int)npts;
         /* one block: the subset's images, their list indices, the flags */
         size_t nb = (size_t)npts + 1;
         image *sub = malloc(nb * (sizeof *sub + sizeof(int) + 1));
@@ -856,7 +836,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
         if (!sub || ((size_t)first > nsorted && sort_tail(pts, (size_t)npts, &nsorted))) {
             free(pts);
             free(sub);
-            return fail(e, "out of memory");
+            return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
         }
         memset(in, 0, nb);
         for (long i = 0; i < first; i++)
@@ -880,8 +860,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
                 }
                 /* unbounded with a subset: take twice as many of the nearest */
                 if ((size_t)(2 * (long)nsub) > nsorted && sort_tail(pts, (size_t)npts, &nsorted)) {
-                    rc = -1;
-                    fail(e, "out of memory");
+                    rc = mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
                     break;
                 }
                 for (long i = 0; i < npts && i < 2 * (long)nsub; i++)
@@ -897,8 +876,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
             /* add_cutting_points reads the list in order up to the reach;
              * it stops within the sorted part if the reach is below r_sort */
             if (!(cutting_reach(vc) < ci->r_sort) && sort_tail(pts, (size_t)npts, &nsorted)) {
-                rc = -1;
-                fail(e, "out of memory");
+                rc = mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
                 free(vc->verts);
                 free(vc->facets);
                 break;
@@ -921,14 +899,16 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
         }
         free(pts);
         if (rc < 0)
-            return -1;
+            return rc;
         if (rc == 2) { /* list all images within the cutoff */
             r = cutoff;
             continue;
         }
         if (cutoff >= ci->max_cutoff)
-            return fail(e, "Voronoi cell of site %d unbounded or degenerate up to the %.3g A "
-                           "maximum cutoff", site, cutoff);
+            return mms_error_set(e, MMS_ECOMPUTE, 0,
+                                 "Voronoi cell of site %d unbounded or degenerate up to the "
+                                 "%.3g A maximum cutoff",
+                                 site, cutoff);
         cutoff = fmin(cutoff * 2, ci->max_cutoff + 0.001);
         r = cutoff;
     }
@@ -940,7 +920,7 @@ static int site_polyhedron_by(const cellinfo *ci, int site, const mmsc_cnn_optio
  * dual construction fails, the reference's own construction (qhull Voronoi
  * with scipy's options) decides. */
 static int site_polyhedron(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
-                           image **pts_out, vcollect *vc, errbuf *e)
+                           image **pts_out, vcollect *vc, mms_error *e)
 {
     if (!opt->exact_delaunay) {
         int rc = site_polyhedron_by(ci, site, opt, 0, qerr, pts_out, vc, e);
@@ -962,17 +942,18 @@ static int site_polyhedron(const cellinfo *ci, int site, const mmsc_cnn_options 
  * probability 1.  On success *pts_out and *nn_out are malloc'ed (the
  * caller frees both; nn[i].other indexes pts). */
 static int site_nn_data(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
-                        image **pts_out, facet_info **nn_out, int *n_out, errbuf *e)
+                        image **pts_out, facet_info **nn_out, int *n_out, mms_error *e)
 {
     const mmsc_cell *cell = ci->cell;
     image *pts = NULL;
     vcollect vc;
-    if (site_polyhedron(ci, site, opt, qerr, &pts, &vc, e))
-        return -1;
+    int rc = site_polyhedron(ci, site, opt, qerr, &pts, &vc, e);
+    if (rc != MMS_OK)
+        return rc;
     facet_info *nn = vc.facets;
     int n = vc.nfacets;
     if (n == 0) {
-        fail(e, "no Voronoi neighbours for site %d", site);
+        rc = mms_error_set(e, MMS_ECOMPUTE, 0, "no Voronoi neighbours for site %d", site);
         goto bad;
     }
 
@@ -990,7 +971,8 @@ static int site_nn_data(const cellinfo *ci, int site, const mmsc_cnn_options *op
         }
     n = m;
     if (n == 0) {
-        fail(e, "no Voronoi neighbours with a positive solid angle for site %d", site);
+        rc = mms_error_set(e, MMS_ECOMPUTE, 0,
+                           "no Voronoi neighbours with a positive solid angle for site %d", site);
         goto bad;
     }
 
@@ -1021,8 +1003,8 @@ static int site_nn_data(const cellinfo *ci, int site, const mmsc_cnn_options *op
         for (int i = 0; i < n; i++) {
             double r2 = default_radius(cell->z[pts[nn[i].other].site]);
             if (isnan(r1) || isnan(r2)) {
-                fail(e, "no covalent or atomic radius for Z=%d", isnan(r1) ? zc
-                                                                      : cell->z[pts[nn[i].other].site]);
+                rc = mms_error_set(e, MMS_ECOMPUTE, 0, "no covalent or atomic radius for Z=%d",
+                                   isnan(r1) ? zc : cell->z[pts[nn[i].other].site]);
                 goto bad;
             }
             double d = r1 + r2;
@@ -1054,11 +1036,11 @@ good:
     *pts_out = pts;
     *nn_out = nn;
     *n_out = n;
-    return 0;
+    return MMS_OK;
 bad:
     free(nn);
     free(pts);
-    return -1;
+    return rc;
 }
 
 /* The distinct weights of nn (sorted, highest first) followed by 0:
@@ -1086,20 +1068,20 @@ static int cn_at(const facet_info *nn, int n, double w)
 /* The fingerprint row (61 values) of one site: each CN's order parameters
  * weighted by that CN's probability. */
 static int site_fingerprint(const cellinfo *ci, int site, const mmsc_cnn_options *opt, FILE *qerr,
-                            double *scratch, size_t op_cap, double out[MMSC_CNN_LEN], errbuf *e)
+                            double *scratch, size_t op_cap, double out[MMSC_CNN_LEN], mms_error *e)
 {
     image *pts = NULL;
     facet_info *nn = NULL;
     int n;
-    if (site_nn_data(ci, site, opt, qerr, &pts, &nn, &n, e))
-        return -1;
+    int rc = site_nn_data(ci, site, opt, qerr, &pts, &nn, &n, e);
+    if (rc != MMS_OK)
+        return rc;
     memset(out, 0, MMSC_CNN_LEN * sizeof(double));
-    int rc = -1;
     double r[MMSC_CNN_MAX_CN][3];
     double bins[MMSC_CNN_MAX_CN + 2];
     double *dist_bins = n + 1 <= MMSC_CNN_MAX_CN + 1 ? bins : malloc((size_t)(n + 1) * sizeof *dist_bins);
     if (!dist_bins) {
-        fail(e, "out of memory");
+        rc = mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
         goto done;
     }
     int nb = distance_bins(nn, n, dist_bins);
@@ -1135,7 +1117,6 @@ static int site_fingerprint(const cellinfo *ci, int site, const mmsc_cnn_options
             out[offset[cn] + 1 + o] = none ? 0.0 : wt * v;
         }
     }
-    rc = 0;
 done:
     if (dist_bins != bins)
         free(dist_bins);
@@ -1146,18 +1127,18 @@ done:
 
 /* What every site's computation shares: Cartesian positions, interplanar
  * spacings, VoronoiNN's largest cutoff.  ci->cart is malloc'ed on success. */
-static int cellinfo_init(cellinfo *ci, const mmsc_cell *cell, errbuf *e)
+static int cellinfo_init(cellinfo *ci, const mmsc_cell *cell, mms_error *e)
 {
     memset(ci, 0, sizeof *ci);
     ci->cell = cell;
     if (cell->n == 0)
-        return fail(e, "no sites");
+        return mms_error_set(e, MMS_ECOMPUTE, 0, "no sites");
     const double (*L)[3] = cell->lattice;
     double vol_vec[3];
     cross3(L[1], L[2], vol_vec);
     double vol = fabs(dot3(L[0], vol_vec));
     if (!(vol > 0) || !isfinite(vol))
-        return fail(e, "degenerate lattice (volume %g)", vol);
+        return mms_error_set(e, MMS_ECOMPUTE, 0, "degenerate lattice (volume %g)", vol);
     for (int d = 0; d < 3; d++) {
         double x[3];
         cross3(L[(d + 1) % 3], L[(d + 2) % 3], x);
@@ -1175,21 +1156,20 @@ static int cellinfo_init(cellinfo *ci, const mmsc_cell *cell, errbuf *e)
     ci->r_sort = cbrt(SORT_ATOMS * vol / (double)cell->n / (4.0 / 3.0 * M_PI));
     ci->cart = malloc(cell->n * sizeof *ci->cart);
     if (!ci->cart)
-        return fail(e, "out of memory");
+        return mms_error_set(e, MMS_ENOMEM, 0, "out of memory");
     for (size_t i = 0; i < cell->n; i++)
         frac_to_cart(cell->lattice, cell->frac[i], ci->cart[i]);
-    return 0;
+    return MMS_OK;
 }
 
 int mmsc_crystalnn_fingerprint(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
-                             double out[MMSC_CNN_LEN], char *why, size_t why_len)
+                               double out[MMSC_CNN_LEN], mms_error *err)
 {
-    errbuf e = {why, why_len};
-    if (why && why_len)
-        why[0] = '\0';
+    mms_error_clear(err);
     cellinfo ci;
-    if (cellinfo_init(&ci, cell, &e))
-        return -1;
+    int rc = cellinfo_init(&ci, cell, err);
+    if (rc != MMS_OK)
+        return rc;
     double *row = malloc(MMSC_CNN_LEN * sizeof *row);
     double *sum = calloc(MMSC_CNN_LEN, sizeof *sum);
     /* the order parameters' work area, shared by all sites, for the
@@ -1199,13 +1179,12 @@ int mmsc_crystalnn_fingerprint(const mmsc_cell *cell, const mmsc_cnn_options *op
         if (mmsc_ops_preset[cn].n_ops > 0)
             op_cap = (size_t)cn;
     double *scratch = malloc(mmsc_op_scratch_size(op_cap) * sizeof *scratch);
-    int rc = 0;
     if (!row || !sum || !scratch) {
-        rc = fail(&e, "out of memory");
+        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     } else {
         /* numpy's mean over axis 0: rows added in site order, then / n */
         for (size_t i = 0; i < cell->n && rc == 0; i++) {
-            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, op_cap, row, &e);
+            rc = site_fingerprint(&ci, (int)i, opt, qhull_err, scratch, op_cap, row, err);
             for (int k = 0; k < MMSC_CNN_LEN && rc == 0; k++)
                 sum[k] += row[k];
         }
@@ -1220,30 +1199,29 @@ int mmsc_crystalnn_fingerprint(const mmsc_cell *cell, const mmsc_cnn_options *op
 }
 
 int mmsc_crystalnn_neighbors(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
-                           size_t site, mmsc_nn **out, size_t *n_out, char *why, size_t why_len)
+                             size_t site, mmsc_nn **out, size_t *n_out, mms_error *err)
 {
-    errbuf e = {why, why_len};
-    if (why && why_len)
-        why[0] = '\0';
+    mms_error_clear(err);
     *out = NULL;
     *n_out = 0;
     if (site >= cell->n)
-        return fail(&e, "site %zu out of range", site);
+        return mms_error_set(err, MMS_EINVAL, 0, "site %zu out of range", site);
     cellinfo ci;
-    if (cellinfo_init(&ci, cell, &e))
-        return -1;
+    int rc = cellinfo_init(&ci, cell, err);
+    if (rc != MMS_OK)
+        return rc;
     image *pts = NULL;
     facet_info *nn = NULL;
     int n;
-    int rc = site_nn_data(&ci, (int)site, opt, qhull_err, &pts, &nn, &n, &e);
+    rc = site_nn_data(&ci, (int)site, opt, qhull_err, &pts, &nn, &n, err);
     free(ci.cart);
-    if (rc)
-        return -1;
+    if (rc != MMS_OK)
+        return rc;
     double *bins = malloc((size_t)(n + 1) * sizeof *bins);
     if (!bins) {
         free(nn);
         free(pts);
-        return fail(&e, "out of memory");
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
     /* get_nn_info with weighted_cn False: the CN of highest probability,
      * the first one on a tie (Python's max over dict insertion order: CNs
@@ -1269,7 +1247,7 @@ int mmsc_crystalnn_neighbors(const mmsc_cell *cell, const mmsc_cnn_options *opt,
     if (best_cn && !list) {
         free(nn);
         free(pts);
-        return fail(&e, "out of memory");
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
     for (int i = 0; i < best_cn; i++) {
         const image *p = &pts[nn[i].other];
@@ -1281,5 +1259,5 @@ int mmsc_crystalnn_neighbors(const mmsc_cell *cell, const mmsc_cnn_options *opt,
     free(pts);
     *out = list;
     *n_out = (size_t)best_cn;
-    return 0;
+    return MMS_OK;
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mmscore/error.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846 /* = Python math.pi as a double */
 #endif
@@ -80,12 +82,13 @@ typedef struct mmsc_cell {
     const int *z;
 } mmsc_cell;
 
-/* Site-averaged CrystalNN 'ops' fingerprint (61 values).  Returns 0, or -1
- * with a message in why (the reference would mark the crystal invalid: the
- * Voronoi or CrystalNN step raised).  qhull_err: where qhull writes its
- * diagnostics (e.g. /dev/null); may be NULL for stderr. */
+/* Site-averaged CrystalNN 'ops' fingerprint (61 values).  Returns MMS_OK,
+ * or with err filled MMS_ECOMPUTE where the reference would mark the crystal
+ * invalid (the Voronoi or CrystalNN step raised), MMS_ELIMIT past a work
+ * bound, MMS_ENOMEM.  qhull_err: where qhull writes its diagnostics (e.g.
+ * /dev/null); may be NULL for stderr. */
 int mmsc_crystalnn_fingerprint(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
-                             double out[MMSC_CNN_LEN], char *why, size_t why_len);
+                               double out[MMSC_CNN_LEN], mms_error *err);
 
 /* One neighbour of a site as CrystalNN.get_nn_info gives it: the site
  * index, the lattice translation of its image (relative to cell->frac[site]
@@ -99,9 +102,9 @@ typedef struct mmsc_nn {
 /* CrystalNN.get_nn_info(structure, site) with weighted_cn False: the
  * neighbours of the most probable coordination number, highest weight
  * first (none for CN 0).  *out is malloc'ed, owned by the caller (NULL when
- * *n is 0).  Returns 0, or -1 with a message in why where the reference
- * raises or a work limit is hit. */
+ * *n is 0).  Returns MMS_OK, or an MMS_E* code with err filled, as
+ * mmsc_crystalnn_fingerprint (MMS_EINVAL for a site out of range). */
 int mmsc_crystalnn_neighbors(const mmsc_cell *cell, const mmsc_cnn_options *opt, FILE *qhull_err,
-                           size_t site, mmsc_nn **out, size_t *n, char *why, size_t why_len);
+                             size_t site, mmsc_nn **out, size_t *n, mms_error *err);
 
 #endif

@@ -6,22 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------- set */
+#include "grow.h"
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
+/* ------------------------------------------------------------- set */
 
 static void set_free(mmsc_ev_set *s)
 {
@@ -41,21 +28,22 @@ static int set_reserve(mmsc_ev_set *s, size_t more, size_t morefp)
     int bad = 0;
     if (s->n + more > cap) {
         size_t c = cap;
-        bad |= grow((void **)&s->flags, &c, s->n + more, sizeof *s->flags);
+        bad |= mmsc_grow((void **)&s->flags, &c, s->n + more, sizeof *s->flags);
         c = cap;
-        bad |= grow((void **)&s->density, &c, s->n + more, sizeof *s->density);
+        bad |= mmsc_grow((void **)&s->density, &c, s->n + more, sizeof *s->density);
         c = cap;
-        bad |= grow((void **)&s->nelems, &c, s->n + more, sizeof *s->nelems);
+        bad |= mmsc_grow((void **)&s->nelems, &c, s->n + more, sizeof *s->nelems);
         c = cap;
-        bad |= grow((void **)&s->fp_of, &c, s->n + more, sizeof *s->fp_of);
+        bad |= mmsc_grow((void **)&s->fp_of, &c, s->n + more, sizeof *s->fp_of);
         if (!bad)
             s->cap = c;
     }
     if (!bad && s->nfp + morefp > fpcap) {
         size_t c = fpcap;
-        bad |= grow((void **)&s->sfp, &c, s->nfp + morefp, MMSC_EV_STRUCT_FP_LEN * sizeof(double));
+        bad |= mmsc_grow((void **)&s->sfp, &c, s->nfp + morefp,
+                         MMSC_EV_STRUCT_FP_LEN * sizeof(double));
         c = fpcap;
-        bad |= grow((void **)&s->cfp, &c, s->nfp + morefp, MMSC_COMP_FP_LEN * sizeof(double));
+        bad |= mmsc_grow((void **)&s->cfp, &c, s->nfp + morefp, MMSC_COMP_FP_LEN * sizeof(double));
         if (!bad)
             s->fpcap = c;
     }

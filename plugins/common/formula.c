@@ -20,22 +20,19 @@ static int is_amount_char(char c)
     return isdigit((unsigned char)c) || c == '.' || c == 'e' || c == '-' || c == '*';
 }
 
-static int add_amount(mmsc_formula *f, const char *sym, size_t len, double amt, char *why,
-                      size_t n)
+static int add_amount(mmsc_formula *f, const char *sym, size_t len, double amt, mms_error *err)
 {
     for (size_t i = 0; i < f->n; i++)
         if (strlen(f->symbol[i]) == len && !strncmp(f->symbol[i], sym, len)) {
             f->amount[i] += amt;
-            return 0;
+            return MMS_OK;
         }
-    if (len > 3 || f->n == MMSC_FORMULA_MAX_ELEMENTS) {
-        snprintf(why, n, "too many elements or a symbol too long");
-        return -1;
-    }
+    if (len > 3 || f->n == MMSC_FORMULA_MAX_ELEMENTS)
+        return mms_error_set(err, MMS_ELIMIT, 0, "too many elements or a symbol too long");
     memcpy(f->symbol[f->n], sym, len);
     f->symbol[f->n][len] = '\0';
     f->amount[f->n++] = amt;
-    return 0;
+    return MMS_OK;
 }
 
 /* Python float(): the amount text must be a whole number literal. */
@@ -56,8 +53,7 @@ static int parse_amount(const char *s, size_t len, double *out)
 }
 
 /* Tokens of a parenthesis-free text, each amount times factor. */
-static int sym_tokens(const char *s, size_t len, double factor, mmsc_formula *f, char *why,
-                      size_t n)
+static int sym_tokens(const char *s, size_t len, double factor, mmsc_formula *f, mms_error *err)
 {
     size_t i = 0;
     while (i < len) {
@@ -65,10 +61,8 @@ static int sym_tokens(const char *s, size_t len, double factor, mmsc_formula *f,
             i++;
             continue;
         }
-        if (!isupper((unsigned char)s[i])) {
-            snprintf(why, n, "unexpected '%c' in formula", s[i]);
-            return -1;
-        }
+        if (!isupper((unsigned char)s[i]))
+            return mms_error_set(err, MMS_EPARSE, 0, "unexpected '%c' in formula", s[i]);
         size_t sym = i++;
         while (i < len && islower((unsigned char)s[i]))
             i++;
@@ -79,21 +73,19 @@ static int sym_tokens(const char *s, size_t len, double factor, mmsc_formula *f,
         while (i < len && is_amount_char(s[i]))
             i++;
         double amt;
-        if (parse_amount(s + a, i - a, &amt) != 0) {
-            snprintf(why, n, "bad amount '%.*s'", (int)(i - a), s + a);
-            return -1;
-        }
-        if (mms_element_z_n(s + sym, sym_len) == 0) {
-            snprintf(why, n, "'%.*s' is not an element", (int)sym_len, s + sym);
-            return -1;
-        }
-        if (add_amount(f, s + sym, sym_len, amt * factor, why, n) != 0)
-            return -1;
+        if (parse_amount(s + a, i - a, &amt) != 0)
+            return mms_error_set(err, MMS_EPARSE, 0, "bad amount '%.*s'", (int)(i - a), s + a);
+        if (mms_element_z_n(s + sym, sym_len) == 0)
+            return mms_error_set(err, MMS_EPARSE, 0, "'%.*s' is not an element", (int)sym_len,
+                                 s + sym);
+        int rc = add_amount(f, s + sym, sym_len, amt * factor, err);
+        if (rc != MMS_OK)
+            return rc;
     }
-    return 0;
+    return MMS_OK;
 }
 
-int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n)
+int mmsc_formula_parse(const char *text, mmsc_formula *out, mms_error *err)
 {
     char work[WORK_MAX], next[WORK_MAX];
     size_t w = 0;
@@ -101,10 +93,8 @@ int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n)
     for (const char *p = text; *p; p++) {
         if (*p == '@')
             continue;
-        if (w + 1 >= sizeof work) {
-            snprintf(why, n, "formula too long");
-            return -1;
-        }
+        if (w + 1 >= sizeof work)
+            return mms_error_set(err, MMS_ELIMIT, 0, "formula too long");
         work[w++] = *p;
     }
     work[w] = '\0';
@@ -129,32 +119,28 @@ int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n)
         while (isdigit((unsigned char)*q) || *q == '.' || *q == 'e')
             q++;
         double factor;
-        if (parse_amount(a, (size_t)(q - a), &factor) != 0) {
-            snprintf(why, n, "bad group factor");
-            return -1;
-        }
+        if (parse_amount(a, (size_t)(q - a), &factor) != 0)
+            return mms_error_set(err, MMS_EPARSE, 0, "bad group factor");
         mmsc_formula unit = {0};
-        if (sym_tokens(open + 1, (size_t)(close - open - 1), factor, &unit, why, n) != 0)
-            return -1;
+        int rc = sym_tokens(open + 1, (size_t)(close - open - 1), factor, &unit, err);
+        if (rc != MMS_OK)
+            return rc;
         int len = snprintf(next, sizeof next, "%.*s", (int)(open - work), work);
         for (size_t i = 0; i < unit.n && len >= 0 && (size_t)len < sizeof next; i++)
             len += snprintf(next + len, sizeof next - (size_t)len, "%s%.17g", unit.symbol[i],
                             unit.amount[i]);
         if (len < 0 || (size_t)len >= sizeof next ||
-            (size_t)len + strlen(q) + 1 > sizeof next) {
-            snprintf(why, n, "formula too long");
-            return -1;
-        }
+            (size_t)len + strlen(q) + 1 > sizeof next)
+            return mms_error_set(err, MMS_ELIMIT, 0, "formula too long");
         strcpy(next + len, q);
         strcpy(work, next);
     }
-    if (sym_tokens(work, strlen(work), 1.0, out, why, n) != 0)
-        return -1;
-    if (out->n == 0) {
-        snprintf(why, n, "empty formula");
-        return -1;
-    }
-    return 0;
+    int rc = sym_tokens(work, strlen(work), 1.0, out, err);
+    if (rc != MMS_OK)
+        return rc;
+    if (out->n == 0)
+        return mms_error_set(err, MMS_EPARSE, 0, "empty formula");
+    return MMS_OK;
 }
 
 static int all_integer(const mmsc_formula *f)

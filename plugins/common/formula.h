@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "mmscore/error.h"
+
 #define MMSC_FORMULA_MAX_ELEMENTS 32
 
 /* Amount per element symbol, in order of first appearance. */
@@ -17,9 +19,9 @@ typedef struct mmsc_formula {
 /* Parse like pymatgen's Composition._parse_formula: "@" dropped, innermost
  * parentheses expanded with their factor, then symbol/amount tokens
  * ("Ca1 O3 Ti1", "Ba(OH)2", "Fe0.5Ni0.5").  Symbols must be known
- * elements.  Returns 0, or -1 with a reason in why (size n) when pymatgen
- * would raise. */
-int mmsc_formula_parse(const char *text, mmsc_formula *out, char *why, size_t n);
+ * elements.  Returns MMS_OK, or MMS_EPARSE (MMS_ELIMIT past this parser's
+ * bounds) with the reason in err where pymatgen would raise. */
+int mmsc_formula_parse(const char *text, mmsc_formula *out, mms_error *err);
 
 /* Greatest common divisor, non-negative (amounts reduced as pymatgen does). */
 long long mmsc_gcd_ll(long long a, long long b);

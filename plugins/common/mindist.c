@@ -296,8 +296,8 @@ static void consider(ctx *c, size_t i, size_t j, double r2_cap, best_pair *bp)
     keep(bp, d2, i, j, n);
 }
 
-/* Cell-list scan: every pair closer than sqrt(r2) is seen.  Returns -1 on
- * allocation failure. */
+/* Cell-list scan: every pair closer than sqrt(r2) is seen.  MMS_OK or
+ * MMS_ENOMEM. */
 static int scan_bins(ctx *c, double r, best_pair *bp)
 {
     size_t m[3], total = 1;
@@ -319,7 +319,7 @@ static int scan_bins(ctx *c, double r, best_pair *bp)
         free(head);
         free(next);
         free(bin_of);
-        return -1;
+        return MMS_ENOMEM;
     }
     for (size_t b = 0; b < total; b++)
         head[b] = (size_t)-1;
@@ -361,7 +361,7 @@ static int scan_bins(ctx *c, double r, best_pair *bp)
     free(head);
     free(next);
     free(bin_of);
-    return 0;
+    return MMS_OK;
 }
 
 int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
@@ -369,14 +369,14 @@ int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*fr
 {
     memset(out, 0, sizeof *out);
     if (n < 2)
-        return 0;
+        return MMS_OK;
     ctx c;
     memset(&c, 0, sizeof c);
     c.n = n;
     double T[3][3], Tinv[3][3], Rinv[3][3];
     mmsc_lll_reduce(lattice, c.R, T);
     if (inverse3(T, Tinv) != 0 || inverse3(c.R, Rinv) != 0)
-        return -1;
+        return MMS_ECOMPUTE;
     for (int k = 0; k < 3; k++)
         c.h[k] = sqrt(Rinv[0][k] * Rinv[0][k] + Rinv[1][k] * Rinv[1][k] +
                       Rinv[2][k] * Rinv[2][k]);
@@ -394,7 +394,7 @@ int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*fr
     if (!c.w || !c.cart) {
         free(c.w);
         free(c.cart);
-        return -1;
+        return MMS_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         for (int q = 0; q < 3; q++) {
@@ -424,19 +424,20 @@ int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*fr
         for (size_t j = i + 1; j < n; j++)
             consider(&c, i, j, INFINITY, &bp);
     for (int round = 0; n > 48 && round < 64; round++) {
-        if (scan_bins(&c, r, &bp) != 0) {
+        int rc = scan_bins(&c, r, &bp);
+        if (rc != MMS_OK) {
             free(c.w);
             free(c.cart);
-            return -1;
+            return rc;
         }
         if (bp.d2 <= r * r)
             break;
         r *= 2.0;
     }
 
-    int rc = 0;
+    int rc = MMS_OK;
     if (!isfinite(bp.d2)) {
-        rc = -1;
+        rc = MMS_ECOMPUTE;
     } else {
         out->found = 1;
         out->exact_complete = !c.incomplete;

@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include "mmscore/error.h"
+
 typedef struct mmsc_mindist {
     int found;             /* 0 if fewer than two sites (no pair) */
     double pymatgen;       /* min over pairs of pymatgen's 27-image distance, Å */
@@ -30,8 +32,9 @@ typedef struct mmsc_mindist {
 
 /* Fill out for n sites at fractional positions frac (rows) in a lattice
  * whose rows are a, b, c (Å).  Bounded time: a cell list keeps it near
- * linear in n for ordinary densities.  Returns 0, or -1 when the lattice is
- * singular or memory ran out (out->found is then 0). */
+ * linear in n for ordinary densities.  Returns MMS_OK, or (out->found then
+ * 0) MMS_ECOMPUTE when the lattice is singular, MMS_ENOMEM; no message: the
+ * caller says what failed. */
 int mmsc_mindist_compute(const double lattice[3][3], size_t n, const double (*frac)[3],
                         mmsc_mindist *out);
 

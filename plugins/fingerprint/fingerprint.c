@@ -115,7 +115,8 @@ static int fp_create(void **state, const cJSON *config, mms_error *err)
 
 /* Elements in order of first appearance with their atom counts: basic_eval
  * builds Composition(Counter(atom_types)), and that order fixes the
- * floating-point sums. */
+ * floating-point sums.  MMS_OK, or fp_magpie's code (MMS_EINVAL: an element
+ * without Magpie data). */
 static int magpie_of(const mms_structure *st, double out[FP_MAGPIE_LEN])
 {
     int z[MMS_MAX_Z];
@@ -128,7 +129,7 @@ static int magpie_of(const mms_structure *st, double out[FP_MAGPIE_LEN])
             k++;
         if (k == ne) {
             if (ne == MMS_MAX_Z)
-                return -1;
+                return MMS_EINVAL;
             z[ne] = zi;
             amount[ne++] = 0;
         }
@@ -142,7 +143,6 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
 {
     const fp_state *s = state;
     const mms_structure *st = rec->structure;
-    (void)err;
     if (!st)
         return mms_values_set_string(out, "fp_status", "not_computed_unread");
     int valid;
@@ -155,7 +155,9 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
 
     double comp[FP_MAGPIE_LEN];
     int rc;
-    if (magpie_of(st, comp) != 0) {
+    if ((rc = magpie_of(st, comp)) == MMS_ENOMEM)
+        return mms_error_set(err, MMS_ENOMEM, 0, "fingerprint: out of memory");
+    if (rc != MMS_OK) {
         if ((rc = mms_values_set_string(out, "fp_status", "magpie_failed")))
             return rc;
         return mms_values_set_string(out, "fp_error", "no Magpie data for an element");
@@ -181,17 +183,17 @@ static int fp_score(void *state, const mms_record *rec, const mms_values *earlie
     cell.frac = (const double (*)[3])frac;
     cell.z = z;
     double sfp[MMSC_CNN_LEN];
-    char why[256];
-    int cnn = mmsc_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, why, sizeof why);
+    mms_error why;
+    int cnn = mmsc_crystalnn_fingerprint(&cell, &s->cnn, s->devnull, sfp, &why);
     free(frac);
     free(z);
 
     if ((rc = mms_values_set_numbers(out, "comp_fp", comp, FP_MAGPIE_LEN)))
         return rc;
-    if (cnn != 0) {
+    if (cnn != MMS_OK) {
         if ((rc = mms_values_set_string(out, "fp_status", "crystalnn_failed")))
             return rc;
-        return mms_values_set_string(out, "fp_error", why);
+        return mms_values_set_string(out, "fp_error", why.message);
     }
     if ((rc = mms_values_set_numbers(out, "struct_fp", sfp, MMSC_CNN_LEN)))
         return rc;

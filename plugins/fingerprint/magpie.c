@@ -71,13 +71,13 @@ static void feature_stats(const double *x, const double *w, size_t n, double *tm
 int fp_magpie(const int *z, const double *amount, size_t n, double out[FP_MAGPIE_LEN])
 {
     if (n == 0)
-        return -1;
+        return MMS_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (z[i] < 1 || z[i] > FP_MAGPIE_MAX_Z)
-            return -1;
+            return MMS_EINVAL;
     double *buf = malloc(3 * n * sizeof *buf);
     if (!buf)
-        return -1;
+        return MMS_ENOMEM;
     double *x = buf, *tmp = buf + n;
     for (int f = 0; f < FP_MAGPIE_N_FEATURES; f++) {
         for (size_t i = 0; i < n; i++)
@@ -85,5 +85,5 @@ int fp_magpie(const int *z, const double *amount, size_t n, double out[FP_MAGPIE
         feature_stats(x, amount, n, tmp, out + f * FP_MAGPIE_N_STATS);
     }
     free(buf);
-    return 0;
+    return MMS_OK;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "mmscore/error.h"
+
 #define FP_MAGPIE_N_FEATURES 22
 #define FP_MAGPIE_N_STATS 6
 #define FP_MAGPIE_LEN (FP_MAGPIE_N_FEATURES * FP_MAGPIE_N_STATS) /* 132 */
@@ -18,7 +20,8 @@ extern const double fp_magpie_table[FP_MAGPIE_N_FEATURES][FP_MAGPIE_MAX_Z + 1];
 /* The 132 values for a composition of n elements z[i] with amounts amount[i]
  * (atoms in the cell), in the order pymatgen's Composition keeps them (first
  * occurrence in the site list): the order fixes the floating-point summation.
- * Returns 0, or -1 if n is 0 or a Z is outside 1..118.  NaN values follow
+ * Returns MMS_OK, MMS_EINVAL if n is 0 or a Z is outside 1..118, or
+ * MMS_ENOMEM (no message: the caller says what failed).  NaN values follow
  * matminer's PropertyStats (any missing property makes that feature's min, max,
  * range, mean and avg_dev NaN). */
 int fp_magpie(const int *z, const double *amount, size_t n, double out[FP_MAGPIE_LEN]);

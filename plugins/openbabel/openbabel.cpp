@@ -87,41 +87,38 @@ std::string ob_last_error()
 
 // The cell of an extended-XYZ frame: Lattice="ax ay az bx by bz cx cy cz" in
 // its comment line (the second line from `frame`), rows a, b, c as ASE
-// writes them.  Returns false when the comment line has no Lattice key.
-bool extxyz_cell(const char *frame, const char *end, OpenBabel::OBMol &mol, std::string &why)
+// writes them.  MMS_OK also when the comment line has no Lattice key (no
+// cell); MMS_EPARSE with err filled when its value is not nine numbers.
+int extxyz_cell(const char *frame, const char *end, OpenBabel::OBMol &mol, mms_error *err)
 {
     const char *nl = static_cast<const char *>(memchr(frame, '\n', (size_t)(end - frame)));
     if (!nl)
-        return false;
+        return MMS_OK;
     const char *line = nl + 1;
     const char *line_end = static_cast<const char *>(memchr(line, '\n', (size_t)(end - line)));
     std::string comment(line, line_end ? line_end : end);
     size_t at = comment.find("Lattice=");
     if (at == std::string::npos)
-        return false;
+        return MMS_OK;
     const char *p = comment.c_str() + at + 8;
     char quote = (*p == '"' || *p == '\'') ? *p++ : 0;
     double v[9];
     for (int i = 0; i < 9; i++) {
         char *e = nullptr;
         v[i] = strtod(p, &e);
-        if (e == p || !std::isfinite(v[i])) {
-            why = "Lattice= in the comment line needs nine numbers";
-            return false;
-        }
+        if (e == p || !std::isfinite(v[i]))
+            return mms_error_set(err, MMS_EPARSE, 0, "Lattice= in the comment line needs nine numbers");
         p = e;
     }
     while (*p == ' ' || *p == '\t')
         p++;
-    if (quote && *p != quote) {
-        why = "Lattice= in the comment line needs nine numbers";
-        return false;
-    }
+    if (quote && *p != quote)
+        return mms_error_set(err, MMS_EPARSE, 0, "Lattice= in the comment line needs nine numbers");
     OpenBabel::OBUnitCell *uc = new OpenBabel::OBUnitCell;
     uc->SetData(OpenBabel::vector3(v[0], v[1], v[2]), OpenBabel::vector3(v[3], v[4], v[5]),
                 OpenBabel::vector3(v[6], v[7], v[8]));
     mol.SetData(uc);
-    return true;
+    return MMS_OK;
 }
 
 // Open Babel 3.1.1's VASP reader trusts its input: it indexes the tokens of
@@ -130,8 +127,9 @@ bool extxyz_cell(const char *frame, const char *end, OpenBabel::OBMol &mol, std:
 // of atoms).  So the layout is checked here first: a title, a scale, three
 // lattice rows of three numbers, optional symbols, positive counts (their
 // total within max_sites), an optional "Selective dynamics" line, the
-// coordinate-mode line and one line of three numbers per atom.
-bool poscar_precheck(const char *text, size_t len, size_t max_sites, std::string &why)
+// coordinate-mode line and one line of three numbers per atom.  MMS_OK,
+// or MMS_EPARSE with what is wrong in err.
+int poscar_precheck(const char *text, size_t len, size_t max_sites, mms_error *err)
 {
     std::vector<std::string> lines;
     std::string cur;
@@ -155,93 +153,78 @@ bool poscar_precheck(const char *text, size_t len, size_t max_sites, std::string
         }
         return true;
     };
-    char line_no[64];
-    if (lines.size() < 6 || !numbers(lines[1], 1)) {
-        why = "a POSCAR starts with a title line and a scale factor line";
-        return false;
-    }
+    if (lines.size() < 6 || !numbers(lines[1], 1))
+        return mms_error_set(err, MMS_EPARSE, 0,
+                             "a POSCAR starts with a title line and a scale factor line");
     for (int i = 2; i < 5; i++)
-        if (!numbers(lines[(size_t)i], 3)) {
-            snprintf(line_no, sizeof line_no, "line %d: ", i + 1);
-            why = std::string(line_no) + "a lattice vector needs three numbers";
-            return false;
-        }
+        if (!numbers(lines[(size_t)i], 3))
+            return mms_error_set(err, MMS_EPARSE, 0, "line %d: a lattice vector needs three numbers",
+                                 i + 1);
     size_t at = 5;
     std::istringstream first(lines[at]);
     std::string tok;
     if ((first >> tok) && isalpha(static_cast<unsigned char>(tok[0])))
         at++; // element symbols
-    if (at >= lines.size()) {
-        why = "the POSCAR has no atom counts line";
-        return false;
-    }
+    if (at >= lines.size())
+        return mms_error_set(err, MMS_EPARSE, 0, "the POSCAR has no atom counts line");
     std::istringstream counts(lines[at]);
     unsigned long long total = 0;
     size_t n_counts = 0;
     while (counts >> tok) {
         char *e = nullptr;
         long c = strtol(tok.c_str(), &e, 10);
-        if (*e || c <= 0) {
-            snprintf(line_no, sizeof line_no, "line %zu: ", at + 1);
-            why = std::string(line_no) + "atom counts must be positive integers";
-            return false;
-        }
+        if (*e || c <= 0)
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "line %zu: atom counts must be positive integers", at + 1);
         total += (unsigned long long)c;
         n_counts++;
-        if (total > max_sites) {
-            snprintf(line_no, sizeof line_no, "more atoms than the limit of %zu (--max-atoms)",
-                     max_sites);
-            why = line_no;
-            return false;
-        }
+        if (total > max_sites)
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "more atoms than the limit of %zu (--max-atoms)", max_sites);
     }
-    if (!n_counts) {
-        why = "the POSCAR has no atom counts";
-        return false;
-    }
+    if (!n_counts)
+        return mms_error_set(err, MMS_EPARSE, 0, "the POSCAR has no atom counts");
     at++;
     if (at < lines.size() && (lines[at][0] == 'S' || lines[at][0] == 's'))
         at++;
     at++; // Direct / Cartesian
     for (unsigned long long k = 0; k < total; k++, at++)
-        if (at >= lines.size() || !numbers(lines[at], 3)) {
-            snprintf(line_no, sizeof line_no, "line %zu: ", at + 1);
-            why = std::string(line_no) + "expected three coordinates of atom " +
-                  std::to_string(k + 1) + " of " + std::to_string(total);
-            return false;
-        }
-    return true;
+        if (at >= lines.size() || !numbers(lines[at], 3))
+            return mms_error_set(err, MMS_EPARSE, 0,
+                                 "line %zu: expected three coordinates of atom %llu of %llu",
+                                 at + 1, k + 1, total);
+    return MMS_OK;
 }
 
 // The VASP reader of Open Babel 3.1.1 reads only a named file (it reopens
 // the input by name, and picks up POTCAR, OUTCAR and DOSCAR found next to
 // it), never a stream: the text goes to a private temporary folder.
-bool read_vasp_file(OpenBabel::OBConversion &conv, const Format *f, const char *text, size_t len,
-                    OpenBabel::OBMol &mol, std::string &why)
+// MMS_OK, MMS_EIO (the temporary copy), or MMS_EPARSE with Open Babel's
+// complaint (perhaps none) in err.
+int read_vasp_file(OpenBabel::OBConversion &conv, const Format *f, const char *text, size_t len,
+                   OpenBabel::OBMol &mol, mms_error *err)
 {
     const char *tmp = getenv("TMPDIR");
     std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/mmscore-ob-XXXXXX";
     std::vector<char> d(dir.begin(), dir.end());
     d.push_back('\0');
-    if (!mkdtemp(d.data())) {
-        why = std::string("cannot make a temporary folder: ") + strerror(errno);
-        return false;
-    }
+    if (!mkdtemp(d.data()))
+        return mms_error_set(err, MMS_EIO, 0, "cannot make a temporary folder: %s", strerror(errno));
     std::string path = std::string(d.data()) + "/" + (strcmp(f->ob_id, "CONTCAR") ? "POSCAR" : "CONTCAR");
-    bool ok = false;
+    int rc = MMS_OK;
     FILE *fp = fopen(path.c_str(), "wb");
     if (!fp || fwrite(text, 1, len, fp) != len) {
-        why = std::string("cannot write a temporary copy: ") + strerror(errno);
+        rc = mms_error_set(err, MMS_EIO, 0, "cannot write a temporary copy: %s", strerror(errno));
         if (fp)
             fclose(fp);
     } else if (fclose(fp) != 0) {
-        why = std::string("cannot write a temporary copy: ") + strerror(errno);
-    } else {
-        ok = conv.ReadFile(&mol, path);
+        rc = mms_error_set(err, MMS_EIO, 0, "cannot write a temporary copy: %s", strerror(errno));
+    } else if (!conv.ReadFile(&mol, path)) {
+        rc = mms_error_set(err, MMS_EPARSE, 0, "%s", ob_last_error().c_str());
     }
     unlink(path.c_str());
     rmdir(d.data());
-    return ok;
+    return rc;
 }
 
 // One Open Babel molecule -> one mms_structure, or an error for that block.
@@ -377,15 +360,12 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
         size_t max_sites = opt && opt->max_sites ? opt->max_sites : MMS_DEFAULT_MAX_SITES;
         if (!strcmp(f->ob_id, "POSCAR") || !strcmp(f->ob_id, "CONTCAR") ||
             !strcmp(f->ob_id, "VASP")) {
-            std::string why;
+            mms_error why;
             OBMol mol;
-            if (!poscar_precheck(text, len, max_sites, why) ||
-                !read_vasp_file(conv, f, text, len, mol, why)) {
-                if (why.empty())
-                    why = ob_last_error();
+            if (poscar_precheck(text, len, max_sites, &why) != MMS_OK ||
+                read_vasp_file(conv, f, text, len, mol, &why) != MMS_OK)
                 return mms_error_set(err, MMS_EPARSE, 0, "Open Babel could not read this as %s%s%s",
-                                     f->name, why.empty() ? "" : ": ", why.c_str());
-            }
+                                     f->name, why.message[0] ? ": " : "", why.message);
             mms_structure *s = nullptr;
             mms_error block_err;
             mms_error_clear(&block_err);
@@ -414,10 +394,12 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
                 }
             }
             bool ok = conv.Read(&mol, &in);
-            std::string cell_error;
+            mms_error block_err;
+            mms_error_clear(&block_err);
+            int rc = MMS_OK;
             if (ok && !strcmp(f->ob_id, "xyz") && before >= 0 && (size_t)before < len &&
                 !mol.HasData(OBGenericDataType::UnitCell))
-                extxyz_cell(text + (size_t)before, text + len, mol, cell_error);
+                rc = extxyz_cell(text + (size_t)before, text + len, mol, &block_err);
             if (!ok) {
                 if (block == 0) {
                     std::string why = ob_last_error();
@@ -428,11 +410,8 @@ int ob_read(void *state, const char *format, const char *text, size_t len,
                 break;
             }
             mms_structure *s = nullptr;
-            mms_error block_err;
-            mms_error_clear(&block_err);
-            int rc = cell_error.empty()
-                         ? convert_mol(mol, f->name, opt, &s, &block_err)
-                         : mms_error_set(&block_err, MMS_EPARSE, 0, "%s", cell_error.c_str());
+            if (rc == MMS_OK)
+                rc = convert_mol(mol, f->name, opt, &s, &block_err);
             rc = rc == MMS_OK ? cb(ctx, block, s, nullptr) : cb(ctx, block, nullptr, &block_err);
             if (rc != MMS_OK)
                 return MMS_OK;

@@ -10,35 +10,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
 #include "formula.h"
+#include "grow.h"
 #include "mmscore/elements.h"
+#include "read_each.h"
 
 #define AMOUNT_TOL 1e-8
-#define MAX_FILE ((size_t)1 << 31)
 
 typedef struct builder {
     hull_ref *r;
     size_t cap, cap_arr, cap_el, n_el;
     long *line;
 } builder;
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
-}
 
 /* Composition.get_reduced_composition_and_factor: integer amounts are
  * divided by their gcd, halved again where reduced_formula is one of the
@@ -113,11 +100,11 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
     if (!isfinite(e))
         return fail(err, path, line, "energy: expected a finite number (total eV)", NULL, NULL);
     mmsc_formula f;
-    char why[160];
-    if (!formula || mmsc_formula_parse(formula, &f, why, sizeof why) != 0)
-        return fail(err, path, line, "formula \"%s\": %s", formula ? formula : "",
-                    formula ? why : "missing");
-    if (!grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id))
+    mms_error why; /* shown to 159 bytes, as since v0.1 (a hostile symbol can be 4 kB) */
+    if (!formula || mmsc_formula_parse(formula, &f, &why) != MMS_OK)
+        return fail(err, path, line, "formula \"%s\": %.159s", formula ? formula : "",
+                    formula ? why.message : "missing");
+    if (mmsc_grow((void **)&r->id, &b->cap, r->n + 1, sizeof *r->id) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (b->cap != b->cap_arr) { /* the per-entry arrays follow id's capacity (+1 for off) */
         void **arrays[] = {(void **)&r->off, (void **)&r->energy, (void **)&r->natoms,
@@ -133,7 +120,7 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
         b->cap_arr = b->cap;
     }
     size_t cap_el = b->cap_el;
-    if (!grow((void **)&r->amt, &b->cap_el, b->n_el + f.n, sizeof *r->amt))
+    if (mmsc_grow((void **)&r->amt, &b->cap_el, b->n_el + f.n, sizeof *r->amt) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     if (b->cap_el != cap_el || !r->z) {
         void *q = realloc(r->z, b->cap_el);
@@ -174,65 +161,6 @@ static int add_entry(builder *b, const char *path, long line, const char *id, co
     return MMS_OK;
 }
 
-/* The line at *pos, NUL-terminated in place without its \r\n; NULL at the end. */
-static char *next_line(char *text, size_t len, size_t *pos)
-{
-    if (*pos >= len)
-        return NULL;
-    char *s = text + *pos;
-    char *nl = memchr(s, '\n', len - *pos);
-    size_t l = nl ? (size_t)(nl - s) : len - *pos;
-    *pos += l + 1;
-    s[l] = '\0';
-    if (l && s[l - 1] == '\r')
-        s[l - 1] = '\0';
-    return s;
-}
-
-/* ------------------------------------------------------------------ CSV */
-
-/* Split one line (no newline) into at most cap fields, in place: RFC 4180
- * quoting within the line.  Returns the count or -1 on a stray quote. */
-static int csv_fields(char *s, char **f, int cap)
-{
-    int n = 0;
-    for (;;) {
-        char *w = s, *start = s;
-        if (*s == '"') {
-            s++;
-            for (;;) {
-                if (!*s)
-                    return -1;
-                if (*s == '"') {
-                    if (s[1] == '"') {
-                        *w++ = '"';
-                        s += 2;
-                        continue;
-                    }
-                    s++;
-                    break;
-                }
-                *w++ = *s++;
-            }
-            while (*s == ' ' || *s == '\t')
-                s++;
-            if (*s && *s != ',')
-                return -1;
-        } else {
-            while (*s && *s != ',')
-                *w++ = *s++;
-        }
-        char sep = *s;
-        *w = '\0';
-        if (n < cap)
-            f[n] = start;
-        n++;
-        if (!sep)
-            return n;
-        s++;
-    }
-}
-
 static char *trim(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -243,107 +171,112 @@ static char *trim(char *s)
     return s;
 }
 
-#define MAX_FIELDS 4096
+/* ------------------------------------------------------------- reading */
 
-static int load_csv(builder *b, char *text, size_t len, mms_error *err)
+/* The file is read by the core's CSV and JSONL readers (rows without a
+ * structure are fields-only records): one reader, with its limits, quoting
+ * and gzip, for every table mmscore takes. */
+typedef struct loader {
+    builder b;
+    int jsonl;
+} loader;
+
+/* A CSV row's field by its column name, compared without surrounding blanks
+ * (nor a UTF-8 byte order mark before the first): the first such column. */
+static const cJSON *csv_field(const cJSON *fields, const char *name)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, fields)
+    {
+        const char *k = it->string;
+        if (it == fields->child && !strncmp(k, "\xEF\xBB\xBF", 3))
+            k += 3;
+        while (isspace((unsigned char)*k))
+            k++;
+        size_t n = strlen(k);
+        while (n && isspace((unsigned char)k[n - 1]))
+            n--;
+        if (n == strlen(name) && !strncmp(k, name, n) && cJSON_IsString(it))
+            return it;
+    }
+    return NULL;
+}
+
+static int add_csv_row(builder *b, const mms_record *rec, mms_error *err)
 {
     const char *path = b->r->path;
-    int col[3] = {-1, -1, -1}, need = 0, have_header = 0;
-    static const char *const names[3] = {"id", "formula", "energy"};
-    char **f = malloc(MAX_FIELDS * sizeof *f);
-    if (!f)
-        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    long line = 0;
-    int rc = MMS_OK;
-    char *s;
-    for (size_t pos = 0; rc == MMS_OK && (s = next_line(text, len, &pos));) {
-        line++;
-        if (line == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
-            (unsigned char)s[2] == 0xBF)
-            s += 3;
-        if (!*trim(s))
-            continue;
-        int n = csv_fields(s, f, MAX_FIELDS);
-        if (n < 0) {
-            rc = fail(err, path, line, "unbalanced quote in a CSV field", NULL, NULL);
-            break;
-        }
-        if (n > MAX_FIELDS)
-            n = MAX_FIELDS;
-        if (!have_header) {
-            for (int i = 0; i < n; i++)
-                for (int k = 0; k < 3; k++)
-                    if (col[k] < 0 && !strcmp(trim(f[i]), names[k]))
-                        col[k] = i;
-            if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
-                rc = fail(err, path, line,
-                          "expected a header naming the columns id, formula and energy", NULL,
-                          NULL);
-                break;
-            }
-            for (int k = 0; k < 3; k++)
-                if (col[k] + 1 > need)
-                    need = col[k] + 1;
-            have_header = 1;
-            continue;
-        }
-        if (n < need) {
-            char a[32], c[32];
-            snprintf(a, sizeof a, "%d", need);
-            snprintf(c, sizeof c, "%d", n);
-            rc = fail(err, path, line, "expected at least %s fields, found %s", a, c);
-            break;
-        }
-        rc = add_entry(b, path, line, trim(f[col[0]]), trim(f[col[1]]), f[col[2]], NULL, err);
-    }
-    free(f);
-    if (rc == MMS_OK && !have_header)
-        rc = fail(err, path, 1, "empty file: expected a header id,formula,energy and entries",
-                  NULL, NULL);
+    const cJSON *id = csv_field(rec->fields, "id"), *fo = csv_field(rec->fields, "formula");
+    const cJSON *en = csv_field(rec->fields, "energy");
+    if (!id || !fo || !en)
+        return fail(err, path, 1, "expected a header naming the columns id, formula and energy",
+                    NULL, NULL);
+    char *ids = strdup(id->valuestring), *fos = strdup(fo->valuestring);
+    int rc = ids && fos ? add_entry(b, path, rec->line, trim(ids), trim(fos), en->valuestring,
+                                    NULL, err)
+                        : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    free(ids);
+    free(fos);
     return rc;
 }
 
-/* ---------------------------------------------------------------- JSONL */
-
-static int load_jsonl(builder *b, char *text, size_t len, mms_error *err)
+static int add_jsonl_object(builder *b, const mms_record *rec, mms_error *err)
 {
     const char *path = b->r->path;
-    long line = 0;
-    int rc = MMS_OK;
-    char *s;
-    for (size_t pos = 0; rc == MMS_OK && (s = next_line(text, len, &pos));) {
-        line++;
-        if (!*trim(s))
-            continue;
-        cJSON *o = cJSON_ParseWithLength(s, strlen(s));
-        if (!cJSON_IsObject(o)) {
-            cJSON_Delete(o);
-            rc = fail(err, path, line, "expected a JSON object {\"id\", \"formula\", \"energy\"}",
-                      NULL, NULL);
-            break;
-        }
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-        const cJSON *fo = cJSON_GetObjectItemCaseSensitive(o, "formula");
-        const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "energy");
-        char idbuf[64];
-        const char *ids = NULL;
-        if (cJSON_IsString(id))
-            ids = id->valuestring;
-        else if (cJSON_IsNumber(id)) {
-            snprintf(idbuf, sizeof idbuf, "%.17g", id->valuedouble);
-            ids = idbuf;
-        }
-        if (!cJSON_IsString(fo))
-            rc = fail(err, path, line, "expected \"formula\": a string", NULL, NULL);
-        else if (cJSON_IsNumber(en))
-            rc = add_entry(b, path, line, ids, fo->valuestring, NULL, &en->valuedouble, err);
-        else if (cJSON_IsString(en))
-            rc = add_entry(b, path, line, ids, fo->valuestring, en->valuestring, NULL, err);
-        else
-            rc = fail(err, path, line, "expected \"energy\": a number (total eV)", NULL, NULL);
-        cJSON_Delete(o);
+    long line = rec->line;
+    const cJSON *o = rec->fields;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const cJSON *fo = cJSON_GetObjectItemCaseSensitive(o, "formula");
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(o, "energy");
+    char idbuf[64];
+    const char *ids = NULL;
+    if (cJSON_IsString(id))
+        ids = id->valuestring;
+    else if (cJSON_IsNumber(id)) {
+        snprintf(idbuf, sizeof idbuf, "%.17g", id->valuedouble);
+        ids = idbuf;
     }
-    return rc;
+    if (!cJSON_IsString(fo))
+        return fail(err, path, line, "expected \"formula\": a string", NULL, NULL);
+    if (cJSON_IsNumber(en))
+        return add_entry(b, path, line, ids, fo->valuestring, NULL, &en->valuedouble, err);
+    if (cJSON_IsString(en))
+        return add_entry(b, path, line, ids, fo->valuestring, en->valuestring, NULL, err);
+    return fail(err, path, line, "expected \"energy\": a number (total eV)", NULL, NULL);
+}
+
+/* One record of the file: an entry, or the error that stops the loading. */
+static int on_entry(void *ctx, const mms_record *rec, mms_values *values, mms_error *err)
+{
+    loader *ld = ctx;
+    (void)values;
+    if (rec->error) /* the reader's message names the file and line */
+        return mms_error_set(err, rec->error->code, rec->error->line, "%s",
+                             rec->error->message);
+    if (!rec->fields)
+        return fail(err, ld->b.r->path, rec->line, "expected the fields id, formula and energy",
+                    NULL, NULL);
+    return ld->jsonl ? add_jsonl_object(&ld->b, rec, err) : add_csv_row(&ld->b, rec, err);
+}
+
+/* JSONL by the name (.jsonl, .json, before a .gz) or by a first character
+ * '{'; else CSV, as is a stream that cannot be looked at twice (a FIFO). */
+static const char *ref_format(const char *path, const struct stat *st)
+{
+    size_t n = strlen(path);
+    if (n > 3 && !strcmp(path + n - 3, ".gz"))
+        n -= 3;
+    if ((n > 6 && !strncmp(path + n - 6, ".jsonl", 6)) ||
+        (n > 5 && !strncmp(path + n - 5, ".json", 5)))
+        return "jsonl";
+    if (!S_ISREG(st->st_mode))
+        return "csv";
+    FILE *fp = fopen(path, "rb");
+    int c = fp ? getc(fp) : EOF;
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        c = getc(fp);
+    if (fp)
+        fclose(fp);
+    return c == '{' ? "jsonl" : "csv";
 }
 
 /* ---------------------------------------------------------------- index */
@@ -444,59 +377,27 @@ static size_t find_sys(const hull_ref *r, const hull_mask *m)
 int hull_ref_load(const char *path, hull_ref **out, mms_error *err)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    struct stat st;
+    if (stat(path, &st) != 0)
         return mms_error_set(err, MMS_EIO, 0, "%s: cannot open the hull reference: %s", path,
                              strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap + 1);
-    int rc = text ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    while (rc == MMS_OK) {
-        if (len == cap) {
-            if (cap >= MAX_FILE) {
-                rc = mms_error_set(err, MMS_ELIMIT, 0, "%s: hull reference larger than 2 GiB",
-                                   path);
-                break;
-            }
-            char *t = realloc(text, 2 * cap + 1);
-            if (!t) {
-                rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-                break;
-            }
-            text = t;
-            cap *= 2;
-        }
-        size_t got = fread(text + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) {
-            if (ferror(fp))
-                rc = mms_error_set(err, MMS_EIO, 0, "%s: cannot read the hull reference", path);
-            break;
-        }
+    if (S_ISDIR(st.st_mode))
+        return mms_error_set(err, MMS_EIO, 0, "%s: cannot read the hull reference", path);
+    hull_ref *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        hull_ref_free(r);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
-    fclose(fp);
-    hull_ref *r = rc == MMS_OK ? calloc(1, sizeof *r) : NULL;
-    if (rc == MMS_OK && (!r || !(r->path = strdup(path))))
-        rc = mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
-    builder b = {.r = r};
-    if (rc == MMS_OK) {
-        text[len] = '\0';
-        if (memchr(text, '\0', len)) {
-            rc = mms_error_set(err, MMS_EPARSE, 0, "%s: not a text file (NUL byte)", path);
-        } else {
-            size_t pl = strlen(path);
-            const char *first = text + strspn(text, " \t\r\n");
-            int jsonl = (pl > 6 && !strcmp(path + pl - 6, ".jsonl")) ||
-                        (pl > 5 && !strcmp(path + pl - 5, ".json")) || *first == '{';
-            rc = jsonl ? load_jsonl(&b, text, len, err) : load_csv(&b, text, len, err);
-        }
-    }
+    const char *format = ref_format(path, &st);
+    loader ld = {.b = {.r = r}, .jsonl = !strcmp(format, "jsonl")};
+    /* a file named "-" is that file, not stdin */
+    int rc = mmsc_read_each(strcmp(path, "-") ? path : "./-", "hull_ref", format, on_entry, &ld,
+                            err);
     if (rc == MMS_OK && r->n == 0)
         rc = mms_error_set(err, MMS_EPARSE, 0, "%s: no entries in the hull reference", path);
     if (rc == MMS_OK)
-        rc = build_index(&b, err);
-    free(text);
-    free(b.line);
+        rc = build_index(&ld.b, err);
+    free(ld.b.line);
     if (rc != MMS_OK) {
         hull_ref_free(r);
         return rc;

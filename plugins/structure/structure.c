@@ -135,7 +135,7 @@ static int distance_check(const options *o, const mms_structure *s, const double
     mmsc_mindist md;
     int rc = mmsc_mindist_compute(lat, s->n_sites, (const double(*)[3])frac, &md);
     free(frac);
-    if (rc != 0 || !md.found)
+    if (rc != MMS_OK || !md.found)
         return mms_error_set(err, MMS_ECOMPUTE, s->line,
                              "structure: minimum-image search failed (singular cell or out of "
                              "memory)");

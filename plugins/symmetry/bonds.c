@@ -87,9 +87,9 @@ typedef struct tally {
     long good, count;
 } tally;
 
-/* One bond of length d between elements zi and zj; -1 with why where the
- * Python raises. */
-static int judge(tally *t, int zi, int zj, double d, char *why, size_t why_len)
+/* One bond of length d between elements zi and zj; MMS_ECOMPUTE with err
+ * filled where the Python raises. */
+static int judge(tally *t, int zi, int zj, double d, mms_error *err)
 {
     double xi = mms_element_x(zi), xj = mms_element_x(zj);
     double expected;
@@ -98,32 +98,25 @@ static int judge(tally *t, int zi, int zj, double d, char *why, size_t why_len)
                            : sym_ionic_radii[zi][1] + sym_ionic_radii[zj][0];
     else
         expected = mms_element_atomic_radius(zi) + mms_element_atomic_radius(zj);
-    if (isnan(expected) || expected == 0.0) {
-        snprintf(why, why_len, "no %s radius for a %s-%s bond",
-                 isnan(expected) ? "atomic" : "non-zero expected", mms_element_symbol(zi),
-                 mms_element_symbol(zj));
-        return -1;
-    }
+    if (isnan(expected) || expected == 0.0)
+        return mms_error_set(err, MMS_ECOMPUTE, 0, "no %s radius for a %s-%s bond",
+                             isnan(expected) ? "atomic" : "non-zero expected",
+                             mms_element_symbol(zi), mms_element_symbol(zj));
     double ratio = d / expected;
     if (zi == 1 || zj == 1)
         t->good += ratio < 2.5;
     else
         t->good += 1.0 - 0.32 < ratio && ratio < 1.0 + 0.32;
     t->count++;
-    return 0;
+    return MMS_OK;
 }
 
-int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, char *why,
-                          size_t why_len)
+int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, mms_error *err)
 {
-    if (!s->is_ordered) {
-        snprintf(why, why_len, "a disordered site has no single species");
-        return -1;
-    }
-    if (s->n_sites > SYM_BONDS_MAX_SITES) {
-        snprintf(why, why_len, "more than %d sites", SYM_BONDS_MAX_SITES);
-        return -1;
-    }
+    if (!s->is_ordered)
+        return mms_error_set(err, MMS_ECOMPUTE, 0, "a disordered site has no single species");
+    if (s->n_sites > SYM_BONDS_MAX_SITES)
+        return mms_error_set(err, MMS_ELIMIT, 0, "more than %d sites", SYM_BONDS_MAX_SITES);
     /* pymatgen's CIF parser builds the lattice from its parameters and
      * wraps positions into the cell */
     mmsc_cell cell;
@@ -138,8 +131,7 @@ int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
         free(z);
         if (devnull)
             fclose(devnull);
-        snprintf(why, why_len, "out of memory");
-        return -1;
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
     for (size_t i = 0; i < s->n_sites; i++) {
         for (int k = 0; k < 3; k++)
@@ -156,35 +148,31 @@ int sym_bond_length_score(const mms_structure *s, double *score, long *n_bonds, 
         free(frac);
         free(z);
         fclose(devnull);
-        snprintf(why, why_len, "degenerate lattice");
-        return -1;
+        return mms_error_set(err, MMS_ECOMPUTE, 0, "degenerate lattice");
     }
 
     tally t = {0, 0};
-    int rc = 0;
-    for (size_t i = 0; i < s->n_sites && rc == 0; i++) {
+    int rc = MMS_OK;
+    for (size_t i = 0; i < s->n_sites && rc == MMS_OK; i++) {
         mmsc_nn *nn = NULL;
         size_t n = 0;
-        char cwhy[128];
-        if (mmsc_crystalnn_neighbors(&cell, &opt, devnull, i, &nn, &n, cwhy, sizeof cwhy)) {
-            snprintf(why, why_len, "CrystalNN failed at site %zu: %s", i, cwhy);
-            rc = -1;
+        mms_error cnn;
+        if ((rc = mmsc_crystalnn_neighbors(&cell, &opt, devnull, i, &nn, &n, &cnn)) != MMS_OK) {
+            mms_error_set(err, rc, 0, "CrystalNN failed at site %zu: %s", i, cnn.message);
             break;
         }
-        for (size_t k = 0; k < n && rc == 0; k++)
+        for (size_t k = 0; k < n && rc == MMS_OK; k++)
             if (nn[k].site != i)
                 rc = judge(&t, z[i], z[nn[k].site], site_distance(&lc, frac[i], frac[nn[k].site]),
-                           why, why_len);
+                           err);
         free(nn);
     }
     free(frac);
     free(z);
     fclose(devnull);
-    if (rc == 0 && t.count == 0) {
-        snprintf(why, why_len, "no bond between different sites");
-        rc = -1;
-    }
-    if (rc == 0) {
+    if (rc == MMS_OK && t.count == 0)
+        rc = mms_error_set(err, MMS_ECOMPUTE, 0, "no bond between different sites");
+    if (rc == MMS_OK) {
         *score = (double)t.good / (double)t.count;
         *n_bonds = t.count;
     }

@@ -398,19 +398,15 @@ static void check_space_group(const mms_structure *s, const char *detected,
 }
 
 /* CrystaLLM reads the formula from the block name with data_([A-Za-z0-9]+)\n. */
-static int data_name_formula(const mms_structure *s, mmsc_formula *f, char *why, size_t n)
+static int data_name_formula(const mms_structure *s, mmsc_formula *f, mms_error *err)
 {
     const char *name = s->name;
-    if (!name || !*name) {
-        snprintf(why, n, "no data_ block name");
-        return -1;
-    }
+    if (!name || !*name)
+        return mms_error_set(err, MMS_EPARSE, 0, "no data_ block name");
     for (const char *p = name; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
-            snprintf(why, n, "data_ name '%s' is not a bare formula", name);
-            return -1;
-        }
-    return mmsc_formula_parse(name, f, why, n);
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return mms_error_set(err, MMS_EPARSE, 0, "data_ name '%s' is not a bare formula", name);
+    return mmsc_formula_parse(name, f, err);
 }
 
 static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags)
@@ -425,18 +421,17 @@ static void check_formulas(const mms_structure *s, mms_values *out, cJSON *diags
         return;
     }
     mmsc_formula fd, fs, ft;
-    char why[160];
+    mms_error why; /* shown to 159 bytes, as since v0.1 (a hostile name can be 4 kB) */
     const char *which = "data_ name";
-    int rc = data_name_formula(s, &fd, why, sizeof why);
-    if (rc == 0 && (which = "_chemical_formula_sum", rc = mmsc_formula_parse(sum, &fs, why,
-                                                                          sizeof why)) == 0)
-        which = "_chemical_formula_structural",
-        rc = mmsc_formula_parse(structural, &ft, why, sizeof why);
-    if (rc != 0) {
+    int rc = data_name_formula(s, &fd, &why);
+    if (rc == MMS_OK && (which = "_chemical_formula_sum",
+                         rc = mmsc_formula_parse(sum, &fs, &why)) == MMS_OK)
+        which = "_chemical_formula_structural", rc = mmsc_formula_parse(structural, &ft, &why);
+    if (rc != MMS_OK) {
         mms_values_set_null(out, "formula_consistent");
         mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
-                     "%s is not a formula pymatgen reads (%s): formula_consistent not checked",
-                     which, why);
+                     "%s is not a formula pymatgen reads (%.159s): formula_consistent not checked",
+                     which, why.message);
         return;
     }
     int same = mmsc_formula_same_reduced(&fd, &fs) && mmsc_formula_same_reduced(&fs, &ft);
@@ -462,13 +457,13 @@ static void check_multiplicity(const mms_structure *s, mms_values *out, cJSON *d
         return;
     }
     mmsc_formula expected, actual = {0};
-    char why[160];
-    if (mmsc_formula_parse(sum, &expected, why, sizeof why) != 0) {
+    mms_error why;
+    if (mmsc_formula_parse(sum, &expected, &why) != MMS_OK) {
         mms_values_set_null(out, "multiplicity_consistent");
         mmsc_diag_add(diags, "MMS206", MMSC_SEV_INFO,
-                     "_chemical_formula_sum is not a formula pymatgen reads (%s): "
+                     "_chemical_formula_sum is not a formula pymatgen reads (%.159s): "
                      "multiplicity_consistent not checked",
-                     why);
+                     why.message);
         return;
     }
     /* zip() stops at the shorter column; keys are the type symbols as written */
@@ -553,8 +548,8 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
 
     double bls;
     long n_bonds;
-    char why[160];
-    if (sym_bond_length_score(s, &bls, &n_bonds, why, sizeof why) == 0) {
+    mms_error why;
+    if (sym_bond_length_score(s, &bls, &n_bonds, &why) == MMS_OK) {
         mms_values_set_number(out, "bond_length_score", bls);
         if (bls < 1.0)
             mmsc_diag_add(diags, "MMS209", MMSC_SEV_INFO,
@@ -562,7 +557,8 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
                          (1.0 - bls) * (double)n_bonds, n_bonds);
     } else {
         mms_values_set_null(out, "bond_length_score");
-        mmsc_diag_add(diags, "MMS208", MMSC_SEV_INFO, "bond_length_score not computed: %s", why);
+        mmsc_diag_add(diags, "MMS208", MMSC_SEV_INFO, "bond_length_score not computed: %s",
+                     why.message);
     }
 
     if (s->format && !strcmp(s->format, "cif")) {

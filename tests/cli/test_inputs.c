@@ -303,6 +303,9 @@ static void gzip_inputs(void **st)
     n = records(r, 8);
     assert_true(n >= 1);
     assert_string_equal(err_code(r[n - 1]), "io");
+    /* the reader's words, then the byte reader's own (zlib's) */
+    assert_non_null(strstr(err_msg(r[n - 1]), "read error"));
+    assert_non_null(strstr(err_msg(r[n - 1]), "unexpected end of file"));
     free_records(r, n);
 }
 

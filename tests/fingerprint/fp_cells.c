@@ -114,7 +114,7 @@ int fp_cells_magpie(const fp_cell_rec *c, double out[FP_MAGPIE_LEN])
             k++;
         if (k == ne) {
             if (ne == FP_MAGPIE_MAX_Z)
-                return -1;
+                return MMS_EINVAL;
             zs[ne] = c->cell.z[i];
             amt[ne++] = 0;
         }

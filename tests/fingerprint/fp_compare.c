@@ -73,14 +73,14 @@ int main(int argc, char **argv)
             else if (verbose)
                 printf("  magpie %s row %ld: component %d rel diff %.3g\n", c->id, c->row, mi, worst_m);
             double fp[MMSC_CNN_LEN];
-            char why[256];
+            mms_error why;
             double t0 = now();
-            int rc = mmsc_crystalnn_fingerprint(&c->cell, &opt, devnull, fp, why, sizeof why);
+            int rc = mmsc_crystalnn_fingerprint(&c->cell, &opt, devnull, fp, &why);
             t_cnn += now() - t0;
             if (rc) {
                 cnn_fail++;
                 if (verbose)
-                    printf("  cnn %s row %ld: failed: %s\n", c->id, c->row, why);
+                    printf("  cnn %s row %ld: failed: %s\n", c->id, c->row, why.message);
                 continue;
             }
             double worst = 0;

@@ -71,11 +71,10 @@ static void test_crystalnn_matches_reference(void **st)
         load_subset(subsets[s], &cells);
         for (size_t i = 0; i < cells.n; i++) {
             double fp[MMSC_CNN_LEN];
-            char why[256];
-            int rc = mmsc_crystalnn_fingerprint(&cells.recs[i].cell, &opt, devnull, fp, why,
-                                              sizeof why);
+            mms_error why;
+            int rc = mmsc_crystalnn_fingerprint(&cells.recs[i].cell, &opt, devnull, fp, &why);
             if (rc)
-                fail_msg("%s %s: %s", subsets[s], cells.recs[i].id, why);
+                fail_msg("%s %s: %s", subsets[s], cells.recs[i].id, why.message);
             for (int k = 0; k < MMSC_CNN_LEN; k++)
                 if (!(fabs(fp[k] - cells.recs[i].struct_fp[k]) <= 1e-6))
                     fail_msg("%s %s component %d: %.12g vs reference %.12g", subsets[s],
@@ -199,8 +198,8 @@ static void test_simple_cubic(void **st)
     mmsc_cnn_options opt;
     mmsc_cnn_options_default(&opt);
     double fp[MMSC_CNN_LEN];
-    char why[256];
-    assert_int_equal(mmsc_crystalnn_fingerprint(&cell, &opt, devnull, fp, why, sizeof why), 0);
+    mms_error why;
+    assert_int_equal(mmsc_crystalnn_fingerprint(&cell, &opt, devnull, fp, &why), MMS_OK);
     /* CN_6 block starts after CN 1..5: (1+1)+(1+5)+(1+3)+(1+5)+(1+3) = 22 */
     assert_float_equal(fp[22], 1.0, 1e-12);  /* wt CN_6 */
     assert_float_equal(fp[24], 1.0, 1e-9);   /* octahedral CN_6 */
@@ -218,22 +217,22 @@ static void test_hostile_cells(void **st)
     mmsc_cnn_options opt;
     mmsc_cnn_options_default(&opt);
     double fp[MMSC_CNN_LEN];
-    char why[256];
+    mms_error why;
     const double frac[2][3] = {{0, 0, 0}, {0.5, 0.5, 0.5}};
     const int z[2] = {6, 6};
     mmsc_cell flat = {{{3, 0, 0}, {0, 3, 0}, {3, 3, 0}}, 2, frac, z}; /* volume 0 */
-    assert_int_equal(mmsc_crystalnn_fingerprint(&flat, &opt, devnull, fp, why, sizeof why), -1);
-    assert_non_null(strstr(why, "degenerate"));
+    assert_int_equal(mmsc_crystalnn_fingerprint(&flat, &opt, devnull, fp, &why), MMS_ECOMPUTE);
+    assert_non_null(strstr(why.message, "degenerate"));
     mmsc_cell thin = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 1e-4}}, 2, frac, z}; /* atoms piled up */
-    assert_int_equal(mmsc_crystalnn_fingerprint(&thin, &opt, devnull, fp, why, sizeof why), -1);
-    assert_non_null(strstr(why, "thin"));
+    assert_int_equal(mmsc_crystalnn_fingerprint(&thin, &opt, devnull, fp, &why), MMS_ELIMIT);
+    assert_non_null(strstr(why.message, "thin"));
     const int heavy[2] = {100, 100}; /* no radius for Fm in pymatgen */
     mmsc_cell fm = {{{3, 0, 0}, {0, 3, 0}, {0, 0, 3}}, 2, frac, heavy};
-    assert_int_equal(mmsc_crystalnn_fingerprint(&fm, &opt, devnull, fp, why, sizeof why), -1);
-    assert_non_null(strstr(why, "radius"));
+    assert_int_equal(mmsc_crystalnn_fingerprint(&fm, &opt, devnull, fp, &why), MMS_ECOMPUTE);
+    assert_non_null(strstr(why.message, "radius"));
     double mag[FP_MAGPIE_LEN];
-    assert_int_equal(fp_magpie((const int[]){119}, (const double[]){1}, 1, mag), -1);
-    assert_int_equal(fp_magpie(NULL, NULL, 0, mag), -1);
+    assert_int_equal(fp_magpie((const int[]){119}, (const double[]){1}, 1, mag), MMS_EINVAL);
+    assert_int_equal(fp_magpie(NULL, NULL, 0, mag), MMS_EINVAL);
 }
 
 int main(void)

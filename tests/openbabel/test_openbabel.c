@@ -171,7 +171,10 @@ static void test_poscar_layout_checked(void **unused)
         "t\n1.0\n3 0 0\n0 3\n0 0 3\nNa\n1\ndirect\n0 0 0\n",
         "t\n1.0\n3 0 0\n0 3 0\n0 0 3\nNa\n99999999999\ndirect\n0 0 0\n",
     };
-    const char *why[] = {"positive", "line 10", "line 4", "limit"};
+    const char *why[] = {"line 7: atom counts must be positive integers",
+                         "line 10: expected three coordinates of atom 2 of 2",
+                         "line 4: a lattice vector needs three numbers",
+                         "more atoms than the limit of"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         collected got = {0};
         mms_error err;

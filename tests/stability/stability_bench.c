@@ -69,8 +69,7 @@ int main(int argc, char **argv)
             continue;
         *tab = '\0';
         mmsc_formula fo;
-        char why[128];
-        if (mmsc_formula_parse(line, &fo, why, sizeof why) != 0)
+        if (mmsc_formula_parse(line, &fo, NULL) != MMS_OK)
             continue;
         if (nq == cap)
             q = realloc(q, (cap *= 2) * sizeof *q);

@@ -91,7 +91,7 @@ static void test_exact_matches_brute_force(void **st)
         if (fabs(det) < 0.5)
             continue;
         mmsc_mindist md;
-        assert_int_equal(mmsc_mindist_compute(L, 4, (const double(*)[3])f, &md), 0);
+        assert_int_equal(mmsc_mindist_compute(L, 4, (const double(*)[3])f, &md), MMS_OK);
         assert_true(md.found);
         double want = brute_exact(L, 4, (const double(*)[3])f, box_for(L, md.pymatgen));
         assert_true(fabs(md.exact - want) <= 1e-9 * want);
@@ -165,7 +165,7 @@ static void test_pymatgen_number_is_full_matrix_min(void **st)
             for (int k = 0; k < 3; k++)
                 f[i][k] = 3.0 * rnd() - 1.0;
         mmsc_mindist md;
-        if (mmsc_mindist_compute(L, n, (const double(*)[3])f, &md) == 0) {
+        if (mmsc_mindist_compute(L, n, (const double(*)[3])f, &md) == MMS_OK) {
             double want = full_matrix_min(L, n, (const double(*)[3])f);
             assert_true(fabs(md.pymatgen - want) <= 1e-9 * want);
         }
@@ -180,15 +180,15 @@ static void test_degenerate_inputs(void **st)
     double L[3][3] = {{4, 0, 0}, {0, 4, 0}, {0, 0, 4}};
     double f[2][3] = {{0.1, 0.2, 0.3}, {1.1, -0.8, 0.3}};
     mmsc_mindist md;
-    assert_int_equal(mmsc_mindist_compute(L, 1, (const double(*)[3])f, &md), 0);
+    assert_int_equal(mmsc_mindist_compute(L, 1, (const double(*)[3])f, &md), MMS_OK);
     assert_false(md.found);
-    assert_int_equal(mmsc_mindist_compute(L, 2, (const double(*)[3])f, &md), 0);
+    assert_int_equal(mmsc_mindist_compute(L, 2, (const double(*)[3])f, &md), MMS_OK);
     assert_true(md.found);
     assert_true(md.exact < 1e-12 && md.pymatgen < 1e-12);
     assert_int_equal(md.image[0], -1);
     assert_int_equal(md.image[1], 1);
     double flat[3][3] = {{4, 0, 0}, {0, 4, 0}, {8, 4, 0}};
-    assert_int_equal(mmsc_mindist_compute(flat, 2, (const double(*)[3])f, &md), -1);
+    assert_int_equal(mmsc_mindist_compute(flat, 2, (const double(*)[3])f, &md), MMS_ECOMPUTE);
 }
 
 /* 4,000 random sites in a skewed cell: the cell list must find the same
@@ -204,7 +204,7 @@ static void test_large_cell_agrees_with_all_pairs(void **st)
         for (int k = 0; k < 3; k++)
             f[i][k] = rnd();
     mmsc_mindist md;
-    assert_int_equal(mmsc_mindist_compute(L, n, (const double(*)[3])f, &md), 0);
+    assert_int_equal(mmsc_mindist_compute(L, n, (const double(*)[3])f, &md), MMS_OK);
     double best = INFINITY;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++) {

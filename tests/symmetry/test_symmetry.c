@@ -341,29 +341,34 @@ static void test_formula_parser(void **unused)
 {
     (void)unused;
     mmsc_formula f, g;
-    char why[128];
-    assert_int_equal(mmsc_formula_parse("Ba(OH)2", &f, why, sizeof why), 0);
+    mms_error why;
+    assert_int_equal(mmsc_formula_parse("Ba(OH)2", &f, &why), MMS_OK);
     assert_int_equal(f.n, 3);
-    assert_int_equal(mmsc_formula_parse("Ba1 O2 H2", &g, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Ba1 O2 H2", &g, &why), MMS_OK);
     assert_true(mmsc_formula_same_reduced(&f, &g));
-    assert_int_equal(mmsc_formula_parse("Ca2 Ti2 O6", &f, why, sizeof why), 0);
-    assert_int_equal(mmsc_formula_parse("CaTiO3", &g, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Ca2 Ti2 O6", &f, &why), MMS_OK);
+    assert_int_equal(mmsc_formula_parse("CaTiO3", &g, &why), MMS_OK);
     assert_true(mmsc_formula_same_reduced(&f, &g));
-    assert_int_equal(mmsc_formula_parse("RbCe(InIr)31", &f, why, sizeof why), 0);
-    assert_int_equal(mmsc_formula_parse("Rb1 Ce1 In31 Ir31", &g, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("RbCe(InIr)31", &f, &why), MMS_OK);
+    assert_int_equal(mmsc_formula_parse("Rb1 Ce1 In31 Ir31", &g, &why), MMS_OK);
     assert_true(mmsc_formula_same_reduced(&f, &g));
-    assert_int_equal(mmsc_formula_parse("Y3N@C80", &f, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Y3N@C80", &f, &why), MMS_OK);
     assert_int_equal(f.n, 3);
-    assert_int_equal(mmsc_formula_parse("Fe0.5Ni0.5", &f, why, sizeof why), 0);
-    assert_int_equal(mmsc_formula_parse("FeNi", &g, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("Fe0.5Ni0.5", &f, &why), MMS_OK);
+    assert_int_equal(mmsc_formula_parse("FeNi", &g, &why), MMS_OK);
     assert_false(mmsc_formula_same_reduced(&f, &g)); /* pymatgen: "Fe0.5Ni0.5" != "FeNi" */
-    assert_int_equal(mmsc_formula_parse("NaCl", &f, why, sizeof why), 0);
-    assert_int_equal(mmsc_formula_parse("Na2Cl", &g, why, sizeof why), 0);
+    assert_int_equal(mmsc_formula_parse("NaCl", &f, &why), MMS_OK);
+    assert_int_equal(mmsc_formula_parse("Na2Cl", &g, &why), MMS_OK);
     assert_false(mmsc_formula_same_reduced(&f, &g));
-    assert_int_equal(mmsc_formula_parse("Xy2O", &f, why, sizeof why), -1);
-    assert_int_equal(mmsc_formula_parse("image0", &f, why, sizeof why), -1);
-    assert_int_equal(mmsc_formula_parse("", &f, why, sizeof why), -1);
-    assert_int_equal(mmsc_formula_parse("((((", &f, why, sizeof why), -1);
+    assert_int_equal(mmsc_formula_parse("Xy2O", &f, &why), MMS_EPARSE);
+    assert_string_equal(why.message, "'Xy' is not an element");
+    assert_int_equal(mmsc_formula_parse("image0", &f, &why), MMS_EPARSE);
+    assert_int_equal(mmsc_formula_parse("", &f, &why), MMS_EPARSE);
+    assert_int_equal(mmsc_formula_parse("((((", &f, &why), MMS_EPARSE);
+    static char huge[5000];
+    memset(huge, 'H', sizeof huge - 1);
+    assert_int_equal(mmsc_formula_parse(huge, &f, &why), MMS_ELIMIT);
+    assert_string_equal(why.message, "formula too long");
 }
 
 static cJSON **read_jsonl(const char *path, size_t *n)
@@ -395,8 +400,8 @@ static void test_bond_score_matches_crystalnn(void **unused)
         assert_int_equal(fixture_structure_from_json(in[i], &s, &err), MMS_OK);
         double score = NAN;
         long bonds = 0;
-        char why[160];
-        int rc = sym_bond_length_score(s, &score, &bonds, why, sizeof why);
+        mms_error why;
+        int rc = sym_bond_length_score(s, &score, &bonds, &why);
         const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(in[i], "source"));
         int row = cJSON_GetObjectItem(in[i], "row")->valueint;
         if (cJSON_IsNull(want)) {
@@ -405,7 +410,7 @@ static void test_bond_score_matches_crystalnn(void **unused)
             raised++;
         } else {
             if (rc != 0)
-                fail_msg("%s row %d: no score (%s), reference %.17g", id, row, why,
+                fail_msg("%s row %d: no score (%s), reference %.17g", id, row, why.message,
                          want->valuedouble);
             if (fabs(score - want->valuedouble) > 1e-9)
                 fail_msg("%s row %d: score %.17g, reference %.17g", id, row, score,
