@@ -644,11 +644,14 @@ typedef struct job {
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
     double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
+    size_t *wj; /* n1: the entries of a row within the tolerance */
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
+    double bx[8][8], by[8][8], bz[8][8]; /* the 2 x 2 x 2 blocks of cim, in k order */
+    int bk[8][8];                         /* and their indices k */
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
     int prune;
     mms_error *err;
@@ -733,6 +736,106 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
     }
 }
 
+/* One row i of pbc_shortest_vectors: the image vectors from site i of the
+ * translated struct2 to every site j of struct1 and their squared lengths.
+ * The per-lattice constants are read into locals and the outputs are
+ * restrict: otherwise every store to cost or v makes the compiler reload
+ * them (they are all doubles), once per entry. */
+static void dist_row(const job *J, size_t n1, const int *restrict mrow, const double fci[3],
+                     const double ci[3], const double ui[3], const double (*restrict fc2)[3],
+                     const double (*restrict c2)[3], const double (*restrict u2)[3],
+                     double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
+{
+    const double *restrict cx = J->cx, *restrict cy = J->cy, *restrict cz = J->cz;
+    const double(*cim)[3] = J->cim;
+    const double ftol[3] = {J->ftol[0], J->ftol[1], J->ftol[2]};
+    const double hpl2[3] = {J->hpl2[0], J->hpl2[1], J->hpl2[2]}, eta2 = J->eta2;
+    const double f1[3] = {fci[0], fci[1], fci[2]}, c1[3] = {ci[0], ci[1], ci[2]}, u1[3] = {ui[0], ui[1], ui[2]};
+    const int prune = J->prune;
+    /* Which entries are within the tolerance, without a branch: about a
+     * third are, in no predictable pattern, and the mispredicted branch
+     * was the largest cost of the row.  The same tests, all three
+     * evaluated (NaN passes, as `> ftol` is false for it as before). */
+    size_t nw = 0;
+    for (size_t j = 0; j < n1; j++) {
+        int within = !mrow[j];
+        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
+        cost[j] = 1e20;
+        vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
+        wj[nw] = j;
+        nw += (size_t)within;
+    }
+    for (size_t q = 0; q < nw; q++) {
+        size_t j = wj[q];
+        double *v = vrow[j];
+        double pre[3] = {c2[j][0] - c1[0], c2[j][1] - c1[1], c2[j][2] - c1[2]};
+        /* The 2 x 2 x 2 block of images nearest in each LLL
+         * fractional component first.  Image (a, b, c) has the
+         * vector g.lll, g = u2 - u1 + (a, b, c), whose length is at
+         * least |g_m| times the spacing h_m of the lattice planes m;
+         * each image outside the block has some |g_m| >= 1 + |u2_m -
+         * u1_m|.  When that bound squared exceeds the block's
+         * minimum d (1 + 1e-8) + 1e-8 lmax^2, above (sqrt(d) + 1e-8
+         * lmax)^2, a margin six orders above the rounding of these
+         * sums, every image outside is strictly longer than the
+         * block's minimum as computed: neither the minimum nor a
+         * tie.  The block scanned in increasing k with the same
+         * test and expression then gives the full scan's value and
+         * first index; otherwise the full scan runs. */
+        if (prune) {
+            int lo3[3];
+            double far = 1e300;
+            for (int l = 0; l < 3; l++) {
+                double gg = u2[j][l] - u1[l];
+                lo3[l] = gg >= 0 ? 0 : 1;
+                double o = 1 + fabs(gg), f = o * o * hpl2[l];
+                far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
+            }
+            double bd = 1e100;
+            int bkk = 0;
+            for (int a = lo3[0]; a < lo3[0] + 2; a++)
+                for (int b = lo3[1]; b < lo3[1] + 2; b++)
+                    for (int c = lo3[2]; c < lo3[2] + 2; c++) {
+                        int k = a * 9 + b * 3 + c;
+                        double xa = pre[0] + cx[k], xb = pre[1] + cy[k], xc = pre[2] + cz[k];
+                        double d = xa * xa + xb * xb + xc * xc;
+                        bkk = d < bd ? k : bkk;
+                        bd = d < bd ? d : bd;
+                    }
+            if (bd < 1e100 && far > bd * (1 + 1e-8) + eta2) {
+                cost[j] = bd;
+                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
+                continue;
+            }
+        }
+        /* all 27 distances first (a loop the compiler vectorises),
+         * then the first smallest, as the reference's scan keeps it */
+        double d27[27];
+        for (int k = 0; k < 27; k++) {
+            double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
+            d27[k] = da * da + db * db + dc * dc;
+        }
+        /* the reference's scan (first k with d < best, best from
+         * 1e100) without branches: the minimum over three
+         * independent chains, then the first index holding it.
+         * Same value, same index (NaN entries are skipped by both,
+         * as d < m is false; nothing below 1e100 gives k = 0). */
+        double m0 = 1e100, m1 = 1e100, m2 = 1e100;
+        for (int k = 0; k < 27; k += 3) {
+            m0 = d27[k] < m0 ? d27[k] : m0;
+            m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
+            m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
+        }
+        double bestd = m1 < m0 ? m1 : m0;
+        bestd = m2 < bestd ? m2 : bestd;
+        int bk = 0;
+        for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
+        if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
+        cost[j] = bestd;
+        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
+    }
+}
+
 /* _cart_dists with pbc_shortest_vectors(avg_l, s2, s1, mask, lll_frac_tol) */
 static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
                       const double avg[3][3], double normalization, double *dist)
@@ -755,6 +858,16 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
+        for (int blk = 0; blk < 8; blk++) {
+            int e = 0, a0 = blk >> 2, b0 = (blk >> 1) & 1, c0 = blk & 1;
+            for (int a = a0; a < a0 + 2; a++)
+                for (int b = b0; b < b0 + 2; b++)
+                    for (int c = c0; c < c0 + 2; c++, e++) {
+                        int k = a * 9 + b * 3 + c;
+                        J->bk[blk][e] = k;
+                        J->bx[blk][e] = cim[k][0], J->by[blk][e] = cim[k][1], J->bz[blk][e] = cim[k][2];
+                    }
+        }
         double lmax = 0;
         for (int k = 0; k < 3; k++) {
             double h = 2 * MMSM_PI / rabc[k]; /* spacing of the lattice planes k */
@@ -769,89 +882,8 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
-        for (size_t j = 0; j < n1; j++) {
-            double *v = J->vecs[i * n1 + j];
-            int within = !J->mask[i * J->cols + j];
-            if (within)
-                for (int l = 0; l < 3; l++) {
-                    double fd = fc2[j][l] - fc1[i][l];
-                    if (mmsm_frac_dist(fd) > ftol[l]) {
-                        within = 0;
-                        break;
-                    }
-                }
-            if (within) {
-                double pre[3] = {c2[j][0] - c1[i][0], c2[j][1] - c1[i][1], c2[j][2] - c1[i][2]};
-                /* The 2 x 2 x 2 block of images nearest in each LLL
-                 * fractional component first.  Image (a, b, c) has the
-                 * vector g.lll, g = u2 - u1 + (a, b, c), whose length is at
-                 * least |g_m| times the spacing h_m of the lattice planes m;
-                 * each image outside the block has some |g_m| >= 1 + |u2_m -
-                 * u1_m|.  When that bound squared exceeds the block's
-                 * minimum d (1 + 1e-8) + 1e-8 lmax^2, above (sqrt(d) + 1e-8
-                 * lmax)^2, a margin six orders above the rounding of these
-                 * sums, every image outside is strictly longer than the
-                 * block's minimum as computed: neither the minimum nor a
-                 * tie.  The block scanned in increasing k with the same
-                 * test and expression then gives the full scan's value and
-                 * first index; otherwise the full scan runs. */
-                if (J->prune) {
-                    int lo3[3];
-                    double far = 1e300;
-                    for (int l = 0; l < 3; l++) {
-                        double gg = u2[j][l] - u1[i][l];
-                        lo3[l] = gg >= 0 ? 0 : 1;
-                        double o = 1 + fabs(gg), f = o * o * J->hpl2[l];
-                        far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
-                    }
-                    double bd = 1e100;
-                    int bkk = 0;
-                    for (int a = lo3[0]; a < lo3[0] + 2; a++)
-                        for (int b = lo3[1]; b < lo3[1] + 2; b++)
-                            for (int c = lo3[2]; c < lo3[2] + 2; c++) {
-                                int k = a * 9 + b * 3 + c;
-                                double xa = pre[0] + J->cx[k], xb = pre[1] + J->cy[k], xc = pre[2] + J->cz[k];
-                                double d = xa * xa + xb * xb + xc * xc;
-                                bkk = d < bd ? k : bkk;
-                                bd = d < bd ? d : bd;
-                            }
-                    if (bd < 1e100 && far > bd * (1 + 1e-8) + J->eta2) {
-                        J->cost[i * n + j] = bd;
-                        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
-                        continue;
-                    }
-                }
-                /* all 27 distances first (a loop the compiler vectorises),
-                 * then the first smallest, as the reference's scan keeps it */
-                double d27[27];
-                const double *cx = J->cx, *cy = J->cy, *cz = J->cz;
-                for (int k = 0; k < 27; k++) {
-                    double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
-                    d27[k] = da * da + db * db + dc * dc;
-                }
-                /* the reference's scan (first k with d < best, best from
-                 * 1e100) without branches: the minimum over three
-                 * independent chains, then the first index holding it.
-                 * Same value, same index (NaN entries are skipped by both,
-                 * as d < m is false; nothing below 1e100 gives k = 0). */
-                double m0 = 1e100, m1 = 1e100, m2 = 1e100;
-                for (int k = 0; k < 27; k += 3) {
-                    m0 = d27[k] < m0 ? d27[k] : m0;
-                    m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
-                    m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
-                }
-                double bestd = m1 < m0 ? m1 : m0;
-                bestd = m2 < bestd ? m2 : bestd;
-                int bk = 0;
-                for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
-                if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
-                J->cost[i * n + j] = bestd;
-                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
-            } else {
-                J->cost[i * n + j] = 1e20;
-                v[0] = v[1] = v[2] = 1e20;
-            }
-        }
+        dist_row(J, n1, J->mask + i * J->cols, fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
+                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
     if (mmsm_lapjv((int)n, J->cost, J->sol, NULL)) return OOM(J->err);
@@ -1057,12 +1089,13 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.cost = malloc(cols * cols * sizeof *J.cost);
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
+    J.wj = malloc(cols * sizeof *J.wj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
     J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1118,7 +1151,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
