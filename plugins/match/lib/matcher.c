@@ -168,13 +168,12 @@ static size_t gcd_sz(size_t a, size_t b)
     return a;
 }
 
+/* all three components within tol, evaluated without a branch (the
+ * outcome is data-dependent; NaN fails as before) */
 static int close_frac(const double a[3], const double b[3], const double tol[3])
 {
-    for (int k = 0; k < 3; k++) {
-        double d = a[k] - b[k];
-        if (!(mmsm_frac_dist(d) < tol[k])) return 0;
-    }
-    return 1;
+    return (mmsm_frac_dist(a[0] - b[0]) < tol[0]) & (mmsm_frac_dist(a[1] - b[1]) < tol[1]) &
+           (mmsm_frac_dist(a[2] - b[2]) < tol[2]);
 }
 
 static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms_error *err);
@@ -307,7 +306,7 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
     size_t *order = malloc(n * sizeof *order), *tmp = malloc(n * sizeof *tmp);
     size_t *gstart = calloc(n, sizeof *gstart), *gsize = calloc(n, sizeof *gsize);
     unsigned char **non_nbrs = calloc(n, sizeof *non_nbrs);
-    double (*min_vecs)[3] = NULL;
+    double (*min_vecs)[3] = NULL, (*gvs)[3] = NULL;
     if (!order || !tmp || !gstart || !gsize || !non_nbrs || n == 0) {
         rc = OOM(err);
         goto done;
@@ -332,7 +331,8 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
         if (gsize[g] < gsize[gmin]) gmin = g;
     size_t nv = gsize[gmin];
     min_vecs = malloc(nv * sizeof *min_vecs);
-    if (!min_vecs) {
+    gvs = malloc(n * sizeof *gvs);
+    if (!min_vecs || !gvs) {
         rc = OOM(err);
         goto done;
     }
@@ -364,14 +364,15 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
             size_t g = gord[gi];
             for (size_t a = 0; a < gsize[g] && nv > 1; a++) {
                 const double *f = in->f[order[gstart[g] + a]];
+                /* g - f once for every candidate vector v */
+                for (size_t b = 0; b < gsize[g]; b++) {
+                    const double *fb = in->f[order[gstart[g] + b]];
+                    for (int k = 0; k < 3; k++) gvs[b][k] = fb[k] - f[k];
+                }
                 size_t w = 0;
                 for (size_t v = 0; v < nv; v++) {
                     int any = 0;
-                    for (size_t b = 0; b < gsize[g] && !any; b++) {
-                        const double *fb = in->f[order[gstart[g] + b]];
-                        double gv[3] = {fb[0] - f[0], fb[1] - f[1], fb[2] - f[2]};
-                        any = close_frac(min_vecs[v], gv, super_ftol_2);
-                    }
+                    for (size_t b = 0; b < gsize[g] && !any; b++) any = close_frac(min_vecs[v], gvs[b], super_ftol_2);
                     if (any) memmove(min_vecs[w++], min_vecs[v], sizeof min_vecs[0]);
                 }
                 nv = w;
@@ -440,7 +441,7 @@ copy:
 done:
     if (non_nbrs)
         for (size_t g = 0; g < n; g++) free(non_nbrs[g]);
-    free(non_nbrs), free(order), free(tmp), free(gstart), free(gsize), free(min_vecs);
+    free(non_nbrs), free(order), free(tmp), free(gstart), free(gsize), free(min_vecs), free(gvs);
     return rc;
 }
 
@@ -650,8 +651,6 @@ typedef struct job {
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
-    double bx[8][8], by[8][8], bz[8][8]; /* the 2 x 2 x 2 blocks of cim, in k order */
-    int bk[8][8];                         /* and their indices k */
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
     int prune;
     mms_error *err;
@@ -858,16 +857,6 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
-        for (int blk = 0; blk < 8; blk++) {
-            int e = 0, a0 = blk >> 2, b0 = (blk >> 1) & 1, c0 = blk & 1;
-            for (int a = a0; a < a0 + 2; a++)
-                for (int b = b0; b < b0 + 2; b++)
-                    for (int c = c0; c < c0 + 2; c++, e++) {
-                        int k = a * 9 + b * 3 + c;
-                        J->bk[blk][e] = k;
-                        J->bx[blk][e] = cim[k][0], J->by[blk][e] = cim[k][1], J->bz[blk][e] = cim[k][2];
-                    }
-        }
         double lmax = 0;
         for (int k = 0; k < 3; k++) {
             double h = 2 * MMSM_PI / rabc[k]; /* spacing of the lattice planes k */
