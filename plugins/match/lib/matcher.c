@@ -139,24 +139,38 @@ static int ws_niggli(wstruct *w, mms_error *err)
 /* --------------------------------------------- get_primitive_structure */
 static double round_half_even(double x) { return mmsm_rint(x); }
 
-static int cmp_label_ctx_sort(const species *sps, const int *sp, size_t a, size_t b)
-{
-    int c = strcmp(sps[sp[a]].label, sps[sp[b]].label);
-    return c;
-}
+/* Index sorts with a context argument.  C17's qsort has none (qsort_r is
+ * a GNU extension whose BSD namesake takes its arguments in another
+ * order), and a comparator without one needs its keys in a global: a
+ * thread-local one there made LeakSanitizer's tracer crash at exit reading
+ * the dlopen'ed plugin's dynamic TLS.  So a small merge sort: stable,
+ * splitting and merging as glibc's qsort (msort) does, so a comparator's
+ * ties and its few non-transitive cases (compositions equal within 1e-8)
+ * order the same way as before. */
+typedef int (*idx_cmp)(const void *ctx, size_t a, size_t b);
 
-/* stable insertion-free merge sort of indices by label */
-static void stable_sort_idx(size_t *idx, size_t n, const species *sps, const int *sp, size_t *tmp)
+static void sort_idx(size_t *idx, size_t n, size_t *tmp, idx_cmp cmp, const void *ctx)
 {
     if (n < 2) return;
     size_t h = n / 2;
-    stable_sort_idx(idx, h, sps, sp, tmp);
-    stable_sort_idx(idx + h, n - h, sps, sp, tmp);
+    sort_idx(idx, h, tmp, cmp, ctx);
+    sort_idx(idx + h, n - h, tmp, cmp, ctx);
     size_t i = 0, j = h, k = 0;
-    while (i < h && j < n) tmp[k++] = cmp_label_ctx_sort(sps, sp, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+    while (i < h && j < n) tmp[k++] = cmp(ctx, idx[i], idx[j]) <= 0 ? idx[i++] : idx[j++];
     while (i < h) tmp[k++] = idx[i++];
     while (j < n) tmp[k++] = idx[j++];
     memcpy(idx, tmp, n * sizeof *idx);
+}
+
+typedef struct label_keys {
+    const species *sps;
+    const int *sp;
+} label_keys;
+
+static int cmp_label(const void *ctx, size_t a, size_t b)
+{
+    const label_keys *k = ctx;
+    return strcmp(k->sps[k->sp[a]].label, k->sps[k->sp[b]].label);
 }
 
 static size_t gcd_sz(size_t a, size_t b)
@@ -312,7 +326,8 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
         goto done;
     }
     for (size_t i = 0; i < n; i++) order[i] = i;
-    stable_sort_idx(order, n, sps, in->sp, tmp);
+    label_keys lk = {sps, in->sp};
+    sort_idx(order, n, tmp, cmp_label, &lk);
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || strcmp(sps[in->sp[order[i]]].label, sps[in->sp[order[i - 1]]].label)) {
@@ -1028,12 +1043,10 @@ static int collect_mapping(void *ctx, const double l[3][3], const double sc[3][3
     return 0;
 }
 
-/* qsort has no context argument in C17: per thread, as fit runs on several */
-static _Thread_local const double *g_score;
-static int cmp_score(const void *a, const void *b)
+static int cmp_score(const void *ctx, size_t i, size_t j)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (g_score[i] != g_score[j]) return g_score[i] < g_score[j] ? -1 : 1;
+    const double *score = ctx;
+    if (score[i] != score[j]) return score[i] < score[j] ? -1 : 1;
     return i < j ? -1 : i > j;
 }
 
@@ -1045,12 +1058,11 @@ static int fit_in_likely_order(gen_ctx *g, const mms_match_options *o, mms_error
     int rc = mmsm_find_mappings((const double (*)[3])g->A->lat, (const double (*)[3])g->B->lat, o->ltol,
                                 o->angle_tol, collect_mapping, &m, err);
     if (rc == MMS_ENOMEM) rc = OOM(err);
-    size_t *ord = rc ? NULL : malloc((m.n ? m.n : 1) * sizeof *ord);
+    size_t *ord = rc ? NULL : malloc((m.n ? m.n : 1) * 2 * sizeof *ord);
     if (!rc && !ord) rc = OOM(err);
     if (!rc) {
         for (size_t i = 0; i < m.n; i++) ord[i] = i;
-        g_score = m.score;
-        qsort(ord, m.n, sizeof *ord, cmp_score);
+        sort_idx(ord, m.n, ord + m.n, cmp_score, m.score);
         for (size_t q = 0; q < m.n && !rc; q++)
             rc = on_mapping(g, (const double (*)[3])m.l[ord[q]], (const double (*)[3])m.sc[ord[q]]);
     }
@@ -1270,14 +1282,9 @@ static int comp_key(const mms_match_options *o, const mms_match_cell *c, comp *k
     return 0;
 }
 
-/* qsort has no context argument in C17; the group call sets this (the
- * sort runs on the caller's thread only) */
-static _Thread_local const comp *g_keys;
-
-static int cmp_ord(const void *a, const void *b)
+static int cmp_ord(const void *ctx, size_t i, size_t j)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    const comp *x = &g_keys[i], *y = &g_keys[j];
+    const comp *keys = ctx, *x = &keys[i], *y = &keys[j];
     size_t n = x->n < y->n ? x->n : y->n;
     for (size_t q = 0; q < n; q++) {
         int c = cmp_el(&x->e[q], &y->e[q]);
@@ -1334,7 +1341,7 @@ int mms_match_group(const mms_match_options *o, size_t n, const mms_match_cell *
     /* pre-group by comparator hash as pymatgen does (sort by composition,
      * then runs of equal compositions); within a class, input order */
     keys = calloc(n ? n : 1, sizeof *keys);
-    size_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    size_t *ord = malloc((n ? n : 1) * 2 * sizeof *ord);
     if (!keys || !ord) {
         free(ord);
         rc = OOM(err);
@@ -1349,8 +1356,7 @@ int mms_match_group(const mms_match_options *o, size_t n, const mms_match_cell *
         ord[i] = i;
         group_of[i] = (size_t)-1;
     }
-    g_keys = keys;
-    qsort(ord, n, sizeof *ord, cmp_ord);
+    sort_idx(ord, n, ord + n, cmp_ord, keys);
     for (size_t q = 0; q < n; q++) {
         size_t i = ord[q];
         if (q > 0 && same_hash(o, cells[ord[q - 1]], cells[i]))
