@@ -714,21 +714,16 @@ static size_t lattice_points(const double sc[3][3], double (**out)[3])
 static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
                         size_t nsup, const double tol[3])
 {
+    /* the three component tests of a pair together, without a branch
+     * (NaN passes them as before: `> tol` is false) */
     int ok = 0;
     for (size_t i = 0; i < nsub; i++) {
+        const int *mrow = J->mask + i * J->cols;
+        const double *a = sub[i];
         ok = 0;
-        for (size_t j = 0; j < nsup; j++) {
-            if (J->mask[i * J->cols + j]) continue;
-            ok = 1;
-            for (int k = 0; k < 3; k++) {
-                double d = sub[i][k] - sup[j][k];
-                if (mmsm_frac_dist(d) > tol[k]) {
-                    ok = 0;
-                    break;
-                }
-            }
-            if (ok) break;
-        }
+        for (size_t j = 0; j < nsup && !ok; j++)
+            ok = !mrow[j] & !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) &
+                 !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) & !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
         if (!ok) break;
     }
     return ok;
