@@ -1,9 +1,11 @@
 /* Parity of the structure matcher with pymatgen 2022.11.7 on pairs files
  * in the format of ../shared/fixtures/matching/pairs.jsonl.
  *
- *   match_parity PAIRS.jsonl MIN_COMPARED [MAX_FIT_DIFF MAX_RMS_DIFF]
+ *   match_parity PAIRS.jsonl MIN_COMPARED [MAX_FIT_DIFF MAX_RMS_DIFF [DUMP]]
  *
- * Prints the agreement per preset and every disagreement; exits 1 when
+ * Prints the agreement per preset and every disagreement; DUMP gets every
+ * value bit for bit (%a), so a speed-up can be diffed against the code
+ * before it (docs/metrics-match.md, "Speed-ups"); exits 1 when
  * fewer than MIN_COMPARED pairs were compared or more verdicts differ than
  * allowed, 77 (skipped) when the file does not exist. */
 #include <cjson/cJSON.h>
@@ -41,7 +43,7 @@ static const char *presets[3] = {"default", "cdvae", "supercell"};
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: match_parity PAIRS.jsonl MIN_COMPARED [MAX_FIT_DIFF MAX_RMS_DIFF]\n");
+        fprintf(stderr, "usage: match_parity PAIRS.jsonl MIN_COMPARED [MAX_FIT_DIFF MAX_RMS_DIFF [DUMP]]\n");
         return 2;
     }
     FILE *fp = fopen(argv[1], "r");
@@ -51,6 +53,12 @@ int main(int argc, char **argv)
     }
     long min_compared = atol(argv[2]);
     long max_fit_diff = argc > 3 ? atol(argv[3]) : 0, max_rms_diff = argc > 4 ? atol(argv[4]) : 0;
+    FILE *dump = argc > 5 ? fopen(argv[5], "w") : NULL;
+    if (argc > 5 && !dump) {
+        perror(argv[5]);
+        fclose(fp);
+        return 2;
+    }
     long n = 0, fit_ok[3] = {0}, fitba_ok[3] = {0}, rms_ok[3] = {0}, rms_n[3] = {0}, errors = 0;
     long fit_bad = 0, rms_bad = 0;
     char *line = NULL;
@@ -86,6 +94,9 @@ int main(int argc, char **argv)
                 errors++;
                 continue;
             }
+            if (dump)
+                fprintf(dump, "%s %s fit %d fit_ba %d found %d rms %a max %a\n", id, presets[p], fab, fba, found,
+                        found ? rms : 0.0, found ? mx : 0.0);
             int rf = cJSON_IsTrue(cJSON_GetObjectItem(r, "fit"));
             int rfba = cJSON_IsTrue(cJSON_GetObjectItem(r, "fit_ba"));
             const cJSON *rr = cJSON_GetObjectItem(r, "rms"), *rm = cJSON_GetObjectItem(r, "max_dist");
@@ -117,6 +128,10 @@ int main(int argc, char **argv)
     }
     free(line);
     fclose(fp);
+    if (dump && fclose(dump)) {
+        perror(argv[5]);
+        return 2;
+    }
     for (int p = 0; p < 3; p++)
         printf("%-9s pairs %ld: fit agrees %ld, fit_ba agrees %ld, rms/max_dist agree %ld (both found %ld)\n",
                presets[p], n, fit_ok[p], fitba_ok[p], rms_ok[p], rms_n[p]);

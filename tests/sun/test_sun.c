@@ -14,8 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-#define LSAN_NO_TLS "LSAN_OPTIONS=\"use_tls=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}\" "
-
 #define DATA MMSCORE_TEST_DATA "/sun/"
 
 typedef struct run {
@@ -63,18 +61,15 @@ static void do_run(run *r)
     snprintf(quoted, sizeof quoted, "'%s'", in);
     char save[512] = "";
     if (r->save) snprintf(save, sizeof save, "--save-state '%s'", r->save);
-    /* use_tls=0: LeakSanitizer's tracer (gcc 12, glibc 2.36) crashes reading
-     * a plugin's dynamic TLS block at exit ("Tracer caught signal 11"); not
-     * scanning TLS can only add false leak reports, never hide one. */
     snprintf(cmd, sizeof cmd,
-             LSAN_NO_TLS "'%s' %s -q --novelty-ref '%s' %s%s%s --sun-definition %s -j %d %s %s --records '%s' --json "
+             "'%s' %s -q --novelty-ref '%s' %s%s%s --sun-definition %s -j %d %s %s --records '%s' --json "
              "%s > '%s' 2> '%s'",
              MMSCORE_CLI, r->command ? r->command : "eval", DATA "novelty_ref.csv", r->hull ? "--hull-ref '" : "",
              r->hull ? MMSCORE_TEST_DATA "/stability/hull_ref.csv" : "", r->hull ? "'" : "",
              r->definition ? r->definition : "mattergen", r->threads ? r->threads : 1, save,
              r->extra ? r->extra : "", rec, r->buf ? quoted : r->input, sum, errf);
     if (r->command && !strcmp(r->command, "merge"))
-        snprintf(cmd, sizeof cmd, LSAN_NO_TLS "'%s' merge -q %s --json %s > '%s' 2> '%s'", MMSCORE_CLI,
+        snprintf(cmd, sizeof cmd, "'%s' merge -q %s --json %s > '%s' 2> '%s'", MMSCORE_CLI,
                  r->extra ? r->extra : "", r->input, sum, errf);
     int st = system(cmd);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;

@@ -139,24 +139,38 @@ static int ws_niggli(wstruct *w, mms_error *err)
 /* --------------------------------------------- get_primitive_structure */
 static double round_half_even(double x) { return mmsm_rint(x); }
 
-static int cmp_label_ctx_sort(const species *sps, const int *sp, size_t a, size_t b)
-{
-    int c = strcmp(sps[sp[a]].label, sps[sp[b]].label);
-    return c;
-}
+/* Index sorts with a context argument.  C17's qsort has none (qsort_r is
+ * a GNU extension whose BSD namesake takes its arguments in another
+ * order), and a comparator without one needs its keys in a global: a
+ * thread-local one there made LeakSanitizer's tracer crash at exit reading
+ * the dlopen'ed plugin's dynamic TLS.  So a small merge sort: stable,
+ * splitting and merging as glibc's qsort (msort) does, so a comparator's
+ * ties and its few non-transitive cases (compositions equal within 1e-8)
+ * order the same way as before. */
+typedef int (*idx_cmp)(const void *ctx, size_t a, size_t b);
 
-/* stable insertion-free merge sort of indices by label */
-static void stable_sort_idx(size_t *idx, size_t n, const species *sps, const int *sp, size_t *tmp)
+static void sort_idx(size_t *idx, size_t n, size_t *tmp, idx_cmp cmp, const void *ctx)
 {
     if (n < 2) return;
     size_t h = n / 2;
-    stable_sort_idx(idx, h, sps, sp, tmp);
-    stable_sort_idx(idx + h, n - h, sps, sp, tmp);
+    sort_idx(idx, h, tmp, cmp, ctx);
+    sort_idx(idx + h, n - h, tmp, cmp, ctx);
     size_t i = 0, j = h, k = 0;
-    while (i < h && j < n) tmp[k++] = cmp_label_ctx_sort(sps, sp, idx[j], idx[i]) < 0 ? idx[j++] : idx[i++];
+    while (i < h && j < n) tmp[k++] = cmp(ctx, idx[i], idx[j]) <= 0 ? idx[i++] : idx[j++];
     while (i < h) tmp[k++] = idx[i++];
     while (j < n) tmp[k++] = idx[j++];
     memcpy(idx, tmp, n * sizeof *idx);
+}
+
+typedef struct label_keys {
+    const species *sps;
+    const int *sp;
+} label_keys;
+
+static int cmp_label(const void *ctx, size_t a, size_t b)
+{
+    const label_keys *k = ctx;
+    return strcmp(k->sps[k->sp[a]].label, k->sps[k->sp[b]].label);
 }
 
 static size_t gcd_sz(size_t a, size_t b)
@@ -168,13 +182,12 @@ static size_t gcd_sz(size_t a, size_t b)
     return a;
 }
 
+/* all three components within tol, evaluated without a branch (the
+ * outcome is data-dependent; NaN fails as before) */
 static int close_frac(const double a[3], const double b[3], const double tol[3])
 {
-    for (int k = 0; k < 3; k++) {
-        double d = a[k] - b[k];
-        if (!(mmsm_frac_dist(d) < tol[k])) return 0;
-    }
-    return 1;
+    return (mmsm_frac_dist(a[0] - b[0]) < tol[0]) & (mmsm_frac_dist(a[1] - b[1]) < tol[1]) &
+           (mmsm_frac_dist(a[2] - b[2]) < tol[2]);
 }
 
 static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms_error *err);
@@ -307,13 +320,14 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
     size_t *order = malloc(n * sizeof *order), *tmp = malloc(n * sizeof *tmp);
     size_t *gstart = calloc(n, sizeof *gstart), *gsize = calloc(n, sizeof *gsize);
     unsigned char **non_nbrs = calloc(n, sizeof *non_nbrs);
-    double (*min_vecs)[3] = NULL;
+    double (*min_vecs)[3] = NULL, (*gvs)[3] = NULL;
     if (!order || !tmp || !gstart || !gsize || !non_nbrs || n == 0) {
         rc = OOM(err);
         goto done;
     }
     for (size_t i = 0; i < n; i++) order[i] = i;
-    stable_sort_idx(order, n, sps, in->sp, tmp);
+    label_keys lk = {sps, in->sp};
+    sort_idx(order, n, tmp, cmp_label, &lk);
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || strcmp(sps[in->sp[order[i]]].label, sps[in->sp[order[i - 1]]].label)) {
@@ -332,7 +346,8 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
         if (gsize[g] < gsize[gmin]) gmin = g;
     size_t nv = gsize[gmin];
     min_vecs = malloc(nv * sizeof *min_vecs);
-    if (!min_vecs) {
+    gvs = malloc(n * sizeof *gvs);
+    if (!min_vecs || !gvs) {
         rc = OOM(err);
         goto done;
     }
@@ -364,14 +379,15 @@ static int ws_primitive(const wstruct *in, const species *sps, wstruct *out, mms
             size_t g = gord[gi];
             for (size_t a = 0; a < gsize[g] && nv > 1; a++) {
                 const double *f = in->f[order[gstart[g] + a]];
+                /* g - f once for every candidate vector v */
+                for (size_t b = 0; b < gsize[g]; b++) {
+                    const double *fb = in->f[order[gstart[g] + b]];
+                    for (int k = 0; k < 3; k++) gvs[b][k] = fb[k] - f[k];
+                }
                 size_t w = 0;
                 for (size_t v = 0; v < nv; v++) {
                     int any = 0;
-                    for (size_t b = 0; b < gsize[g] && !any; b++) {
-                        const double *fb = in->f[order[gstart[g] + b]];
-                        double gv[3] = {fb[0] - f[0], fb[1] - f[1], fb[2] - f[2]};
-                        any = close_frac(min_vecs[v], gv, super_ftol_2);
-                    }
+                    for (size_t b = 0; b < gsize[g] && !any; b++) any = close_frac(min_vecs[v], gvs[b], super_ftol_2);
                     if (any) memmove(min_vecs[w++], min_vecs[v], sizeof min_vecs[0]);
                 }
                 nv = w;
@@ -440,7 +456,7 @@ copy:
 done:
     if (non_nbrs)
         for (size_t g = 0; g < n; g++) free(non_nbrs[g]);
-    free(non_nbrs), free(order), free(tmp), free(gstart), free(gsize), free(min_vecs);
+    free(non_nbrs), free(order), free(tmp), free(gstart), free(gsize), free(min_vecs), free(gvs);
     return rc;
 }
 
@@ -644,6 +660,7 @@ typedef struct job {
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
     double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
+    size_t *wj; /* n1: the entries of a row within the tolerance */
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
@@ -697,21 +714,16 @@ static size_t lattice_points(const double sc[3][3], double (**out)[3])
 static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
                         size_t nsup, const double tol[3])
 {
+    /* the three component tests of a pair together, without a branch
+     * (NaN passes them as before: `> tol` is false) */
     int ok = 0;
     for (size_t i = 0; i < nsub; i++) {
+        const int *mrow = J->mask + i * J->cols;
+        const double *a = sub[i];
         ok = 0;
-        for (size_t j = 0; j < nsup; j++) {
-            if (J->mask[i * J->cols + j]) continue;
-            ok = 1;
-            for (int k = 0; k < 3; k++) {
-                double d = sub[i][k] - sup[j][k];
-                if (mmsm_frac_dist(d) > tol[k]) {
-                    ok = 0;
-                    break;
-                }
-            }
-            if (ok) break;
-        }
+        for (size_t j = 0; j < nsup && !ok; j++)
+            ok = !mrow[j] & !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) &
+                 !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) & !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
         if (!ok) break;
     }
     return ok;
@@ -730,6 +742,106 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
             for (int k = 0; k < 3; k++) x += u[i][k] * lll[k][m];
             c[i][m] = x;
         }
+    }
+}
+
+/* One row i of pbc_shortest_vectors: the image vectors from site i of the
+ * translated struct2 to every site j of struct1 and their squared lengths.
+ * The per-lattice constants are read into locals and the outputs are
+ * restrict: otherwise every store to cost or v makes the compiler reload
+ * them (they are all doubles), once per entry. */
+static void dist_row(const job *J, size_t n1, const int *restrict mrow, const double fci[3],
+                     const double ci[3], const double ui[3], const double (*restrict fc2)[3],
+                     const double (*restrict c2)[3], const double (*restrict u2)[3],
+                     double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
+{
+    const double *restrict cx = J->cx, *restrict cy = J->cy, *restrict cz = J->cz;
+    const double(*cim)[3] = J->cim;
+    const double ftol[3] = {J->ftol[0], J->ftol[1], J->ftol[2]};
+    const double hpl2[3] = {J->hpl2[0], J->hpl2[1], J->hpl2[2]}, eta2 = J->eta2;
+    const double f1[3] = {fci[0], fci[1], fci[2]}, c1[3] = {ci[0], ci[1], ci[2]}, u1[3] = {ui[0], ui[1], ui[2]};
+    const int prune = J->prune;
+    /* Which entries are within the tolerance, without a branch: about a
+     * third are, in no predictable pattern, and the mispredicted branch
+     * was the largest cost of the row.  The same tests, all three
+     * evaluated (NaN passes, as `> ftol` is false for it as before). */
+    size_t nw = 0;
+    for (size_t j = 0; j < n1; j++) {
+        int within = !mrow[j];
+        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
+        cost[j] = 1e20;
+        vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
+        wj[nw] = j;
+        nw += (size_t)within;
+    }
+    for (size_t q = 0; q < nw; q++) {
+        size_t j = wj[q];
+        double *v = vrow[j];
+        double pre[3] = {c2[j][0] - c1[0], c2[j][1] - c1[1], c2[j][2] - c1[2]};
+        /* The 2 x 2 x 2 block of images nearest in each LLL
+         * fractional component first.  Image (a, b, c) has the
+         * vector g.lll, g = u2 - u1 + (a, b, c), whose length is at
+         * least |g_m| times the spacing h_m of the lattice planes m;
+         * each image outside the block has some |g_m| >= 1 + |u2_m -
+         * u1_m|.  When that bound squared exceeds the block's
+         * minimum d (1 + 1e-8) + 1e-8 lmax^2, above (sqrt(d) + 1e-8
+         * lmax)^2, a margin six orders above the rounding of these
+         * sums, every image outside is strictly longer than the
+         * block's minimum as computed: neither the minimum nor a
+         * tie.  The block scanned in increasing k with the same
+         * test and expression then gives the full scan's value and
+         * first index; otherwise the full scan runs. */
+        if (prune) {
+            int lo3[3];
+            double far = 1e300;
+            for (int l = 0; l < 3; l++) {
+                double gg = u2[j][l] - u1[l];
+                lo3[l] = gg >= 0 ? 0 : 1;
+                double o = 1 + fabs(gg), f = o * o * hpl2[l];
+                far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
+            }
+            double bd = 1e100;
+            int bkk = 0;
+            for (int a = lo3[0]; a < lo3[0] + 2; a++)
+                for (int b = lo3[1]; b < lo3[1] + 2; b++)
+                    for (int c = lo3[2]; c < lo3[2] + 2; c++) {
+                        int k = a * 9 + b * 3 + c;
+                        double xa = pre[0] + cx[k], xb = pre[1] + cy[k], xc = pre[2] + cz[k];
+                        double d = xa * xa + xb * xb + xc * xc;
+                        bkk = d < bd ? k : bkk;
+                        bd = d < bd ? d : bd;
+                    }
+            if (bd < 1e100 && far > bd * (1 + 1e-8) + eta2) {
+                cost[j] = bd;
+                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
+                continue;
+            }
+        }
+        /* all 27 distances first (a loop the compiler vectorises),
+         * then the first smallest, as the reference's scan keeps it */
+        double d27[27];
+        for (int k = 0; k < 27; k++) {
+            double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
+            d27[k] = da * da + db * db + dc * dc;
+        }
+        /* the reference's scan (first k with d < best, best from
+         * 1e100) without branches: the minimum over three
+         * independent chains, then the first index holding it.
+         * Same value, same index (NaN entries are skipped by both,
+         * as d < m is false; nothing below 1e100 gives k = 0). */
+        double m0 = 1e100, m1 = 1e100, m2 = 1e100;
+        for (int k = 0; k < 27; k += 3) {
+            m0 = d27[k] < m0 ? d27[k] : m0;
+            m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
+            m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
+        }
+        double bestd = m1 < m0 ? m1 : m0;
+        bestd = m2 < bestd ? m2 : bestd;
+        int bk = 0;
+        for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
+        if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
+        cost[j] = bestd;
+        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
     }
 }
 
@@ -769,89 +881,8 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
-        for (size_t j = 0; j < n1; j++) {
-            double *v = J->vecs[i * n1 + j];
-            int within = !J->mask[i * J->cols + j];
-            if (within)
-                for (int l = 0; l < 3; l++) {
-                    double fd = fc2[j][l] - fc1[i][l];
-                    if (mmsm_frac_dist(fd) > ftol[l]) {
-                        within = 0;
-                        break;
-                    }
-                }
-            if (within) {
-                double pre[3] = {c2[j][0] - c1[i][0], c2[j][1] - c1[i][1], c2[j][2] - c1[i][2]};
-                /* The 2 x 2 x 2 block of images nearest in each LLL
-                 * fractional component first.  Image (a, b, c) has the
-                 * vector g.lll, g = u2 - u1 + (a, b, c), whose length is at
-                 * least |g_m| times the spacing h_m of the lattice planes m;
-                 * each image outside the block has some |g_m| >= 1 + |u2_m -
-                 * u1_m|.  When that bound squared exceeds the block's
-                 * minimum d (1 + 1e-8) + 1e-8 lmax^2, above (sqrt(d) + 1e-8
-                 * lmax)^2, a margin six orders above the rounding of these
-                 * sums, every image outside is strictly longer than the
-                 * block's minimum as computed: neither the minimum nor a
-                 * tie.  The block scanned in increasing k with the same
-                 * test and expression then gives the full scan's value and
-                 * first index; otherwise the full scan runs. */
-                if (J->prune) {
-                    int lo3[3];
-                    double far = 1e300;
-                    for (int l = 0; l < 3; l++) {
-                        double gg = u2[j][l] - u1[i][l];
-                        lo3[l] = gg >= 0 ? 0 : 1;
-                        double o = 1 + fabs(gg), f = o * o * J->hpl2[l];
-                        far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
-                    }
-                    double bd = 1e100;
-                    int bkk = 0;
-                    for (int a = lo3[0]; a < lo3[0] + 2; a++)
-                        for (int b = lo3[1]; b < lo3[1] + 2; b++)
-                            for (int c = lo3[2]; c < lo3[2] + 2; c++) {
-                                int k = a * 9 + b * 3 + c;
-                                double xa = pre[0] + J->cx[k], xb = pre[1] + J->cy[k], xc = pre[2] + J->cz[k];
-                                double d = xa * xa + xb * xb + xc * xc;
-                                bkk = d < bd ? k : bkk;
-                                bd = d < bd ? d : bd;
-                            }
-                    if (bd < 1e100 && far > bd * (1 + 1e-8) + J->eta2) {
-                        J->cost[i * n + j] = bd;
-                        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
-                        continue;
-                    }
-                }
-                /* all 27 distances first (a loop the compiler vectorises),
-                 * then the first smallest, as the reference's scan keeps it */
-                double d27[27];
-                const double *cx = J->cx, *cy = J->cy, *cz = J->cz;
-                for (int k = 0; k < 27; k++) {
-                    double da = pre[0] + cx[k], db = pre[1] + cy[k], dc = pre[2] + cz[k];
-                    d27[k] = da * da + db * db + dc * dc;
-                }
-                /* the reference's scan (first k with d < best, best from
-                 * 1e100) without branches: the minimum over three
-                 * independent chains, then the first index holding it.
-                 * Same value, same index (NaN entries are skipped by both,
-                 * as d < m is false; nothing below 1e100 gives k = 0). */
-                double m0 = 1e100, m1 = 1e100, m2 = 1e100;
-                for (int k = 0; k < 27; k += 3) {
-                    m0 = d27[k] < m0 ? d27[k] : m0;
-                    m1 = d27[k + 1] < m1 ? d27[k + 1] : m1;
-                    m2 = d27[k + 2] < m2 ? d27[k + 2] : m2;
-                }
-                double bestd = m1 < m0 ? m1 : m0;
-                bestd = m2 < bestd ? m2 : bestd;
-                int bk = 0;
-                for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
-                if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
-                J->cost[i * n + j] = bestd;
-                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
-            } else {
-                J->cost[i * n + j] = 1e20;
-                v[0] = v[1] = v[2] = 1e20;
-            }
-        }
+        dist_row(J, n1, J->mask + i * J->cols, fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
+                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
     if (mmsm_lapjv((int)n, J->cost, J->sol, NULL)) return OOM(J->err);
@@ -1007,12 +1038,10 @@ static int collect_mapping(void *ctx, const double l[3][3], const double sc[3][3
     return 0;
 }
 
-/* qsort has no context argument in C17: per thread, as fit runs on several */
-static _Thread_local const double *g_score;
-static int cmp_score(const void *a, const void *b)
+static int cmp_score(const void *ctx, size_t i, size_t j)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (g_score[i] != g_score[j]) return g_score[i] < g_score[j] ? -1 : 1;
+    const double *score = ctx;
+    if (score[i] != score[j]) return score[i] < score[j] ? -1 : 1;
     return i < j ? -1 : i > j;
 }
 
@@ -1024,12 +1053,11 @@ static int fit_in_likely_order(gen_ctx *g, const mms_match_options *o, mms_error
     int rc = mmsm_find_mappings((const double (*)[3])g->A->lat, (const double (*)[3])g->B->lat, o->ltol,
                                 o->angle_tol, collect_mapping, &m, err);
     if (rc == MMS_ENOMEM) rc = OOM(err);
-    size_t *ord = rc ? NULL : malloc((m.n ? m.n : 1) * sizeof *ord);
+    size_t *ord = rc ? NULL : malloc((m.n ? m.n : 1) * 2 * sizeof *ord);
     if (!rc && !ord) rc = OOM(err);
     if (!rc) {
         for (size_t i = 0; i < m.n; i++) ord[i] = i;
-        g_score = m.score;
-        qsort(ord, m.n, sizeof *ord, cmp_score);
+        sort_idx(ord, m.n, ord + m.n, cmp_score, m.score);
         for (size_t q = 0; q < m.n && !rc; q++)
             rc = on_mapping(g, (const double (*)[3])m.l[ord[q]], (const double (*)[3])m.sc[ord[q]]);
     }
@@ -1057,12 +1085,13 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.cost = malloc(cols * cols * sizeof *J.cost);
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
+    J.wj = malloc(cols * sizeof *J.wj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
     J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1118,7 +1147,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
@@ -1248,14 +1277,9 @@ static int comp_key(const mms_match_options *o, const mms_match_cell *c, comp *k
     return 0;
 }
 
-/* qsort has no context argument in C17; the group call sets this (the
- * sort runs on the caller's thread only) */
-static _Thread_local const comp *g_keys;
-
-static int cmp_ord(const void *a, const void *b)
+static int cmp_ord(const void *ctx, size_t i, size_t j)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    const comp *x = &g_keys[i], *y = &g_keys[j];
+    const comp *keys = ctx, *x = &keys[i], *y = &keys[j];
     size_t n = x->n < y->n ? x->n : y->n;
     for (size_t q = 0; q < n; q++) {
         int c = cmp_el(&x->e[q], &y->e[q]);
@@ -1312,7 +1336,7 @@ int mms_match_group(const mms_match_options *o, size_t n, const mms_match_cell *
     /* pre-group by comparator hash as pymatgen does (sort by composition,
      * then runs of equal compositions); within a class, input order */
     keys = calloc(n ? n : 1, sizeof *keys);
-    size_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    size_t *ord = malloc((n ? n : 1) * 2 * sizeof *ord);
     if (!keys || !ord) {
         free(ord);
         rc = OOM(err);
@@ -1327,8 +1351,7 @@ int mms_match_group(const mms_match_options *o, size_t n, const mms_match_cell *
         ord[i] = i;
         group_of[i] = (size_t)-1;
     }
-    g_keys = keys;
-    qsort(ord, n, sizeof *ord, cmp_ord);
+    sort_idx(ord, n, ord + n, cmp_ord, keys);
     for (size_t q = 0; q < n; q++) {
         size_t i = ord[q];
         if (q > 0 && same_hash(o, cells[ord[q - 1]], cells[i]))
