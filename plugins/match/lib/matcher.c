@@ -667,6 +667,7 @@ typedef struct job {
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
+    double rabc_avg[3];            /* reciprocal lengths of the average lattice */
     int prune;
     mms_error *err;
     int rc;
@@ -857,9 +858,23 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     double(*lll)[3] = J->lll, (*cim)[3] = J->cim, *ftol = J->ftol;
     if (!J->lat_ready) {
         double map[3][3], rabc[3];
-        if (mmsm_lll(avg, lll, map) || mmsm_inv((const double (*)[3])map, J->linv))
+        /* The average of two close cells is nearly always LLL-reduced
+         * already: the mapping is then the identity, whose inverse
+         * mmsm_inv returns unchanged (no pivoting, pivots 1, zero
+         * multipliers only add +0; compared bitwise, so a -0 entry takes
+         * the general path), and when the LLL cell is the average cell bit
+         * for bit its reciprocal lengths are the ones try_lattice has. */
+        static const double eye[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+        if (mmsm_lll(avg, lll, map))
             return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
-        mmsm_recip_abc((const double (*)[3])lll, rabc);
+        if (!memcmp(map, eye, sizeof eye))
+            memcpy(J->linv, eye, sizeof eye);
+        else if (mmsm_inv((const double (*)[3])map, J->linv))
+            return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
+        if (!memcmp(lll, avg, sizeof J->lll))
+            memcpy(rabc, J->rabc_avg, sizeof rabc);
+        else
+            mmsm_recip_abc((const double (*)[3])lll, rabc);
         for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * J->o->stol / (MMSM_PI * normalization);
         int q = 0;
         for (int a = -1; a <= 1; a++)
@@ -905,7 +920,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
 {
     const mms_match_options *o = J->o;
     double normalization = pow((double)n1 / mmsm_volume(avg), 1.0 / 3);
-    double rabc[3], ftol[3];
+    double *rabc = J->rabc_avg, ftol[3];
     mmsm_recip_abc(avg, rabc);
     for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * o->stol / (MMSM_PI * normalization);
     double *dist = J->dist;
