@@ -661,6 +661,7 @@ typedef struct job {
     double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
     size_t *wj; /* n1: the entries of a row within the tolerance */
+    size_t *aoff, *aj; /* the columns the species mask allows, row by row */
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
@@ -718,13 +719,15 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
     /* the three component tests of a pair together, without a branch
      * (NaN passes them as before: `> tol` is false) */
     int ok = 0;
+    (void)nsup;
     for (size_t i = 0; i < nsub; i++) {
-        const int *mrow = J->mask + i * J->cols;
         const double *a = sub[i];
         ok = 0;
-        for (size_t j = 0; j < nsup && !ok; j++)
-            ok = !mrow[j] & !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) &
-                 !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) & !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
+        for (size_t q = J->aoff[i]; q < J->aoff[i + 1] && !ok; q++) {
+            size_t j = J->aj[q];
+            ok = !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) & !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) &
+                 !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
+        }
         if (!ok) break;
     }
     return ok;
@@ -751,7 +754,7 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
  * The per-lattice constants are read into locals and the outputs are
  * restrict: otherwise every store to cost or v makes the compiler reload
  * them (they are all doubles), once per entry. */
-static void dist_row(const job *J, size_t n1, const int *restrict mrow, const double fci[3],
+static void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
                      const double ci[3], const double ui[3], const double (*restrict fc2)[3],
                      const double (*restrict c2)[3], const double (*restrict u2)[3],
                      double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
@@ -767,8 +770,9 @@ static void dist_row(const job *J, size_t n1, const int *restrict mrow, const do
      * was the largest cost of the row.  The same tests, all three
      * evaluated (NaN passes, as `> ftol` is false for it as before). */
     size_t nw = 0;
-    for (size_t j = 0; j < n1; j++) {
-        int within = !mrow[j];
+    for (size_t q = 0; q < na; q++) {
+        size_t j = aj[q];
+        int within = 1;
         for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
         cost[j] = 1e20;
         vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
@@ -896,7 +900,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
-        dist_row(J, n1, J->mask + i * J->cols, fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
+        dist_row(J, J->aj + J->aoff[i], J->aoff[i + 1] - J->aoff[i], fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
                  (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
@@ -1101,12 +1105,14 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
     J.wj = malloc(cols * sizeof *J.wj);
+    J.aoff = malloc((rows + 1) * sizeof *J.aoff);
+    J.aj = malloc(rows * cols * sizeof *J.aj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
     J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1143,6 +1149,21 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         goto done;
     }
     if (mc > 0) goto done;
+    /* The entries the mask forbids hold the reference's 1e20 cost and
+     * vector for every lattice and translation: written once here, never
+     * touched again (LAPJV only reads the costs), and the row scans visit
+     * the allowed columns only, in increasing order as before. */
+    J.aoff[0] = 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t q = J.aoff[i];
+        for (size_t j = 0; j < cols; j++) {
+            J.aj[q] = j;
+            q += !mask[i * cols + j];
+            J.cost[i * cols + j] = 1e20;
+            J.vecs[i * cols + j][0] = J.vecs[i * cols + j][1] = J.vecs[i * cols + j][2] = 1e20;
+        }
+        J.aoff[i + 1] = q;
+    }
     g.A = s1_supercell ? s1 : s2;
     g.B = s1_supercell ? s2 : s1;
     g.swap = !s1_supercell;
@@ -1162,7 +1183,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
