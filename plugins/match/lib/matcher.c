@@ -661,12 +661,14 @@ typedef struct job {
     double *d2, (*vecs)[3], *cost, *dist;
     int *sol;
     size_t *wj; /* n1: the entries of a row within the tolerance */
+    size_t *aoff, *aj; /* the columns the species mask allows, row by row */
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
+    double rabc_avg[3];            /* reciprocal lengths of the average lattice */
     int prune;
     mms_error *err;
     int rc;
@@ -717,13 +719,15 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
     /* the three component tests of a pair together, without a branch
      * (NaN passes them as before: `> tol` is false) */
     int ok = 0;
+    (void)nsup;
     for (size_t i = 0; i < nsub; i++) {
-        const int *mrow = J->mask + i * J->cols;
         const double *a = sub[i];
         ok = 0;
-        for (size_t j = 0; j < nsup && !ok; j++)
-            ok = !mrow[j] & !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) &
-                 !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) & !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
+        for (size_t q = J->aoff[i]; q < J->aoff[i + 1] && !ok; q++) {
+            size_t j = J->aj[q];
+            ok = !(mmsm_frac_dist(a[0] - sup[j][0]) > tol[0]) & !(mmsm_frac_dist(a[1] - sup[j][1]) > tol[1]) &
+                 !(mmsm_frac_dist(a[2] - sup[j][2]) > tol[2]);
+        }
         if (!ok) break;
     }
     return ok;
@@ -750,7 +754,7 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
  * The per-lattice constants are read into locals and the outputs are
  * restrict: otherwise every store to cost or v makes the compiler reload
  * them (they are all doubles), once per entry. */
-static void dist_row(const job *J, size_t n1, const int *restrict mrow, const double fci[3],
+static void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
                      const double ci[3], const double ui[3], const double (*restrict fc2)[3],
                      const double (*restrict c2)[3], const double (*restrict u2)[3],
                      double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
@@ -766,8 +770,9 @@ static void dist_row(const job *J, size_t n1, const int *restrict mrow, const do
      * was the largest cost of the row.  The same tests, all three
      * evaluated (NaN passes, as `> ftol` is false for it as before). */
     size_t nw = 0;
-    for (size_t j = 0; j < n1; j++) {
-        int within = !mrow[j];
+    for (size_t q = 0; q < na; q++) {
+        size_t j = aj[q];
+        int within = 1;
         for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
         cost[j] = 1e20;
         vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
@@ -857,9 +862,23 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     double(*lll)[3] = J->lll, (*cim)[3] = J->cim, *ftol = J->ftol;
     if (!J->lat_ready) {
         double map[3][3], rabc[3];
-        if (mmsm_lll(avg, lll, map) || mmsm_inv((const double (*)[3])map, J->linv))
+        /* The average of two close cells is nearly always LLL-reduced
+         * already: the mapping is then the identity, whose inverse
+         * mmsm_inv returns unchanged (no pivoting, pivots 1, zero
+         * multipliers only add +0; compared bitwise, so a -0 entry takes
+         * the general path), and when the LLL cell is the average cell bit
+         * for bit its reciprocal lengths are the ones try_lattice has. */
+        static const double eye[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+        if (mmsm_lll(avg, lll, map))
             return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
-        mmsm_recip_abc((const double (*)[3])lll, rabc);
+        if (!memcmp(map, eye, sizeof eye))
+            memcpy(J->linv, eye, sizeof eye);
+        else if (mmsm_inv((const double (*)[3])map, J->linv))
+            return mms_error_set(J->err, MMS_ECOMPUTE, 0, "degenerate average lattice");
+        if (!memcmp(lll, avg, sizeof J->lll))
+            memcpy(rabc, J->rabc_avg, sizeof rabc);
+        else
+            mmsm_recip_abc((const double (*)[3])lll, rabc);
         for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * J->o->stol / (MMSM_PI * normalization);
         int q = 0;
         for (int a = -1; a <= 1; a++)
@@ -881,7 +900,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
-        dist_row(J, n1, J->mask + i * J->cols, fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
+        dist_row(J, J->aj + J->aoff[i], J->aoff[i + 1] - J->aoff[i], fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
                  (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
@@ -905,7 +924,7 @@ static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double 
 {
     const mms_match_options *o = J->o;
     double normalization = pow((double)n1 / mmsm_volume(avg), 1.0 / 3);
-    double rabc[3], ftol[3];
+    double *rabc = J->rabc_avg, ftol[3];
     mmsm_recip_abc(avg, rabc);
     for (int k = 0; k < 3; k++) ftol[k] = rabc[k] * o->stol / (MMSM_PI * normalization);
     double *dist = J->dist;
@@ -1086,12 +1105,14 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.vecs = malloc(rows * cols * sizeof *J.vecs);
     J.sol = malloc(cols * sizeof *J.sol);
     J.wj = malloc(cols * sizeof *J.wj);
+    J.aoff = malloc((rows + 1) * sizeof *J.aoff);
+    J.aj = malloc(rows * cols * sizeof *J.aj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
     J.dist = malloc(rows * sizeof *J.dist);
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1128,6 +1149,21 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         goto done;
     }
     if (mc > 0) goto done;
+    /* The entries the mask forbids hold the reference's 1e20 cost and
+     * vector for every lattice and translation: written once here, never
+     * touched again (LAPJV only reads the costs), and the row scans visit
+     * the allowed columns only, in increasing order as before. */
+    J.aoff[0] = 0;
+    for (size_t i = 0; i < rows; i++) {
+        size_t q = J.aoff[i];
+        for (size_t j = 0; j < cols; j++) {
+            J.aj[q] = j;
+            q += !mask[i * cols + j];
+            J.cost[i * cols + j] = 1e20;
+            J.vecs[i * cols + j][0] = J.vecs[i * cols + j][1] = J.vecs[i * cols + j][2] = 1e20;
+        }
+        J.aoff[i + 1] = q;
+    }
     g.A = s1_supercell ? s1 : s2;
     g.B = s1_supercell ? s2 : s1;
     g.swap = !s1_supercell;
@@ -1147,7 +1183,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
