@@ -3,7 +3,7 @@
  * Every fallible function returns an int: MMS_OK (0) on success, a negative
  * MMS_E* code otherwise, and, when given a non-NULL mms_error, writes a human
  * message there.  Library code never calls exit() or abort().  The same
- * holds for mmscore's internal functions and plugins/common: no -1/0 or
+ * holds between mmscore's own files and in plugins/common: no -1/0 or
  * "char *why" error returns beside these codes (docs/plugins.md, Errors). */
 #ifndef MMSCORE_ERROR_H
 #define MMSCORE_ERROR_H

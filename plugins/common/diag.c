@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "mmscore/error.h"
+
 static const char *severity_name(mmsc_severity s)
 {
     switch (s) {
@@ -28,9 +30,9 @@ int mmsc_diag_add(cJSON *list, const char *code, mmsc_severity sev, const char *
         !cJSON_AddStringToObject(d, "severity", severity_name(sev)) ||
         !cJSON_AddStringToObject(d, "message", msg) || !cJSON_AddItemToArray(list, d)) {
         cJSON_Delete(d);
-        return -1;
+        return MMS_ENOMEM;
     }
-    return 0;
+    return MMS_OK;
 }
 
 void mmsc_diag_site_name(char *buf, size_t n, const char *label, size_t index, long line)

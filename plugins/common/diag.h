@@ -9,8 +9,8 @@
 
 typedef enum mmsc_severity { MMSC_SEV_INFO, MMSC_SEV_WARNING, MMSC_SEV_ERROR } mmsc_severity;
 
-/* Append {code, severity, message} to list (a cJSON array).  Returns 0, or
- * -1 when memory ran out (the list is then unchanged). */
+/* Append {code, severity, message} to list (a cJSON array).  MMS_OK, or
+ * MMS_ENOMEM (the list is then unchanged). */
 int mmsc_diag_add(cJSON *list, const char *code, mmsc_severity sev, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

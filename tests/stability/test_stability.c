@@ -414,6 +414,53 @@ static void jsonl_and_limits(void **st)
     free(ref);
 }
 
+/* The reference is read by the core's CSV reader: quoted cells, blanks
+ * around the header's names after a byte order mark, and gzip give the same
+ * numbers as the plain file. */
+static void reference_read_by_core(void **st)
+{
+    (void)st;
+    char *plain = write_temp(SMALL_REF, "plain.csv");
+    char *odd = write_temp("\xEF\xBB\xBF id , formula ,energy\n"
+                           "elem-Na,\"Na1\",-1.0\nelem-Na2,Na2,-1.5\n\"elem-Cl\",Cl2,-3.0\n"
+                           "nacl,\"Na4 Cl4\",-20.0\nnacl3,Na1 Cl3,-7.0\nelem-O,O2,-9.0\n",
+                           "odd.csv");
+    char gz[300], cmd[700];
+    snprintf(gz, sizeof gz, "%s.gz", odd);
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s'", odd, gz);
+    assert_int_equal(system(cmd), 0);
+    const char *refs[] = {plain, odd, gz};
+    char *q = small_queries();
+    run r[3];
+    for (int k = 0; k < 3; k++) {
+        r[k] = (run){.hull_ref = refs[k], .buf = q};
+        assert_int_equal(do_run(&r[k]), MMS_OK);
+    }
+    int scored = 0;
+    for (int i = 1; i <= 10; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "q%d", i);
+        const cJSON *a = cJSON_GetObjectItem(by_id(r[0].records, id), "e_above_hull");
+        scored += a != NULL;
+        for (int k = 1; k < 3; k++) {
+            const cJSON *b = cJSON_GetObjectItem(by_id(r[k].records, id), "e_above_hull");
+            assert_int_equal(a != NULL, b != NULL);
+            if (a && a->valuedouble != b->valuedouble)
+                fail_msg("%s with %s: %.17g, plain %.17g", id, refs[k], b->valuedouble,
+                         a->valuedouble);
+        }
+    }
+    assert_int_equal(scored, 5);
+    for (int k = 0; k < 3; k++)
+        run_free(&r[k]);
+    free(q);
+    unlink(gz);
+    unlink(odd);
+    unlink(plain);
+    free(odd);
+    free(plain);
+}
+
 /* ------------------------------------------------ malformed reference */
 
 static void malformed_reference(void **st)
@@ -426,6 +473,8 @@ static void malformed_reference(void **st)
         {"id,formula,energy\na,Na1,-1\na,Cl2,-2\n", ":3: duplicate id"},
         {"{\"id\": \"a\", \"formula\": \"Na\", \"energy\": -1}\n{\"id\": \"b\"}\n",
          ":2: expected \"formula\""},
+        {"id,formula,energy\na,Na1,-1\nb,Cl2,-2,x\n",
+         "bad.csv:row1: expected 3 columns as in the header, found 4"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char *path = write_temp(cases[k][0], k == 4 ? "bad.jsonl" : "bad.csv");
@@ -553,6 +602,7 @@ int main(void)
         cmocka_unit_test(parity),
         cmocka_unit_test(small_systems),
         cmocka_unit_test(jsonl_and_limits),
+        cmocka_unit_test(reference_read_by_core),
         cmocka_unit_test(malformed_reference),
         cmocka_unit_test(selection),
         cmocka_unit_test(threads_and_shards),
