@@ -1,0 +1,62 @@
+#!/bin/sh
+# The HTML report: its figures recounted from the records file of the same
+# run (report_check.py), sharded --save-state + `mmscore report` giving the
+# same figure data as one run, inputs' text escaped, and a report that
+# cannot be written failing the run.  Data: tests/data and structures/ (a
+# fresh clone has them); python3 reads the records.
+# usage: report_html.sh MMSCORE SOURCE_DIR
+set -eu
+cli=$1 src=$2
+data=$src/tests/data
+command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: python3 is not installed"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check="python3 $src/tests/report/report_check.py"
+gen="$data/readers/perturbed.csv $data/readers/llama2_7b_metastable.csv $src/structures $data/pipeline/bad.csv"
+
+# validate --symmetry: generated series, space groups, diagnostics, failed reads.
+"$cli" validate -q --symmetry --records "$tmp/v.jsonl" --report "$tmp/v.html" $gen
+$check "$tmp/v.html" "$tmp/v.jsonl" 60
+
+# eval: generated against reference.
+"$cli" eval -q --ref "$data/readers/perov_5_test.csv" --records "$tmp/e.jsonl" \
+  --report "$tmp/e.html" $gen
+$check "$tmp/e.html" "$tmp/e.jsonl" 20
+
+# Shards (in any order to `report`) give the single run's figures.
+for i in 0 1 2; do
+  "$cli" validate -q --symmetry --shard $i/3 --save-state "$tmp/v$i.state" $gen
+  "$cli" eval -q --ref "$data/readers/perov_5_test.csv" --shard $i/3 \
+    --save-state "$tmp/e$i.state" $gen
+done
+"$cli" report --output "$tmp/vs.html" "$tmp/v2.state" "$tmp/v0.state" "$tmp/v1.state"
+$check --same "$tmp/v.html" "$tmp/vs.html"
+"$cli" report "$tmp/e1.state" "$tmp/e0.state" "$tmp/e2.state" > "$tmp/es.html"
+$check --same "$tmp/e.html" "$tmp/es.html"
+# ... and the same refusals as merge: a missing shard.
+if "$cli" report --output "$tmp/x.html" "$tmp/v0.state" "$tmp/v1.state" 2>"$tmp/err"; then
+  echo "FAIL: a missing shard was accepted"; exit 1
+fi
+grep -q "shards missing" "$tmp/err" || { cat "$tmp/err"; echo "FAIL: no reason given"; exit 1; }
+
+# Text from the inputs is escaped: an id and a message with markup.
+printf 'material_id,cif\n"<b>x</b>&amp","data_<i>y\n_cell_length_a 3\n"\n' > "$tmp/markup.csv"
+"$cli" validate -q --records "$tmp/m.jsonl" --report "$tmp/m.html" "$tmp/markup.csv" \
+  "$src/structures" || true
+grep -q '&lt;b&gt;x&lt;/b&gt;&amp;amp' "$tmp/m.html" || { echo "FAIL: the id is not escaped"; exit 1; }
+if grep -q '<b>x</b>\|<i>y' "$tmp/m.html"; then echo "FAIL: markup from an input reached the page"; exit 1; fi
+$check "$tmp/m.html" "$tmp/m.jsonl" 20
+
+# A report that cannot be written: exit 1, the path and why.
+if "$cli" validate -q --report "$tmp/no/such/dir/r.html" "$src/structures" 2>"$tmp/err"; then
+  echo "FAIL: an unwritable report exited 0"; exit 1
+fi
+grep -q "cannot write the report to $tmp/no/such/dir/r.html: No such file" "$tmp/err" ||
+  { cat "$tmp/err"; echo "FAIL: no path and reason"; exit 1; }
+if [ -w /dev/full ]; then
+  if "$cli" validate -q --report /dev/full "$src/structures" 2>"$tmp/err"; then
+    echo "FAIL: a full disk exited 0"; exit 1
+  fi
+  grep -q "cannot write the report to /dev/full" "$tmp/err" || { cat "$tmp/err"; exit 1; }
+fi
+echo "ok: report figures agree with the records, shards, escaping, write failures"
