@@ -425,8 +425,8 @@ int mmsc_fig_diags_report(cJSON *figs, const mmsc_fig_diags *t, const char *sect
         snprintf(id, sizeof id, "%s_codes", id_prefix);
         snprintf(title, sizeof title, "%s: records with each diagnostic code", what);
         snprintf(cap, sizeof cap,
-                 "Records (not diagnostics: a record counts once per code) carrying each code, "
-                 "by severity; docs/diagnostics.md defines the codes.");
+                 "Generated records (not diagnostics: a record counts once per code) carrying "
+                 "each code, by severity; docs/diagnostics.md defines the codes.");
         mmsc_fig_text tx = {id, section, title, cap, "diagnostic code", "records"};
         const long long *per[3] = {cnt, cnt + n, cnt + 2 * n};
         rc = mmsc_fig_bars(figs, &tx, codes, n, severities, per, 3, 0);

@@ -307,7 +307,9 @@ static int acc_add(void *state, void *acc, const mms_record *rec, const mms_valu
         mmsc_fig_counts_add(&a->density[s], 0, DENSITY_WIDTH, density);
     mmsc_fig_counts_add(&a->elements[s], 0, 1, (double)rec->structure->n_elements);
     mmsc_fig_counts_add(&a->sites[s], 0, 1, (double)rec->structure->n_sites);
-    if (mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "diagnostics")) != MMS_OK)
+    /* Diagnostics of the generated structures only: a reference set's are not news. */
+    if (s == MMSC_FIG_GENERATED &&
+        mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "diagnostics")) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
     return MMS_OK;
 }

@@ -564,7 +564,8 @@ static int sym_acc_add(void *state, void *acc, const mms_record *rec, const mms_
     const char *sym = cJSON_GetStringValue(mms_values_get(values, "sg_symbol"));
     if (n >= 1 && sym && !a->symbol[(int)n][0])
         snprintf(a->symbol[(int)n], sizeof a->symbol[0], "%s", sym);
-    if (mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "symmetry_diagnostics")) != MMS_OK)
+    if (s == MMSC_FIG_GENERATED &&
+        mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "symmetry_diagnostics")) != MMS_OK)
         return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
     return MMS_OK;
 }

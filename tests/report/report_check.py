@@ -73,6 +73,8 @@ def check_diagnostics(plugin, figs, recs, key):
     per = collections.Counter()
     examples = collections.defaultdict(list)
     for r in recs:
+        if series_of(r) != "generated":
+            continue  # a reference set's diagnostics are not drawn
         seen_code, seen = set(), set()
         for d in r.get(key) or []:
             if (d["code"], d["severity"]) not in seen:
@@ -147,6 +149,22 @@ def main():
         check_bars(sy["space_group"], sg, key=lambda c: int(c.split()[0]))
         check_bars(sy["crystal_system"], by["crystal_system"])
         ndiag += check_diagnostics("symmetry", sy, recs, "symmetry_diagnostics")
+    if "sun" in plugins:
+        gen = [r for r in recs if series_of(r) == "generated"]
+        want = {"structures": len(gen),
+                "unique": sum(r.get("unique") is True for r in gen),
+                "novel": sum(r.get("novel") is True for r in gen),
+                "unique and novel": sum(r.get("unique") is True and r.get("novel") is True for r in gen),
+                "stable": sum(r.get("stable") is True for r in gen),
+                "S.U.N.": sum(r.get("sun") is True for r in gen),
+                "failed": sum(r.get("unique") is None for r in gen)}
+        fig = plugins["sun"]["sun"]
+        got = dict(zip(fig["categories"], fig["series"][0]["values"]))
+        for k, v in got.items():
+            if want[k] != v:
+                fail(f"sun breakdown {k}: drawn {v}, records {want[k]}")
+        if len(gen) < minimum:
+            fail(f"only {len(gen)} generated records for the S.U.N. breakdown")
     # Records that did not read: the first 5 of each code, in input order.
     want = collections.defaultdict(list)
     for r in recs:

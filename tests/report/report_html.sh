@@ -23,6 +23,11 @@ $check "$tmp/v.html" "$tmp/v.jsonl" 60
   --report "$tmp/e.html" $gen
 $check "$tmp/e.html" "$tmp/e.jsonl" 20
 
+# S.U.N. breakdown (sun with the stability plugin's hull).
+"$cli" eval -q --novelty-ref "$data/sun/novelty_ref.csv" --hull-ref "$data/stability/hull_ref.csv" \
+  --records "$tmp/s.jsonl" --report "$tmp/s.html" "$data/sun/sun_public.csv"
+$check "$tmp/s.html" "$tmp/s.jsonl" 400
+
 # Shards (in any order to `report`) give the single run's figures.
 for i in 0 1 2; do
   "$cli" validate -q --symmetry --shard $i/3 --save-state "$tmp/v$i.state" $gen
@@ -33,6 +38,12 @@ done
 $check --same "$tmp/v.html" "$tmp/vs.html"
 "$cli" report "$tmp/e1.state" "$tmp/e0.state" "$tmp/e2.state" > "$tmp/es.html"
 $check --same "$tmp/e.html" "$tmp/es.html"
+for i in 0 1; do
+  "$cli" eval -q --novelty-ref "$data/sun/novelty_ref.csv" --hull-ref "$data/stability/hull_ref.csv" \
+    --shard $i/2 --save-state "$tmp/s$i.state" "$data/sun/sun_public.csv"
+done
+"$cli" report --output "$tmp/ss.html" "$tmp/s1.state" "$tmp/s0.state"
+$check --same "$tmp/s.html" "$tmp/ss.html"
 # ... and the same refusals as merge: a missing shard.
 if "$cli" report --output "$tmp/x.html" "$tmp/v0.state" "$tmp/v1.state" 2>"$tmp/err"; then
   echo "FAIL: a missing shard was accepted"; exit 1
