@@ -401,7 +401,7 @@ static void headline_row(void *ctx, const mms_plugin *d, const mms_headline_def 
 
 static void provenance(FILE *f, const cli_ctx *c, const cJSON *summary)
 {
-    fputs("<h2 id=\"run\">Run</h2>\n<table><tbody>\n<tr><th>command</th><td><code>", f);
+    fputs("<section id=\"run\"><h2>Run</h2>\n<table><tbody>\n<tr><th>command</th><td><code>", f);
     for (int i = 0; i < c->argc; i++) {
         if (i)
             fputc(' ', f);
@@ -451,12 +451,12 @@ static void provenance(FILE *f, const cli_ctx *c, const cJSON *summary)
                    "<td class=\"n\">%.0f</td></tr>\n",
                 num(set, "records"), num(set, "read"), failed);
     }
-    fputs("</tbody></table>\n", f);
+    fputs("</tbody></table></section>\n", f);
 }
 
 static void failed_section(FILE *f, const cJSON *summary, const cJSON *figs)
 {
-    fputs("<h2 id=\"failed\">Records that did not read</h2>\n", f);
+    fputs("<h2>Records that did not read</h2>\n", f);
     const cJSON *failed = cJSON_GetObjectItemCaseSensitive(summary, "failed");
     if (!cJSON_GetArraySize(failed)) {
         fputs("<p>Every record read.</p>\n", f);
@@ -598,8 +598,9 @@ static void data_block(FILE *f, const cJSON *figs)
     cJSON_free(t);
 }
 
-/* open + "sec-NAME" + '">' + NAME + close: a section's link or heading. */
-static void section_tag(FILE *f, const char *open, const char *name, const char *close)
+/* open + "sec-NAME" + mid + NAME + close: a section's link or heading. */
+static void section_tag(FILE *f, const char *open, const char *mid, const char *name,
+                        const char *close)
 {
     fputs(open, f);
     fputs("sec-", f);
@@ -608,7 +609,7 @@ static void section_tag(FILE *f, const char *open, const char *name, const char 
               : (*s >= 'A' && *s <= 'Z')                           ? *s - 'A' + 'a'
                                                                    : '-',
               f);
-    fputs("\">", f);
+    fputs(mid, f);
     esc(f, name);
     fputs(close, f);
 }
@@ -626,30 +627,34 @@ static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *f
     const cJSON *s;
     fputs("<nav><a href=\"#run\">Run</a><a href=\"#headline\">Headline</a>", f);
     cJSON_ArrayForEach(s, secs) {
-        section_tag(f, "<a href=\"#", s->valuestring, "</a>");
+        section_tag(f, "<a href=\"#", "\">", s->valuestring, "</a>");
     }
     fputs("<a href=\"#failed\">Records that did not read</a></nav>\n", f);
     if (problems(f, c, figs, 0)) {
-        fputs("<h2 id=\"problems\">Problems</h2>\n", f);
+        fputs("<section id=\"problems\"><h2>Problems</h2>\n", f);
         problems(f, c, figs, 1);
+        fputs("</section>\n", f);
     }
     provenance(f, c, summary);
-    fputs("<h2 id=\"headline\">Headline</h2>\n", f);
+    fputs("<section id=\"headline\"><h2>Headline</h2>\n", f);
     html_ctx hc = {f, 0};
     cli_headline_each(c->host, summary, headline_row, &hc);
     fputs(hc.rows ? "</tbody></table>\n" : "<p>No headline values in this run.</p>\n", f);
     fputs("<p class=\"muted\">Rounded as papers report them; the summary "
-          "(<code>--json</code>) has every digit.</p>\n", f);
+          "(<code>--json</code>) has every digit.</p></section>\n", f);
     cJSON_ArrayForEach(s, secs) {
-        section_tag(f, "<h2 id=\"", s->valuestring, "</h2>\n");
+        section_tag(f, "<section id=\"", "\"><h2>", s->valuestring, "</h2>\n");
         const cJSON *pl, *fig;
         cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins"))
             cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
                 if (str(fig, "section") && !strcmp(str(fig, "section"), s->valuestring))
                     figure(f, str(pl, "plugin"), fig);
+        fputs("</section>\n", f);
     }
     cJSON_Delete(secs);
+    fputs("<section id=\"failed\">", f);
     failed_section(f, summary, figs);
+    fputs("</section>\n", f);
     data_block(f, figs);
     fputs("</body></html>\n", f);
 }

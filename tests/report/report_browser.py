@@ -182,4 +182,5 @@ def check(exe, tmp, report):
     return len(figs)
 
 
-main()
+if __name__ == "__main__":
+    main()
