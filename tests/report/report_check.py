@@ -149,6 +149,17 @@ def main():
         check_bars(sy["space_group"], sg, key=lambda c: int(c.split()[0]))
         check_bars(sy["crystal_system"], by["crystal_system"])
         ndiag += check_diagnostics("symmetry", sy, recs, "symmetry_diagnostics")
+    if "validity" in plugins:
+        gen = [r for r in recs if series_of(r) == "generated"]
+        counted = [r for r in gen if r.get("valid_counted") is True]
+        want = {"records": len(gen), "read": sum(r["ok"] for r in gen), "counted": len(counted),
+                "struct valid": sum(r.get("struct_valid") is True for r in counted),
+                "comp valid": sum(r.get("comp_valid") is True for r in counted),
+                "valid": sum(r.get("valid") is True for r in counted)}
+        fig = plugins["validity"]["validity"]
+        got = dict(zip(fig["categories"], fig["series"][0]["values"]))
+        if got != want:
+            fail(f"validity counts: drawn {got}, records {want}")
     if "sun" in plugins:
         gen = [r for r in recs if series_of(r) == "generated"]
         want = {"structures": len(gen),
