@@ -4,9 +4,9 @@
 # same figure data as one run, inputs' text escaped, and a report that
 # cannot be written failing the run.  Data: tests/data and structures/ (a
 # fresh clone has them); python3 reads the records.
-# usage: report_html.sh MMSCORE SOURCE_DIR
+# usage: report_html.sh MMSCORE SOURCE_DIR BADFIG_PLUGIN_DIR
 set -eu
-cli=$1 src=$2
+cli=$1 src=$2 badfig=$3
 data=$src/tests/data
 command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: python3 is not installed"; exit 77; }
 tmp=$(mktemp -d)
@@ -57,6 +57,21 @@ printf 'material_id,cif\n"<b>x</b>&amp","data_<i>y\n_cell_length_a 3\n"\n' > "$t
 grep -q '&lt;b&gt;x&lt;/b&gt;&amp;amp' "$tmp/m.html" || { echo "FAIL: the id is not escaped"; exit 1; }
 if grep -q '<b>x</b>\|<i>y' "$tmp/m.html"; then echo "FAIL: markup from an input reached the page"; exit 1; fi
 $check "$tmp/m.html" "$tmp/m.jsonl" 20
+
+# A plugin's acc_report failing, another's figure malformed: both named on
+# the page and on stderr, the run exits 0 and the rest is drawn.
+"$cli" validate -q --plugin-dir "$badfig" --records "$tmp/b.jsonl" --report "$tmp/b.html" \
+  "$src/structures" 2>"$tmp/err"
+grep -q "plugin badfig_error could not give its figures: badfig: deliberately no figures" "$tmp/err" ||
+  { cat "$tmp/err"; echo "FAIL: the failing acc_report is not on stderr"; exit 1; }
+grep -q "plugin badfig_shape: figure bad_edges not drawn: edges are not increasing" "$tmp/err" ||
+  { cat "$tmp/err"; echo "FAIL: the malformed figure is not on stderr"; exit 1; }
+grep -q '<section id="problems">' "$tmp/b.html" &&
+  grep -q '<p class="problem">plugin <code>badfig_error</code> could not give its figures: badfig: deliberately' "$tmp/b.html" ||
+  { echo "FAIL: the failing acc_report is not on the page"; exit 1; }
+grep -q 'id="fig-badfig_shape-records"' "$tmp/b.html" || { echo "FAIL: the good figure is missing"; exit 1; }
+if grep -q 'id="fig-badfig_shape-bad_edges"' "$tmp/b.html"; then echo "FAIL: a malformed figure was drawn"; exit 1; fi
+$check "$tmp/b.html" "$tmp/b.jsonl" 20 --allow-plugin-errors
 
 # A report that cannot be written: exit 1, the path and why.
 if "$cli" validate -q --report "$tmp/no/such/dir/r.html" "$src/structures" 2>"$tmp/err"; then
