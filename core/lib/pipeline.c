@@ -21,6 +21,7 @@
 #include "pipeline_internal.h"
 
 #define FAILED_EXAMPLES 5
+#define FAILED_TEXT 300 /* bytes of each text of a failed record kept for the report */
 #define SKIPPED_NAMED 100
 
 typedef struct sel_plugin {
@@ -721,10 +722,23 @@ static void add_failed_record(cJSON *by_code, const char *code, const char *sour
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return;
-    cJSON_AddStringToObject(o, "source", source ? source : "");
-    cJSON_AddStringToObject(o, "id", id ? id : "");
-    cJSON_AddNumberToObject(o, "line", (double)line);
-    cJSON_AddStringToObject(o, "message", message ? message : "");
+    /* Bounded: an id can be a whole CSV cell; the records file has it whole. */
+    const char *text[3] = {source, id, message};
+    static const char *const keys[3] = {"source", "id", "message"};
+    for (int k = 0; k < 3; k++) {
+        char cut[FAILED_TEXT + 1];
+        size_t n = text[k] ? strlen(text[k]) : 0;
+        if (n > FAILED_TEXT) {
+            n = FAILED_TEXT;
+            while (n > 0 && ((unsigned char)text[k][n] & 0xC0) == 0x80)
+                n--; /* not inside a UTF-8 sequence */
+        }
+        memcpy(cut, text[k] ? text[k] : "", n);
+        cut[n] = '\0';
+        cJSON_AddStringToObject(o, keys[k], cut);
+        if (k == 1)
+            cJSON_AddNumberToObject(o, "line", (double)line);
+    }
     cJSON_AddItemToArray(list, o);
 }
 

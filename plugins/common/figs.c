@@ -252,7 +252,7 @@ int mmsc_fig_bars(cJSON *figs, const mmsc_fig_text *t, const char *const *catego
 
 static const char *const severities[3] = {"error", "warning", "info"};
 #define MAX_CODES 256   /* codes are a plugin's fixed list; a bound all the same */
-#define MAX_MESSAGE 300 /* bytes of an example's message */
+#define MAX_MESSAGE 300 /* bytes of an example's file, id and message */
 
 int mmsc_fig_diags_init(mmsc_fig_diags *t)
 {
@@ -290,22 +290,36 @@ static int bump(cJSON *e, const char *sev, double by)
     return cJSON_AddNumberToObject(r, sev, by) ? MMS_OK : MMS_ENOMEM;
 }
 
+/* s cut to MAX_MESSAGE bytes, not inside a UTF-8 sequence: ids can be whole
+ * CSV cells, and an example is a pointer to the record, not the record. */
+static const char *cut(char buf[MAX_MESSAGE + 1], const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > MAX_MESSAGE) {
+        n = MAX_MESSAGE;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(buf, s ? s : "", n);
+    buf[n] = '\0';
+    return buf;
+}
+
 static int add_example(cJSON *e, const char *source, const char *id, double line,
                        const char *sev, const char *message)
 {
     cJSON *ex = cJSON_GetObjectItemCaseSensitive(e, "examples");
     if (cJSON_GetArraySize(ex) >= MMSC_FIG_EXAMPLES)
         return MMS_OK;
-    char msg[MAX_MESSAGE + 1];
-    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    char src[MAX_MESSAGE + 1], rid[MAX_MESSAGE + 1], msg[MAX_MESSAGE + 1];
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(ex, o))
         return cJSON_Delete(o), MMS_ENOMEM;
-    int bad = !cJSON_AddStringToObject(o, "source", source ? source : "") ||
-              !cJSON_AddStringToObject(o, "id", id ? id : "") ||
+    int bad = !cJSON_AddStringToObject(o, "source", cut(src, source)) ||
+              !cJSON_AddStringToObject(o, "id", cut(rid, id)) ||
               !cJSON_AddNumberToObject(o, "line", line) ||
               !cJSON_AddStringToObject(o, "severity", sev ? sev : "") ||
-              !cJSON_AddStringToObject(o, "message", msg);
+              !cJSON_AddStringToObject(o, "message", cut(msg, message));
     return bad ? MMS_ENOMEM : MMS_OK;
 }
 

@@ -29,6 +29,11 @@ def fail(msg):
     sys.exit(1)
 
 
+def cut(text, n=300):
+    """Text as the report keeps it: at most n bytes, never half a character."""
+    return text.encode("utf-8")[:n].decode("utf-8", "ignore")
+
+
 def series_of(rec):
     return {"reference": "reference", "train": None}.get(rec["set"], "generated")
 
@@ -83,8 +88,8 @@ def check_diagnostics(plugin, figs, recs, key):
             if d["code"] not in seen_code:
                 seen_code.add(d["code"])
                 if len(examples[d["code"]]) < 5:
-                    examples[d["code"]].append([d["code"], d["severity"], r["source"], r["id"],
-                                                r["line"], d["message"][:300]])
+                    examples[d["code"]].append([d["code"], d["severity"], cut(r["source"]),
+                                                cut(r["id"]), r["line"], cut(d["message"])])
     if not per:
         return 0
     bars = figs.get(f"{key}_codes" if key != "diagnostics" else "diagnostics_codes")
@@ -180,9 +185,9 @@ def main():
     want = collections.defaultdict(list)
     for r in recs:
         if not r["ok"] and len(want[r["error"]["code"]]) < 5:
-            want[r["error"]["code"]].append({"source": r["source"], "id": r["id"],
+            want[r["error"]["code"]].append({"source": cut(r["source"]), "id": cut(r["id"]),
                                              "line": r["error"]["line"],
-                                             "message": r["error"]["message"]})
+                                             "message": cut(r["error"]["message"])})
     if dict(want) != data["failed_records"]:
         fail(f"failed records: report {data['failed_records']}, records {dict(want)}")
     for series in ("generated", "reference"):
