@@ -248,6 +248,35 @@ int mmsc_fig_bars(cJSON *figs, const mmsc_fig_text *t, const char *const *catego
     return rc;
 }
 
+int mmsc_fig_integer_bars(cJSON *figs, const mmsc_fig_text *t, const mmsc_fig_counts *series)
+{
+    size_t n = series[0].n, lo = n, hi = 0;
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++)
+        for (size_t i = 0; i < n; i++)
+            if (series[s].c[i]) {
+                lo = i < lo ? i : lo;
+                hi = i > hi ? i : hi;
+            }
+    if (lo > hi)
+        return MMS_OK;
+    size_t m = hi - lo + 1;
+    char (*labels)[24] = malloc(m * sizeof *labels);
+    const char **cats = malloc(m * sizeof *cats);
+    int rc = labels && cats ? MMS_OK : MMS_ENOMEM;
+    for (size_t i = 0; rc == MMS_OK && i < m; i++) {
+        snprintf(labels[i], sizeof labels[i], "%zu", lo + i);
+        cats[i] = labels[i];
+    }
+    const long long *per[MMSC_FIG_NSERIES];
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++)
+        per[s] = series[s].c + lo;
+    if (rc == MMS_OK)
+        rc = mmsc_fig_bars(figs, t, cats, m, mmsc_fig_series_names, per, MMSC_FIG_NSERIES, 0);
+    free(labels);
+    free(cats);
+    return rc;
+}
+
 /* ------------------------------------------------------------ diagnostics */
 
 static const char *const severities[3] = {"error", "warning", "info"};

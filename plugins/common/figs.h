@@ -60,6 +60,12 @@ int mmsc_fig_bars(cJSON *figs, const mmsc_fig_text *t, const char *const *catego
                   size_t n, const char *const *names, const long long *const *counts,
                   size_t ns, int only_nonzero);
 
+/* A "bars" figure of integer-valued counts (bin i is the value i, one
+ * mmsc_fig_counts per series as for mmsc_fig_histogram): a bar per value
+ * from the smallest to the largest seen, labelled with the value.
+ * Appended to figs; nothing when every series is empty.  MMS_ENOMEM. */
+int mmsc_fig_integer_bars(cJSON *figs, const mmsc_fig_text *t, const mmsc_fig_counts *series);
+
 /* Diagnostics ({code, severity, message} lists, diag.h) tallied by code and
  * severity: records with each, and the first MMSC_FIG_EXAMPLES records of
  * each code in input order (file, record id, line, message). */

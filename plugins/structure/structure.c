@@ -410,30 +410,11 @@ static int acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
         "structures"};
     if (rc == MMS_OK)
         rc = mmsc_fig_histogram(figs, &density, 0, DENSITY_WIDTH, a->density, 40);
-    /* Elements: one bar per count from the fewest to the most seen. */
-    size_t lo = ELEMENT_BINS, hi = 0;
-    for (int s = 0; s < MMSC_FIG_NSERIES; s++)
-        for (size_t i = 0; i < ELEMENT_BINS; i++)
-            if (a->elements[s].c[i]) {
-                lo = i < lo ? i : lo;
-                hi = i > hi ? i : hi;
-            }
-    if (rc == MMS_OK && lo <= hi) {
-        char labels[ELEMENT_BINS][8];
-        const char *cats[ELEMENT_BINS];
-        for (size_t i = lo; i <= hi; i++) {
-            snprintf(labels[i], sizeof labels[i], "%zu", i);
-            cats[i - lo] = labels[i];
-        }
-        const long long *per[MMSC_FIG_NSERIES];
-        for (int s = 0; s < MMSC_FIG_NSERIES; s++)
-            per[s] = a->elements[s].c + lo;
-        static const mmsc_fig_text elements = {
-            "n_elements", "Distributions", "Number of elements",
-            "Distinct elements per structure, every structure read.", "elements", "structures"};
-        rc = mmsc_fig_bars(figs, &elements, cats, hi - lo + 1, mmsc_fig_series_names, per,
-                           MMSC_FIG_NSERIES, 0);
-    }
+    static const mmsc_fig_text elements = {
+        "n_elements", "Distributions", "Number of elements",
+        "Distinct elements per structure, every structure read.", "elements", "structures"};
+    if (rc == MMS_OK)
+        rc = mmsc_fig_integer_bars(figs, &elements, a->elements);
     if (rc == MMS_OK)
         rc = mmsc_fig_histogram(figs, &sites, 0, 1, a->sites, 40);
     if (rc == MMS_OK)

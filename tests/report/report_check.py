@@ -154,6 +154,25 @@ def main():
         check_bars(sy["space_group"], sg, key=lambda c: int(c.split()[0]))
         check_bars(sy["crystal_system"], by["crystal_system"])
         ndiag += check_diagnostics("symmetry", sy, recs, "symmetry_diagnostics")
+    if "distribution" in plugins:
+        # wdist's two samples: valid generated crystals with fingerprints, every
+        # reference crystal basic_eval counts (no sampling in these runs).
+        wd = collections.defaultdict(lambda: collections.defaultdict(list))
+        for r in recs:
+            s = series_of(r)
+            if not s or not r["ok"] or r.get("basic_eval_counted") is not True:
+                continue
+            if s == "generated" and not (r.get("valid") is True and r.get("fp_status", "ok") == "ok"):
+                continue
+            if r.get("density") is not None:
+                wd["density"][s].append(r["density"])
+            wd["nelems"][s].append(str(r["n_elements"]))
+        di = plugins["distribution"]
+        check_histogram(di["wdist_density"], wd["density"])
+        check_bars(di["wdist_num_elems"], wd["nelems"])
+        n = sum(map(len, wd["nelems"].values()))
+        if n < minimum:
+            fail(f"only {n} crystals in wdist's samples")
     if "validity" in plugins:
         gen = [r for r in recs if series_of(r) == "generated"]
         counted = [r for r in gen if r.get("valid_counted") is True]
