@@ -583,14 +583,16 @@ static void figure(FILE *f, const char *plugin, const cJSON *fig)
 }
 
 /* The figure data again, as JSON a program reads (tests do); a JSON script
- * block is data, never run.  "</" is escaped so no string can end it. */
+ * block is data, never run.  Every "<" is written \u003c (inside strings,
+ * the only place JSON has one), so no input text can end the block or put
+ * the HTML parser in another state ("<!--", "</script"). */
 static void data_block(FILE *f, const cJSON *figs)
 {
     char *t = cJSON_PrintUnformatted(figs);
     fputs("<script type=\"application/json\" id=\"mmscore-figures\">", f);
     for (const char *s = t; s && *s; s++) {
-        if (s[0] == '<' && s[1] == '/')
-            fputs("<\\", f);
+        if (*s == '<')
+            fputs("\\u003c", f);
         else
             fputc(*s, f);
     }

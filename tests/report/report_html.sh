@@ -53,13 +53,14 @@ grep -q "shards missing" "$tmp/err" || { cat "$tmp/err"; echo "FAIL: no reason g
 # Text from the inputs is escaped: an id and a message with markup; a 5000-byte
 # id (of a record that does not read) is cut to 300 bytes on the page.
 long=$(python3 -c 'print("\u00e9" * 2500)')
-printf 'material_id,cif\n"<b>x</b>&amp","data_<i>y\n_cell_length_a 3\n"\n%s,data_z\n' "$long" \
-  > "$tmp/markup.csv"
+printf 'material_id,cif\n"<b>x</b>&amp","data_<i>y\n_cell_length_a 3\n"\n%s,data_z\n<!--<script>,data_w\n' \
+  "$long" > "$tmp/markup.csv"
 "$cli" validate -q --records "$tmp/m.jsonl" --report "$tmp/m.html" "$tmp/markup.csv" \
   "$src/structures" || true
 grep -q '&lt;b&gt;x&lt;/b&gt;&amp;amp' "$tmp/m.html" || { echo "FAIL: the id is not escaped"; exit 1; }
 if grep -q '<b>x</b>\|<i>y' "$tmp/m.html"; then echo "FAIL: markup from an input reached the page"; exit 1; fi
 $check "$tmp/m.html" "$tmp/m.jsonl" 20
+test "$(grep -c '<script' "$tmp/m.html")" = 1 || { echo "FAIL: an id opened a script"; exit 1; }
 test "$(wc -c < "$tmp/m.html")" -lt 40000 || { echo "FAIL: a long id made the page large"; exit 1; }
 
 # A plugin's acc_report failing, another's figure malformed: both named on
