@@ -17,6 +17,11 @@ typedef struct cli_flag {
     const char *help;
 } cli_flag;
 
+/* The flag of every command that can write the HTML report. */
+#define CLI_REPORT_FLAG                                                                        \
+    {"report", "FILE.html", "also write the HTML report (headline, figures, records that did " \
+                            "not read) to FILE.html"}
+
 typedef struct cli_ctx cli_ctx;
 
 typedef struct cli_command {
@@ -42,6 +47,11 @@ struct cli_ctx {
     const char *summary_path;  /* --summary */
     int resume, progress;      /* --resume, --progress */
     cJSON *summary_extra;      /* added to the summary (owned; merge's "merge" note) */
+    int argc;                  /* the command line, for the report's provenance */
+    char **argv;
+    const char *report_path;   /* --report FILE.html ("-" = stdout); NULL = none */
+    cJSON *report_inputs;      /* [{set, path}] as added, for the report (owned) */
+    int no_summary;            /* `mmscore report`: the HTML is the output */
 };
 
 /* Whether paths a and b are one file (device and inode); 0 if either is missing. */
@@ -66,8 +76,18 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed);
 
 /* Add inputs as set `set`; prints an error and returns CLI_INPUT for each
  * input that cannot be read at all, CLI_OK otherwise. */
+/* Note an input of set `set` for the report's provenance (nothing without --report). */
+void cli_note_input(cli_ctx *c, const char *set, const char *path);
+
 int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_t n,
                    const char *set);
+
+/* Write the HTML report (html.c) of a finished pipeline to c->report_path;
+ * CLI_OK, or CLI_INPUT with the path and strerror on stderr. */
+int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary);
+
+/* `mmscore merge STATE...` (cmd_merge.c), also behind `mmscore report`. */
+int cli_merge_states(cli_ctx *c);
 
 /* Headline values (headline.c): what plugins declare papers report. */
 /* x as the shortest of %.15g..%.17g that reads back to x. */
@@ -85,6 +105,20 @@ const cJSON *cli_headline_members(const cJSON *summary, const char *plugin,
 /* summary.plugins.<plugin>.<value> (or .X.<member>.Y), NULL if absent. */
 const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
                                 const mms_headline_def *hd, const char *member);
+/* "plugin.value" (or "plugin.X.member.Y"): where a headline value comes from. */
+void cli_headline_where(const mms_plugin *d, const mms_headline_def *hd, const char *member,
+                        char *buf, size_t size);
+/* One headline value as shown: label, rounded value ("-" for null), where. */
+typedef struct cli_headline_text {
+    char label[256], value[64], where[320];
+} cli_headline_text;
+void cli_headline_cells(const mms_plugin *d, const mms_headline_def *hd, const char *member,
+                        const cJSON *v, cli_headline_text *out);
+/* Calls fn for every headline value of the summary present in it, in the
+ * plugins' run order and declared order (v may be JSON null). */
+typedef void (*cli_headline_fn)(void *ctx, const mms_plugin *d, const mms_headline_def *hd,
+                                const char *member, const cJSON *v);
+void cli_headline_each(const mms_host *h, const cJSON *summary, cli_headline_fn fn, void *ctx);
 /* The headline block at the top of the text summary (nothing if none). */
 void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary);
 

@@ -10,6 +10,7 @@ static const cli_flag eval_flags[] = {
     {"novelty-ref", "TRAIN", "training structures for novelty: set \"train\" (default: REF)"},
     {"ref-cache", "FILE", "load the reference accumulators from FILE when it was made from the "
                           "same REF/TRAIN and options, else (re)build it there"},
+    CLI_REPORT_FLAG,
     {NULL, NULL, NULL}};
 
 static int select_eval(cli_ctx *c, mms_pipeline *p, mms_error *err)

@@ -172,9 +172,27 @@ static int select_from_state(cli_ctx *c, mms_pipeline *p, mms_error *err)
     return MMS_OK;
 }
 
+/* The inputs a state names, for the report's provenance. */
+static void note_state_inputs(cli_ctx *c, const cJSON *sec)
+{
+    const cJSON *set, *in;
+    cJSON_ArrayForEach(set, cJSON_GetObjectItemCaseSensitive(sec, "inputs"))
+        cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(set, "inputs")) {
+            const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in, "path"));
+            if (path)
+                cli_note_input(c, set->string, path);
+        }
+}
+
 static int feed_states(cli_ctx *c, mms_pipeline *p)
 {
-    (void)c;
+    if (c->report_path) {
+        /* Shared sets once (merge takes them from the first state), then each part. */
+        note_state_inputs(c, cJSON_GetObjectItemCaseSensitive(g_states[0].st, "shared"));
+        for (size_t i = 0; i < g_n; i++)
+            if (g_states[i].shard <= 0)
+                note_state_inputs(c, g_states[i].st);
+    }
     for (size_t i = 0; i < g_n; i++) {
         mms_error err;
         if (mms_pipeline_merge_state(p, g_states[i].path, &err) != MMS_OK) {
@@ -225,7 +243,7 @@ static int take_options(cli_ctx *c, const cJSON *st)
     return CLI_OK;
 }
 
-static int run_merge(cli_ctx *c)
+int cli_merge_states(cli_ctx *c)
 {
     if (!c->n_args)
         return cli_usage_error(c, "expected at least one STATE file");
@@ -304,4 +322,4 @@ const cli_command cli_cmd_merge = {
     "merge", "STATE...",
     "Merge the saved states of sharded runs (plugins and options come from the states) and "
     "print the summary one run would give.",
-    merge_flags, run_merge};
+    merge_flags, cli_merge_states};

@@ -4,6 +4,8 @@
 
 #include "cli.h"
 
+static const cli_flag qa_flags[] = {CLI_REPORT_FLAG, {NULL, NULL, NULL}};
+
 static int select_qa(cli_ctx *c, mms_pipeline *p, mms_error *err)
 {
     return mms_pipeline_select_plugin(p, c->args[0], err);
@@ -30,4 +32,4 @@ const cli_command cli_cmd_qa = {
     "qa", "choice|caption FILE.jsonl...",
     "Score answers to figure questions: multiple-choice extraction and accuracy (choice) or "
     "caption metrics (caption).",
-    NULL, run_qa};
+    qa_flags, run_qa};

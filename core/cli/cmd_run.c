@@ -7,6 +7,7 @@
 static const cli_flag run_flags[] = {
     {"plugins", "A,B", "the scorers to run (comma-separated; what they require is added)"},
     {"set", "NAME", "input set name given to the plugins (default: input)"},
+    CLI_REPORT_FLAG,
     {NULL, NULL, NULL}};
 
 static int select_named(cli_ctx *c, mms_pipeline *p, mms_error *err)

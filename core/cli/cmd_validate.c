@@ -7,6 +7,7 @@
 
 static const cli_flag validate_flags[] = {
     {"symmetry", NULL, "also run the symmetry plugin (space groups, CIF consistency, bond score)"},
+    CLI_REPORT_FLAG,
     {NULL, NULL, NULL}};
 
 static int select_validate(cli_ctx *c, mms_pipeline *p, mms_error *err)

@@ -9,6 +9,21 @@
 
 #include "cli.h"
 
+void cli_note_input(cli_ctx *c, const char *set, const char *path)
+{
+    if (!c->report_path)
+        return;
+    if (!c->report_inputs)
+        c->report_inputs = cJSON_CreateArray();
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddItemToArray(c->report_inputs, o)) {
+        cJSON_Delete(o);
+        return; /* out of memory: the report names fewer inputs */
+    }
+    cJSON_AddStringToObject(o, "set", set);
+    cJSON_AddStringToObject(o, "path", path);
+}
+
 int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_t n,
                    const char *set)
 {
@@ -23,6 +38,7 @@ int cli_add_inputs(cli_ctx *c, mms_pipeline *p, const char *const *inputs, size_
     }
     for (size_t i = 0; i < n; i++) {
         mms_error_clear(&err);
+        cli_note_input(c, set, inputs[i]);
         int r = mms_pipeline_add_input(p, inputs[i], set, &err);
         if (r == MMS_EIO && c->popt.stop && *c->popt.stop) {
             fprintf(stderr, "mmscore %s: %s\n", c->cmd->name, err.message);
@@ -53,8 +69,9 @@ int cli_same_file(const char *a, const char *b)
  * refused before anything is opened for writing. */
 static int check_outputs(cli_ctx *c)
 {
-    const char *outs[3] = {c->records, c->summary_path, c->save_state};
-    static const char *const out_flag[3] = {"--records", "--summary", "--save-state"};
+    const char *outs[4] = {c->records, c->summary_path, c->save_state, c->report_path};
+    static const char *const out_flag[4] = {"--records", "--summary", "--save-state",
+                                            "--report"};
     const char *ins[64];
     size_t n_in = 0;
     for (size_t i = 0; i < c->n_args && n_in < 60; i++)
@@ -65,7 +82,7 @@ static int check_outputs(cli_ctx *c)
         if (v && *v)
             ins[n_in++] = v;
     }
-    for (int o = 0; o < 3; o++) {
+    for (int o = 0; o < 4; o++) {
         if (!outs[o] || !strcmp(outs[o], "-"))
             continue;
         for (size_t i = 0; i < n_in; i++)
@@ -159,7 +176,7 @@ static int put_summary(cli_ctx *c, cJSON *summary, int records_on_stdout)
         }
     } else if (c->json) {
         f = stdout;
-    } else if (!c->quiet) {
+    } else if (!c->quiet && !c->no_summary) {
         /* The records own stdout when written there. */
         f = records_on_stdout ? stderr : stdout;
         name = records_on_stdout ? "stderr" : "stdout";
@@ -190,7 +207,16 @@ static int put_summary(cli_ctx *c, cJSON *summary, int records_on_stdout)
 
 int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
 {
+    if (!c->report_path)
+        c->report_path = cli_flag_value(c, "report");
+    if (c->report_path && !*c->report_path)
+        return cli_usage_error(c, "--report expects a file name");
     int to_stdout = c->records && !strcmp(c->records, "-");
+    int report_stdout = c->report_path && !strcmp(c->report_path, "-");
+    if (report_stdout && (to_stdout || (c->json && !c->summary_path) ||
+                          (!c->quiet && !c->no_summary && !c->summary_path)))
+        return cli_usage_error(c, "the report and another output would both write to stdout: "
+                                  "give the report a file name");
     if (to_stdout && c->json && !c->summary_path)
         return cli_usage_error(c, "--records - and --json would both write to stdout: give the "
                                   "summary its own file with --summary FILE");
@@ -277,6 +303,9 @@ int cli_run(cli_ctx *c, cli_select_fn select, cli_feed_fn feed)
             if (summary) {
                 int src = put_summary(c, summary, to_stdout);
                 if (src != CLI_OK)
+                    exit_code = src;
+                /* From the accumulators the summary was finished from. */
+                if (c->report_path && (src = cli_report_write(c, p, summary)) != CLI_OK)
                     exit_code = src;
                 cJSON_Delete(summary);
             }

@@ -151,59 +151,78 @@ const cJSON *cli_headline_value(const cJSON *summary, const char *plugin,
     return cJSON_GetObjectItemCaseSensitive(pl, hd->value);
 }
 
-/* width < 0: only measure the label (the longest goes into *measured). */
-static void print_one(FILE *f, int *shown, int width, int *measured, const mms_plugin *d,
-                      const mms_headline_def *hd, const char *member, const cJSON *v)
+void cli_headline_where(const mms_plugin *d, const mms_headline_def *hd, const char *member,
+                        char *buf, size_t size)
 {
-    char label[256], num[64], where[320];
-    cli_headline_label(hd, member, 0, label, sizeof label);
-    if (width < 0) {
-        if ((int)strlen(label) > *measured)
-            *measured = (int)strlen(label);
-        return;
-    }
-    if (cJSON_IsNumber(v))
-        cli_headline_format(hd, v->valuedouble, 0, num, sizeof num);
-    else
-        snprintf(num, sizeof num, "-"); /* null: the details say why */
     if (member) {
         size_t xlen = 0;
         const char *field = wildcard(hd, &xlen);
-        snprintf(where, sizeof where, "%s.%.*s.%s.%s", d->name, (int)xlen, hd->value, member,
-                 field);
+        snprintf(buf, size, "%s.%.*s.%s.%s", d->name, (int)xlen, hd->value, member, field);
     } else {
-        snprintf(where, sizeof where, "%s.%s", d->name, hd->value);
+        snprintf(buf, size, "%s.%s", d->name, hd->value);
     }
-    if (!(*shown)++)
-        fprintf(f, "headline (as papers report them; details below)\n");
-    fprintf(f, "  %-*s %10s   %s\n", width, label, num, where);
+}
+
+void cli_headline_each(const mms_host *h, const cJSON *summary, cli_headline_fn fn, void *ctx)
+{
+    const cJSON *name;
+    cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(summary, "plugins_run")) {
+        const mms_plugin *d = cJSON_IsString(name) ? mms_host_find(h, name->valuestring) : NULL;
+        for (const mms_headline_def *hd = d ? d->headline : NULL; hd && hd->value; hd++) {
+            size_t xlen = 0;
+            if (wildcard(hd, &xlen)) {
+                const cJSON *m;
+                cJSON_ArrayForEach(m, cli_headline_members(summary, d->name, hd))
+                    fn(ctx, d, hd, m->string,
+                       cli_headline_value(summary, d->name, hd, m->string));
+                continue;
+            }
+            const cJSON *v = cli_headline_value(summary, d->name, hd, NULL);
+            if (v) /* absent: not computed in this run (an option was off) */
+                fn(ctx, d, hd, NULL, v);
+        }
+    }
+}
+
+void cli_headline_cells(const mms_plugin *d, const mms_headline_def *hd, const char *member,
+                        const cJSON *v, cli_headline_text *out)
+{
+    cli_headline_label(hd, member, 0, out->label, sizeof out->label);
+    if (cJSON_IsNumber(v))
+        cli_headline_format(hd, v->valuedouble, 0, out->value, sizeof out->value);
+    else
+        snprintf(out->value, sizeof out->value, "-"); /* null: the details say why */
+    cli_headline_where(d, hd, member, out->where, sizeof out->where);
+}
+
+typedef struct print_ctx {
+    FILE *f;
+    int shown, width, measured; /* width < 0: only measure the labels */
+} print_ctx;
+
+static void print_one(void *ctx, const mms_plugin *d, const mms_headline_def *hd,
+                      const char *member, const cJSON *v)
+{
+    print_ctx *pc = ctx;
+    cli_headline_text t;
+    cli_headline_cells(d, hd, member, v, &t);
+    if (pc->width < 0) {
+        if ((int)strlen(t.label) > pc->measured)
+            pc->measured = (int)strlen(t.label);
+        return;
+    }
+    if (!pc->shown++)
+        fprintf(pc->f, "headline (as papers report them; details below)\n");
+    fprintf(pc->f, "  %-*s %10s   %s\n", pc->width, t.label, t.value, t.where);
 }
 
 void cli_headline_print(FILE *f, const mms_host *h, const cJSON *summary)
 {
-    int shown = 0, width = 20;
     /* Twice: measure the labels (model names are long), then print aligned. */
-    for (int pass = 0; pass < 2; pass++) {
-        int w = pass ? width : -1;
-        const cJSON *name;
-        cJSON_ArrayForEach(name, cJSON_GetObjectItemCaseSensitive(summary, "plugins_run")) {
-            const mms_plugin *d =
-                cJSON_IsString(name) ? mms_host_find(h, name->valuestring) : NULL;
-            for (const mms_headline_def *hd = d ? d->headline : NULL; hd && hd->value; hd++) {
-                size_t xlen = 0;
-                if (wildcard(hd, &xlen)) {
-                    const cJSON *m;
-                    cJSON_ArrayForEach(m, cli_headline_members(summary, d->name, hd))
-                        print_one(f, &shown, w, &width, d, hd, m->string,
-                                  cli_headline_value(summary, d->name, hd, m->string));
-                    continue;
-                }
-                const cJSON *v = cli_headline_value(summary, d->name, hd, NULL);
-                if (v) /* absent: not computed in this run (an option was off) */
-                    print_one(f, &shown, w, &width, d, hd, NULL, v);
-            }
-        }
-    }
-    if (shown)
+    print_ctx pc = {f, 0, -1, 20};
+    cli_headline_each(h, summary, print_one, &pc);
+    pc.width = pc.measured;
+    cli_headline_each(h, summary, print_one, &pc);
+    if (pc.shown)
         fputc('\n', f);
 }

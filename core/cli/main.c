@@ -316,6 +316,8 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     cli_ctx c = {0};
+    c.argc = argc;
+    c.argv = argv;
     c.popt.version = MMS_PIPELINE_OPTIONS_VERSION;
     for (size_t i = 0; i < n_cli_commands; i++)
         if (!strcmp(cli_commands[i]->name, argv[1]))
@@ -371,6 +373,7 @@ int main(int argc, char **argv)
     free(c.flag_names);
     free(c.flag_values);
     cJSON_Delete(c.summary_extra);
+    cJSON_Delete(c.report_inputs);
     mms_host_free(c.host);
     return rc;
 }

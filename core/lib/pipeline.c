@@ -21,6 +21,7 @@
 #include "pipeline_internal.h"
 
 #define FAILED_EXAMPLES 5
+#define FAILED_TEXT 300 /* bytes of each text of a failed record kept for the report */
 #define SKIPPED_NAMED 100
 
 typedef struct sel_plugin {
@@ -59,6 +60,8 @@ struct mms_pipeline {
     size_t n_batch;
     cJSON *sets;                /* {set: {records, read, failed: {code: n}}} */
     cJSON *failed_examples;     /* the first few error messages, input order */
+    cJSON *failed_records;      /* {code: [{source, id, line, message}]}, the first few
+                                   of each code in input order (the HTML report) */
     size_t total;
     char **warnings;
     size_t n_warnings, cap_warnings;
@@ -135,9 +138,10 @@ int mms_pipeline_new(mms_pipeline **out, mms_host *h, const mms_pipeline_options
         p->reader_states = calloc(n + 1, sizeof *p->reader_states);
         p->sets = cJSON_CreateObject();
         p->failed_examples = cJSON_CreateArray();
+        p->failed_records = cJSON_CreateObject();
     }
     if (!p || !p->selected || !p->reader_ok || !p->reader_states || !p->sets ||
-        !p->failed_examples) {
+        !p->failed_examples || !p->failed_records) {
         mms_pipeline_free(p);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
@@ -455,6 +459,7 @@ void mms_pipeline_free(mms_pipeline *p)
     free(p->batch);
     cJSON_Delete(p->sets);
     cJSON_Delete(p->failed_examples);
+    cJSON_Delete(p->failed_records);
     cJSON_Delete(p->skipped);
     for (size_t i = 0; i < p->n_si; i++) {
         free(p->si[i].name);
@@ -704,6 +709,39 @@ static int score_isolated(mms_pipeline *p, size_t k0, size_t k1, mms_error *err)
     return rc;
 }
 
+/* One example of a record that did not read, kept while its code has fewer
+ * than FAILED_EXAMPLES (out of memory: the example is left out). */
+static void add_failed_record(cJSON *by_code, const char *code, const char *source,
+                              const char *id, long line, const char *message)
+{
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(by_code, code);
+    if (!list && !(list = cJSON_AddArrayToObject(by_code, code)))
+        return;
+    if (cJSON_GetArraySize(list) >= FAILED_EXAMPLES)
+        return;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    /* Bounded: an id can be a whole CSV cell; the records file has it whole. */
+    const char *text[3] = {source, id, message};
+    static const char *const keys[3] = {"source", "id", "message"};
+    for (int k = 0; k < 3; k++) {
+        char cut[FAILED_TEXT + 1];
+        size_t n = text[k] ? strlen(text[k]) : 0;
+        if (n > FAILED_TEXT) {
+            n = FAILED_TEXT;
+            while (n > 0 && ((unsigned char)text[k][n] & 0xC0) == 0x80)
+                n--; /* not inside a UTF-8 sequence */
+        }
+        memcpy(cut, text[k] ? text[k] : "", n);
+        cut[n] = '\0';
+        cJSON_AddStringToObject(o, keys[k], cut);
+        if (k == 1)
+            cJSON_AddNumberToObject(o, "line", (double)line);
+    }
+    cJSON_AddItemToArray(list, o);
+}
+
 static void count_record(mms_pipeline *p, const pipe_record *r)
 {
     cJSON *set = cJSON_GetObjectItemCaseSensitive(p->sets, r->set);
@@ -717,6 +755,8 @@ static void count_record(mms_pipeline *p, const pipe_record *r)
          * opening the records file. */
         if (cJSON_GetArraySize(p->failed_examples) < FAILED_EXAMPLES)
             cJSON_AddItemToArray(p->failed_examples, cJSON_CreateString(r->error.message));
+        add_failed_record(p->failed_records, mms_error_code_name(r->error.code), r->source,
+                          r->id, r->error.line, r->error.message);
         cJSON *failed = cJSON_GetObjectItemCaseSensitive(set, "failed");
         const char *code = mms_error_code_name(r->error.code);
         c = cJSON_GetObjectItemCaseSensitive(failed, code);
@@ -1346,9 +1386,12 @@ static int build_section(mms_pipeline *p, int which, int empty, cJSON **out, mms
     cJSON *ex = empty ? cJSON_CreateArray() : cJSON_Duplicate(p->failed_examples, 1);
     if (!cJSON_AddItemToObject(sec, "failed_examples", ex))
         ex = NULL;
+    cJSON *fr = empty ? cJSON_CreateObject() : cJSON_Duplicate(p->failed_records, 1);
+    if (!cJSON_AddItemToObject(sec, "failed_records", fr))
+        fr = NULL;
     cJSON *errors = cJSON_AddObjectToObject(sec, "plugin_errors");
     cJSON *plugins = cJSON_AddObjectToObject(sec, "plugins");
-    if (!sec || !inputs || !sets || !ex || !errors || !plugins) {
+    if (!sec || !inputs || !sets || !ex || !fr || !errors || !plugins) {
         cJSON_Delete(sec);
         return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
     }
@@ -1429,7 +1472,11 @@ static int reset_accs(mms_pipeline *p, mms_error *err)
     }
     cJSON_Delete(p->failed_examples);
     p->failed_examples = cJSON_CreateArray();
-    return p->failed_examples ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    cJSON_Delete(p->failed_records);
+    p->failed_records = cJSON_CreateObject();
+    return p->failed_examples && p->failed_records
+               ? MMS_OK
+               : mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
 }
 
 /* At the first unshared record: the shared sets' part is saved aside and the
@@ -1835,6 +1882,18 @@ static int apply_section(mms_pipeline *p, const cJSON *sec, const char *path, in
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "failed_examples"))
         if (cJSON_IsString(it) && cJSON_GetArraySize(p->failed_examples) < FAILED_EXAMPLES)
             cJSON_AddItemToArray(p->failed_examples, cJSON_CreateString(it->valuestring));
+    /* States written before the report existed have none: nothing to add. */
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(sec, "failed_records")) {
+        const cJSON *ex;
+        cJSON_ArrayForEach(ex, it) {
+            const cJSON *ln = cJSON_GetObjectItemCaseSensitive(ex, "line");
+            add_failed_record(p->failed_records, it->string,
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ex, "source")),
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ex, "id")),
+                              cJSON_IsNumber(ln) ? (long)ln->valuedouble : 0,
+                              cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ex, "message")));
+        }
+    }
     const cJSON *ins = with_inputs ? cJSON_GetObjectItemCaseSensitive(sec, "inputs") : NULL;
     cJSON_ArrayForEach(it, ins) {
         set_info *si = get_set(p, it->string);
@@ -2088,7 +2147,9 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
             cJSON_AddItemToObject(o, "error", error_json(&e));
         } else {
             mms_values_materialize(v);
-            cJSON_AddItemToObject(sums, sp->d->name, ordered_summary(sp->d, v->obj));
+            /* A set part kept only for the report's figures has no summary entry. */
+            if (sp->d->summary || cJSON_GetArraySize(v->obj))
+                cJSON_AddItemToObject(sums, sp->d->name, ordered_summary(sp->d, v->obj));
         }
         mms_values_free(v);
     }
@@ -2098,5 +2159,49 @@ int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err)
             cJSON_AddItemToArray(w, cJSON_CreateString(p->warnings[i]));
     }
     *summary = s;
+    return MMS_OK;
+}
+
+int mms_pipeline_figures(mms_pipeline *p, cJSON **out, mms_error *err)
+{
+    *out = NULL;
+    if (!p->finished)
+        return mms_error_set(err, MMS_EINVAL, 0, "mms_pipeline_figures: finish the pipeline first");
+    cJSON *o = cJSON_CreateObject();
+    cJSON *fr = cJSON_Duplicate(p->failed_records, 1);
+    if (!cJSON_AddItemToObject(o, "failed_records", fr))
+        cJSON_Delete(fr), fr = NULL;
+    cJSON *pl = cJSON_AddArrayToObject(o, "plugins");
+    if (!o || !fr || !pl) {
+        cJSON_Delete(o);
+        return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+    }
+    for (size_t i = 0; i < p->n_sel; i++) {
+        sel_plugin *sp = &p->sel[i];
+        if (!sp->acc || !sp->d->acc_report)
+            continue;
+        cJSON *entry = cJSON_CreateObject();
+        if (!entry || !cJSON_AddItemToArray(pl, entry) ||
+            !cJSON_AddStringToObject(entry, "plugin", sp->d->name)) {
+            cJSON_Delete(o);
+            return mms_error_set(err, MMS_ENOMEM, 0, "out of memory");
+        }
+        cJSON *figs = NULL;
+        mms_error e;
+        mms_error_clear(&e);
+        int rc = sp->d->acc_report(sp->state, sp->acc, &figs, &e);
+        if (rc == MMS_OK && !cJSON_IsArray(figs))
+            rc = mms_error_set(&e, MMS_EPLUGIN, 0, "acc_report gave %s, not an array of figures",
+                               figs ? "another JSON value" : "nothing");
+        if (rc != MMS_OK) {
+            /* One plugin's figures failing leaves the others and the rest of the report. */
+            cJSON_Delete(figs);
+            cJSON_AddItemToObject(entry, "error", error_json(&e));
+        } else {
+            cJSON_AddItemToObject(entry, "figures", figs);
+        }
+    }
+    mms_json_utf8_fix(o); /* ids and messages quote input bytes */
+    *out = o;
     return MMS_OK;
 }

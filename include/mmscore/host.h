@@ -218,6 +218,17 @@ MMS_EXPORT int mms_pipeline_merge_state(mms_pipeline *p, const char *path, mms_e
  * the caller).  Call once, last. */
 MMS_EXPORT int mms_pipeline_finish(mms_pipeline *p, cJSON **summary, mms_error *err);
 
+/* The figures of the HTML report, after mms_pipeline_finish (the
+ * accumulators are those the summary was finished from): *out (the
+ * caller's, cJSON_Delete) is {"failed_records": {code: [{source, id, line,
+ * message}...]}, "plugins": [{"plugin": NAME, "figures": [...]} or
+ * {"plugin": NAME, "error": {code, message, line}}]}, one entry per
+ * selected set scorer with acc_report, in run order; failed_records holds
+ * the first 5 records of each read-error code, in input order (also
+ * across merged states).  A plugin's failure is its entry's "error", not
+ * the call's.  MMS_EINVAL before finish, MMS_ENOMEM. */
+MMS_EXPORT int mms_pipeline_figures(mms_pipeline *p, cJSON **out, mms_error *err);
+
 /* Notes the pipeline wants shown (plugins left out...); NULL past the end. */
 MMS_EXPORT const char *mms_pipeline_warning(const mms_pipeline *p, size_t i);
 

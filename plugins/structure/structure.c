@@ -15,6 +15,7 @@
 
 #include "cell.h"
 #include "diag.h"
+#include "figs.h"
 #include "mindist.h"
 
 typedef struct options {
@@ -233,19 +234,59 @@ static long long *count_slot(counts *c, int k)
     return slots[k];
 }
 
-static int acc_new(void *state, void **acc, mms_error *err)
+/* The summary's counts and the report's figures: density, elements and
+ * sites over fixed bins per series, diagnostics by code.  All counts, so
+ * shards merge exactly. */
+#define DENSITY_WIDTH 0.125 /* g/cm^3: a power of two, so bin edges are exact */
+#define DENSITY_BINS 256    /* 0 to 32 g/cm^3 (osmium: 22.6) */
+#define ELEMENT_BINS 120
+#define SITE_BINS 1024      /* 0..1023 sites; more are counted as above the range */
+
+typedef struct struct_acc {
+    counts c;
+    mmsc_fig_counts density[MMSC_FIG_NSERIES], elements[MMSC_FIG_NSERIES],
+        sites[MMSC_FIG_NSERIES];
+    mmsc_fig_diags diags;
+} struct_acc;
+
+static void acc_free(void *state, void *acc)
 {
     (void)state;
-    *acc = calloc(1, sizeof(counts));
-    return *acc ? MMS_OK : mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
+    struct_acc *a = acc;
+    if (!a)
+        return;
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++) {
+        mmsc_fig_counts_free(&a->density[s]);
+        mmsc_fig_counts_free(&a->elements[s]);
+        mmsc_fig_counts_free(&a->sites[s]);
+    }
+    mmsc_fig_diags_free(&a->diags);
+    free(a);
+}
+
+static int acc_new(void *state, void **acc, mms_error *err)
+{
+    struct_acc *a = calloc(1, sizeof *a);
+    int bad = !a;
+    for (int s = 0; !bad && s < MMSC_FIG_NSERIES; s++)
+        bad = mmsc_fig_counts_init(&a->density[s], DENSITY_BINS) != MMS_OK ||
+              mmsc_fig_counts_init(&a->elements[s], ELEMENT_BINS) != MMS_OK ||
+              mmsc_fig_counts_init(&a->sites[s], SITE_BINS) != MMS_OK;
+    bad = bad || mmsc_fig_diags_init(&a->diags) != MMS_OK;
+    if (bad) {
+        acc_free(state, a);
+        return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
+    }
+    *acc = a;
+    return MMS_OK;
 }
 
 static int acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
                    mms_error *err)
 {
     (void)state;
-    (void)err;
-    counts *c = acc;
+    struct_acc *a = acc;
+    counts *c = &a->c;
     c->records++;
     if (!rec->structure)
         return MMS_OK;
@@ -258,21 +299,46 @@ static int acc_add(void *state, void *acc, const mms_record *rec, const mms_valu
     c->sensible += sensible;
     c->basic += counted;
     c->basic_valid += counted && valid;
+    int s = mmsc_fig_series_of(rec->set);
+    if (s < 0)
+        return MMS_OK; /* the training set is not drawn */
+    double density;
+    if (mms_values_get_number(values, "density", &density) == MMS_OK)
+        mmsc_fig_counts_add(&a->density[s], 0, DENSITY_WIDTH, density);
+    mmsc_fig_counts_add(&a->elements[s], 0, 1, (double)rec->structure->n_elements);
+    mmsc_fig_counts_add(&a->sites[s], 0, 1, (double)rec->structure->n_sites);
+    /* Diagnostics of the generated structures only: a reference set's are not news. */
+    if (s == MMSC_FIG_GENERATED &&
+        mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "diagnostics")) != MMS_OK)
+        return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
     return MMS_OK;
 }
 
 static int acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
 {
     (void)state;
-    counts c = *(const counts *)acc;
+    const struct_acc *a = acc;
+    counts c = a->c;
     cJSON *o = cJSON_CreateObject();
     for (int k = 0; o && k < 6; k++)
         if (!cJSON_AddNumberToObject(o, count_names[k], (double)*count_slot(&c, k))) {
             cJSON_Delete(o);
             o = NULL;
         }
-    if (!o)
+    cJSON *figs = o ? cJSON_AddObjectToObject(o, "figures") : NULL;
+    int bad = !figs;
+    for (int s = 0; !bad && s < MMSC_FIG_NSERIES; s++) {
+        cJSON *one = cJSON_AddObjectToObject(figs, mmsc_fig_series_names[s]);
+        bad = !one || !cJSON_AddItemToObject(one, "density", mmsc_fig_counts_save(&a->density[s])) ||
+              !cJSON_AddItemToObject(one, "elements", mmsc_fig_counts_save(&a->elements[s])) ||
+              !cJSON_AddItemToObject(one, "sites", mmsc_fig_counts_save(&a->sites[s]));
+    }
+    if (!bad)
+        bad = !cJSON_AddItemToObject(figs, "diagnostics", mmsc_fig_diags_save(&a->diags));
+    if (bad) {
+        cJSON_Delete(o);
         return mms_error_set(err, MMS_ENOMEM, 0, "structure: out of memory");
+    }
     *out = o;
     return MMS_OK;
 }
@@ -280,6 +346,7 @@ static int acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
 static int acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
 {
     (void)state;
+    struct_acc *a = acc;
     counts add = {0};
     for (int k = 0; k < 6; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(saved, count_names[k]);
@@ -288,8 +355,76 @@ static int acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
                                  "structure: saved state lacks a count \"%s\"", count_names[k]);
         *count_slot(&add, k) = (long long)v->valuedouble;
     }
+    const cJSON *figs = cJSON_GetObjectItemCaseSensitive(saved, "figures");
+    if (!cJSON_IsObject(figs))
+        return mms_error_set(err, MMS_EINVAL, 0, "structure: saved state has no figure counts");
+    /* Checked on a scratch accumulator first, so a bad state changes nothing. */
+    void *scratch = NULL;
+    int rc = acc_new(state, &scratch, err);
+    struct_acc *t = scratch;
+    for (int s = 0; rc == MMS_OK && s < MMSC_FIG_NSERIES; s++) {
+        const cJSON *one = cJSON_GetObjectItemCaseSensitive(figs, mmsc_fig_series_names[s]);
+        rc = mmsc_fig_counts_merge(&t->density[s], cJSON_GetObjectItemCaseSensitive(one, "density"),
+                                   "structure density counts", err);
+        if (rc == MMS_OK)
+            rc = mmsc_fig_counts_merge(&t->elements[s],
+                                       cJSON_GetObjectItemCaseSensitive(one, "elements"),
+                                       "structure element counts", err);
+        if (rc == MMS_OK)
+            rc = mmsc_fig_counts_merge(&t->sites[s], cJSON_GetObjectItemCaseSensitive(one, "sites"),
+                                       "structure site counts", err);
+    }
+    if (rc == MMS_OK)
+        rc = mmsc_fig_diags_merge(&t->diags, cJSON_GetObjectItemCaseSensitive(figs, "diagnostics"),
+                                  err);
+    for (int s = 0; rc == MMS_OK && s < MMSC_FIG_NSERIES; s++) {
+        mmsc_fig_counts_absorb(&a->density[s], &t->density[s]);
+        mmsc_fig_counts_absorb(&a->elements[s], &t->elements[s]);
+        mmsc_fig_counts_absorb(&a->sites[s], &t->sites[s]);
+    }
+    if (rc == MMS_OK) /* checked above: only memory can fail now */
+        rc = mmsc_fig_diags_merge(&a->diags, cJSON_GetObjectItemCaseSensitive(figs, "diagnostics"),
+                                  err);
+    acc_free(state, scratch);
+    if (rc != MMS_OK)
+        return rc;
     for (int k = 0; k < 6; k++)
-        *count_slot(acc, k) += *count_slot(&add, k);
+        *count_slot(&a->c, k) += *count_slot(&add, k);
+    return MMS_OK;
+}
+
+static int acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    const struct_acc *a = acc;
+    cJSON *figs = cJSON_CreateArray();
+    int rc = figs ? MMS_OK : MMS_ENOMEM;
+    static const mmsc_fig_text density = {
+        "density", "Distributions", "Density",
+        "Density of every structure read (mass / cell volume, pymatgen masses), generated and "
+        "reference sets; flat cells have none.",
+        "density (g/cm\u00b3)", "structures"};
+    static const mmsc_fig_text sites = {
+        "n_sites", "Distributions", "Number of sites",
+        "Sites in the cell after symmetry expansion, every structure read.", "sites per cell",
+        "structures"};
+    if (rc == MMS_OK)
+        rc = mmsc_fig_histogram(figs, &density, 0, DENSITY_WIDTH, a->density, 40);
+    static const mmsc_fig_text elements = {
+        "n_elements", "Distributions", "Number of elements",
+        "Distinct elements per structure, every structure read.", "elements", "structures"};
+    if (rc == MMS_OK)
+        rc = mmsc_fig_integer_bars(figs, &elements, a->elements);
+    if (rc == MMS_OK)
+        rc = mmsc_fig_histogram(figs, &sites, 0, 1, a->sites, 40);
+    if (rc == MMS_OK)
+        rc = mmsc_fig_diags_report(figs, &a->diags, "Validity", "diagnostics",
+                                   "Structure checks");
+    if (rc != MMS_OK) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, rc, 0, "structure: out of memory");
+    }
+    *out = figs;
     return MMS_OK;
 }
 
@@ -305,7 +440,7 @@ static int acc_finish(void *state, void *acc, mms_values *summary, mms_error *er
 {
     (void)state;
     (void)err;
-    const counts *c = acc;
+    const counts *c = &((const struct_acc *)acc)->c;
     mms_values_set_int(summary, "n_records", c->records);
     mms_values_set_int(summary, "n_read", c->read);
     mms_values_set_int(summary, "n_basic_eval", c->basic);
@@ -317,17 +452,11 @@ static int acc_finish(void *state, void *acc, mms_values *summary, mms_error *er
     return MMS_OK;
 }
 
-static void acc_free(void *state, void *acc)
-{
-    (void)state;
-    free(acc);
-}
-
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
     .name = "structure",
-    .version = "1.0.0",
+    .version = "1.1.0", /* 1.1: the accumulator keeps the report's counts */
     .description = "geometric validity: minimum distance, volume, density, cell sanity",
     .kind = MMS_PLUGIN_SCORER,
     .accepts = MMS_ACCEPT_STRUCTURE | MMS_ACCEPT_FAILED,
@@ -345,6 +474,7 @@ static const mms_plugin descriptor = {
     .acc_merge = acc_merge,
     .acc_finish = acc_finish,
     .acc_free = acc_free,
+    .acc_report = acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "figs.h"
 #include "match_cells.h"
 #include "mmscore/host.h"
 
@@ -932,6 +933,76 @@ static int acc_finish(void *st, void *ap, mms_values *out, mms_error *err)
     return rc ? mms_error_set(err, MMS_ENOMEM, 0, "sun: cannot store the summary") : MMS_OK;
 }
 
+/* The S.U.N. breakdown for the HTML report: the counts acc_finish gave. */
+static int acc_report(void *st, const void *ap, cJSON **out, mms_error *err)
+{
+    const state *s = st;
+    const acc *a = ap;
+    if (a->merged)
+        return mms_error_set(err, MMS_EINVAL, 0,
+                             "sun: no breakdown: the merged states could not be put in order "
+                             "(see the summary)");
+    int cl = s->def == DEF_CRYSTALLM;
+    const char *cats[7] = {"structures", "unique", "novel", "unique and novel", "stable",
+                           "S.U.N.", "failed"};
+    long long v[7] = {a->n, a->n_unique, a->n_novel, a->n_novel_unique, a->n_stable, a->n_sun,
+                      a->n_failed};
+    /* without a hull reference nothing is stable: those bars are left out */
+    size_t n = 7;
+    if (!s->has_hull) {
+        cats[4] = "failed";
+        v[4] = a->n_failed;
+        n = 5;
+    }
+    const long long *per[1] = {v};
+    const char *names[1] = {"generated"};
+    char cap[400];
+    snprintf(cap, sizeof cap,
+             "Generated records by verdict (%s definition): unique within the generated set, "
+             "novel against the %zu training structures%s; failed records (unreadable, "
+             "disordered, not matchable) are neither.",
+             cl ? "CrystaLLM" : "MatterGen", s->n_ref,
+             s->has_hull ? ", stable on the hull reference; S.U.N. is all three" : "");
+    mmsc_fig_text t = {"sun", "Uniqueness and novelty", "S.U.N. breakdown", cap, NULL,
+                       "records"};
+    cJSON *figs = cJSON_CreateArray();
+    int rc = figs ? mmsc_fig_bars(figs, &t, cats, n, names, per, 1, 0) : MMS_ENOMEM;
+    /* the same counts as a table, with the share of all generated records */
+    cJSON *tab = rc == MMS_OK ? cJSON_CreateObject() : NULL;
+    if (tab && cJSON_AddItemToArray(figs, tab)) {
+        cJSON_AddStringToObject(tab, "id", "sun_counts");
+        cJSON_AddStringToObject(tab, "kind", "table");
+        cJSON_AddStringToObject(tab, "section", "Uniqueness and novelty");
+        cJSON_AddStringToObject(tab, "title", "S.U.N. counts");
+        cJSON *cols = cJSON_AddArrayToObject(tab, "columns");
+        cJSON_AddItemToArray(cols, cJSON_CreateString("verdict"));
+        cJSON_AddItemToArray(cols, cJSON_CreateString("records"));
+        cJSON_AddItemToArray(cols, cJSON_CreateString("% of structures"));
+        cJSON *rows = cJSON_AddArrayToObject(tab, "rows");
+        for (size_t i = 0; rows && i < n; i++) {
+            char pct[32] = "-";
+            if (a->n)
+                snprintf(pct, sizeof pct, "%.2f", 100.0 * (double)v[i] / (double)a->n);
+            cJSON *r = cJSON_CreateArray();
+            cJSON_AddItemToArray(rows, r);
+            cJSON_AddItemToArray(r, cJSON_CreateString(cats[i]));
+            cJSON_AddItemToArray(r, cJSON_CreateNumber((double)v[i]));
+            cJSON_AddItemToArray(r, cJSON_CreateString(pct));
+        }
+        if (cJSON_GetArraySize(rows) != (int)n)
+            rc = MMS_ENOMEM;
+    } else if (rc == MMS_OK) {
+        cJSON_Delete(tab);
+        rc = MMS_ENOMEM;
+    }
+    if (rc != MMS_OK) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, MMS_ENOMEM, 0, "sun: out of memory");
+    }
+    *out = figs;
+    return MMS_OK;
+}
+
 static const mms_headline_def headline[] = {
     {"frac_unique_structures", "Unique", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen, %"},
     {"frac_novel_structures", "Novel", "%", 100, MMS_ROUND_DECIMALS, 2, "MatterGen, %"},
@@ -967,6 +1038,7 @@ static const mms_plugin descriptor = {
     .license = "MIT",
     .url = "docs/metrics-sun.md",
     .acc_add_record = acc_add_record,
+    .acc_report = acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)

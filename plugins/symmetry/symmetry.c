@@ -18,6 +18,7 @@
 #include "bonds.h"
 #include "cell.h"
 #include "diag.h"
+#include "figs.h"
 #include "formula.h"
 #include "stated.h"
 
@@ -572,11 +573,193 @@ static int symmetry_score(void *state, const mms_record *rec, const mms_values *
     return mms_values_set_json(out, "symmetry_diagnostics", diags);
 }
 
+/* ------------------------------------------------- report figures (set part) */
+
+/* Space groups and crystal systems of the structures read, per series, and
+ * the diagnostics by code: counts only, for the HTML report (no summary
+ * values).  Symbols as spglib wrote them, the first seen for each number. */
+typedef struct sym_acc {
+    long long sg[MMSC_FIG_NSERIES][231]; /* [0]: no space group (spglib failed) */
+    char symbol[231][16];
+    mmsc_fig_diags diags;
+} sym_acc;
+
+static void sym_acc_free(void *state, void *acc)
+{
+    (void)state;
+    sym_acc *a = acc;
+    if (a)
+        mmsc_fig_diags_free(&a->diags);
+    free(a);
+}
+
+static int sym_acc_new(void *state, void **acc, mms_error *err)
+{
+    (void)state;
+    sym_acc *a = calloc(1, sizeof *a);
+    if (!a || mmsc_fig_diags_init(&a->diags) != MMS_OK) {
+        free(a);
+        return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
+    }
+    *acc = a;
+    return MMS_OK;
+}
+
+static int sym_acc_add(void *state, void *acc, const mms_record *rec, const mms_values *values,
+                       mms_error *err)
+{
+    (void)state;
+    sym_acc *a = acc;
+    int s = mmsc_fig_series_of(rec->set);
+    if (s < 0 || !rec->structure)
+        return MMS_OK;
+    double n = 0;
+    if (mms_values_get_number(values, "sg_number", &n) != MMS_OK || !(n >= 1 && n <= 230))
+        n = 0;
+    a->sg[s][(int)n]++;
+    const char *sym = cJSON_GetStringValue(mms_values_get(values, "sg_symbol"));
+    if (n >= 1 && sym && !a->symbol[(int)n][0])
+        snprintf(a->symbol[(int)n], sizeof a->symbol[0], "%s", sym);
+    if (s == MMSC_FIG_GENERATED &&
+        mmsc_fig_diags_add(&a->diags, rec, mms_values_get(values, "symmetry_diagnostics")) != MMS_OK)
+        return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
+    return MMS_OK;
+}
+
+static int sym_acc_save(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    const sym_acc *a = acc;
+    cJSON *o = cJSON_CreateObject();
+    int bad = !o;
+    for (int s = 0; !bad && s < MMSC_FIG_NSERIES; s++) {
+        double v[231];
+        for (int i = 0; i < 231; i++)
+            v[i] = (double)a->sg[s][i];
+        bad = !cJSON_AddItemToObject(o, mmsc_fig_series_names[s], cJSON_CreateDoubleArray(v, 231));
+    }
+    cJSON *syms = bad ? NULL : cJSON_AddObjectToObject(o, "symbols");
+    bad = bad || !syms;
+    for (int i = 1; !bad && i <= 230; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "%d", i);
+        if (a->symbol[i][0])
+            bad = !cJSON_AddStringToObject(syms, key, a->symbol[i]);
+    }
+    bad = bad || !cJSON_AddItemToObject(o, "diagnostics", mmsc_fig_diags_save(&a->diags));
+    if (bad) {
+        cJSON_Delete(o);
+        return mms_error_set(err, MMS_ENOMEM, 0, "symmetry: out of memory");
+    }
+    *out = o;
+    return MMS_OK;
+}
+
+static int sym_acc_merge(void *state, void *acc, const cJSON *saved, mms_error *err)
+{
+    (void)state;
+    sym_acc *a = acc;
+    long long add[MMSC_FIG_NSERIES][231];
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(saved, mmsc_fig_series_names[s]);
+        if (cJSON_GetArraySize(arr) != 231)
+            return mms_error_set(err, MMS_EINVAL, 0,
+                                 "symmetry: saved state lacks 231 space-group counts of %s",
+                                 mmsc_fig_series_names[s]);
+        int i = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, arr) {
+            if (!cJSON_IsNumber(x) || !(x->valuedouble >= 0) || x->valuedouble > 9e15)
+                return mms_error_set(err, MMS_EINVAL, 0,
+                                     "symmetry: a saved space-group count is not a count");
+            add[s][i++] = (long long)x->valuedouble;
+        }
+    }
+    const cJSON *syms = cJSON_GetObjectItemCaseSensitive(saved, "symbols");
+    if (!cJSON_IsObject(syms))
+        return mms_error_set(err, MMS_EINVAL, 0, "symmetry: saved state has no symbols");
+    int rc = mmsc_fig_diags_merge(&a->diags, cJSON_GetObjectItemCaseSensitive(saved, "diagnostics"),
+                                  err);
+    if (rc != MMS_OK)
+        return rc;
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++)
+        for (int i = 0; i < 231; i++)
+            a->sg[s][i] += add[s][i];
+    const cJSON *x;
+    cJSON_ArrayForEach(x, syms) {
+        int i = atoi(x->string);
+        if (i >= 1 && i <= 230 && cJSON_IsString(x) && !a->symbol[i][0])
+            snprintf(a->symbol[i], sizeof a->symbol[0], "%s", x->valuestring);
+    }
+    return MMS_OK;
+}
+
+static int sym_acc_finish(void *state, void *acc, mms_values *summary, mms_error *err)
+{
+    (void)state, (void)acc, (void)summary, (void)err;
+    return MMS_OK; /* the summary's values stay those of the records */
+}
+
+static int sym_acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    const sym_acc *a = acc;
+    cJSON *figs = cJSON_CreateArray();
+    int rc = figs ? MMS_OK : MMS_ENOMEM;
+    char labels[231][32];
+    const char *cats[230];
+    const long long *per[MMSC_FIG_NSERIES];
+    for (int i = 1; i <= 230; i++) {
+        snprintf(labels[i], sizeof labels[i], "%d%s%s", i, a->symbol[i][0] ? " " : "",
+                 a->symbol[i]);
+        cats[i - 1] = labels[i];
+    }
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++)
+        per[s] = a->sg[s] + 1;
+    char cap[300];
+    snprintf(cap, sizeof cap,
+             "spglib space group (the symprec option) of every structure read, the groups that "
+             "occur, by number; %lld generated and %lld reference structures have none "
+             "(spglib failed).",
+             a->sg[MMSC_FIG_GENERATED][0], a->sg[MMSC_FIG_REFERENCE][0]);
+    mmsc_fig_text sg = {"space_group", "Distributions", "Space group", cap, "space group",
+                        "structures"};
+    if (rc == MMS_OK)
+        rc = mmsc_fig_bars(figs, &sg, cats, 230, mmsc_fig_series_names, per, MMSC_FIG_NSERIES, 1);
+    static const char *const systems[7] = {"triclinic", "monoclinic", "orthorhombic",
+                                           "tetragonal", "trigonal", "hexagonal", "cubic"};
+    long long cs[MMSC_FIG_NSERIES][7] = {{0}};
+    for (int s = 0; s < MMSC_FIG_NSERIES; s++) {
+        for (int i = 1; i <= 230; i++)
+            for (int k = 0; k < 7; k++)
+                if (!strcmp(crystal_system(i), systems[k]))
+                    cs[s][k] += a->sg[s][i];
+        per[s] = cs[s];
+    }
+    static const mmsc_fig_text sys = {
+        "crystal_system", "Distributions", "Crystal system",
+        "Crystal system of the space group above (pymatgen's get_crystal_system), every "
+        "structure with a space group.",
+        "crystal system", "structures"};
+    if (rc == MMS_OK)
+        rc = mmsc_fig_bars(figs, &sys, systems, 7, mmsc_fig_series_names, per, MMSC_FIG_NSERIES,
+                           0);
+    if (rc == MMS_OK)
+        rc = mmsc_fig_diags_report(figs, &a->diags, "Validity", "symmetry_diagnostics",
+                                   "Symmetry and CIF consistency checks");
+    if (rc != MMS_OK) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, rc, 0, "symmetry: out of memory");
+    }
+    *out = figs;
+    return MMS_OK;
+}
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
     .name = "symmetry",
-    .version = "1.0.0",
+    .version = "1.1.0", /* 1.1: a set part for the report's figures */
     .description = "space group (spglib, as pymatgen's SpacegroupAnalyzer) and CIF consistency",
     .kind = MMS_PLUGIN_SCORER,
     .accepts = MMS_ACCEPT_STRUCTURE,
@@ -588,6 +771,13 @@ static const mms_plugin descriptor = {
     .create = symmetry_create,
     .destroy = symmetry_destroy,
     .score = symmetry_score,
+    .acc_new = sym_acc_new,
+    .acc_add = sym_acc_add,
+    .acc_save = sym_acc_save,
+    .acc_merge = sym_acc_merge,
+    .acc_finish = sym_acc_finish,
+    .acc_free = sym_acc_free,
+    .acc_report = sym_acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)

@@ -6,6 +6,8 @@
 
 #include <mmscore/plugin.h>
 
+#include "figs.h"
+
 static const mms_metric_def metrics[] = {
     {"valid", "bool",
      "struct_valid AND comp_valid (basic_eval's valid before fingerprints); false for a record "
@@ -230,6 +232,33 @@ static const mms_headline_def headline[] = {
     {"valid_rate", "Valid", "%", 100, MMS_ROUND_DECIMALS, 2, "crystal-text-llm validity, %"},
     {NULL, NULL, NULL, 0, MMS_ROUND_DECIMALS, 0, NULL}};
 
+/* The report's overview of validity: the counts behind the rates. */
+static int acc_report(void *state, const void *acc, cJSON **out, mms_error *err)
+{
+    (void)state;
+    const tally *t = acc;
+    static const char *const cats[6] = {"records", "read", "counted", "struct valid",
+                                        "comp valid", "valid"};
+    const long long v[6] = {t->n[N_RECORDS], t->n[N_READ],   t->n[N_COUNTED],
+                            t->n[N_STRUCT],  t->n[N_COMP], t->n[N_VALID]};
+    const long long *per[1] = {v};
+    static const char *const names[1] = {"generated"};
+    static const mmsc_fig_text text = {
+        "validity", "Validity", "Validity of the generated records",
+        "Generated records, those read, those basic_eval counts (ordered, no oxidation states, "
+        "elements SMACT knows: the rates' denominator) and, among the counted, the "
+        "structurally, compositionally and both valid: the counts behind the headline rates.",
+        NULL, "records"};
+    cJSON *figs = cJSON_CreateArray();
+    int rc = figs ? mmsc_fig_bars(figs, &text, cats, 6, names, per, 1, 0) : MMS_ENOMEM;
+    if (rc != MMS_OK) {
+        cJSON_Delete(figs);
+        return mms_error_set(err, rc, 0, "validity: out of memory");
+    }
+    *out = figs;
+    return MMS_OK;
+}
+
 static const mms_plugin descriptor = {
     .abi_version = MMS_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mms_plugin),
@@ -253,6 +282,7 @@ static const mms_plugin descriptor = {
     .acc_merge = acc_merge,
     .acc_finish = acc_finish,
     .acc_free = acc_free,
+    .acc_report = acc_report,
 };
 
 MMS_PLUGIN_EXPORT const mms_plugin *mmscore_plugin_entry(void)

@@ -1,0 +1,722 @@
+/* The HTML report (--report FILE.html, `mmscore report`): one file, inline
+ * CSS and SVG, no script that runs, readable offline from file://.  The core
+ * draws what the plugins' acc_report figures say (histogram, bars, table)
+ * and knows nothing of what they mean.  The SVG is written here rather than
+ * by PLplot or cairo: docs/report.md ("HTML report") says why. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* Bounds on what one figure may hold: plugins keep to a few hundred bins;
+ * a figure beyond these is shown as malformed, never drawn huge. */
+#define MAX_BINS 2000
+#define MAX_SERIES 8
+#define MAX_ROWS 2000
+
+static const char *const colours[MAX_SERIES] = {"#4269d0", "#efb118", "#ff725c", "#6cc5b0",
+                                                "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5"};
+
+/* Text for HTML element content and attribute values alike. */
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+                fputc(' ', f); /* not allowed in XML (SVG), useless in HTML */
+            else
+                fputc(*s, f);
+        }
+    }
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A number as a person reads it on an axis or in a cell. */
+static void fmt_num(double x, char *buf, size_t n)
+{
+    if (x == floor(x) && fabs(x) < 1e15)
+        snprintf(buf, n, "%.0f", x);
+    else
+        snprintf(buf, n, "%.4g", x);
+}
+
+/* 1, 2 or 5 times a power of ten, at least x. */
+static double nice_step(double x)
+{
+    if (!(x > 0))
+        return 1;
+    double p = pow(10, floor(log10(x)));
+    double m = x / p;
+    return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/* ------------------------------------------------------------ checking */
+
+/* Why a figure cannot be drawn, or NULL: the core draws nothing it has not
+ * checked (a plugin's mistake must not give a plausible wrong picture). */
+static const char *check_figure(const cJSON *fig, int *n_out, int *ns_out)
+{
+    const char *kind = str(fig, "kind");
+    if (!kind)
+        return "no kind";
+    if (!str(fig, "id") || !str(fig, "title") || !str(fig, "section"))
+        return "id, title and section must be strings";
+    if (!strcmp(kind, "table")) {
+        const cJSON *cols = cJSON_GetObjectItemCaseSensitive(fig, "columns");
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(fig, "rows");
+        if (!cJSON_IsArray(cols) || !cJSON_IsArray(rows))
+            return "a table needs columns and rows arrays";
+        if (cJSON_GetArraySize(rows) > MAX_ROWS)
+            return "more rows than a report shows (2000)";
+        const cJSON *r;
+        cJSON_ArrayForEach(r, rows)
+            if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != cJSON_GetArraySize(cols))
+                return "a row is not an array as long as columns";
+        return NULL;
+    }
+    int hist = !strcmp(kind, "histogram");
+    if (!hist && strcmp(kind, "bars") != 0)
+        return "kind is not histogram, bars or table";
+    const cJSON *axis = cJSON_GetObjectItemCaseSensitive(fig, hist ? "edges" : "categories");
+    if (!cJSON_IsArray(axis))
+        return hist ? "a histogram needs edges" : "bars need categories";
+    int n = cJSON_GetArraySize(axis) - hist;
+    if (n < 1 || n > MAX_BINS)
+        return "no bins, or more than 2000";
+    const cJSON *a, *prev = NULL;
+    cJSON_ArrayForEach(a, axis) {
+        if (hist && (!cJSON_IsNumber(a) || !isfinite(a->valuedouble) ||
+                     (prev && !(a->valuedouble > prev->valuedouble))))
+            return "edges are not increasing finite numbers";
+        if (!hist && !cJSON_IsString(a))
+            return "categories are not strings";
+        prev = a;
+    }
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(fig, "series");
+    int ns = cJSON_GetArraySize(series);
+    if (!cJSON_IsArray(series) || ns < 1 || ns > MAX_SERIES)
+        return "series must be an array of 1 to 8";
+    const cJSON *s;
+    cJSON_ArrayForEach(s, series) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values");
+        if (!str(s, "name") || !cJSON_IsArray(v) || cJSON_GetArraySize(v) != n)
+            return "a series needs a name and one value per bin";
+        cJSON_ArrayForEach(a, v)
+            if (!cJSON_IsNumber(a) || !isfinite(a->valuedouble) || a->valuedouble < 0)
+                return "a value is not a finite non-negative number";
+    }
+    *n_out = n;
+    *ns_out = ns;
+    return NULL;
+}
+
+/* ------------------------------------------------------------- drawing */
+
+#define PLOT_H 220.0
+#define M_LEFT 64.0
+#define M_TOP 34.0
+#define M_RIGHT 16.0
+
+static double series_max(const cJSON *series)
+{
+    double m = 0;
+    const cJSON *s, *v;
+    cJSON_ArrayForEach(s, series)
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(s, "values"))
+            if (v->valuedouble > m)
+                m = v->valuedouble;
+    return m;
+}
+
+static void legend(FILE *f, const cJSON *series)
+{
+    double x = M_LEFT;
+    int k = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, series) {
+        fprintf(f, "<rect class=\"key\" x=\"%.1f\" y=\"8\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                   "<text x=\"%.1f\" y=\"18\">",
+                x, colours[k++], x + 16);
+        esc(f, str(s, "name"));
+        fputs("</text>", f);
+        x += 24 + 7.0 * (double)strlen(str(s, "name"));
+    }
+}
+
+/* Axes, the y grid and its labels; returns the top of the y scale. */
+static double y_axis(FILE *f, double width, double ymax, const char *y_label)
+{
+    double step = nice_step(ymax / 5), top = step * ceil(ymax / step);
+    if (top <= 0)
+        top = 1;
+    for (double y = 0; y <= top + step / 2; y += step) {
+        double py = M_TOP + PLOT_H - y / top * PLOT_H;
+        char b[32];
+        fmt_num(y, b, sizeof b);
+        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+                M_LEFT, width - M_RIGHT, py, py, M_LEFT - 4, py + 4, b);
+    }
+    fprintf(f, "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", M_LEFT,
+            width - M_RIGHT, M_TOP + PLOT_H, M_TOP + PLOT_H);
+    if (y_label) {
+        fprintf(f, "<text class=\"label\" transform=\"translate(14 %.1f) rotate(-90)\" "
+                   "text-anchor=\"middle\">",
+                M_TOP + PLOT_H / 2);
+        esc(f, y_label);
+        fputs("</text>", f);
+    }
+    return top;
+}
+
+/* One bar with its tooltip (a title element: no script needed). */
+static void bar(FILE *f, double x, double w, double v, double top, int k, const char *series,
+                const char *where)
+{
+    if (!(v > 0))
+        return; /* nothing to draw: keeps large sparse figures small */
+    double h = v / top * PLOT_H;
+    if (h < 1)
+        h = 1; /* a count of one among millions still shows */
+    char b[32];
+    fmt_num(v, b, sizeof b);
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"><title>",
+            x, M_TOP + PLOT_H - h, w > 0.5 ? w : 0.5, h, colours[k]);
+    esc(f, series);
+    fputs(" ", f);
+    esc(f, where);
+    fprintf(f, ": %s</title></rect>", b);
+}
+
+static void svg_begin(FILE *f, double width, double height)
+{
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "viewBox=\"0 0 %.0f %.0f\" role=\"img\">",
+            width, height, width, height);
+}
+
+/* The x axis title centred at (x, y), and the end of the figure. */
+static void svg_end(FILE *f, const cJSON *fig, double x, double y)
+{
+    if (str(fig, "x_label")) {
+        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x,
+                y);
+        esc(f, str(fig, "x_label"));
+        fputs("</text>", f);
+    }
+    fputs("</svg>\n", f);
+}
+
+static void draw_histogram(FILE *f, const cJSON *fig, int n, int ns)
+{
+    const cJSON *edges = cJSON_GetObjectItemCaseSensitive(fig, "edges");
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(fig, "series");
+    double width = 640, pw = width - M_LEFT - M_RIGHT, height = M_TOP + PLOT_H + 48;
+    double lo = cJSON_GetArrayItem(edges, 0)->valuedouble;
+    double hi = cJSON_GetArrayItem(edges, n)->valuedouble;
+    svg_begin(f, width, height);
+    legend(f, series);
+    double top = y_axis(f, width, series_max(series), str(fig, "y_label"));
+    double *e = malloc((size_t)(n + 1) * sizeof *e);
+    if (!e)
+        return;
+    for (int i = 0; i <= n; i++)
+        e[i] = M_LEFT + (cJSON_GetArrayItem(edges, i)->valuedouble - lo) / (hi - lo) * pw;
+    int k = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, series) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values")->child;
+        for (int i = 0; i < n && v; i++, v = v->next) {
+            double bw = (e[i + 1] - e[i]) * 0.9 / ns;
+            char where[96], a[32], b[32];
+            fmt_num(cJSON_GetArrayItem(edges, i)->valuedouble, a, sizeof a);
+            fmt_num(cJSON_GetArrayItem(edges, i + 1)->valuedouble, b, sizeof b);
+            snprintf(where, sizeof where, "[%s, %s%s", a, b, i == n - 1 ? "]" : ")");
+            bar(f, e[i] + (e[i + 1] - e[i]) * 0.05 + k * bw, bw, v->valuedouble, top, k,
+                str(s, "name"), where);
+        }
+        k++;
+    }
+    /* About eight edge labels, whatever the number of bins. */
+    int every = n / 8 + 1;
+    for (int i = 0; i <= n; i += every) {
+        char b[32];
+        fmt_num(cJSON_GetArrayItem(edges, i)->valuedouble, b, sizeof b);
+        fprintf(f, "<line class=\"axis\" x1=\"%.2f\" x2=\"%.2f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"tick\" x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+                e[i], e[i], M_TOP + PLOT_H, M_TOP + PLOT_H + 4, e[i], M_TOP + PLOT_H + 16, b);
+    }
+    free(e);
+    svg_end(f, fig, M_LEFT + pw / 2, height - 8);
+}
+
+static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
+{
+    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(fig, "categories");
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(fig, "series");
+    size_t longest = 1;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cats)
+        if (strlen(c->valuestring) > longest)
+            longest = strlen(c->valuestring);
+    if (longest > 24)
+        longest = 24; /* labels are cut at 24 characters; the tooltip has them whole */
+    double slot = ns * 9.0 + 5, pw = n * slot;
+    if (pw < 300)
+        pw = 300, slot = pw / n;
+    if (pw > 900)
+        pw = 900, slot = pw / n;
+    /* Labels stand upright under wide slots, slanted otherwise, and only
+     * every k-th one when they would overlap. */
+    int slanted = slot < 7.0 * (double)longest;
+    int every = slot >= 12 || !slanted ? 1 : (int)ceil(12 / slot);
+    double width = M_LEFT + pw + M_RIGHT;
+    double below = slanted ? 12 + 5.0 * (double)longest : 22;
+    double height = M_TOP + PLOT_H + below + 22;
+    svg_begin(f, width, height);
+    legend(f, series);
+    double top = y_axis(f, width, series_max(series), str(fig, "y_label"));
+    int k = 0;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, series) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values")->child;
+        c = cats->child;
+        double bw = (slot - 3) / ns;
+        for (int i = 0; i < n && v && c; i++, v = v->next, c = c->next)
+            bar(f, M_LEFT + i * slot + 1.5 + k * bw, bw, v->valuedouble, top, k,
+                str(s, "name"), c->valuestring);
+        k++;
+    }
+    c = cats->child;
+    for (int i = 0; i < n && c; i++, c = c->next) {
+        if (i % every)
+            continue;
+        double x = M_LEFT + (i + 0.5) * slot, y = M_TOP + PLOT_H + 14;
+        char cut[100];
+        snprintf(cut, sizeof cut, "%.*s", (int)longest, c->valuestring);
+        if (slanted)
+            fprintf(f, "<text class=\"tick\" transform=\"translate(%.2f %.1f) rotate(-60)\" "
+                       "text-anchor=\"end\">",
+                    x + 3, y - 4);
+        else
+            fprintf(f, "<text class=\"tick\" x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">", x, y);
+        esc(f, cut);
+        fputs("</text>", f);
+    }
+    svg_end(f, fig, M_LEFT + pw / 2, height - 6);
+}
+
+static void cell(FILE *f, const cJSON *v, int head)
+{
+    fputs(head ? "<th>" : cJSON_IsNumber(v) ? "<td class=\"n\">" : "<td>", f);
+    if (cJSON_IsString(v)) {
+        esc(f, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        char b[40];
+        fmt_num(v->valuedouble, b, sizeof b);
+        fputs(b, f);
+    } else if (cJSON_IsBool(v)) {
+        fputs(cJSON_IsTrue(v) ? "true" : "false", f);
+    } else if (!cJSON_IsNull(v)) {
+        char *t = cJSON_PrintUnformatted(v);
+        esc(f, t);
+        cJSON_free(t);
+    }
+    fputs(head ? "</th>" : "</td>", f);
+}
+
+static void draw_table(FILE *f, const cJSON *fig)
+{
+    fputs("<table><thead><tr>", f);
+    const cJSON *c, *r;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(fig, "columns"))
+        cell(f, c, 1);
+    fputs("</tr></thead><tbody>\n", f);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(fig, "rows")) {
+        fputs("<tr>", f);
+        cJSON_ArrayForEach(c, r)
+            cell(f, c, 0);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+/* ----------------------------------------------------------- the page */
+
+static const char css[] =
+    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+    "color:#1d1d1f;max-width:1000px;margin:24px auto;padding:0 16px;background:#fff}"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid #ddd;"
+    "padding-bottom:4px;margin-top:32px}h3{font-size:15px;margin:18px 0 6px}"
+    "table{border-collapse:collapse;margin:6px 0 12px;font-size:14px}"
+    "th,td{border-bottom:1px solid #e4e4e4;padding:3px 10px;text-align:left;vertical-align:top}"
+    "th{background:#f5f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.where,.muted{color:#6e6e73}figure{margin:12px 0 22px}figcaption{color:#424245;"
+    "font-size:13px;max-width:720px}svg{display:block;font-size:11px;"
+    "font-family:system-ui,'DejaVu Sans',sans-serif}svg text{fill:#333}"
+    "svg .label{font-size:12px}svg .grid{stroke:#ececec}svg .axis{stroke:#888}"
+    ".problem{background:#fff4f2;border-left:4px solid #d03b2b;padding:6px 10px;margin:8px 0}"
+    "nav a{margin-right:12px}code{font-size:13px}";
+
+typedef struct html_ctx {
+    FILE *f;
+    int rows;
+} html_ctx;
+
+static void headline_row(void *ctx, const mms_plugin *d, const mms_headline_def *hd,
+                         const char *member, const cJSON *v)
+{
+    html_ctx *hc = ctx;
+    cli_headline_text t;
+    cli_headline_cells(d, hd, member, v, &t);
+    if (!hc->rows++)
+        fputs("<table><thead><tr><th>value</th><th>as papers report it</th><th>from</th>"
+              "</tr></thead><tbody>\n", hc->f);
+    fputs("<tr><td>", hc->f);
+    esc(hc->f, t.label);
+    fprintf(hc->f, "</td><td class=\"n\">%s</td><td class=\"where\"><code>", t.value);
+    esc(hc->f, t.where);
+    fputs("</code></td></tr>\n", hc->f);
+}
+
+static void provenance(FILE *f, const cli_ctx *c, const cJSON *summary)
+{
+    fputs("<section id=\"run\"><h2>Run</h2>\n<table><tbody>\n<tr><th>command</th><td><code>", f);
+    for (int i = 0; i < c->argc; i++) {
+        if (i)
+            fputc(' ', f);
+        esc(f, c->argv[i]);
+    }
+    fputs("</code></td></tr>\n<tr><th>mmscore</th><td>", f);
+    esc(f, str(summary, "mmscore_version"));
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org) pins the date for tests. */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t now = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    char date[64] = "";
+    if (gmtime_r(&now, &tm))
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    fprintf(f, "</td></tr>\n<tr><th>written</th><td>%s</td></tr>\n", date);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(summary, "merge");
+    if (m) {
+        char *missing = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(m, "missing_shards"));
+        fprintf(f, "<tr><th>shards</th><td>%.0f of %.0f merged%s", num(m, "merged"),
+                num(m, "shards"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "partial"))
+                                      ? "; <strong>partial</strong>, missing "
+                                      : "");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "partial")))
+            esc(f, missing);
+        fputs("</td></tr>\n", f);
+        cJSON_free(missing);
+    }
+    fprintf(f, "<tr><th>records</th><td>%.0f (%.0f read)</td></tr>\n</tbody></table>\n",
+            num(summary, "records"), num(summary, "read"));
+    fputs("<h3>Inputs</h3>\n<table><thead><tr><th>set</th><th>inputs</th><th>records</th>"
+          "<th>read</th><th>did not read</th></tr></thead><tbody>\n", f);
+    const cJSON *set;
+    cJSON_ArrayForEach(set, cJSON_GetObjectItemCaseSensitive(summary, "sets")) {
+        fputs("<tr><td>", f);
+        esc(f, set->string);
+        fputs("</td><td>", f);
+        const cJSON *in;
+        int k = 0;
+        cJSON_ArrayForEach(in, c->report_inputs)
+            if (str(in, "set") && !strcmp(str(in, "set"), set->string)) {
+                fputs(k++ ? "<br><code>" : "<code>", f);
+                esc(f, str(in, "path"));
+                fputs("</code>", f);
+            }
+        double failed = num(set, "records") - num(set, "read");
+        fprintf(f, "</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
+                   "<td class=\"n\">%.0f</td></tr>\n",
+                num(set, "records"), num(set, "read"), failed);
+    }
+    fputs("</tbody></table></section>\n", f);
+}
+
+static void failed_section(FILE *f, const cJSON *summary, const cJSON *figs)
+{
+    fputs("<h2>Records that did not read</h2>\n", f);
+    const cJSON *failed = cJSON_GetObjectItemCaseSensitive(summary, "failed");
+    if (!cJSON_GetArraySize(failed)) {
+        fputs("<p>Every record read.</p>\n", f);
+        return;
+    }
+    fputs("<p class=\"muted\">By error code; the first records of each code in input order "
+          "(the records file, <code>--records</code>, has every one).</p>\n", f);
+    const cJSON *code;
+    cJSON_ArrayForEach(code, failed) {
+        fprintf(f, "<h3><code>");
+        esc(f, code->string);
+        fprintf(f, "</code>: %.0f record%s</h3>\n", code->valuedouble,
+                code->valuedouble == 1 ? "" : "s");
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(figs, "failed_records"), code->string);
+        if (!cJSON_GetArraySize(ex))
+            continue;
+        fputs("<table><thead><tr><th>file</th><th>record</th><th>line</th><th>message</th>"
+              "</tr></thead><tbody>\n", f);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, ex) {
+            fputs("<tr><td><code>", f);
+            esc(f, str(e, "source"));
+            fputs("</code></td><td>", f);
+            esc(f, str(e, "id"));
+            fprintf(f, "</td><td class=\"n\">%.0f</td><td>", num(e, "line"));
+            esc(f, str(e, "message"));
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+}
+
+/* The sections in the order their first figure comes (plugins in run order). */
+static cJSON *section_names(const cJSON *figs)
+{
+    cJSON *names = cJSON_CreateArray();
+    const cJSON *pl, *fig, *n;
+    cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins"))
+        cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures")) {
+            const char *sec = str(fig, "section");
+            int seen = !sec;
+            cJSON_ArrayForEach(n, names)
+                seen |= sec && !strcmp(n->valuestring, sec);
+            if (!seen)
+                cJSON_AddItemToArray(names, cJSON_CreateString(sec));
+        }
+    return names;
+}
+
+/* Everything a plugin got wrong is said on the page and on stderr. */
+static int problems(FILE *f, const cli_ctx *c, const cJSON *figs, int print)
+{
+    int n = 0;
+    const cJSON *pl, *fig;
+    cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins")) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(pl, "error");
+        if (e) {
+            n++;
+            if (print) {
+                fputs("<p class=\"problem\">plugin <code>", f);
+                esc(f, str(pl, "plugin"));
+                fputs("</code> could not give its figures: ", f);
+                esc(f, str(e, "message"));
+                fputs("</p>\n", f);
+                fprintf(stderr, "mmscore %s: report: plugin %s could not give its figures: %s\n",
+                        c->cmd->name, str(pl, "plugin"), str(e, "message"));
+            }
+        }
+        cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures")) {
+            int nb, ns;
+            const char *why = check_figure(fig, &nb, &ns);
+            if (!why)
+                continue;
+            n++;
+            if (print) {
+                fputs("<p class=\"problem\">plugin <code>", f);
+                esc(f, str(pl, "plugin"));
+                fputs("</code>: figure <code>", f);
+                esc(f, str(fig, "id") ? str(fig, "id") : "?");
+                fputs("</code> not drawn: ", f);
+                esc(f, why);
+                fputs("</p>\n", f);
+                fprintf(stderr, "mmscore %s: report: plugin %s: figure %s not drawn: %s\n",
+                        c->cmd->name, str(pl, "plugin"), str(fig, "id") ? str(fig, "id") : "?",
+                        why);
+            }
+        }
+    }
+    return n;
+}
+
+static void figure(FILE *f, const char *plugin, const cJSON *fig)
+{
+    int n = 0, ns = 0;
+    if (check_figure(fig, &n, &ns))
+        return; /* said under "Problems" */
+    fputs("<figure id=\"fig-", f);
+    esc(f, plugin);
+    fputc('-', f);
+    esc(f, str(fig, "id"));
+    fputs("\" data-plugin=\"", f);
+    esc(f, plugin);
+    fputs("\" data-figure=\"", f);
+    esc(f, str(fig, "id"));
+    fputs("\"><h3>", f);
+    esc(f, str(fig, "title"));
+    fputs("</h3>\n", f);
+    const char *kind = str(fig, "kind");
+    if (!strcmp(kind, "histogram"))
+        draw_histogram(f, fig, n, ns);
+    else if (!strcmp(kind, "bars"))
+        draw_bars(f, fig, n, ns);
+    else
+        draw_table(f, fig);
+    if (str(fig, "caption")) {
+        fputs("<figcaption>", f);
+        esc(f, str(fig, "caption"));
+        fputs(" <span class=\"muted\">(", f);
+        esc(f, plugin);
+        fputs(")</span></figcaption>", f);
+    }
+    fputs("</figure>\n", f);
+}
+
+/* The figure data again, as JSON a program reads (tests do); a JSON script
+ * block is data, never run.  Every "<" is written \u003c (inside strings,
+ * the only place JSON has one), so no input text can end the block or put
+ * the HTML parser in another state ("<!--", "</script"). */
+static void data_block(FILE *f, const cJSON *figs)
+{
+    char *t = cJSON_PrintUnformatted(figs);
+    fputs("<script type=\"application/json\" id=\"mmscore-figures\">", f);
+    for (const char *s = t; s && *s; s++) {
+        if (*s == '<')
+            fputs("\\u003c", f);
+        else
+            fputc(*s, f);
+    }
+    fputs("</script>\n", f);
+    cJSON_free(t);
+}
+
+/* open + "sec-NAME" + mid + NAME + close: a section's link or heading. */
+static void section_tag(FILE *f, const char *open, const char *mid, const char *name,
+                        const char *close)
+{
+    fputs(open, f);
+    fputs("sec-", f);
+    for (const char *s = name; *s; s++)
+        fputc((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ? *s
+              : (*s >= 'A' && *s <= 'Z')                           ? *s - 'A' + 'a'
+                                                                   : '-',
+              f);
+    fputs(mid, f);
+    esc(f, name);
+    fputs(close, f);
+}
+
+static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *figs)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+          "<title>mmscore report: ", f);
+    esc(f, c->cmd->name);
+    fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>mmscore report: ", css);
+    esc(f, c->cmd->name);
+    fputs("</h1>\n", f);
+    cJSON *secs = section_names(figs);
+    const cJSON *s;
+    fputs("<nav><a href=\"#run\">Run</a><a href=\"#headline\">Headline</a>", f);
+    cJSON_ArrayForEach(s, secs) {
+        section_tag(f, "<a href=\"#", "\">", s->valuestring, "</a>");
+    }
+    fputs("<a href=\"#failed\">Records that did not read</a></nav>\n", f);
+    if (problems(f, c, figs, 0)) {
+        fputs("<section id=\"problems\"><h2>Problems</h2>\n", f);
+        problems(f, c, figs, 1);
+        fputs("</section>\n", f);
+    }
+    provenance(f, c, summary);
+    fputs("<section id=\"headline\"><h2>Headline</h2>\n", f);
+    html_ctx hc = {f, 0};
+    cli_headline_each(c->host, summary, headline_row, &hc);
+    fputs(hc.rows ? "</tbody></table>\n" : "<p>No headline values in this run.</p>\n", f);
+    fputs("<p class=\"muted\">Rounded as papers report them; the summary "
+          "(<code>--json</code>) has every digit.</p></section>\n", f);
+    cJSON_ArrayForEach(s, secs) {
+        section_tag(f, "<section id=\"", "\"><h2>", s->valuestring, "</h2>\n");
+        const cJSON *pl, *fig;
+        cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins"))
+            cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
+                if (str(fig, "section") && !strcmp(str(fig, "section"), s->valuestring))
+                    figure(f, str(pl, "plugin"), fig);
+        fputs("</section>\n", f);
+    }
+    cJSON_Delete(secs);
+    fputs("<section id=\"failed\">", f);
+    failed_section(f, summary, figs);
+    fputs("</section>\n", f);
+    data_block(f, figs);
+    fputs("</body></html>\n", f);
+}
+
+/* Strings from inputs (ids, model names) may not be UTF-8: the library's
+ * JSON writer replaces what is not, so the page gets a copy that went
+ * through it. */
+static cJSON *utf8_copy(const cJSON *summary)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    int rc = mms_report_print_json(m, summary);
+    if (fclose(m) != 0)
+        rc = MMS_EIO;
+    cJSON *copy = rc == MMS_OK ? cJSON_Parse(buf) : NULL;
+    free(buf);
+    return copy;
+}
+
+int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
+{
+    const char *path = c->report_path;
+    cJSON *figs = NULL;
+    mms_error err;
+    if (mms_pipeline_figures(p, &figs, &err) != MMS_OK) {
+        fprintf(stderr, "mmscore %s: report: %s\n", c->cmd->name, err.message);
+        return CLI_INPUT;
+    }
+    cJSON *sum = utf8_copy(summary);
+    if (!sum) {
+        cJSON_Delete(figs);
+        fprintf(stderr, "mmscore %s: report: out of memory\n", c->cmd->name);
+        return CLI_INPUT;
+    }
+    int to_stdout = !strcmp(path, "-");
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "mmscore %s: cannot write the report to %s: %s\n", c->cmd->name, path,
+                strerror(errno));
+        cJSON_Delete(figs);
+        cJSON_Delete(sum);
+        return CLI_INPUT;
+    }
+    errno = 0;
+    page(f, c, sum, figs);
+    int bad = fflush(f) != 0 || ferror(f);
+    int e = errno ? errno : EIO;
+    if (!to_stdout && fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    cJSON_Delete(figs);
+    cJSON_Delete(sum);
+    if (bad) {
+        fprintf(stderr, "mmscore %s: cannot write the report to %s: %s\n", c->cmd->name,
+                to_stdout ? "stdout" : path, strerror(e));
+        return CLI_INPUT;
+    }
+    return CLI_OK;
+}
