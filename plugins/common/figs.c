@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "figjson.h"
 #include "figs.h"
 
 const char *const mmsc_fig_series_names[MMSC_FIG_NSERIES] = {"generated", "reference"};
@@ -107,43 +108,10 @@ void mmsc_fig_counts_absorb(mmsc_fig_counts *dst, const mmsc_fig_counts *src)
     dst->over += src->over;
 }
 
+/* The keys every figure has, from figjson.h; the caption comes last. */
 static cJSON *figure(const mmsc_fig_text *t, const char *kind)
 {
-    cJSON *f = cJSON_CreateObject();
-    int bad = !f || !cJSON_AddStringToObject(f, "id", t->id) ||
-              !cJSON_AddStringToObject(f, "kind", kind) ||
-              !cJSON_AddStringToObject(f, "section", t->section) ||
-              !cJSON_AddStringToObject(f, "title", t->title);
-    if (!bad && t->x_label)
-        bad = !cJSON_AddStringToObject(f, "x_label", t->x_label);
-    if (!bad && t->y_label)
-        bad = !cJSON_AddStringToObject(f, "y_label", t->y_label);
-    if (bad) {
-        cJSON_Delete(f);
-        return NULL;
-    }
-    return f;
-}
-
-static int add_series(cJSON *arr, const char *name, const double *v, size_t n)
-{
-    cJSON *s = cJSON_CreateObject();
-    cJSON *vals = cJSON_CreateDoubleArray(v, (int)n);
-    if (!s || !vals) {
-        cJSON_Delete(s);
-        cJSON_Delete(vals);
-        return MMS_ENOMEM;
-    }
-    if (!cJSON_AddStringToObject(s, "name", name) || !cJSON_AddItemToObject(s, "values", vals)) {
-        cJSON_Delete(vals);
-        cJSON_Delete(s);
-        return MMS_ENOMEM;
-    }
-    if (!cJSON_AddItemToArray(arr, s)) {
-        cJSON_Delete(s);
-        return MMS_ENOMEM;
-    }
-    return MMS_OK;
+    return mmsc_figure_new(t->id, kind, t->section, t->title, NULL, t->x_label, t->y_label);
 }
 
 int mmsc_fig_histogram(cJSON *figs, const mmsc_fig_text *t, double lo, double width,
@@ -169,9 +137,8 @@ int mmsc_fig_histogram(cJSON *figs, const mmsc_fig_text *t, double lo, double wi
     size_t start = first - first % g, nb = (last - start) / g + 1;
     cJSON *f = figure(t, "histogram");
     cJSON *edges = f ? cJSON_AddArrayToObject(f, "edges") : NULL;
-    cJSON *arr = f ? cJSON_AddArrayToObject(f, "series") : NULL;
     double *v = malloc(nb * sizeof *v);
-    int rc = f && edges && arr && v ? MMS_OK : MMS_ENOMEM;
+    int rc = f && edges && v ? MMS_OK : MMS_ENOMEM;
     for (size_t j = 0; rc == MMS_OK && j <= nb; j++)
         if (!cJSON_AddItemToArray(edges, cJSON_CreateNumber(lo + (double)(start + j * g) * width)))
             rc = MMS_ENOMEM;
@@ -183,8 +150,8 @@ int mmsc_fig_histogram(cJSON *figs, const mmsc_fig_text *t, double lo, double wi
                 v[j] += (double)series[s].c[i];
             total += (long long)v[j];
         }
-        if (total)
-            rc = add_series(arr, mmsc_fig_series_names[s], v, nb);
+        if (total && !mmsc_figure_add_series(f, mmsc_fig_series_names[s], v, nb))
+            rc = MMS_ENOMEM;
     }
     free(v);
     char cap[1024];
@@ -224,8 +191,7 @@ int mmsc_fig_bars(cJSON *figs, const mmsc_fig_text *t, const char *const *catego
     cJSON *f = all ? figure(t, "bars") : NULL;
     if (all) {
         cJSON *cats = f ? cJSON_AddArrayToObject(f, "categories") : NULL;
-        cJSON *arr = f ? cJSON_AddArrayToObject(f, "series") : NULL;
-        rc = cats && arr ? MMS_OK : MMS_ENOMEM;
+        rc = cats ? MMS_OK : MMS_ENOMEM;
         for (size_t j = 0; rc == MMS_OK && j < nk; j++)
             if (!cJSON_AddItemToArray(cats, cJSON_CreateString(categories[keep[j]])))
                 rc = MMS_ENOMEM;
@@ -233,8 +199,8 @@ int mmsc_fig_bars(cJSON *figs, const mmsc_fig_text *t, const char *const *catego
             long long total = 0;
             for (size_t j = 0; j < nk; j++)
                 total += counts[s][keep[j]], v[j] = (double)counts[s][keep[j]];
-            if (total)
-                rc = add_series(arr, names[s], v, nk);
+            if (total && !mmsc_figure_add_series(f, names[s], v, nk))
+                rc = MMS_ENOMEM;
         }
         if (rc == MMS_OK && t->caption && !cJSON_AddStringToObject(f, "caption", t->caption))
             rc = MMS_ENOMEM;
