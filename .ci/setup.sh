@@ -14,7 +14,8 @@ build=${2:-$root/build}
 # Debian packages mmscore builds against; only the missing ones are installed.
 packages=(libsymspg-dev libgsl-dev libcjson-dev libopenbabel-dev openbabel libqhull-dev
           libcmocka-dev wordnet-base libstemmer-dev libicu-dev zlib1g-dev libxxhash-dev parallel
-          cmake pkg-config build-essential clang chromium)
+          cmake pkg-config build-essential clang chromium
+          texlive-latex-base texlive-latex-recommended)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
