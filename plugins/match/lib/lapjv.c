@@ -16,7 +16,7 @@
 
 /* c: n x n row-major; x[i] = column of row i.  Returns 0, or -1 when out of
  * memory.  Rectangular problems are padded with zero rows by the caller. */
-int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
+MMSM_SIMD int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
 {
     /* one work block (on the stack for the usual small cells: this runs
      * once per lattice and translation tried) */

@@ -667,6 +667,9 @@ typedef struct job {
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
+    /* the 8 images of each 2 x 2 x 2 block (low corner bits a, b, c), per
+     * component, in increasing image index: blk[corner][component][i] */
+    double blk[8][3][8];
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
     double rabc_avg[3];            /* reciprocal lengths of the average lattice */
     int prune;
@@ -713,7 +716,7 @@ static size_t lattice_points(const double sc[3][3], double (**out)[3])
 }
 
 /* _cmp_fstruct -> is_coord_subset_pbc(t_s2fc, s1fc, frac_tol, mask) */
-static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
+MMSM_INLINE int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
                         size_t nsup, const double tol[3])
 {
     /* the three component tests of a pair together, without a branch
@@ -735,7 +738,7 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
 
 /* get_lll_frac_coords, then dot_2d_mod: Cartesian of the LLL fractional
  * coordinates taken modulo 1 (Python's %, as numpy's mod) */
-static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], const double lll[3][3],
+MMSM_INLINE void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], const double lll[3][3],
                      double (*fc)[3], double (*c)[3], double (*u)[3])
 {
     for (size_t i = 0; i < n; i++) {
@@ -749,12 +752,48 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
     }
 }
 
+/* image index (a * 9 + b * 3 + c, offsets a - 1 ...) of image i of the
+ * 2 x 2 x 2 block whose low corner has bits lo (a, b, c), in increasing
+ * index order */
+static inline int blk_image(int lo, int i)
+{
+    return (((lo >> 2) & 1) + ((i >> 2) & 1)) * 9 + (((lo >> 1) & 1) + ((i >> 1) & 1)) * 3 + (lo & 1) + (i & 1);
+}
+
+/* squared lengths of pre + the 8 images of a block (GCC vector types: 4
+ * lanes in the AVX2 clone, 2 x 2 otherwise; lane-wise IEEE operations) */
+typedef double mmsm_v4d __attribute__((vector_size(32)));
+typedef long long mmsm_v4i __attribute__((vector_size(32)));
+/* the smallest squared length below 1e100 of pre + the 8 images of a
+ * block (1e100 if none) and the first image i holding it */
+MMSM_INLINE double block8(const double (*t)[8], const double pre[3], int *bi)
+{
+    mmsm_v4d d[2], m = {1e100, 1e100, 1e100, 1e100};
+    for (int h = 0; h < 2; h++) {
+        mmsm_v4d x, y, z;
+        memcpy(&x, t[0] + 4 * h, sizeof x), memcpy(&y, t[1] + 4 * h, sizeof y), memcpy(&z, t[2] + 4 * h, sizeof z);
+        x = pre[0] + x, y = pre[1] + y, z = pre[2] + z;
+        d[h] = x * x + y * y + z * z;
+        mmsm_v4i lt = d[h] < m; /* lane-wise d < m ? d : m (NaN d keeps m) */
+        m = (mmsm_v4d)((lt & (mmsm_v4i)d[h]) | (~lt & (mmsm_v4i)m));
+    }
+    double bd = m[0];
+    for (int l = 1; l < 4; l++) bd = m[l] < bd ? m[l] : bd;
+    /* a bit per image equal to the minimum; the lowest is the first */
+    const mmsm_v4d bv = {bd, bd, bd, bd};
+    const mmsm_v4i w0 = {1, 2, 4, 8}, w1 = {16, 32, 64, 128};
+    mmsm_v4i bits = ((d[0] == bv) & w0) | ((d[1] == bv) & w1);
+    unsigned mask = (unsigned)(bits[0] | bits[1] | bits[2] | bits[3]);
+    *bi = mask ? __builtin_ctz(mask) : 0;
+    return bd;
+}
+
 /* One row i of pbc_shortest_vectors: the image vectors from site i of the
  * translated struct2 to every site j of struct1 and their squared lengths.
  * The per-lattice constants are read into locals and the outputs are
  * restrict: otherwise every store to cost or v makes the compiler reload
  * them (they are all doubles), once per entry. */
-static void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
+MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
                      const double ci[3], const double ui[3], const double (*restrict fc2)[3],
                      const double (*restrict c2)[3], const double (*restrict u2)[3],
                      double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
@@ -805,17 +844,16 @@ static void dist_row(const job *J, const size_t *restrict aj, size_t na, const d
                 double o = 1 + fabs(gg), f = o * o * hpl2[l];
                 far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
             }
-            double bd = 1e100;
-            int bkk = 0;
-            for (int a = lo3[0]; a < lo3[0] + 2; a++)
-                for (int b = lo3[1]; b < lo3[1] + 2; b++)
-                    for (int c = lo3[2]; c < lo3[2] + 2; c++) {
-                        int k = a * 9 + b * 3 + c;
-                        double xa = pre[0] + cx[k], xb = pre[1] + cy[k], xc = pre[2] + cz[k];
-                        double d = xa * xa + xb * xb + xc * xc;
-                        bkk = d < bd ? k : bkk;
-                        bd = d < bd ? d : bd;
-                    }
+            /* The block's 8 images four at a time: each lane is the
+             * scalar expression (pre + c, squares summed left to right,
+             * no contraction), so each d is the same number; the
+             * minimum below 1e100 skipping NaN (`d < m ? d : m`) is
+             * order-independent, and the first image holding it is the
+             * one the scan in increasing index keeps. */
+            int lo = lo3[0] * 4 + lo3[1] * 2 + lo3[2];
+            int bi;
+            double bd = block8(J->blk[lo], pre, &bi);
+            int bkk = blk_image(lo, bi);
             if (bd < 1e100 && far > bd * (1 + 1e-8) + eta2) {
                 cost[j] = bd;
                 for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
@@ -851,7 +889,7 @@ static void dist_row(const job *J, const size_t *restrict aj, size_t na, const d
 }
 
 /* _cart_dists with pbc_shortest_vectors(avg_l, s2, s1, mask, lll_frac_tol) */
-static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
+MMSM_INLINE int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
                       const double avg[3][3], double normalization, double *dist)
 {
     /* the LLL cell of the average lattice and struct1's coordinates in it
@@ -886,6 +924,11 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
+        for (int lo = 0; lo < 8; lo++)
+            for (int i = 0; i < 8; i++) {
+                int k = blk_image(lo, i);
+                for (int m = 0; m < 3; m++) J->blk[lo][m][i] = cim[k][m];
+            }
         double lmax = 0;
         for (int k = 0; k < 3; k++) {
             double h = 2 * MMSM_PI / rabc[k]; /* spacing of the lattice planes k */
@@ -919,7 +962,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
 }
 
 /* one lattice of _get_supercells: the translation loop of _strict_match */
-static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double (*s2fc)[3], size_t n2,
+MMSM_SIMD static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double (*s2fc)[3], size_t n2,
                        const double avg[3][3])
 {
     const mms_match_options *o = J->o;
