@@ -646,6 +646,7 @@ typedef struct best {
     size_t nd;
 } best;
 
+#define MMSM_NOVEC 255u
 typedef struct job {
     const mms_match_options *o;
     const side *s1, *s2; /* struct1 (superset), struct2 as _strict_match gets them */
@@ -658,7 +659,12 @@ typedef struct job {
     size_t t2;
     /* scratch */
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
-    double *d2, (*vecs)[3], *cost, *dist;
+    double *d2, *cost, *dist;
+    /* per entry, the image of the shortest vector (0-26), or MMSM_NOVEC
+     * for the reference's 1e20 vector (forbidden or out of tolerance):
+     * the vectors themselves are made for the assigned entries only */
+    unsigned char *img;
+    double (*vsol)[3]; /* n2: the vectors of the assignment */
     int *sol;
     size_t *wj; /* n1: the entries of a row within the tolerance */
     size_t *aoff, *aj; /* the columns the species mask allows, row by row */
@@ -754,11 +760,11 @@ MMSM_INLINE void lll_cart(const double (*s)[3], size_t n, const double linv[3][3
 
 /* image index (a * 9 + b * 3 + c, offsets a - 1 ...) of image i of the
  * 2 x 2 x 2 block whose low corner has bits lo (a, b, c), in increasing
- * index order */
-static inline int blk_image(int lo, int i)
-{
-    return (((lo >> 2) & 1) + ((i >> 2) & 1)) * 9 + (((lo >> 1) & 1) + ((i >> 1) & 1)) * 3 + (lo & 1) + (i & 1);
-}
+ * index order: blk_k[lo][i] */
+static const unsigned char blk_k[8][8] = {
+    {0, 1, 3, 4, 9, 10, 12, 13},     {1, 2, 4, 5, 10, 11, 13, 14},    {3, 4, 6, 7, 12, 13, 15, 16},
+    {4, 5, 7, 8, 13, 14, 16, 17},    {9, 10, 12, 13, 18, 19, 21, 22}, {10, 11, 13, 14, 19, 20, 22, 23},
+    {12, 13, 15, 16, 21, 22, 24, 25}, {13, 14, 16, 17, 22, 23, 25, 26}};
 
 /* squared lengths of pre + the 8 images of a block (GCC vector types: 4
  * lanes in the AVX2 clone, 2 x 2 otherwise; lane-wise IEEE operations) */
@@ -796,10 +802,9 @@ MMSM_INLINE double block8(const double (*t)[8], const double pre[3], int *bi)
 MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
                      const double ci[3], const double ui[3], const double (*restrict fc2)[3],
                      const double (*restrict c2)[3], const double (*restrict u2)[3],
-                     double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
+                     double *restrict cost, unsigned char *restrict irow, size_t *restrict wj)
 {
     const double *restrict cx = J->cx, *restrict cy = J->cy, *restrict cz = J->cz;
-    const double(*cim)[3] = J->cim;
     const double ftol[3] = {J->ftol[0], J->ftol[1], J->ftol[2]};
     const double hpl2[3] = {J->hpl2[0], J->hpl2[1], J->hpl2[2]}, eta2 = J->eta2;
     const double f1[3] = {fci[0], fci[1], fci[2]}, c1[3] = {ci[0], ci[1], ci[2]}, u1[3] = {ui[0], ui[1], ui[2]};
@@ -814,13 +819,12 @@ MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, co
         int within = 1;
         for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
         cost[j] = 1e20;
-        vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
+        irow[j] = MMSM_NOVEC;
         wj[nw] = j;
         nw += (size_t)within;
     }
     for (size_t q = 0; q < nw; q++) {
         size_t j = wj[q];
-        double *v = vrow[j];
         double pre[3] = {c2[j][0] - c1[0], c2[j][1] - c1[1], c2[j][2] - c1[2]};
         /* The 2 x 2 x 2 block of images nearest in each LLL
          * fractional component first.  Image (a, b, c) has the
@@ -853,10 +857,10 @@ MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, co
             int lo = lo3[0] * 4 + lo3[1] * 2 + lo3[2];
             int bi;
             double bd = block8(J->blk[lo], pre, &bi);
-            int bkk = blk_image(lo, bi);
+            int bkk = blk_k[lo][bi];
             if (bd < 1e100 && far > bd * (1 + 1e-8) + eta2) {
                 cost[j] = bd;
-                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
+                irow[j] = (unsigned char)bkk;
                 continue;
             }
         }
@@ -884,7 +888,7 @@ MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, co
         for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
         if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
         cost[j] = bestd;
-        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
+        irow[j] = (unsigned char)bk;
     }
 }
 
@@ -926,7 +930,7 @@ MMSM_INLINE int cart_dists(job *J, const double (*s1)[3], size_t n1, const doubl
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
         for (int lo = 0; lo < 8; lo++)
             for (int i = 0; i < 8; i++) {
-                int k = blk_image(lo, i);
+                int k = blk_k[lo][i];
                 for (int m = 0; m < 3; m++) J->blk[lo][m][i] = cim[k][m];
             }
         double lmax = 0;
@@ -944,16 +948,23 @@ MMSM_INLINE int cart_dists(job *J, const double (*s1)[3], size_t n1, const doubl
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
         dist_row(J, J->aj + J->aoff[i], J->aoff[i + 1] - J->aoff[i], fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
-                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
+                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->img + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
     if (mmsm_lapjv((int)n, J->cost, J->sol, NULL)) return OOM(J->err);
-    double tr[3] = {0, 0, 0};
+    /* the vectors of the assigned entries, by the expressions dist_row
+     * would have used (c2[j] - c1[i], plus the image): the same numbers */
+    double (*vs)[3] = J->vsol, tr[3] = {0, 0, 0};
+    for (size_t i = 0; i < n2; i++) {
+        size_t j = (size_t)J->sol[i];
+        unsigned k = J->img[i * n1 + j];
+        for (int l = 0; l < 3; l++) vs[i][l] = k == MMSM_NOVEC ? 1e20 : (c2[j][l] - c1[i][l]) + cim[k][l];
+    }
     for (size_t i = 0; i < n2; i++)
-        for (int l = 0; l < 3; l++) tr[l] += J->vecs[i * n1 + (size_t)J->sol[i]][l];
+        for (int l = 0; l < 3; l++) tr[l] += vs[i][l];
     for (int l = 0; l < 3; l++) tr[l] /= (double)n2;
     for (size_t i = 0; i < n2; i++) {
-        const double *v = J->vecs[i * n1 + (size_t)J->sol[i]];
+        const double *v = vs[i];
         double s = 0;
         for (int l = 0; l < 3; l++) s += (v[l] - tr[l]) * (v[l] - tr[l]);
         dist[i] = sqrt(s) * normalization;
@@ -1145,7 +1156,8 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     size_t *tinds = malloc(cols * sizeof *tinds);
     J.ts2 = malloc((5 * rows + 3 * cols) * sizeof *J.ts2);
     J.cost = malloc(cols * cols * sizeof *J.cost);
-    J.vecs = malloc(rows * cols * sizeof *J.vecs);
+    J.img = malloc(rows * cols * sizeof *J.img);
+    J.vsol = malloc(rows * sizeof *J.vsol);
     J.sol = malloc(cols * sizeof *J.sol);
     J.wj = malloc(cols * sizeof *J.wj);
     J.aoff = malloc((rows + 1) * sizeof *J.aoff);
@@ -1155,7 +1167,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.img || !J.vsol || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1203,7 +1215,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
             J.aj[q] = j;
             q += !mask[i * cols + j];
             J.cost[i * cols + j] = 1e20;
-            J.vecs[i * cols + j][0] = J.vecs[i * cols + j][1] = J.vecs[i * cols + j][2] = 1e20;
+            J.img[i * cols + j] = MMSM_NOVEC;
         }
         J.aoff[i + 1] = q;
     }
@@ -1226,7 +1238,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.img), free(J.vsol), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
