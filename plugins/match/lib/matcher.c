@@ -667,6 +667,8 @@ typedef struct job {
     double (*vsol)[3]; /* n2: the vectors of the assignment */
     int *sol;
     size_t *wj; /* n1: the entries of a row within the tolerance */
+    double *fx;     /* 3 n1: struct1's LLL fractional coordinates by component */
+    long long *wf;  /* n1: a row's tolerance test of every column (-1 passes) */
     size_t *aoff, *aj; /* the columns the species mask allows, row by row */
     best b;
     int stop;
@@ -794,6 +796,43 @@ MMSM_INLINE double block8(const double (*t)[8], const double pre[3], int *bi)
     return bd;
 }
 
+/* The tolerance test of a row for every column, four at a time: in each
+ * lane mmsm_frac_dist's fast path (x - ((x + 1.5 2^52) - 1.5 2^52), its
+ * absolute value) and the same `!(. > ftol)` test, so the same verdict,
+ * NaN passing.  Returns 0 when some |x| is beyond that path's range
+ * (2^51): the caller then tests the row as before. */
+MMSM_INLINE int row_within(size_t n1, const double *fx, const double f1[3], const double ftol[3],
+                           long long *wf)
+{
+    const mmsm_v4d rnd = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52}, lim = {0x1p51, 0x1p51, 0x1p51, 0x1p51};
+    const mmsm_v4i nosign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
+                             0x7fffffffffffffffLL};
+    mmsm_v4i far = {0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 4 <= n1; j += 4) {
+        mmsm_v4i out = {0, 0, 0, 0};
+        for (int l = 0; l < 3; l++) {
+            mmsm_v4d x;
+            memcpy(&x, fx + l * n1 + j, sizeof x);
+            x = x - f1[l];
+            mmsm_v4d ax = (mmsm_v4d)((mmsm_v4i)x & nosign);
+            far |= ax >= lim;
+            mmsm_v4d r = x - ((x + rnd) - rnd);
+            r = (mmsm_v4d)((mmsm_v4i)r & nosign);
+            out |= r > ftol[l];
+        }
+        mmsm_v4i w = ~out;
+        memcpy(wf + j, &w, sizeof w);
+    }
+    if (far[0] | far[1] | far[2] | far[3]) return 0;
+    for (; j < n1; j++) {
+        int within = 1;
+        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fx[l * n1 + j] - f1[l]) > ftol[l]);
+        wf[j] = within ? -1 : 0;
+    }
+    return 1;
+}
+
 /* One row i of pbc_shortest_vectors: the image vectors from site i of the
  * translated struct2 to every site j of struct1 and their squared lengths.
  * The per-lattice constants are read into locals and the outputs are
@@ -813,15 +852,26 @@ MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, co
      * third are, in no predictable pattern, and the mispredicted branch
      * was the largest cost of the row.  The same tests, all three
      * evaluated (NaN passes, as `> ftol` is false for it as before). */
-    size_t nw = 0;
-    for (size_t q = 0; q < na; q++) {
-        size_t j = aj[q];
-        int within = 1;
-        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
-        cost[j] = 1e20;
-        irow[j] = MMSM_NOVEC;
-        wj[nw] = j;
-        nw += (size_t)within;
+    size_t nw = 0, n1 = J->cols;
+    if (2 * na >= n1 && row_within(n1, J->fx, f1, ftol, J->wf)) {
+        const long long *restrict wf = J->wf;
+        for (size_t q = 0; q < na; q++) {
+            size_t j = aj[q];
+            cost[j] = 1e20;
+            irow[j] = MMSM_NOVEC;
+            wj[nw] = j;
+            nw += (size_t)(wf[j] & 1);
+        }
+    } else {
+        for (size_t q = 0; q < na; q++) {
+            size_t j = aj[q];
+            int within = 1;
+            for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
+            cost[j] = 1e20;
+            irow[j] = MMSM_NOVEC;
+            wj[nw] = j;
+            nw += (size_t)within;
+        }
     }
     for (size_t q = 0; q < nw; q++) {
         size_t j = wj[q];
@@ -942,6 +992,8 @@ MMSM_INLINE int cart_dists(job *J, const double (*s1)[3], size_t n1, const doubl
         J->eta2 = 1e-8 * lmax * lmax * 1.0000001;
         J->prune = isfinite(J->eta2) && isfinite(J->hpl2[0]) && isfinite(J->hpl2[1]) && isfinite(J->hpl2[2]);
         lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2, u2);
+        for (size_t j = 0; j < n1; j++)
+            for (int l = 0; l < 3; l++) J->fx[l * n1 + j] = fc2[j][l];
         J->lat_ready = 1;
     }
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
@@ -1160,6 +1212,8 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     J.vsol = malloc(rows * sizeof *J.vsol);
     J.sol = malloc(cols * sizeof *J.sol);
     J.wj = malloc(cols * sizeof *J.wj);
+    J.fx = malloc(3 * cols * sizeof *J.fx);
+    J.wf = malloc(cols * sizeof *J.wf);
     J.aoff = malloc((rows + 1) * sizeof *J.aoff);
     J.aj = malloc(rows * cols * sizeof *J.aj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
@@ -1167,7 +1221,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.img || !J.vsol || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.img || !J.vsol || !J.sol || !J.wj || !J.fx || !J.wf || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1238,7 +1292,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.img), free(J.vsol), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.img), free(J.vsol), free(J.sol), free(J.wj), free(J.fx), free(J.wf), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
