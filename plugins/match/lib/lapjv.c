@@ -9,14 +9,51 @@
  * follow from it), so the search order itself has to be the reference's. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "match_internal.h"
 
 #define LAP_EPS 1e-13
 
+typedef double lap_v4d __attribute__((vector_size(32)));
+typedef long long lap_v4i __attribute__((vector_size(32)));
+
+/* Each column's smallest cost and the first row holding it (the column
+ * reduction's scan: start at row 0, keep a row only when strictly
+ * smaller), four columns at a time along the rows (GCC vector types, AVX2
+ * lanes in the x86-64-v3 clone): the same comparisons in the same row
+ * order for each column, so the same value and row, NaN included.  They
+ * depend on the costs alone, so computing them before the reduction's
+ * last-to-first pass changes nothing. */
+MMSM_INLINE void lap_col_min(int n, const double *c, double *h, int *arg)
+{
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+        lap_v4d m;
+        memcpy(&m, c + j, sizeof m);
+        lap_v4i a = {0, 0, 0, 0};
+        for (int i = 1; i < n; i++) {
+            lap_v4d x;
+            memcpy(&x, c + (size_t)i * (size_t)n + (size_t)j, sizeof x);
+            lap_v4i lt = x < m;
+            m = (lap_v4d)((lt & (lap_v4i)x) | (~lt & (lap_v4i)m));
+            a = (lt & (long long)i) | (~lt & a);
+        }
+        memcpy(h + j, &m, sizeof m);
+        for (int l = 0; l < 4; l++) arg[j + l] = (int)a[l];
+    }
+    for (; j < n; j++) {
+        double m = c[j];
+        int a = 0;
+        for (int i = 1; i < n; i++)
+            if (c[(size_t)i * (size_t)n + (size_t)j] < m) m = c[(size_t)i * (size_t)n + (size_t)j], a = i;
+        h[j] = m, arg[j] = a;
+    }
+}
+
 /* c: n x n row-major; x[i] = column of row i.  Returns 0, or -1 when out of
  * memory.  Rectangular problems are padded with zero rows by the caller. */
-int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
+MMSM_SIMD int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
 {
     /* one work block (on the stack for the usual small cells: this runs
      * once per lattice and translation tried) */
@@ -30,14 +67,12 @@ int mmsm_lapjv(int n, const double *c, int *x, double *cost_out)
 #define C(i, j) c[(size_t)(i) * (size_t)n + (size_t)(j)]
     for (int i = 0; i < n; i++) x[i] = -1;
 
-    /* column reduction, last column first */
+    /* column reduction, last column first (the minima first: v and, as
+     * row indices, pred, which the augmentation initialises again) */
+    lap_col_min(n, c, v, pred);
     for (int j = n - 1; j >= 0; j--) {
         col[j] = j;
-        double h = C(0, j);
-        int i1 = 0;
-        for (int i = 1; i < n; i++)
-            if (C(i, j) < h) h = C(i, j), i1 = i;
-        v[j] = h;
+        int i1 = pred[j];
         if (x[i1] == -1) {
             x[i1] = j;
             y[j] = i1;

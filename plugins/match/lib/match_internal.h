@@ -60,6 +60,30 @@ static inline double mmsm_floor(double x)
 }
 static inline double mmsm_mod1(double x) { return x - mmsm_floor(x); }
 
+/* The hot loops compiled twice, for x86-64-v3 (AVX2) and the baseline,
+ * the CPU choosing at load time (GCC function multiversioning).  Same C
+ * operations in the same order: no -ffast-math and -ffp-contract=off (set
+ * for this library in CMakeLists.txt, so the FMA unit of v3 is never used
+ * to contract), so every value is the same IEEE result on either path;
+ * AVX2 only makes the vectorised 27-image scans and the wider moves
+ * cheaper. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones) && !defined(MMSM_NO_CLONES)
+#define MMSM_SIMD __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+#endif
+#ifndef MMSM_SIMD
+#define MMSM_SIMD
+#endif
+/* The helpers of a cloned function: GCC inlines a function into a clone
+ * of another target only when told to, and a call per row would cost
+ * what the clone gains. */
+#if defined(__GNUC__)
+#define MMSM_INLINE static inline __attribute__((always_inline))
+#else
+#define MMSM_INLINE static inline
+#endif
+
 /* Jonker-Volgenant assignment on an n x n row-major cost matrix. */
 int mmsm_lapjv(int n, const double *c, int *x, double *cost);
 

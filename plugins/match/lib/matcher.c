@@ -646,6 +646,7 @@ typedef struct best {
     size_t nd;
 } best;
 
+#define MMSM_NOVEC 255u
 typedef struct job {
     const mms_match_options *o;
     const side *s1, *s2; /* struct1 (superset), struct2 as _strict_match gets them */
@@ -658,15 +659,25 @@ typedef struct job {
     size_t t2;
     /* scratch */
     double (*s1fc)[3], (*s2fc)[3], (*ts2)[3];
-    double *d2, (*vecs)[3], *cost, *dist;
+    double *d2, *cost, *dist;
+    /* per entry, the image of the shortest vector (0-26), or MMSM_NOVEC
+     * for the reference's 1e20 vector (forbidden or out of tolerance):
+     * the vectors themselves are made for the assigned entries only */
+    unsigned char *img;
+    double (*vsol)[3]; /* n2: the vectors of the assignment */
     int *sol;
     size_t *wj; /* n1: the entries of a row within the tolerance */
+    double *fx;     /* 3 n1: struct1's LLL fractional coordinates by component */
+    long long *wf;  /* n1: a row's tolerance test of every column (-1 passes) */
     size_t *aoff, *aj; /* the columns the species mask allows, row by row */
     best b;
     int stop;
     int lat_ready; /* lll, linv, ftol, cim, struct1's LLL coordinates of this lattice */
     double lll[3][3], linv[3][3], ftol[3], cim[27][3];
     double cx[27], cy[27], cz[27]; /* cim by component, for the vectorised scan */
+    /* the 8 images of each 2 x 2 x 2 block (low corner bits a, b, c), per
+     * component, in increasing image index: blk[corner][component][i] */
+    double blk[8][3][8];
     double hpl2[3], eta2;          /* squared plane spacings of the LLL cell, margin */
     double rabc_avg[3];            /* reciprocal lengths of the average lattice */
     int prune;
@@ -713,7 +724,7 @@ static size_t lattice_points(const double sc[3][3], double (**out)[3])
 }
 
 /* _cmp_fstruct -> is_coord_subset_pbc(t_s2fc, s1fc, frac_tol, mask) */
-static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
+MMSM_INLINE int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const double (*sup)[3],
                         size_t nsup, const double tol[3])
 {
     /* the three component tests of a pair together, without a branch
@@ -735,7 +746,7 @@ static int coord_subset(const job *J, const double (*sub)[3], size_t nsub, const
 
 /* get_lll_frac_coords, then dot_2d_mod: Cartesian of the LLL fractional
  * coordinates taken modulo 1 (Python's %, as numpy's mod) */
-static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], const double lll[3][3],
+MMSM_INLINE void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], const double lll[3][3],
                      double (*fc)[3], double (*c)[3], double (*u)[3])
 {
     for (size_t i = 0; i < n; i++) {
@@ -749,18 +760,90 @@ static void lll_cart(const double (*s)[3], size_t n, const double linv[3][3], co
     }
 }
 
+/* image index (a * 9 + b * 3 + c, offsets a - 1 ...) of image i of the
+ * 2 x 2 x 2 block whose low corner has bits lo (a, b, c), in increasing
+ * index order: blk_k[lo][i] */
+static const unsigned char blk_k[8][8] = {
+    {0, 1, 3, 4, 9, 10, 12, 13},     {1, 2, 4, 5, 10, 11, 13, 14},    {3, 4, 6, 7, 12, 13, 15, 16},
+    {4, 5, 7, 8, 13, 14, 16, 17},    {9, 10, 12, 13, 18, 19, 21, 22}, {10, 11, 13, 14, 19, 20, 22, 23},
+    {12, 13, 15, 16, 21, 22, 24, 25}, {13, 14, 16, 17, 22, 23, 25, 26}};
+
+/* squared lengths of pre + the 8 images of a block (GCC vector types: 4
+ * lanes in the AVX2 clone, 2 x 2 otherwise; lane-wise IEEE operations) */
+typedef double mmsm_v4d __attribute__((vector_size(32)));
+typedef long long mmsm_v4i __attribute__((vector_size(32)));
+/* the smallest squared length below 1e100 of pre + the 8 images of a
+ * block (1e100 if none) and the first image i holding it */
+MMSM_INLINE double block8(const double (*t)[8], const double pre[3], int *bi)
+{
+    mmsm_v4d d[2], m = {1e100, 1e100, 1e100, 1e100};
+    for (int h = 0; h < 2; h++) {
+        mmsm_v4d x, y, z;
+        memcpy(&x, t[0] + 4 * h, sizeof x), memcpy(&y, t[1] + 4 * h, sizeof y), memcpy(&z, t[2] + 4 * h, sizeof z);
+        x = pre[0] + x, y = pre[1] + y, z = pre[2] + z;
+        d[h] = x * x + y * y + z * z;
+        mmsm_v4i lt = d[h] < m; /* lane-wise d < m ? d : m (NaN d keeps m) */
+        m = (mmsm_v4d)((lt & (mmsm_v4i)d[h]) | (~lt & (mmsm_v4i)m));
+    }
+    double bd = m[0];
+    for (int l = 1; l < 4; l++) bd = m[l] < bd ? m[l] : bd;
+    /* a bit per image equal to the minimum; the lowest is the first */
+    const mmsm_v4d bv = {bd, bd, bd, bd};
+    const mmsm_v4i w0 = {1, 2, 4, 8}, w1 = {16, 32, 64, 128};
+    mmsm_v4i bits = ((d[0] == bv) & w0) | ((d[1] == bv) & w1);
+    unsigned mask = (unsigned)(bits[0] | bits[1] | bits[2] | bits[3]);
+    *bi = mask ? __builtin_ctz(mask) : 0;
+    return bd;
+}
+
+/* The tolerance test of a row for every column, four at a time: in each
+ * lane mmsm_frac_dist's fast path (x - ((x + 1.5 2^52) - 1.5 2^52), its
+ * absolute value) and the same `!(. > ftol)` test, so the same verdict,
+ * NaN passing.  Returns 0 when some |x| is beyond that path's range
+ * (2^51): the caller then tests the row as before. */
+MMSM_INLINE int row_within(size_t n1, const double *fx, const double f1[3], const double ftol[3],
+                           long long *wf)
+{
+    const mmsm_v4d rnd = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52}, lim = {0x1p51, 0x1p51, 0x1p51, 0x1p51};
+    const mmsm_v4i nosign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
+                             0x7fffffffffffffffLL};
+    mmsm_v4i far = {0, 0, 0, 0};
+    size_t j = 0;
+    for (; j + 4 <= n1; j += 4) {
+        mmsm_v4i out = {0, 0, 0, 0};
+        for (int l = 0; l < 3; l++) {
+            mmsm_v4d x;
+            memcpy(&x, fx + l * n1 + j, sizeof x);
+            x = x - f1[l];
+            mmsm_v4d ax = (mmsm_v4d)((mmsm_v4i)x & nosign);
+            far |= ax >= lim;
+            mmsm_v4d r = x - ((x + rnd) - rnd);
+            r = (mmsm_v4d)((mmsm_v4i)r & nosign);
+            out |= r > ftol[l];
+        }
+        mmsm_v4i w = ~out;
+        memcpy(wf + j, &w, sizeof w);
+    }
+    if (far[0] | far[1] | far[2] | far[3]) return 0;
+    for (; j < n1; j++) {
+        int within = 1;
+        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fx[l * n1 + j] - f1[l]) > ftol[l]);
+        wf[j] = within ? -1 : 0;
+    }
+    return 1;
+}
+
 /* One row i of pbc_shortest_vectors: the image vectors from site i of the
  * translated struct2 to every site j of struct1 and their squared lengths.
  * The per-lattice constants are read into locals and the outputs are
  * restrict: otherwise every store to cost or v makes the compiler reload
  * them (they are all doubles), once per entry. */
-static void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
+MMSM_INLINE void dist_row(const job *J, const size_t *restrict aj, size_t na, const double fci[3],
                      const double ci[3], const double ui[3], const double (*restrict fc2)[3],
                      const double (*restrict c2)[3], const double (*restrict u2)[3],
-                     double *restrict cost, double (*restrict vrow)[3], size_t *restrict wj)
+                     double *restrict cost, unsigned char *restrict irow, size_t *restrict wj)
 {
     const double *restrict cx = J->cx, *restrict cy = J->cy, *restrict cz = J->cz;
-    const double(*cim)[3] = J->cim;
     const double ftol[3] = {J->ftol[0], J->ftol[1], J->ftol[2]};
     const double hpl2[3] = {J->hpl2[0], J->hpl2[1], J->hpl2[2]}, eta2 = J->eta2;
     const double f1[3] = {fci[0], fci[1], fci[2]}, c1[3] = {ci[0], ci[1], ci[2]}, u1[3] = {ui[0], ui[1], ui[2]};
@@ -769,19 +852,29 @@ static void dist_row(const job *J, const size_t *restrict aj, size_t na, const d
      * third are, in no predictable pattern, and the mispredicted branch
      * was the largest cost of the row.  The same tests, all three
      * evaluated (NaN passes, as `> ftol` is false for it as before). */
-    size_t nw = 0;
-    for (size_t q = 0; q < na; q++) {
-        size_t j = aj[q];
-        int within = 1;
-        for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
-        cost[j] = 1e20;
-        vrow[j][0] = vrow[j][1] = vrow[j][2] = 1e20;
-        wj[nw] = j;
-        nw += (size_t)within;
+    size_t nw = 0, n1 = J->cols;
+    if (2 * na >= n1 && row_within(n1, J->fx, f1, ftol, J->wf)) {
+        const long long *restrict wf = J->wf;
+        for (size_t q = 0; q < na; q++) {
+            size_t j = aj[q];
+            cost[j] = 1e20;
+            irow[j] = MMSM_NOVEC;
+            wj[nw] = j;
+            nw += (size_t)(wf[j] & 1);
+        }
+    } else {
+        for (size_t q = 0; q < na; q++) {
+            size_t j = aj[q];
+            int within = 1;
+            for (int l = 0; l < 3; l++) within &= !(mmsm_frac_dist(fc2[j][l] - f1[l]) > ftol[l]);
+            cost[j] = 1e20;
+            irow[j] = MMSM_NOVEC;
+            wj[nw] = j;
+            nw += (size_t)within;
+        }
     }
     for (size_t q = 0; q < nw; q++) {
         size_t j = wj[q];
-        double *v = vrow[j];
         double pre[3] = {c2[j][0] - c1[0], c2[j][1] - c1[1], c2[j][2] - c1[2]};
         /* The 2 x 2 x 2 block of images nearest in each LLL
          * fractional component first.  Image (a, b, c) has the
@@ -805,20 +898,19 @@ static void dist_row(const job *J, const size_t *restrict aj, size_t na, const d
                 double o = 1 + fabs(gg), f = o * o * hpl2[l];
                 far = f < far ? f : far; /* NaN gg gives NaN d: bd check */
             }
-            double bd = 1e100;
-            int bkk = 0;
-            for (int a = lo3[0]; a < lo3[0] + 2; a++)
-                for (int b = lo3[1]; b < lo3[1] + 2; b++)
-                    for (int c = lo3[2]; c < lo3[2] + 2; c++) {
-                        int k = a * 9 + b * 3 + c;
-                        double xa = pre[0] + cx[k], xb = pre[1] + cy[k], xc = pre[2] + cz[k];
-                        double d = xa * xa + xb * xb + xc * xc;
-                        bkk = d < bd ? k : bkk;
-                        bd = d < bd ? d : bd;
-                    }
+            /* The block's 8 images four at a time: each lane is the
+             * scalar expression (pre + c, squares summed left to right,
+             * no contraction), so each d is the same number; the
+             * minimum below 1e100 skipping NaN (`d < m ? d : m`) is
+             * order-independent, and the first image holding it is the
+             * one the scan in increasing index keeps. */
+            int lo = lo3[0] * 4 + lo3[1] * 2 + lo3[2];
+            int bi;
+            double bd = block8(J->blk[lo], pre, &bi);
+            int bkk = blk_k[lo][bi];
             if (bd < 1e100 && far > bd * (1 + 1e-8) + eta2) {
                 cost[j] = bd;
-                for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bkk][l];
+                irow[j] = (unsigned char)bkk;
                 continue;
             }
         }
@@ -846,12 +938,12 @@ static void dist_row(const job *J, const size_t *restrict aj, size_t na, const d
         for (int k = 26; k >= 0; k--) bk = d27[k] == bestd ? k : bk;
         if (!(bestd < 1e100)) bestd = 1e100, bk = 0;
         cost[j] = bestd;
-        for (int l = 0; l < 3; l++) v[l] = pre[l] + cim[bk][l];
+        irow[j] = (unsigned char)bk;
     }
 }
 
 /* _cart_dists with pbc_shortest_vectors(avg_l, s2, s1, mask, lll_frac_tol) */
-static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
+MMSM_INLINE int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s2)[3], size_t n2,
                       const double avg[3][3], double normalization, double *dist)
 {
     /* the LLL cell of the average lattice and struct1's coordinates in it
@@ -886,6 +978,11 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
                 for (int c = -1; c <= 1; c++, q++)
                     for (int m = 0; m < 3; m++) cim[q][m] = a * lll[0][m] + b * lll[1][m] + c * lll[2][m];
         for (int k = 0; k < 27; k++) J->cx[k] = cim[k][0], J->cy[k] = cim[k][1], J->cz[k] = cim[k][2];
+        for (int lo = 0; lo < 8; lo++)
+            for (int i = 0; i < 8; i++) {
+                int k = blk_k[lo][i];
+                for (int m = 0; m < 3; m++) J->blk[lo][m][i] = cim[k][m];
+            }
         double lmax = 0;
         for (int k = 0; k < 3; k++) {
             double h = 2 * MMSM_PI / rabc[k]; /* spacing of the lattice planes k */
@@ -895,22 +992,31 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
         J->eta2 = 1e-8 * lmax * lmax * 1.0000001;
         J->prune = isfinite(J->eta2) && isfinite(J->hpl2[0]) && isfinite(J->hpl2[1]) && isfinite(J->hpl2[2]);
         lll_cart(s1, n1, (const double (*)[3])J->linv, (const double (*)[3])lll, fc2, c2, u2);
+        for (size_t j = 0; j < n1; j++)
+            for (int l = 0; l < 3; l++) J->fx[l * n1 + j] = fc2[j][l];
         J->lat_ready = 1;
     }
     lll_cart(s2, n2, (const double (*)[3])J->linv, (const double (*)[3])lll, fc1, c1, u1);
     size_t n = n1; /* square problem: rows beyond n2 are zero */
     for (size_t i = 0; i < n2; i++)
         dist_row(J, J->aj + J->aoff[i], J->aoff[i + 1] - J->aoff[i], fc1[i], c1[i], u1[i], (const double (*)[3])fc2,
-                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->vecs + i * n1, J->wj);
+                 (const double (*)[3])c2, (const double (*)[3])u2, J->cost + i * n, J->img + i * n1, J->wj);
     for (size_t i = n2; i < n; i++)
         for (size_t j = 0; j < n; j++) J->cost[i * n + j] = 0;
     if (mmsm_lapjv((int)n, J->cost, J->sol, NULL)) return OOM(J->err);
-    double tr[3] = {0, 0, 0};
+    /* the vectors of the assigned entries, by the expressions dist_row
+     * would have used (c2[j] - c1[i], plus the image): the same numbers */
+    double (*vs)[3] = J->vsol, tr[3] = {0, 0, 0};
+    for (size_t i = 0; i < n2; i++) {
+        size_t j = (size_t)J->sol[i];
+        unsigned k = J->img[i * n1 + j];
+        for (int l = 0; l < 3; l++) vs[i][l] = k == MMSM_NOVEC ? 1e20 : (c2[j][l] - c1[i][l]) + cim[k][l];
+    }
     for (size_t i = 0; i < n2; i++)
-        for (int l = 0; l < 3; l++) tr[l] += J->vecs[i * n1 + (size_t)J->sol[i]][l];
+        for (int l = 0; l < 3; l++) tr[l] += vs[i][l];
     for (int l = 0; l < 3; l++) tr[l] /= (double)n2;
     for (size_t i = 0; i < n2; i++) {
-        const double *v = J->vecs[i * n1 + (size_t)J->sol[i]];
+        const double *v = vs[i];
         double s = 0;
         for (int l = 0; l < 3; l++) s += (v[l] - tr[l]) * (v[l] - tr[l]);
         dist[i] = sqrt(s) * normalization;
@@ -919,7 +1025,7 @@ static int cart_dists(job *J, const double (*s1)[3], size_t n1, const double (*s
 }
 
 /* one lattice of _get_supercells: the translation loop of _strict_match */
-static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double (*s2fc)[3], size_t n2,
+MMSM_SIMD static int try_lattice(job *J, const double (*s1fc)[3], size_t n1, const double (*s2fc)[3], size_t n2,
                        const double avg[3][3])
 {
     const mms_match_options *o = J->o;
@@ -1102,9 +1208,12 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     size_t *tinds = malloc(cols * sizeof *tinds);
     J.ts2 = malloc((5 * rows + 3 * cols) * sizeof *J.ts2);
     J.cost = malloc(cols * cols * sizeof *J.cost);
-    J.vecs = malloc(rows * cols * sizeof *J.vecs);
+    J.img = malloc(rows * cols * sizeof *J.img);
+    J.vsol = malloc(rows * sizeof *J.vsol);
     J.sol = malloc(cols * sizeof *J.sol);
     J.wj = malloc(cols * sizeof *J.wj);
+    J.fx = malloc(3 * cols * sizeof *J.fx);
+    J.wf = malloc(cols * sizeof *J.wf);
     J.aoff = malloc((rows + 1) * sizeof *J.aoff);
     J.aj = malloc(rows * cols * sizeof *J.aj);
     J.b.dist = malloc(rows * sizeof *J.b.dist);
@@ -1112,7 +1221,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
     gen_ctx g = {.J = &J};
     g.fc = malloc((cols > rows ? cols : rows) * sizeof *g.fc);
     int rc = 0;
-    if (!mask || !tinds || !J.ts2 || !J.cost || !J.vecs || !J.sol || !J.wj || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
+    if (!mask || !tinds || !J.ts2 || !J.cost || !J.img || !J.vsol || !J.sol || !J.wj || !J.fx || !J.wf || !J.aoff || !J.aj || !J.b.dist || !J.dist || !g.fc) {
         rc = OOM(err);
         goto done;
     }
@@ -1160,7 +1269,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
             J.aj[q] = j;
             q += !mask[i * cols + j];
             J.cost[i * cols + j] = 1e20;
-            J.vecs[i * cols + j][0] = J.vecs[i * cols + j][1] = J.vecs[i * cols + j][2] = 1e20;
+            J.img[i * cols + j] = MMSM_NOVEC;
         }
         J.aoff[i + 1] = q;
     }
@@ -1183,7 +1292,7 @@ static int strict_match(const mms_match_options *o, const side *s1, const side *
         J.b.dist = NULL;
     }
 done:
-    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.vecs), free(J.sol), free(J.wj), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
+    free(mask), free(tinds), free(J.ts2), free(J.cost), free(J.img), free(J.vsol), free(J.sol), free(J.wj), free(J.fx), free(J.wf), free(J.aoff), free(J.aj), free(J.b.dist), free(J.dist), free(g.fc);
     return rc;
 }
 
