@@ -736,21 +736,28 @@ static void figure(FILE *f, const char *plugin, const cJSON *fig)
 }
 
 /* The figure data again, as JSON a program reads (tests do); a JSON script
- * block is data, never run.  Every "<" is written \u003c (inside strings,
- * the only place JSON has one), so no input text can end the block or put
- * the HTML parser in another state ("<!--", "</script"). */
-static void data_block(FILE *f, const cJSON *figs)
+ * block is data, never run.  json is the library's exact text (every number
+ * reads back to the same double, as in --json; cJSON's own printer keeps 15
+ * digits, so an accuracy of 55.00000000000001 % would read back as 55),
+ * written without the whitespace between tokens.  Every "<" is written
+ * \u003c (inside strings, the only place JSON has one), so no input text
+ * can end the block or put the HTML parser in another state ("<!--",
+ * "</script"). */
+static void data_block(FILE *f, const char *json)
 {
-    char *t = cJSON_PrintUnformatted(figs);
     fputs("<script type=\"application/json\" id=\"mmscore-figures\">", f);
-    for (const char *s = t; s && *s; s++) {
+    int in_string = 0;
+    for (const char *s = json; *s; s++) {
         if (*s == '<')
             fputs("\\u003c", f);
-        else
+        else if (in_string || !strchr(" \t\r\n", *s))
             fputc(*s, f);
+        if (in_string && *s == '\\' && s[1])
+            fputc(*++s, f); /* an escaped character, maybe a quote */
+        else if (*s == '"')
+            in_string = !in_string;
     }
     fputs("</script>\n", f);
-    cJSON_free(t);
 }
 
 /* open + "sec-NAME" + mid + NAME + close: a section's link or heading. */
@@ -769,7 +776,8 @@ static void section_tag(FILE *f, const char *open, const char *mid, const char *
     fputs(close, f);
 }
 
-static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *figs)
+static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *figs,
+                 const char *figs_json)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -810,40 +818,60 @@ static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *f
     fputs("<section id=\"failed\">", f);
     failed_section(f, summary, figs);
     fputs("</section>\n", f);
-    data_block(f, figs);
+    data_block(f, figs_json);
     fputs("</body></html>\n", f);
 }
 
-/* Strings from inputs (ids, model names) may not be UTF-8: the library's
- * JSON writer replaces what is not, so the page gets a copy that went
- * through it. */
-static cJSON *utf8_copy(const cJSON *summary)
+/* o as the library writes JSON (exact numbers, strict UTF-8); NULL when out
+ * of memory.  The caller frees it. */
+static char *exact_json(const cJSON *o)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
         return NULL;
-    int rc = mms_report_print_json(m, summary);
+    int rc = mms_report_print_json(m, o);
     if (fclose(m) != 0)
         rc = MMS_EIO;
-    cJSON *copy = rc == MMS_OK ? cJSON_Parse(buf) : NULL;
-    free(buf);
+    if (rc != MMS_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Strings from inputs (ids, model names) may not be UTF-8: the library's
+ * JSON writer replaces what is not, so the page gets a copy that went
+ * through it (numbers read back exactly). */
+static cJSON *utf8_copy(const cJSON *o, char **text)
+{
+    char *buf = exact_json(o);
+    cJSON *copy = buf ? cJSON_Parse(buf) : NULL;
+    if (text && copy)
+        *text = buf;
+    else
+        free(buf);
     return copy;
 }
 
 int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
 {
     const char *path = c->report_path;
-    cJSON *figs = NULL;
+    cJSON *raw = NULL;
     mms_error err;
-    if (mms_pipeline_figures(p, &figs, &err) != MMS_OK) {
+    if (mms_pipeline_figures(p, &raw, &err) != MMS_OK) {
         fprintf(stderr, "mmscore %s: report: %s\n", c->cmd->name, err.message);
         return CLI_INPUT;
     }
-    cJSON *sum = utf8_copy(summary);
+    /* the figures' strings come from inputs too (model names) */
+    char *figs_json = NULL;
+    cJSON *figs = utf8_copy(raw, &figs_json);
+    cJSON_Delete(raw);
+    cJSON *sum = figs ? utf8_copy(summary, NULL) : NULL;
     if (!sum) {
         cJSON_Delete(figs);
+        free(figs_json);
         fprintf(stderr, "mmscore %s: report: out of memory\n", c->cmd->name);
         return CLI_INPUT;
     }
@@ -854,10 +882,11 @@ int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
                 strerror(errno));
         cJSON_Delete(figs);
         cJSON_Delete(sum);
+        free(figs_json);
         return CLI_INPUT;
     }
     errno = 0;
-    page(f, c, sum, figs);
+    page(f, c, sum, figs, figs_json);
     int bad = fflush(f) != 0 || ferror(f);
     int e = errno ? errno : EIO;
     if (!to_stdout && fclose(f) != 0 && !bad) {
@@ -866,6 +895,7 @@ int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
     }
     cJSON_Delete(figs);
     cJSON_Delete(sum);
+    free(figs_json);
     if (bad) {
         fprintf(stderr, "mmscore %s: cannot write the report to %s: %s\n", c->cmd->name,
                 to_stdout ? "stdout" : path, strerror(e));
