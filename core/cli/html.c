@@ -439,18 +439,27 @@ static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
     double height = M_TOP + PLOT_H + below + 22;
     svg_begin(f, width, height);
     double top = y_axis(f, width, series_max(series), str(fig, "y_label"));
+    /* values over the bars when every one fits, or none (some but not
+     * others would look like missing data) */
+    size_t widest = 0;
+    const cJSON *s, *val;
+    cJSON_ArrayForEach(s, series)
+        cJSON_ArrayForEach(val, cJSON_GetObjectItemCaseSensitive(s, "values")) {
+            char b[32];
+            fmt_num(val->valuedouble, b, sizeof b);
+            if (strlen(b) > widest)
+                widest = strlen(b);
+        }
+    double bw = (slot - 3) / ns;
+    int values = bw >= 6.0 * (double)widest + 4;
     int k = 0;
-    const cJSON *s;
     cJSON_ArrayForEach(s, series) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values")->child;
         c = cats->child;
-        double bw = (slot - 3) / ns;
         for (int i = 0; i < n && v && c; i++, v = v->next, c = c->next) {
             double x = M_LEFT + i * slot + 1.5 + k * bw;
             bar(f, x, bw, v->valuedouble, top, k, str(s, "name"), c->valuestring);
-            char b[32];
-            fmt_num(v->valuedouble, b, sizeof b);
-            if (bw >= 6.0 * (double)strlen(b) + 4) /* the value fits over its bar */
+            if (values)
                 bar_value(f, x + bw / 2, M_TOP + PLOT_H - fmax(v->valuedouble / top * PLOT_H, 1) - 3,
                           v->valuedouble, "middle");
         }
