@@ -744,6 +744,50 @@ static void figure(FILE *f, const char *plugin, const cJSON *fig)
     fputs("</figure>\n", f);
 }
 
+/* How deep a plugin builds on others: 0 without `requires`, else one more
+ * than its deepest requirement (guard: requirement chains are short and the
+ * host refuses cycles). */
+static int requires_depth(const mms_host *h, const char *name, int guard)
+{
+    const mms_plugin *d = h && name ? mms_host_find(h, name) : NULL;
+    if (!d || !d->requires || guard > 16)
+        return 0;
+    int depth = 0;
+    for (const char *r = d->requires; *r;) {
+        size_t n = strcspn(r, " ");
+        char req[64];
+        if (n && n < sizeof req) {
+            memcpy(req, r, n);
+            req[n] = '\0';
+            int k = 1 + requires_depth(h, req, guard + 1);
+            depth = k > depth ? k : depth;
+        }
+        r += n + (r[n] == ' ');
+    }
+    return depth;
+}
+
+/* A section's figures: plugins that build on others first (validity's
+ * rates before structure's diagnostics, which they summarise), then in the
+ * figure data's order (docs/report.md, "Sections"). */
+static void section_figures(FILE *f, const cli_ctx *c, const cJSON *figs, const char *sec)
+{
+    const cJSON *pl, *fig;
+    int top = 0;
+    cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins")) {
+        int d = requires_depth(c->host, str(pl, "plugin"), 0);
+        top = d > top ? d : top;
+    }
+    for (int depth = top; depth >= 0; depth--)
+        cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins")) {
+            if (requires_depth(c->host, str(pl, "plugin"), 0) != depth)
+                continue;
+            cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
+                if (str(fig, "section") && !strcmp(str(fig, "section"), sec))
+                    figure(f, str(pl, "plugin"), fig);
+        }
+}
+
 /* The figure data again, as JSON a program reads (tests do); a JSON script
  * block is data, never run.  json is the library's exact text (every number
  * reads back to the same double, as in --json; cJSON's own printer keeps 15
@@ -816,11 +860,7 @@ static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *f
           "(<code>--json</code>) has every digit.</p></section>\n", f);
     cJSON_ArrayForEach(s, secs) {
         section_tag(f, "<section id=\"", "\"><h2>", s->valuestring, "</h2>\n");
-        const cJSON *pl, *fig;
-        cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins"))
-            cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
-                if (str(fig, "section") && !strcmp(str(fig, "section"), s->valuestring))
-                    figure(f, str(pl, "plugin"), fig);
+        section_figures(f, c, figs, s->valuestring);
         fputs("</section>\n", f);
     }
     cJSON_Delete(secs);

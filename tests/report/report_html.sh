@@ -18,6 +18,14 @@ gen="$data/readers/perturbed.csv $data/readers/llama2_7b_metastable.csv $src/str
 "$cli" validate -q --symmetry --records "$tmp/v.jsonl" --report "$tmp/v.html" $gen
 $check "$tmp/v.html" "$tmp/v.jsonl" 60
 
+# Within a section, a plugin's figures before those of the plugins it
+# requires: validity's counts, then structure's and symmetry's diagnostics.
+order=$(grep -o '<figure id="fig-[^"]*"' "$tmp/v.html" | tr '\n' ' ')
+case "$order" in
+  *fig-validity-validity*fig-structure-diagnostics_codes*fig-symmetry-symmetry_diagnostics_codes*) ;;
+  *) echo "FAIL: Validity section order: $order"; exit 1 ;;
+esac
+
 # eval: generated against reference.
 "$cli" eval -q --ref "$data/readers/perov_5_test.csv" --records "$tmp/e.jsonl" \
   --report "$tmp/e.html" $gen
