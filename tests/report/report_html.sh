@@ -92,6 +92,13 @@ grep -q '; 1 record could not be read' "$tmp/qc.html" || { echo "FAIL: the unsco
 $check "$tmp/qm.html" "$tmp/qm.jsonl" 150
 "$cli" qa caption -q --records "$tmp/qk.jsonl" --report "$tmp/qk.html" "$tmp/captions.jsonl"
 $check "$tmp/qk.html" "$tmp/qk.jsonl" 60
+# Long names read whole: subjects as bar labels, a 100-character model name
+# in the key cut in its middle (whole in the tooltip).
+grep -q '</title>Energy science and technology</text>' "$tmp/qc.html" ||
+  { echo "FAIL: a subject label is not shown whole"; exit 1; }
+long="a model named at length, a model named at length, a model named at length, a model named at length, "
+grep -q "<span title=\"$long\"><i [^>]*></i>a model named at length, a m… named at length, a model named at length, </span>" "$tmp/qk.html" ||
+  { echo "FAIL: a long model name in the key is not cut in its middle"; exit 1; }
 "$cli" qa caption -q --model-field kind --records "$tmp/qn.jsonl" --report "$tmp/qn.html" \
   "$data/caption/captions.jsonl"
 $check "$tmp/qn.html" "$tmp/qn.jsonl" 60 --model-field kind
