@@ -21,10 +21,10 @@
 static const char *const colours[MAX_SERIES] = {"#4269d0", "#efb118", "#ff725c", "#6cc5b0",
                                                 "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5"};
 
-/* Text for HTML element content and attribute values alike. */
-static void esc(FILE *f, const char *s)
+/* Text for HTML element content and attribute values alike: n bytes of s. */
+static void esc_len(FILE *f, const char *s, size_t n)
 {
-    for (; s && *s; s++) {
+    for (const char *end = s + n; s < end; s++) {
         switch (*s) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
@@ -38,6 +38,50 @@ static void esc(FILE *f, const char *s)
                 fputc(*s, f);
         }
     }
+}
+
+static void esc(FILE *f, const char *s)
+{
+    if (s)
+        esc_len(f, s, strlen(s));
+}
+
+/* The byte offset of character k of s (its end when s is shorter). */
+static size_t char_offset(const char *s, size_t k)
+{
+    size_t i = 0, chars = 0;
+    for (; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == k)
+            break;
+    return i;
+}
+
+static size_t text_chars(const char *s);
+
+/* s escaped, at most max characters (a UTF-8 sequence counts as one and is
+ * never split).  A longer text keeps its start and its end around an
+ * ellipsis: names that differ only at the end (file paths, model versions)
+ * stay apart, and no one takes a cut name for the whole one. */
+static void esc_cut(FILE *f, const char *s, size_t max)
+{
+    size_t n = text_chars(s);
+    if (!s || n <= max || max < 8) {
+        esc(f, s);
+        return;
+    }
+    size_t head = (max - 1) * 2 / 5, tail = max - 1 - head;
+    esc_len(f, s, char_offset(s, head));
+    fputs("\xE2\x80\xA6", f); /* U+2026 */
+    esc(f, s + char_offset(s, n - tail));
+}
+
+/* Characters of a UTF-8 text (what a label's width depends on). */
+static size_t text_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
 }
 
 static const char *str(const cJSON *o, const char *key)
@@ -134,7 +178,7 @@ static const char *check_figure(const cJSON *fig, int *n_out, int *ns_out)
 
 #define PLOT_H 220.0
 #define M_LEFT 64.0
-#define M_TOP 34.0
+#define M_TOP 16.0
 #define M_RIGHT 16.0
 
 static double series_max(const cJSON *series)
@@ -148,19 +192,22 @@ static double series_max(const cJSON *series)
     return m;
 }
 
+/* The key of the series, as HTML above the chart: it wraps however many
+ * and however long the names (model names, file paths) are; a name past 72
+ * characters is cut in the middle, whole in its tooltip. */
 static void legend(FILE *f, const cJSON *series)
 {
-    double x = M_LEFT;
     int k = 0;
     const cJSON *s;
+    fputs("<div class=\"legend\">", f);
     cJSON_ArrayForEach(s, series) {
-        fprintf(f, "<rect class=\"key\" x=\"%.1f\" y=\"8\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                   "<text x=\"%.1f\" y=\"18\">",
-                x, colours[k++], x + 16);
+        fprintf(f, "<span title=\"");
         esc(f, str(s, "name"));
-        fputs("</text>", f);
-        x += 24 + 7.0 * (double)strlen(str(s, "name"));
+        fprintf(f, "\"><i style=\"background:%s\"></i>", colours[k++]);
+        esc_cut(f, str(s, "name"), 72);
+        fputs("</span>", f);
     }
+    fputs("</div>\n", f);
 }
 
 /* Axes, the y grid and its labels; returns the top of the y scale. */
@@ -208,6 +255,18 @@ static void bar(FILE *f, double x, double w, double v, double top, int k, const 
     fprintf(f, ": %s</title></rect>", b);
 }
 
+/* The value written at the end of a bar, so a chart of a few bars reads
+ * without hovering (x, y: where the text is anchored). */
+static void bar_value(FILE *f, double x, double y, double v, const char *anchor)
+{
+    if (!(v > 0))
+        return;
+    char b[32];
+    fmt_num(v, b, sizeof b);
+    fprintf(f, "<text class=\"value\" x=\"%.2f\" y=\"%.2f\" text-anchor=\"%s\">%s</text>", x, y,
+            anchor, b);
+}
+
 static void svg_begin(FILE *f, double width, double height)
 {
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
@@ -231,11 +290,12 @@ static void draw_histogram(FILE *f, const cJSON *fig, int n, int ns)
 {
     const cJSON *edges = cJSON_GetObjectItemCaseSensitive(fig, "edges");
     const cJSON *series = cJSON_GetObjectItemCaseSensitive(fig, "series");
-    double width = 640, pw = width - M_LEFT - M_RIGHT, height = M_TOP + PLOT_H + 48;
+    /* wider with more series, so each bar of a group stays a few pixels wide */
+    double width = ns <= 2 ? 640 : fmin(960, 640 + 80.0 * (ns - 2));
+    double pw = width - M_LEFT - M_RIGHT, height = M_TOP + PLOT_H + 48;
     double lo = cJSON_GetArrayItem(edges, 0)->valuedouble;
     double hi = cJSON_GetArrayItem(edges, n)->valuedouble;
     svg_begin(f, width, height);
-    legend(f, series);
     double top = y_axis(f, width, series_max(series), str(fig, "y_label"));
     double *e = malloc((size_t)(n + 1) * sizeof *e);
     if (!e)
@@ -257,8 +317,15 @@ static void draw_histogram(FILE *f, const cJSON *fig, int n, int ns)
         }
         k++;
     }
-    /* About eight edge labels, whatever the number of bins. */
-    int every = n / 8 + 1;
+    /* At most about ten edge labels, every k-th edge with k dividing the
+     * bins when one does (20 bins: every other edge, 0 to 1 by 0.1), so the
+     * last edge is labelled too. */
+    int every = (n + 9) / 10;
+    for (int k = every; k <= n / 4 + 1; k++)
+        if (n % k == 0) {
+            every = k;
+            break;
+        }
     for (int i = 0; i <= n; i += every) {
         char b[32];
         fmt_num(cJSON_GetArrayItem(edges, i)->valuedouble, b, sizeof b);
@@ -270,6 +337,80 @@ static void draw_histogram(FILE *f, const cJSON *fig, int n, int ns)
     svg_end(f, fig, M_LEFT + pw / 2, height - 8);
 }
 
+/* Bars lying down, a row per category with its label in full (up to 48
+ * characters) on the left and each bar's value at its end: how long labels
+ * (model names, subjects) stay readable, whatever their number. */
+static void draw_hbars(FILE *f, const cJSON *fig, int n, int ns, size_t longest)
+{
+    const cJSON *cats = cJSON_GetObjectItemCaseSensitive(fig, "categories");
+    const cJSON *series = cJSON_GetObjectItemCaseSensitive(fig, "series");
+    if (longest > 48)
+        longest = 48;
+    const double bh = 11, row = ns * bh + 7, head = 20, pw = 480;
+    double left = 12 + 6.6 * (double)longest, width = left + pw + 56;
+    double height = head + n * row + 44;
+    svg_begin(f, width, height);
+    if (str(fig, "x_label")) { /* what the rows are, above their labels */
+        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"12\" text-anchor=\"end\">", left - 6);
+        esc(f, str(fig, "x_label"));
+        fputs("</text>", f);
+    }
+    double vmax = series_max(series), step = nice_step(vmax / 5), top = step * ceil(vmax / step);
+    if (top <= 0)
+        top = 1;
+    double y0 = head + n * row;
+    for (double x = 0; x <= top + step / 2; x += step) {
+        double px = left + x / top * pw;
+        char b[32];
+        fmt_num(x, b, sizeof b);
+        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+                px, px, head, y0, px, y0 + 14, b);
+    }
+    fprintf(f, "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", left,
+            left, head, y0);
+    int k = 0;
+    const cJSON *s, *c;
+    cJSON_ArrayForEach(s, series) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values")->child;
+        c = cats->child;
+        for (int i = 0; i < n && v && c; i++, v = v->next, c = c->next) {
+            double y = head + i * row + 3.5 + k * bh, w = v->valuedouble / top * pw;
+            if (!(v->valuedouble > 0))
+                continue;
+            if (w < 1)
+                w = 1;
+            fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\">"
+                       "<title>",
+                    left + 0.5, y, w, bh - 1, colours[k]);
+            esc(f, str(s, "name"));
+            fputs(" ", f);
+            esc(f, c->valuestring);
+            char b[32];
+            fmt_num(v->valuedouble, b, sizeof b);
+            fprintf(f, ": %s</title></rect>", b);
+            bar_value(f, left + w + 4, y + bh - 2.5, v->valuedouble, "start");
+        }
+        k++;
+    }
+    c = cats->child;
+    for (int i = 0; i < n && c; i++, c = c->next) {
+        fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.2f\" text-anchor=\"end\"><title>",
+                left - 6, head + (i + 0.5) * row + 4);
+        esc(f, c->valuestring);
+        fputs("</title>", f);
+        esc_cut(f, c->valuestring, longest);
+        fputs("</text>", f);
+    }
+    if (str(fig, "y_label")) {
+        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+                left + pw / 2, height - 8);
+        esc(f, str(fig, "y_label"));
+        fputs("</text>", f);
+    }
+    fputs("</svg>\n", f);
+}
+
 static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
 {
     const cJSON *cats = cJSON_GetObjectItemCaseSensitive(fig, "categories");
@@ -277,34 +418,51 @@ static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
     size_t longest = 1;
     const cJSON *c;
     cJSON_ArrayForEach(c, cats)
-        if (strlen(c->valuestring) > longest)
-            longest = strlen(c->valuestring);
-    if (longest > 24)
-        longest = 24; /* labels are cut at 24 characters; the tooltip has them whole */
+        if (text_chars(c->valuestring) > longest)
+            longest = text_chars(c->valuestring);
     double slot = ns * 9.0 + 5, pw = n * slot;
     if (pw < 300)
         pw = 300, slot = pw / n;
     if (pw > 900)
         pw = 900, slot = pw / n;
     /* Labels stand upright under wide slots, slanted otherwise, and only
-     * every k-th one when they would overlap. */
+     * every k-th one when they would overlap; labels too long to slant
+     * (past 14 characters) lie the bars down instead. */
     int slanted = slot < 7.0 * (double)longest;
+    if (slanted && longest > 14) {
+        draw_hbars(f, fig, n, ns, longest);
+        return;
+    }
     int every = slot >= 12 || !slanted ? 1 : (int)ceil(12 / slot);
     double width = M_LEFT + pw + M_RIGHT;
     double below = slanted ? 12 + 5.0 * (double)longest : 22;
     double height = M_TOP + PLOT_H + below + 22;
     svg_begin(f, width, height);
-    legend(f, series);
     double top = y_axis(f, width, series_max(series), str(fig, "y_label"));
+    /* values over the bars when every one fits, or none (some but not
+     * others would look like missing data) */
+    size_t widest = 0;
+    const cJSON *s, *val;
+    cJSON_ArrayForEach(s, series)
+        cJSON_ArrayForEach(val, cJSON_GetObjectItemCaseSensitive(s, "values")) {
+            char b[32];
+            fmt_num(val->valuedouble, b, sizeof b);
+            if (strlen(b) > widest)
+                widest = strlen(b);
+        }
+    double bw = (slot - 3) / ns;
+    int values = bw >= 6.0 * (double)widest + 4;
     int k = 0;
-    const cJSON *s;
     cJSON_ArrayForEach(s, series) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "values")->child;
         c = cats->child;
-        double bw = (slot - 3) / ns;
-        for (int i = 0; i < n && v && c; i++, v = v->next, c = c->next)
-            bar(f, M_LEFT + i * slot + 1.5 + k * bw, bw, v->valuedouble, top, k,
-                str(s, "name"), c->valuestring);
+        for (int i = 0; i < n && v && c; i++, v = v->next, c = c->next) {
+            double x = M_LEFT + i * slot + 1.5 + k * bw;
+            bar(f, x, bw, v->valuedouble, top, k, str(s, "name"), c->valuestring);
+            if (values)
+                bar_value(f, x + bw / 2, M_TOP + PLOT_H - fmax(v->valuedouble / top * PLOT_H, 1) - 3,
+                          v->valuedouble, "middle");
+        }
         k++;
     }
     c = cats->child;
@@ -312,15 +470,13 @@ static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
         if (i % every)
             continue;
         double x = M_LEFT + (i + 0.5) * slot, y = M_TOP + PLOT_H + 14;
-        char cut[100];
-        snprintf(cut, sizeof cut, "%.*s", (int)longest, c->valuestring);
         if (slanted)
             fprintf(f, "<text class=\"tick\" transform=\"translate(%.2f %.1f) rotate(-60)\" "
                        "text-anchor=\"end\">",
                     x + 3, y - 4);
         else
             fprintf(f, "<text class=\"tick\" x=\"%.2f\" y=\"%.1f\" text-anchor=\"middle\">", x, y);
-        esc(f, cut);
+        esc(f, c->valuestring);
         fputs("</text>", f);
     }
     svg_end(f, fig, M_LEFT + pw / 2, height - 6);
@@ -374,7 +530,11 @@ static const char css[] =
     "td.where,.muted{color:#6e6e73}figure{margin:12px 0 22px}figcaption{color:#424245;"
     "font-size:13px;max-width:720px}svg{display:block;font-size:11px;"
     "font-family:system-ui,'DejaVu Sans',sans-serif}svg text{fill:#333}"
-    "svg .label{font-size:12px}svg .grid{stroke:#ececec}svg .axis{stroke:#888}"
+    "svg .label{font-size:12px}svg .value{font-size:10px;fill:#555}"
+    ".legend{display:flex;flex-wrap:wrap;gap:2px 16px;margin:0 0 4px 64px;font-size:12px;"
+    "max-width:860px}.legend i{display:inline-block;width:12px;height:12px;margin-right:5px;"
+    "vertical-align:-1px}"
+    "svg .grid{stroke:#ececec}svg .axis{stroke:#888}"
     ".problem{background:#fff4f2;border-left:4px solid #d03b2b;padding:6px 10px;margin:8px 0}"
     "nav a{margin-right:12px}code{font-size:13px}";
 
@@ -566,6 +726,8 @@ static void figure(FILE *f, const char *plugin, const cJSON *fig)
     esc(f, str(fig, "title"));
     fputs("</h3>\n", f);
     const char *kind = str(fig, "kind");
+    if (strcmp(kind, "table") != 0)
+        legend(f, cJSON_GetObjectItemCaseSensitive(fig, "series"));
     if (!strcmp(kind, "histogram"))
         draw_histogram(f, fig, n, ns);
     else if (!strcmp(kind, "bars"))
@@ -582,22 +744,73 @@ static void figure(FILE *f, const char *plugin, const cJSON *fig)
     fputs("</figure>\n", f);
 }
 
-/* The figure data again, as JSON a program reads (tests do); a JSON script
- * block is data, never run.  Every "<" is written \u003c (inside strings,
- * the only place JSON has one), so no input text can end the block or put
- * the HTML parser in another state ("<!--", "</script"). */
-static void data_block(FILE *f, const cJSON *figs)
+/* How deep a plugin builds on others: 0 without `requires`, else one more
+ * than its deepest requirement (guard: requirement chains are short and the
+ * host refuses cycles). */
+static int requires_depth(const mms_host *h, const char *name, int guard)
 {
-    char *t = cJSON_PrintUnformatted(figs);
+    const mms_plugin *d = h && name ? mms_host_find(h, name) : NULL;
+    if (!d || !d->requires || guard > 16)
+        return 0;
+    int depth = 0;
+    for (const char *r = d->requires; *r;) {
+        size_t n = strcspn(r, " ");
+        char req[64];
+        if (n && n < sizeof req) {
+            memcpy(req, r, n);
+            req[n] = '\0';
+            int k = 1 + requires_depth(h, req, guard + 1);
+            depth = k > depth ? k : depth;
+        }
+        r += n + (r[n] == ' ');
+    }
+    return depth;
+}
+
+/* A section's figures: plugins that build on others first (validity's
+ * rates before structure's diagnostics, which they summarise), then in the
+ * figure data's order (docs/report.md, "Sections"). */
+static void section_figures(FILE *f, const cli_ctx *c, const cJSON *figs, const char *sec)
+{
+    const cJSON *pl, *fig;
+    int top = 0;
+    cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins")) {
+        int d = requires_depth(c->host, str(pl, "plugin"), 0);
+        top = d > top ? d : top;
+    }
+    for (int depth = top; depth >= 0; depth--)
+        cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins")) {
+            if (requires_depth(c->host, str(pl, "plugin"), 0) != depth)
+                continue;
+            cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
+                if (str(fig, "section") && !strcmp(str(fig, "section"), sec))
+                    figure(f, str(pl, "plugin"), fig);
+        }
+}
+
+/* The figure data again, as JSON a program reads (tests do); a JSON script
+ * block is data, never run.  json is the library's exact text (every number
+ * reads back to the same double, as in --json; cJSON's own printer keeps 15
+ * digits, so an accuracy of 55.00000000000001 % would read back as 55),
+ * written without the whitespace between tokens.  Every "<" is written
+ * \u003c (inside strings, the only place JSON has one), so no input text
+ * can end the block or put the HTML parser in another state ("<!--",
+ * "</script"). */
+static void data_block(FILE *f, const char *json)
+{
     fputs("<script type=\"application/json\" id=\"mmscore-figures\">", f);
-    for (const char *s = t; s && *s; s++) {
+    int in_string = 0;
+    for (const char *s = json; *s; s++) {
         if (*s == '<')
             fputs("\\u003c", f);
-        else
+        else if (in_string || !strchr(" \t\r\n", *s))
             fputc(*s, f);
+        if (in_string && *s == '\\' && s[1])
+            fputc(*++s, f); /* an escaped character, maybe a quote */
+        else if (*s == '"')
+            in_string = !in_string;
     }
     fputs("</script>\n", f);
-    cJSON_free(t);
 }
 
 /* open + "sec-NAME" + mid + NAME + close: a section's link or heading. */
@@ -616,7 +829,8 @@ static void section_tag(FILE *f, const char *open, const char *mid, const char *
     fputs(close, f);
 }
 
-static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *figs)
+static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *figs,
+                 const char *figs_json)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -646,51 +860,67 @@ static void page(FILE *f, const cli_ctx *c, const cJSON *summary, const cJSON *f
           "(<code>--json</code>) has every digit.</p></section>\n", f);
     cJSON_ArrayForEach(s, secs) {
         section_tag(f, "<section id=\"", "\"><h2>", s->valuestring, "</h2>\n");
-        const cJSON *pl, *fig;
-        cJSON_ArrayForEach(pl, cJSON_GetObjectItemCaseSensitive(figs, "plugins"))
-            cJSON_ArrayForEach(fig, cJSON_GetObjectItemCaseSensitive(pl, "figures"))
-                if (str(fig, "section") && !strcmp(str(fig, "section"), s->valuestring))
-                    figure(f, str(pl, "plugin"), fig);
+        section_figures(f, c, figs, s->valuestring);
         fputs("</section>\n", f);
     }
     cJSON_Delete(secs);
     fputs("<section id=\"failed\">", f);
     failed_section(f, summary, figs);
     fputs("</section>\n", f);
-    data_block(f, figs);
+    data_block(f, figs_json);
     fputs("</body></html>\n", f);
 }
 
-/* Strings from inputs (ids, model names) may not be UTF-8: the library's
- * JSON writer replaces what is not, so the page gets a copy that went
- * through it. */
-static cJSON *utf8_copy(const cJSON *summary)
+/* o as the library writes JSON (exact numbers, strict UTF-8); NULL when out
+ * of memory.  The caller frees it. */
+static char *exact_json(const cJSON *o)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
         return NULL;
-    int rc = mms_report_print_json(m, summary);
+    int rc = mms_report_print_json(m, o);
     if (fclose(m) != 0)
         rc = MMS_EIO;
-    cJSON *copy = rc == MMS_OK ? cJSON_Parse(buf) : NULL;
-    free(buf);
+    if (rc != MMS_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Strings from inputs (ids, model names) may not be UTF-8: the library's
+ * JSON writer replaces what is not, so the page gets a copy that went
+ * through it (numbers read back exactly). */
+static cJSON *utf8_copy(const cJSON *o, char **text)
+{
+    char *buf = exact_json(o);
+    cJSON *copy = buf ? cJSON_Parse(buf) : NULL;
+    if (text && copy)
+        *text = buf;
+    else
+        free(buf);
     return copy;
 }
 
 int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
 {
     const char *path = c->report_path;
-    cJSON *figs = NULL;
+    cJSON *raw = NULL;
     mms_error err;
-    if (mms_pipeline_figures(p, &figs, &err) != MMS_OK) {
+    if (mms_pipeline_figures(p, &raw, &err) != MMS_OK) {
         fprintf(stderr, "mmscore %s: report: %s\n", c->cmd->name, err.message);
         return CLI_INPUT;
     }
-    cJSON *sum = utf8_copy(summary);
+    /* the figures' strings come from inputs too (model names) */
+    char *figs_json = NULL;
+    cJSON *figs = utf8_copy(raw, &figs_json);
+    cJSON_Delete(raw);
+    cJSON *sum = figs ? utf8_copy(summary, NULL) : NULL;
     if (!sum) {
         cJSON_Delete(figs);
+        free(figs_json);
         fprintf(stderr, "mmscore %s: report: out of memory\n", c->cmd->name);
         return CLI_INPUT;
     }
@@ -701,10 +931,11 @@ int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
                 strerror(errno));
         cJSON_Delete(figs);
         cJSON_Delete(sum);
+        free(figs_json);
         return CLI_INPUT;
     }
     errno = 0;
-    page(f, c, sum, figs);
+    page(f, c, sum, figs, figs_json);
     int bad = fflush(f) != 0 || ferror(f);
     int e = errno ? errno : EIO;
     if (!to_stdout && fclose(f) != 0 && !bad) {
@@ -713,6 +944,7 @@ int cli_report_write(cli_ctx *c, mms_pipeline *p, const cJSON *summary)
     }
     cJSON_Delete(figs);
     cJSON_Delete(sum);
+    free(figs_json);
     if (bad) {
         fprintf(stderr, "mmscore %s: cannot write the report to %s: %s\n", c->cmd->name,
                 to_stdout ? "stdout" : path, strerror(e));

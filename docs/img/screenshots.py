@@ -57,7 +57,8 @@ def main():
     cli = os.path.join(build, "mmscore")
     tmp = tempfile.mkdtemp()
     env = dict(os.environ, SOURCE_DATE_EPOCH="1796601600")
-    ev, va, su = (os.path.join(tmp, n + ".html") for n in ("eval", "validate", "sun"))
+    ev, va, su, ch, ca = (os.path.join(tmp, n + ".html")
+                          for n in ("eval", "validate", "sun", "choice", "caption"))
     c = f"{fx}/crystals"
     run = lambda cmd, *a: subprocess.run([cli, cmd, "-q", *a], check=True, env=env, cwd=src)
     run("eval", "--ref", f"{c}/perov_5_test.csv", "--report", ev, f"{c}/perturbed.csv",
@@ -65,6 +66,8 @@ def main():
     run("validate", "--symmetry", "--report", va, f"{c}/perturbed.csv")
     run("eval", "--novelty-ref", f"{fx}/stability/novelty_ref.csv", "--hull-ref",
         f"{fx}/stability/hull_ref.csv", "--report", su, f"{fx}/stability/sun_public.csv")
+    run("qa", "choice", "--report", ch, f"{fx}/qa/choice.jsonl")
+    run("qa", "caption", "--model-field", "kind", "--report", ca, f"{fx}/qa/captions.jsonl")
     shoot(tmp, ev, ["h1", "nav", "#run", "#headline"], os.path.join(here, "report-top.png"))
     shoot(tmp, ev, ["#sec-distributions"], os.path.join(here, "report-distributions.png"))
     shoot(tmp, va, ["#sec-distributions"], os.path.join(here, "report-symmetry.png"))
@@ -72,6 +75,9 @@ def main():
     shoot(tmp, ev, ["#sec-validity"], os.path.join(here, "report-validity.png"), height=1000)
     shoot(tmp, su, ["#sec-uniqueness-and-novelty"], os.path.join(here, "report-sun.png"))
     shoot(tmp, ev, ["#failed"], os.path.join(here, "report-failed.png"), height=700)
+    shoot(tmp, ch, ["#headline", "#sec-accuracy"], os.path.join(here, "report-accuracy.png"))
+    # eleven histograms: the first two show what they are
+    shoot(tmp, ca, ["#sec-captions"], os.path.join(here, "report-captions.png"), height=900)
 
 
 main()

@@ -323,6 +323,9 @@ typedef struct cap_hist {
 /* Models with a series of their own; pairs of later models share one
  * "other models" series, so a figure stays readable and small. */
 #define MAX_MODELS 16
+/* Series a figure draws (the core's limit, docs/report.md): the first
+ * FIG_SERIES - 1 models and "other models" when there are more. */
+#define FIG_SERIES 8
 
 typedef struct caption_acc {
     long pairs, failed, scored, skipped, bleu_undefined;
@@ -800,14 +803,25 @@ static cJSON *metric_figure(const caption_acc *a, int i)
     metric_edges(i, edges);
     cJSON *f = mmsc_figure_new(id, "histogram", "Captions", title, caption, x_label, "pairs");
     int ok = f && mmsc_figure_set_edges(f, edges, NBINS);
+    /* A report draws at most FIG_SERIES series (beyond that colours are no
+     * longer told apart): past it, the first FIG_SERIES - 1 models keep
+     * theirs and the rest are summed into "other models". */
+    size_t own = a->n_hist + (a->hist[MAX_MODELS] != NULL) <= FIG_SERIES ? a->n_hist : FIG_SERIES - 1;
+    double other[NBINS] = {0};
     for (size_t k = 0; ok && k <= MAX_MODELS; k++) {
         if (!a->hist[k] || (k >= a->n_hist && k < MAX_MODELS))
             continue;
         double v[NBINS];
         for (int b = 0; b < NBINS; b++)
             v[b] = (double)a->hist[k]->bins[i][b];
-        ok = mmsc_figure_add_series(f, series_name(a, k), v, NBINS);
+        if (k < own)
+            ok = mmsc_figure_add_series(f, series_name(a, k), v, NBINS);
+        else
+            for (int b = 0; b < NBINS; b++)
+                other[b] += v[b];
     }
+    if (ok && own < a->n_hist + (a->hist[MAX_MODELS] != NULL))
+        ok = mmsc_figure_add_series(f, "other models", other, NBINS);
     if (ok && !a->n_hist) { /* nothing scored: an empty series, so the figure says so */
         double v[NBINS] = {0};
         ok = mmsc_figure_add_series(f, "all pairs", v, NBINS);

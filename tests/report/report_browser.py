@@ -133,6 +133,8 @@ def check(exe, tmp, report):
     data = json.loads(re.search(r'<script type="application/json" id="mmscore-figures">(.*?)</script>',
                                 html, re.S).group(1).replace("<\\/", "</"))
     figs = [(p["plugin"], f) for p in data["plugins"] for f in p.get("figures", [])]
+    if not figs:
+        fail(f"{report}: no figures")
     dom, err = chromium(exe, tmp, ["--dump-dom"], "file://" + report)
     if console_lines(err):
         fail(f"{report}: console messages: {console_lines(err)}")

@@ -1,7 +1,8 @@
 #!/bin/sh
-# The HTML report of fixture runs (tests/data, structures/) in headless
-# Chromium: every figure present and drawn, no console messages
-# (report_browser.py says how).  Skipped (77) without chromium or python3.
+# The HTML reports of fixture runs (tests/data, structures/: validate, eval,
+# qa choice, qa caption) in headless Chromium: every figure present and
+# drawn, no console messages (report_browser.py says how).  Skipped (77)
+# without chromium or python3.
 # usage: report_browser.sh MMSCORE SOURCE_DIR
 set -eu
 cli=$1 src=$2
@@ -15,4 +16,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$cli" eval -q --ref "$data/readers/perov_5_test.csv" --novelty-ref "$data/sun/novelty_ref.csv" \
   --hull-ref "$data/stability/hull_ref.csv" --report "$tmp/eval.html" \
   "$data/sun/sun_public.csv" "$data/pipeline/bad.csv"
-python3 "$src/tests/report/report_browser.py" chromium "$tmp/validate.html" "$tmp/eval.html"
+# QA: accuracy bars (long model names lie the bars down) and the caption
+# histograms with a series per kind of pair.
+"$cli" qa choice -q --report "$tmp/choice.html" "$data/choice/subset.jsonl"
+"$cli" qa caption -q --model-field kind --report "$tmp/caption.html" "$data/caption/captions.jsonl"
+python3 "$src/tests/report/report_browser.py" chromium "$tmp/validate.html" "$tmp/eval.html" \
+  "$tmp/choice.html" "$tmp/caption.html"

@@ -2,12 +2,15 @@
 """Checks an HTML report's figures against the records file of the same run.
 
 usage: report_check.py REPORT.html RECORDS.jsonl MIN_RECORDS [--allow-plugin-errors]
+                       [--model-field NAME]   (caption's model_field, default model)
        report_check.py --same A.html B.html      (figure data equal: sharded vs single)
 
 The figure data are read from the report's <script type="application/json"
 id="mmscore-figures"> block (data, never run); every histogram, bar chart and
 example table a crystal plugin drew is recounted from the records and must
-agree exactly.  Exit 1 with what differs; at least MIN_RECORDS structures
+agree exactly; so does every QA figure (choice's accuracy per model,
+subject, category and source and its parsed/unparsed replies, caption's
+histograms per model).  Exit 1 with what differs; at least MIN_RECORDS structures
 must have been compared, so a run that drew nothing cannot pass."""
 import bisect
 import collections
@@ -108,6 +111,174 @@ def check_diagnostics(plugin, figs, recs, key):
     return sum(per.values())
 
 
+def failed_examples(recs):
+    """Records that did not read: the first 5 of each code, in input order."""
+    want = collections.defaultdict(list)
+    for r in recs:
+        if not r["ok"] and len(want[r["error"]["code"]]) < 5:
+            want[r["error"]["code"]].append({"source": cut(r["source"]), "id": cut(r["id"]),
+                                             "line": r["error"]["line"],
+                                             "message": cut(r["error"]["message"])})
+    return dict(want)
+
+
+def plugin_failed(rec, plugin):
+    return not rec["ok"] or plugin in (rec.get("plugin_errors") or {})
+
+
+def field_key(v):
+    """A breakdown/series key as the QA plugins make it from a field."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, float)):
+        return "%.17g" % v
+    return None
+
+
+def check_choice(figs, recs):
+    """Accuracy per model/subject/category/source and the parsed/unparsed
+    replies, recounted from the records' pred and correct; returns the
+    records compared."""
+    ok = [r for r in recs if not plugin_failed(r, "choice")]
+    invalid = sum(1 for r in recs if r["ok"] and plugin_failed(r, "choice"))
+    drawn_dims = 0
+    for dim in ("model", "subject", "category", "source"):
+        fig = figs.get(f"accuracy_by_{dim}")
+        tallies = collections.defaultdict(lambda: [0, 0, 0])  # n, parsed, correct
+        field = None
+        if fig:
+            field = re.search(r'per value of the field "(.*?)"', fig["caption"]).group(1)
+        else:
+            field = dim  # the default field names
+        for r in ok:
+            k = field_key((r.get("fields") or {}).get(field))
+            if k is None:
+                continue
+            t = tallies[k]
+            t[0] += 1
+            t[1] += r["pred"] is not None
+            t[2] += r["correct"] is True
+        if not fig:
+            if tallies:
+                fail(f"choice: records have the field {field} but no accuracy_by_{dim} figure")
+            continue
+        drawn_dims += 1
+        mmsci = "mmsci extractor" in fig["caption"]
+        den = {k: (t[1] if mmsci else t[0]) for k, t in tallies.items()}
+        keys = [k for k in tallies if den[k]]
+        undefined = len(tallies) - len(keys)
+        if len(keys) > 100:
+            keys = sorted(keys, key=lambda k: (-tallies[k][0], k.encode()))[:100]
+        keys.sort(key=lambda k: k.encode())
+        want = [100.0 * (tallies[k][2] / den[k]) for k in keys]
+        if fig["categories"] != keys:
+            fail(f"choice {fig['id']}: categories {fig['categories']}, records give {keys}")
+        got = fig["series"][0]["values"]
+        if len(fig["series"]) != 1 or got != want:
+            fail(f"choice {fig['id']}: drawn {got}, records give {want}")
+        if undefined and f" {undefined} " not in fig["caption"]:
+            fail(f"choice {fig['id']}: {undefined} values without an accuracy, the caption does not say")
+    # parsed and unparsed replies per model
+    fig = figs["answers"]
+    by_model = collections.defaultdict(lambda: [0, 0])
+    for r in ok:
+        k = field_key((r.get("fields") or {}).get("model"))
+        if "accuracy_by_model" in figs:
+            if k is None:
+                continue
+        else:
+            k = "all records"
+        by_model[k][0] += r["pred"] is not None
+        by_model[k][1] += r["pred"] is None
+    keys = sorted(by_model, key=lambda k: (-sum(by_model[k]), k.encode()))[:100]
+    keys.sort(key=lambda k: k.encode())
+    drawn = {s["name"]: s["values"] for s in fig["series"]}
+    want = {"parsed": [by_model[k][0] for k in keys], "unparsed": [by_model[k][1] for k in keys]}
+    if fig["categories"] != keys or drawn != want:
+        fail(f"choice answers: drawn {fig['categories']} {drawn}, records give {keys} {want}")
+    if f"; {invalid} record" not in fig["caption"]:
+        fail(f"choice answers: the caption does not give the {invalid} records that could not be read")
+    if not drawn_dims:
+        fail("choice: no accuracy figure")
+    return len(ok)
+
+
+CAPTION_METRICS = ["bleu", "bleu_precision_1", "bleu_precision_2", "bleu_precision_3",
+                   "bleu_precision_4", "rouge1", "rouge2", "rougeL", "rougeLsum", "meteor",
+                   "sacrebleu"]
+
+
+def check_caption(figs, recs, model_field):
+    """Each metric's histogram, a series per model (the first 7 of more than
+    8 named, the rest "other models"), recounted from the per-record values."""
+    pairs = [r for r in recs if not plugin_failed(r, "caption")]
+    failed = sum(1 for r in recs if r["ok"] and plugin_failed(r, "caption"))
+    scored = [r for r in pairs if r["empty_candidate"] is False]
+    models = []  # first-seen order; the accumulator keeps 16 apart
+    for r in scored:
+        k = field_key((r.get("fields") or {}).get(model_field)) or ""
+        if k not in models:
+            models.append(k)
+    own, rest = models[:16], models[16:]
+    series = own + (["other models"] if rest else [])
+    if len(series) > 8:
+        own, series = own[:7], own[:7] + ["other models"]
+    def name(k):
+        if k in own:
+            return k if k else ("all pairs" if len(models) == 1 else "(no model field)")
+        return "other models"
+    names = [name(k) if k != "other models" else k for k in series] or ["all pairs"]
+    for metric in CAPTION_METRICS:
+        fig = figs.get("hist_" + metric.lower())
+        if not fig:
+            fail(f"caption: no histogram of {metric}")
+        edges = fig["edges"]
+        counts = {n: [0] * (len(edges) - 1) for n in names}
+        undefined = outside = 0
+        for r in scored:
+            x = r[metric]
+            if x is None:
+                undefined += 1
+                continue
+            if edges[0] <= x <= edges[-1]:
+                i = min(bisect.bisect_right(edges, x) - 1, len(edges) - 2)
+            elif edges[-1] < x <= edges[-1] * (1 + 1e-9):
+                i = len(edges) - 2  # sacreBLEU's 100.00000000000004
+            else:
+                outside += 1
+                continue
+            counts[name(field_key((r.get("fields") or {}).get(model_field)) or "")][i] += 1
+        drawn = {s["name"]: s["values"] for s in fig["series"]}
+        if [s["name"] for s in fig["series"]] != names or drawn != counts:
+            fail(f"caption {fig['id']}: drawn {drawn}, records give {counts}")
+        cap = fig["caption"]
+        if not cap.startswith(f"The {len(scored)} pairs with a non-empty candidate") or \
+                f"; {len(pairs) - len(scored)} pair" not in cap or f"and {failed} that could not" not in cap:
+            fail(f"caption {fig['id']}: the caption's counts differ from the records': {cap}")
+        if undefined and f" {undefined} pair" not in cap:
+            fail(f"caption {fig['id']}: {undefined} undefined values, the caption does not say")
+        if outside:
+            fail(f"caption {fig['id']}: {outside} values outside the edges")
+    return len(scored)
+
+
+def check_qa(data, plugins, recs, minimum):
+    n = 0
+    if "choice" in plugins:
+        n = check_choice(plugins["choice"], recs)
+    if "caption" in plugins:
+        field = sys.argv[sys.argv.index("--model-field") + 1] if "--model-field" in sys.argv else "model"
+        n = check_caption(plugins["caption"], recs, field)
+    want = failed_examples(recs)
+    if want != data["failed_records"]:
+        fail(f"failed records: report {data['failed_records']}, records {want}")
+    if n < minimum:
+        fail(f"only {n} QA records compared (at least {minimum} expected)")
+    print(f"ok: {n} QA records agree with the figures of {', '.join(sorted(plugins))}")
+
+
 def main():
     if sys.argv[1] == "--same":
         a, b = figures(sys.argv[2])[1], figures(sys.argv[3])[1]
@@ -129,6 +300,9 @@ def main():
     errors = [p for p in data["plugins"] if "error" in p]
     if errors and "--allow-plugin-errors" not in sys.argv:
         fail(f"plugins failed to give figures: {errors}")
+    if "structure" not in plugins and ("choice" in plugins or "caption" in plugins):
+        check_qa(data, plugins, recs, minimum)
+        return
     read = [r for r in recs if r["ok"] and series_of(r)]
     by = collections.defaultdict(lambda: collections.defaultdict(list))
     for r in read:
@@ -200,15 +374,9 @@ def main():
                 fail(f"sun breakdown {k}: drawn {v}, records {want[k]}")
         if len(gen) < minimum:
             fail(f"only {len(gen)} generated records for the S.U.N. breakdown")
-    # Records that did not read: the first 5 of each code, in input order.
-    want = collections.defaultdict(list)
-    for r in recs:
-        if not r["ok"] and len(want[r["error"]["code"]]) < 5:
-            want[r["error"]["code"]].append({"source": cut(r["source"]), "id": cut(r["id"]),
-                                             "line": r["error"]["line"],
-                                             "message": cut(r["error"]["message"])})
-    if dict(want) != data["failed_records"]:
-        fail(f"failed records: report {data['failed_records']}, records {dict(want)}")
+    want = failed_examples(recs)
+    if want != data["failed_records"]:
+        fail(f"failed records: report {data['failed_records']}, records {want}")
     for series in ("generated", "reference"):
         n = len(by["n_sites"].get(series, []))
         if n and n < minimum:

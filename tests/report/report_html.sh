@@ -18,6 +18,14 @@ gen="$data/readers/perturbed.csv $data/readers/llama2_7b_metastable.csv $src/str
 "$cli" validate -q --symmetry --records "$tmp/v.jsonl" --report "$tmp/v.html" $gen
 $check "$tmp/v.html" "$tmp/v.jsonl" 60
 
+# Within a section, a plugin's figures before those of the plugins it
+# requires: validity's counts, then structure's and symmetry's diagnostics.
+order=$(grep -o '<figure id="fig-[^"]*"' "$tmp/v.html" | tr '\n' ' ')
+case "$order" in
+  *fig-validity-validity*fig-structure-diagnostics_codes*fig-symmetry-symmetry_diagnostics_codes*) ;;
+  *) echo "FAIL: Validity section order: $order"; exit 1 ;;
+esac
+
 # eval: generated against reference.
 "$cli" eval -q --ref "$data/readers/perov_5_test.csv" --records "$tmp/e.jsonl" \
   --report "$tmp/e.html" $gen
@@ -49,6 +57,59 @@ if "$cli" report --output "$tmp/x.html" "$tmp/v0.state" "$tmp/v1.state" 2>"$tmp/
   echo "FAIL: a missing shard was accepted"; exit 1
 fi
 grep -q "shards missing" "$tmp/err" || { cat "$tmp/err"; echo "FAIL: no reason given"; exit 1; }
+
+# QA: choice's accuracy per model, subject, category and source and its
+# parsed/unparsed replies, caption's histograms per model, recounted from the
+# records.  The fixture subset has model and source fields only: subjects
+# and categories (MMSci-like names, some long) are added by record index, and
+# captions get 11 models (past the 8 series a figure draws).
+python3 - "$data" "$tmp" <<'PY'
+import json, sys
+data, tmp = sys.argv[1:]
+subjects = ["Materials science", "Scientific community and society", "Physics", "Chemistry",
+            "Energy science and technology", "Ecology", "Nanoscience and technology"]
+with open(f"{tmp}/choice.jsonl", "w") as out:
+    for i, line in enumerate(open(f"{data}/choice/subset.jsonl")):
+        r = json.loads(line)
+        r["subject"] = subjects[i * 5 % len(subjects)]
+        r["category"] = ["Physical sciences", "Earth and environmental sciences"][i % 2]
+        out.write(json.dumps(r) + "\n")
+    # a line that does not read and a record choice cannot score (no gold)
+    out.write('{"id": "broken", "model": \n')
+    out.write(json.dumps({"id": "no-gold", "model": "bard", "question": "Q?\\nA. x\\nB. y",
+                          "raw_output": "A"}) + "\n")
+with open(f"{tmp}/captions.jsonl", "w") as out:
+    for i, line in enumerate(open(f"{data}/caption/captions.jsonl")):
+        r = json.loads(line)
+        r["model"] = "model-%02d" % (i % 11) if i % 11 else "a model named at length, " * 4
+        out.write(json.dumps(r) + "\n")
+PY
+"$cli" qa choice -q --records "$tmp/qc.jsonl" --report "$tmp/qc.html" "$tmp/choice.jsonl"
+$check "$tmp/qc.html" "$tmp/qc.jsonl" 200
+grep -q '; 1 record could not be read' "$tmp/qc.html" || { echo "FAIL: the unscored record is not said"; exit 1; }
+"$cli" qa choice -q --extractor mmsci --records "$tmp/qm.jsonl" --report "$tmp/qm.html" \
+  "$data/choice/subset.jsonl"
+$check "$tmp/qm.html" "$tmp/qm.jsonl" 150
+"$cli" qa caption -q --records "$tmp/qk.jsonl" --report "$tmp/qk.html" "$tmp/captions.jsonl"
+$check "$tmp/qk.html" "$tmp/qk.jsonl" 60
+# Long names read whole: subjects as bar labels, a 100-character model name
+# in the key cut in its middle (whole in the tooltip).
+grep -q '</title>Energy science and technology</text>' "$tmp/qc.html" ||
+  { echo "FAIL: a subject label is not shown whole"; exit 1; }
+long="a model named at length, a model named at length, a model named at length, a model named at length, "
+grep -q "<span title=\"$long\"><i [^>]*></i>a model named at length, a m… named at length, a model named at length, </span>" "$tmp/qk.html" ||
+  { echo "FAIL: a long model name in the key is not cut in its middle"; exit 1; }
+"$cli" qa caption -q --model-field kind --records "$tmp/qn.jsonl" --report "$tmp/qn.html" \
+  "$data/caption/captions.jsonl"
+$check "$tmp/qn.html" "$tmp/qn.jsonl" 60 --model-field kind
+for i in 0 1 2; do
+  "$cli" qa choice -q --shard $i/3 --save-state "$tmp/qc$i.state" "$tmp/choice.jsonl"
+  "$cli" qa caption -q --shard $i/3 --save-state "$tmp/qk$i.state" "$tmp/captions.jsonl"
+done
+"$cli" report --output "$tmp/qcs.html" "$tmp/qc2.state" "$tmp/qc0.state" "$tmp/qc1.state"
+$check --same "$tmp/qc.html" "$tmp/qcs.html"
+"$cli" report --output "$tmp/qks.html" "$tmp/qk1.state" "$tmp/qk2.state" "$tmp/qk0.state"
+$check --same "$tmp/qk.html" "$tmp/qks.html"
 
 # Text from the inputs is escaped: an id and a message with markup; a 5000-byte
 # id (of a record that does not read) is cut to 300 bytes on the page.
@@ -90,4 +151,4 @@ if [ -w /dev/full ]; then
   fi
   grep -q "cannot write the report to /dev/full" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 fi
-echo "ok: report figures agree with the records, shards, escaping, write failures"
+echo "ok: report figures (crystal and QA) agree with the records, shards, escaping, write failures"
