@@ -7,7 +7,8 @@
 #     docs/diagnostics.md with the severity the code gives it, and every row
 #     is a code still emitted;
 #  3. every per-record and summary value a plugin declares (`mmscore plugins
-#     NAME`) is named, in backquotes, in that plugin's docs/metrics-*.md.
+#     NAME`) is named, in backquotes, in that plugin's docs/metrics-*.md, and
+#     so is every option (as `option_name` or as its --flag).
 #   docs_match_code.sh MMSCORE_CLI SOURCE_DIR
 set -uo pipefail
 cli=$1 src=$2
@@ -86,8 +87,16 @@ for p in $(grep -oE '^[a-z0-9_]+ [^ ]+ \(scorer' "$tmp/plugins" | cut -d' ' -f1)
     n_vals=$((n_vals + 1))
     grep -qF "\`$v\`" "$doc" || bad "$p value $v is not named (\`$v\`) in ${doc#"$src"/}"
   done < "$tmp/vals.$p"
+  "$cli" plugins "$p" 2>/dev/null |
+    awk '/^  [a-z]/ { sec = $1 } sec == "options:" && /^    --/ { print $1 }' > "$tmp/opts.$p"
+  while read -r f; do
+    n_vals=$((n_vals + 1))
+    o=${f#--} && o=${o//-/_}
+    grep -qF "\`$o\`" "$doc" || grep -qE -- "${f}([^a-z0-9-]|$)" "$doc" ||
+      bad "$p option $o is in ${doc#"$src"/} neither as \`$o\` nor as $f"
+  done < "$tmp/opts.$p"
 done
 [ "$n_vals" -ge 20 ] || bad "only $n_vals plugin values read from mmscore plugins"
 
-echo "docs_match_code: $n_flags flags, $(wc -l < "$tmp/emitted") diagnostic codes, $n_vals plugin values checked"
+echo "docs_match_code: $n_flags flags, $(wc -l < "$tmp/emitted") diagnostic codes, $n_vals plugin values and options checked"
 exit $fail
