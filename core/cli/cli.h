@@ -134,6 +134,8 @@ void cli_help_more(FILE *f, const cli_ctx *c);
 /* The common flags (main.c) and a command's examples (help.c; NULL-terminated,
  * NULL if none): --help and the man page are written from the same text. */
 extern const cli_flag *const cli_common_flags;
+/* What each exit status means: --help and `mmscore man` print this one text. */
+extern const char *const cli_exit_status;
 const char *const *cli_help_examples(const char *cmd);
 
 #endif

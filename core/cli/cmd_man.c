@@ -71,9 +71,8 @@ static int run_man(cli_ctx *c)
     }
     printf(".SH COMMON FLAGS\n");
     flags(cli_common_flags);
-    printf(".SH EXIT STATUS\n0 the run completed (invalid structures are results); 1 an input "
-           "could not be read, a plugin the command needs could not be loaded, or there were no "
-           "records; 2 usage error.\n");
+    printf(".SH EXIT STATUS\n");
+    roff(cli_exit_status);
     printf(".SH SEE ALSO\nThe docs/ folder of the sources: cli.md, report.md, plugins.md.\n");
     return fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : CLI_INPUT;
 }

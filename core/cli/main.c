@@ -36,6 +36,12 @@ static const cli_flag common_flags[] = {
     {"help", NULL, "show this help (also -h)"},
     {NULL, NULL, NULL}};
 const cli_flag *const cli_common_flags = common_flags; /* for `mmscore man` */
+const char *const cli_exit_status =
+    "0 run completed (structures that fail to read or fail checks are\n"
+    "results), 1 an input could not be read, a plugin the command needs could not be\n"
+    "loaded, there were no records or an output could not be written, 2 usage error,\n"
+    "128+signal when stopped by SIGTERM/SIGINT (checkpointed when --records FILE was\n"
+    "given: rerun with --resume).\n";
 
 const char *cli_flag_value(const cli_ctx *c, const char *name)
 {
@@ -87,9 +93,7 @@ static void usage(FILE *f, const cli_command *cmd)
     print_flags(f, common_flags);
     fprintf(f, "\nAny other --name VALUE sets option `name` of every loaded plugin declaring it\n"
                "(see `mmscore plugins`); a boolean option may be given bare (--rouge-stemmer).\n"
-               "Exit status: 0 run completed, 1 an input could not be read or an output not\n"
-               "written, 2 usage error, 128+signal when stopped by SIGTERM/SIGINT (checkpointed\n"
-               "when --records FILE was given: rerun with --resume).\n");
+               "Exit status: %s", cli_exit_status);
 }
 
 static const cli_flag *find_flag(const cli_flag *fl, const char *name)

@@ -4,7 +4,8 @@
  * length; per set: how many structures, their mean density, the shortest
  * cell length seen, and the fraction at least as dense as an option says.
  * Built against the installed mmscore with pkg-config (Makefile) or CMake's
- * find_package (CMakeLists.txt).  Plugin ABI v2: see docs/plugins.md. */
+ * find_package (CMakeLists.txt).  Plugin ABI v2 (major 1, revision 4): see
+ * docs/plugins.md. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -182,7 +183,8 @@ static const mms_plugin hello = {
     .acc_merge = acc_merge,
     .acc_finish = acc_finish,
     .acc_free = acc_free,
-    .license = "MIT", /* ABI revision 2 fields: a host of revision 1 refuses this plugin */
+    .license = "MIT", /* revision-2 fields; sizeof(mms_plugin) is revision 4: hosts of
+                         revision 1 to 3 refuse this plugin */
     .url = "https://example.org/hello-plugin",
 };
 
