@@ -115,8 +115,11 @@ static int run_match(cli_ctx *c)
     int rc = CLI_OK;
     if (preset) rc = set(c, "match_preset", preset);
     if (rc == CLI_OK && group) {
+        /* -j's default, as every other command: the cores online */
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int n = c->popt.threads > 0 ? c->popt.threads : cores > 0 ? (int)(cores < 256 ? cores : 256) : 1;
         char th[16];
-        snprintf(th, sizeof th, "%d", c->popt.threads > 0 ? c->popt.threads : 2);
+        snprintf(th, sizeof th, "%d", n);
         rc = set(c, "match_group", "true");
         if (rc == CLI_OK) rc = set(c, "match_threads", th);
     }

@@ -108,8 +108,8 @@ void cli_help_more(FILE *f, const cli_ctx *c)
             flag[k] = '\0';
             char left[128];
             snprintf(left, sizeof left, "--%s%s", flag, o->type == MMS_OPT_BOOL ? "" : " X");
-            fprintf(f, "  %-26s %s [%s; default %s]\n", left, o->help ? o->help : "", d->name,
-                    o->default_value ? o->default_value : "none");
+            const char *dv = o->default_value && *o->default_value ? o->default_value : "none";
+            fprintf(f, "  %-26s %s [%s; default %s]\n", left, o->help ? o->help : "", d->name, dv);
         }
     }
     if (hp && hp->examples[0]) {
