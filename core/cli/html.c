@@ -275,12 +275,14 @@ static void svg_begin(FILE *f, double width, double height)
 }
 
 /* The x axis title centred at (x, y), and the end of the figure. */
-static void svg_end(FILE *f, const cJSON *fig, double x, double y)
+/* Closes a chart under its axis title: `key` names the figure's label drawn
+ * below the plot (x_label; y_label when the bars lie down). */
+static void svg_end(FILE *f, const cJSON *fig, const char *key, double x, double y)
 {
-    if (str(fig, "x_label")) {
+    if (str(fig, key)) {
         fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x,
                 y);
-        esc(f, str(fig, "x_label"));
+        esc(f, str(fig, key));
         fputs("</text>", f);
     }
     fputs("</svg>\n", f);
@@ -334,7 +336,7 @@ static void draw_histogram(FILE *f, const cJSON *fig, int n, int ns)
                 e[i], e[i], M_TOP + PLOT_H, M_TOP + PLOT_H + 4, e[i], M_TOP + PLOT_H + 16, b);
     }
     free(e);
-    svg_end(f, fig, M_LEFT + pw / 2, height - 8);
+    svg_end(f, fig, "x_label", M_LEFT + pw / 2, height - 8);
 }
 
 /* Bars lying down, a row per category with its label in full (up to 48
@@ -402,13 +404,7 @@ static void draw_hbars(FILE *f, const cJSON *fig, int n, int ns, size_t longest)
         esc_cut(f, c->valuestring, longest);
         fputs("</text>", f);
     }
-    if (str(fig, "y_label")) {
-        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-                left + pw / 2, height - 8);
-        esc(f, str(fig, "y_label"));
-        fputs("</text>", f);
-    }
-    fputs("</svg>\n", f);
+    svg_end(f, fig, "y_label", left + pw / 2, height - 8);
 }
 
 static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
@@ -479,7 +475,7 @@ static void draw_bars(FILE *f, const cJSON *fig, int n, int ns)
         esc(f, c->valuestring);
         fputs("</text>", f);
     }
-    svg_end(f, fig, M_LEFT + pw / 2, height - 6);
+    svg_end(f, fig, "x_label", M_LEFT + pw / 2, height - 6);
 }
 
 static void cell(FILE *f, const cJSON *v, int head)
